@@ -1,0 +1,166 @@
+//! `/api/v1/organisations`: the directory, one organisation, and verification by coordinators.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::accounts::model::{self, Country, Organisation, OrganisationKind, OrganisationScope};
+use crate::accounts::store::{self, OrganisationCursor, OrganisationFilter};
+use crate::auth::extract::{Coordinator, MaybeAuthenticated};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::startup::AppState;
+
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(list_organisations)
+        .service(get_organisation)
+        .service(verify_organisation);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganisationQuery {
+    pub kind: Option<OrganisationKind>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub verified: Option<bool>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationPage {
+    pub items: Vec<Organisation>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Where a page starts, as the cursor carries it: (created_at, id) of the last item seen.
+#[derive(Serialize, Deserialize)]
+struct CursorPosition(DateTime<Utc>, Uuid);
+
+/// List the organisations the caller may see, newest first: verified organisations for
+/// everyone, plus one's own; coordinators see all, the unverified included.
+#[utoipa::path(
+    tag = "organisations",
+    params(OrganisationQuery),
+    responses(
+        (status = 200, description = "One page of organisations", body = OrganisationPage),
+        (status = 400, description = "Malformed query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter or limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organisations")]
+async fn list_organisations(
+    state: web::Data<AppState>,
+    viewer: MaybeAuthenticated,
+    query: web::Query<OrganisationQuery>,
+) -> Result<web::Json<OrganisationPage>, ApiError> {
+    let query = query.into_inner();
+    let limit = page_limit(query.limit)?;
+    let country = query
+        .country
+        .as_deref()
+        .map(|code| {
+            Country::parse(code).ok_or_else(|| {
+                ApiError::validation(vec![FieldError::new(
+                    "country",
+                    "country",
+                    "is not an ISO 3166-1 alpha-2 country code",
+                )])
+            })
+        })
+        .transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(decode_cursor::<CursorPosition>)
+        .transpose()?
+        .map(|CursorPosition(created_at, id)| OrganisationCursor {
+            created_at: created_at.naive_utc(),
+            id,
+        });
+    let filter = OrganisationFilter {
+        kind: query.kind,
+        country,
+        verified: query.verified,
+    };
+    let scope = OrganisationScope::for_viewer(&viewer.0);
+    let (items, next) = state
+        .db
+        .read(move |conn| store::list_organisations(conn, scope, &filter, after.as_ref(), limit))
+        .await?;
+    Ok(web::Json(OrganisationPage {
+        items,
+        next_cursor: next.map(|next| encode_cursor(&CursorPosition(next.created_at.and_utc(), next.id))),
+    }))
+}
+
+/// One organisation, if the caller may see it (otherwise 404, as if it did not exist).
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    responses(
+        (status = 200, description = "The organisation", body = Organisation),
+        (status = 404, description = "No such organisation, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organisations/{id}")]
+async fn get_organisation(
+    state: web::Data<AppState>,
+    viewer: MaybeAuthenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Organisation>, ApiError> {
+    let id = id.into_inner();
+    let scope = OrganisationScope::for_viewer(&viewer.0);
+    state
+        .db
+        .read(move |conn| store::find_organisation(conn, id))
+        .await?
+        .filter(|organisation| scope.admits(organisation))
+        .map(web::Json)
+        .ok_or_else(|| ApiError::not_found("organisation"))
+}
+
+/// Verify an organisation (coordinators only): its users may then publish.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    responses(
+        (status = 200, description = "The organisation, now verified", body = Organisation),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already verified", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organisations/{id}/verify")]
+async fn verify_organisation(
+    state: web::Data<AppState>,
+    coordinator: Coordinator,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Organisation>, ApiError> {
+    let id = id.into_inner();
+    let coordinator_id = coordinator.0.sub;
+    let verified = state
+        .db
+        .write(move |conn| {
+            let Some(organisation) = store::find_organisation(conn, id)? else {
+                return Ok(Err(ApiError::not_found("organisation")));
+            };
+            if let Err(refusal) = model::verify(&organisation) {
+                return Ok(Err(ApiError::Conflict(refusal.to_string().into())));
+            }
+            store::mark_verified(conn, id, coordinator_id).map(Ok)
+        })
+        .await??;
+    tracing::info!(organisation_id = %id, coordinator_id = %coordinator_id, "organisation verified");
+    Ok(web::Json(verified))
+}

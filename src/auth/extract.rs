@@ -1,0 +1,98 @@
+//! Extractors that carry identity into handlers: a handler that takes `Coordinator` cannot
+//! run for anyone else, so no handler can forget the check.
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::accounts::model::Viewer;
+use crate::auth::token::{AccessClaims, AccessTokens};
+use crate::error::ApiError;
+
+/// A signed-in user (any role): a valid bearer token is required.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub AccessClaims);
+
+/// A signed-in coordinator.
+#[derive(Debug, Clone)]
+pub struct Coordinator(pub AccessClaims);
+
+/// Whoever is asking: a signed-in user or an anonymous reader. A token that is present but
+/// invalid is still refused, so that a client never silently reads as anonymous.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAuthenticated(pub Viewer);
+
+fn bearer(request: &HttpRequest) -> Result<Option<&str>, ApiError> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not readable".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(ApiError::Unauthorized(
+            "the Authorization header must be `Bearer <access token>`".into(),
+        )),
+    }
+}
+
+fn claims(request: &HttpRequest) -> Result<Option<AccessClaims>, ApiError> {
+    let Some(token) = bearer(request)? else {
+        return Ok(None);
+    };
+    let tokens = request
+        .app_data::<web::Data<AccessTokens>>()
+        .ok_or(ApiError::Internal)?;
+    tokens
+        .verify(token)
+        .map(Some)
+        .map_err(|_| ApiError::Unauthorized("the access token is invalid or has expired".into()))
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(claims(request).and_then(|claims| {
+            claims
+                .map(Authenticated)
+                .ok_or_else(|| ApiError::Unauthorized("this endpoint needs a bearer access token".into()))
+        }))
+    }
+}
+
+impl FromRequest for Coordinator {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(
+            Authenticated::from_request(request, payload)
+                .into_inner()
+                .and_then(|Authenticated(claims)| {
+                    if claims.viewer().is_coordinator() {
+                        Ok(Coordinator(claims))
+                    } else {
+                        Err(ApiError::Forbidden("only coordinators may do this".into()))
+                    }
+                }),
+        )
+    }
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(claims(request).map(|claims| {
+            MaybeAuthenticated(claims.map_or(Viewer::Anonymous, |claims| claims.viewer()))
+        }))
+    }
+}

@@ -1,0 +1,159 @@
+//! Access tokens (short-lived JWTs, HS256 pinned, issuer, audience and times checked) and
+//! opaque refresh tokens (256 random bits, stored only as a SHA-256 digest).
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::accounts::model::{Role, Viewer};
+
+/// Who access tokens are for: this API and nothing else that might share the secret.
+pub const AUDIENCE: &str = "clearinghouse-api";
+
+/// Clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECONDS: u64 = 5;
+
+/// 256 random bits, URL-safe: refresh tokens and generated secrets.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored of an opaque token: its SHA-256 digest, so that a leaked table grants nothing.
+pub fn digest(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub sub: Uuid,
+    pub org: Uuid,
+    pub role: Role,
+    pub iss: String,
+    pub aud: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+}
+
+impl AccessClaims {
+    pub fn viewer(&self) -> Viewer {
+        Viewer::User {
+            user_id: self.sub,
+            organisation_id: self.org,
+            role: self.role,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token is not valid: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+}
+
+/// Signs and checks access tokens with one pinned algorithm.
+pub struct AccessTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    ttl: Duration,
+}
+
+impl AccessTokens {
+    pub fn new(secret: &SecretString, issuer: String, ttl: Duration) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&issuer]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECONDS;
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            issuer,
+            ttl,
+        }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    pub fn issue(&self, user_id: Uuid, organisation_id: Uuid, role: Role) -> Result<String, TokenError> {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let claims = AccessClaims {
+            sub: user_id,
+            org: organisation_id,
+            role,
+            iss: self.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl.as_secs(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        Ok(jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)?.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "a-test-secret-that-is-long-enough-for-hs256";
+
+    fn tokens(ttl: u64) -> AccessTokens {
+        AccessTokens::new(
+            &SecretString::from(SECRET),
+            "http://127.0.0.1:8080/".into(),
+            Duration::from_secs(ttl),
+        )
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_carry_the_identity() {
+        let tokens = tokens(900);
+        let (user, org) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = tokens.issue(user, org, Role::OrgAdmin).unwrap();
+        let claims = tokens.verify(&token).unwrap();
+        assert_eq!((claims.sub, claims.org, claims.role), (user, org, Role::OrgAdmin));
+        assert_eq!(claims.exp - claims.iat, 900);
+    }
+
+    #[test]
+    fn tokens_from_another_secret_or_issuer_are_refused() {
+        let token = tokens(900).issue(Uuid::new_v4(), Uuid::new_v4(), Role::Member).unwrap();
+        let other_key = AccessTokens::new(
+            &SecretString::from("another-secret-that-is-long-enough-too"),
+            "http://127.0.0.1:8080/".into(),
+            Duration::from_secs(900),
+        );
+        assert!(other_key.verify(&token).is_err());
+        let other_issuer = AccessTokens::new(&SecretString::from(SECRET), "https://elsewhere/".into(), Duration::from_secs(900));
+        assert!(other_issuer.verify(&token).is_err());
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_stored_as_digests() {
+        let (a, b) = (random_token(), random_token());
+        assert_ne!(a, b);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_eq!(digest(&a), digest(&a));
+        assert_ne!(digest(&a), a);
+    }
+}

@@ -1,0 +1,95 @@
+//! One function per CLI command; `main` parses the arguments and calls one of these.
+
+use std::io::BufRead;
+
+use secrecy::SecretString;
+
+use crate::accounts::model::{Country, OrganisationKind, Role, User};
+use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
+use crate::auth::password;
+use crate::config::Config;
+use crate::db::{self, Database};
+use crate::startup::Application;
+use crate::telemetry;
+
+pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
+
+/// `clearinghouse serve`: the API server.
+pub async fn serve(config: Config) -> CommandResult {
+    telemetry::init(config.log_format);
+    let application = Application::build(config).await?;
+    let address = application.address();
+    tracing::info!(%address, "clearinghouse is serving");
+    println!("clearinghouse is serving on http://{address}  (API docs: http://{address}/docs/)");
+    application.run_until_stopped().await?;
+    Ok(())
+}
+
+/// `clearinghouse migrate`: applies pending migrations and exits.
+pub fn migrate(config: Config) -> CommandResult {
+    let applied = db::migrate(&config.database_target()?)?;
+    println!("applied {applied} migration(s)");
+    Ok(())
+}
+
+/// What `create-coordinator` needs besides the password.
+pub struct NewCoordinator {
+    pub email: String,
+    pub name: String,
+    pub organisation_name: String,
+    pub country: String,
+}
+
+/// `clearinghouse create-coordinator`: a verified coordinator in the secretariat organisation
+/// (created, verified, when there is none yet). The password is read from the first line of
+/// `input` so that it never appears in the process list or shell history.
+pub fn create_coordinator(config: Config, new: NewCoordinator, input: impl BufRead) -> CommandResult {
+    let email = new.email.trim().to_lowercase();
+    if !validator::ValidateEmail::validate_email(&email) {
+        return Err(format!("`{}` is not an email address", new.email).into());
+    }
+    if new.name.trim().is_empty() {
+        return Err("the coordinator's name must not be blank".into());
+    }
+    let country = Country::parse(&new.country)
+        .ok_or_else(|| format!("`{}` is not an ISO 3166-1 alpha-2 country code", new.country))?;
+    let password = input
+        .lines()
+        .next()
+        .transpose()?
+        .ok_or("no password on standard input")?;
+    password::check_length(&password).map_err(|reason| format!("the password {reason}"))?;
+    let password_hash = password::hash_blocking(&SecretString::from(password))?;
+
+    let database = Database::connect(&config.database_target()?, 1)?;
+    let organisation_name = new.organisation_name.trim().to_owned();
+    let user: User = database.write_blocking(|conn| {
+        let secretariat = match accounts::find_secretariat(conn)? {
+            Some(existing) => existing,
+            None => {
+                accounts::insert_organisation(
+                    conn,
+                    NewOrganisation {
+                        name: organisation_name,
+                        kind: OrganisationKind::Secretariat,
+                        country,
+                        verified: true,
+                    },
+                )?
+            }
+        };
+        accounts::insert_user(
+            conn,
+            secretariat.id,
+            NewUser {
+                email,
+                name: new.name.trim().to_owned(),
+                password_hash,
+                role: Role::Coordinator,
+                email_verified: true,
+            },
+        )
+    })?;
+    println!("created coordinator {} ({})", user.email, user.id);
+    Ok(())
+}

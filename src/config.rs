@@ -1,0 +1,353 @@
+//! The one typed configuration, read once at start from an optional TOML file,
+//! `CLEARINGHOUSE_*` variables and `DATABASE_URL`, and validated before anything runs.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Shortest JWT signing secret accepted: 256 bits, as HS256 asks.
+const MIN_JWT_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://path` (embedded) or `postgres://...`.
+    pub database_url: SecretString,
+    /// Folder for the embedded database's generated secrets and other local state.
+    pub data_dir: PathBuf,
+    /// Base URL used in links that leave the server (emails, Location headers stay relative).
+    pub public_url: Option<Url>,
+    /// HS256 signing secret for access tokens. Required with PostgreSQL, where several
+    /// instances must share it; generated and kept in `data_dir` in the embedded mode.
+    pub jwt_secret: Option<SecretString>,
+    /// Largest connection pool the server keeps.
+    pub database_pool_size: u32,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Access-token lifetime, in seconds.
+    pub access_token_ttl_seconds: u64,
+    /// Refresh-token lifetime, in seconds.
+    pub refresh_token_ttl_seconds: u64,
+    /// How many argon2 hashes may run at once; 0 means one per core.
+    pub password_hash_concurrency: usize,
+    pub rate_limits: RateLimits,
+}
+
+/// Requests per minute allowed on the credential endpoints, per client IP and per account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    pub login_per_ip: u32,
+    pub login_per_account: u32,
+    pub register_per_ip: u32,
+    pub refresh_per_ip: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The storage engine named by `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration setting `{setting}`: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+    #[error("could not keep the generated JWT secret in {path}: {source}")]
+    SecretFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+/// Safe defaults for the embedded mode: everything local, nothing to install.
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    database_url: &'static str,
+    data_dir: &'static str,
+    database_pool_size: u32,
+    body_limit_bytes: usize,
+    log_format: LogFormat,
+    access_token_ttl_seconds: u64,
+    refresh_token_ttl_seconds: u64,
+    password_hash_concurrency: usize,
+    rate_limits: RateLimits,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080",
+            database_url: "sqlite://data/clearinghouse.db",
+            data_dir: "data",
+            database_pool_size: 8,
+            body_limit_bytes: 256 * 1024,
+            log_format: LogFormat::Text,
+            access_token_ttl_seconds: 15 * 60,
+            refresh_token_ttl_seconds: 30 * 24 * 60 * 60,
+            password_hash_concurrency: 0,
+            rate_limits: RateLimits {
+                login_per_ip: 30,
+                login_per_account: 10,
+                register_per_ip: 10,
+                refresh_per_ip: 60,
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the TOML file if given, then the environment; then validation.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Defaults::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(invalid(
+                    "--config",
+                    format!("{} is not a readable file", file.display()),
+                ));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        let figment = figment
+            .merge(
+                Env::prefixed("CLEARINGHOUSE_")
+                    // The test suite's own setting, not the server's.
+                    .filter(|key| key != "test_postgres_url")
+                    .split("__"),
+            )
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        Self::from_figment(figment)
+    }
+
+    /// Configuration from defaults plus the given overrides only (no environment): for tests
+    /// and tools that build a server in-process.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Defaults::default()));
+        for (key, value) in pairs {
+            figment = figment.merge((key, value));
+        }
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let target = self.database_target()?;
+        if let Some(secret) = &self.jwt_secret {
+            if secret.expose_secret().len() < MIN_JWT_SECRET_LEN {
+                return Err(invalid(
+                    "jwt_secret",
+                    format!("must be at least {MIN_JWT_SECRET_LEN} characters"),
+                ));
+            }
+        } else if matches!(target, DatabaseTarget::Postgres { .. }) {
+            return Err(invalid(
+                "jwt_secret",
+                "is required with PostgreSQL, where every instance must share it",
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid("public_url", "must be an http or https URL"));
+            }
+        }
+        if self.database_pool_size == 0 || self.database_pool_size > 512 {
+            return Err(invalid("database_pool_size", "must be between 1 and 512"));
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&self.body_limit_bytes) {
+            return Err(invalid("body_limit_bytes", "must be between 1 KiB and 64 MiB"));
+        }
+        if !(30..=24 * 60 * 60).contains(&self.access_token_ttl_seconds) {
+            return Err(invalid(
+                "access_token_ttl_seconds",
+                "must be between 30 seconds and one day",
+            ));
+        }
+        if self.refresh_token_ttl_seconds < self.access_token_ttl_seconds {
+            return Err(invalid(
+                "refresh_token_ttl_seconds",
+                "must not be shorter than the access-token lifetime",
+            ));
+        }
+        let limits = &self.rate_limits;
+        for (setting, value) in [
+            ("rate_limits.login_per_ip", limits.login_per_ip),
+            ("rate_limits.login_per_account", limits.login_per_account),
+            ("rate_limits.register_per_ip", limits.register_per_ip),
+            ("rate_limits.refresh_per_ip", limits.refresh_per_ip),
+        ] {
+            if value == 0 {
+                return Err(invalid(setting, "must be at least 1 request per minute"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Which engine `DATABASE_URL` names, or why it names none.
+    pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
+        let url = self.database_url.expose_secret();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(invalid("database_url", "sqlite:// needs a file path"));
+            }
+            Ok(DatabaseTarget::Sqlite { path: PathBuf::from(path) })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Url::parse(url).map_err(|_| invalid("database_url", "is not a valid PostgreSQL URL"))?;
+            Ok(DatabaseTarget::Postgres { url: url.to_owned() })
+        } else {
+            Err(invalid(
+                "database_url",
+                "must start with sqlite:// or postgres://",
+            ))
+        }
+    }
+
+    /// The configured JWT secret, or in the embedded mode one generated on first start and
+    /// kept in `data_dir` so that tokens survive a restart.
+    pub fn jwt_secret_or_generate(&self) -> Result<SecretString, ConfigError> {
+        if let Some(secret) = &self.jwt_secret {
+            return Ok(secret.clone());
+        }
+        let path = self.data_dir.join("jwt-secret");
+        let io = |source| ConfigError::SecretFile { path: path.clone(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(existing) if existing.trim().len() >= MIN_JWT_SECRET_LEN => {
+                return Ok(SecretString::from(existing.trim().to_owned()))
+            }
+            Ok(_) => return Err(invalid("jwt_secret", format!("{} is too short", path.display()))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(io(error)),
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(io)?;
+        let generated = crate::auth::token::random_token();
+        write_private_file(&path, &generated).map_err(io)?;
+        Ok(SecretString::from(generated))
+    }
+
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_seconds)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_seconds)
+    }
+
+    /// The base URL for links, defaulting to the listen address.
+    pub fn public_url(&self) -> Url {
+        self.public_url.clone().unwrap_or_else(|| {
+            Url::parse(&format!("http://{}/", self.listen)).expect("a socket address forms a URL")
+        })
+    }
+}
+
+#[cfg(unix)]
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&'static str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_pairs(pairs.iter().map(|(k, v)| (*k, v.to_string())))
+    }
+
+    #[test]
+    fn defaults_describe_the_embedded_mode() {
+        let config = load(&[]).unwrap();
+        assert_eq!(
+            config.database_target().unwrap(),
+            DatabaseTarget::Sqlite { path: "data/clearinghouse.db".into() }
+        );
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.access_token_ttl(), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn postgres_requires_a_jwt_secret() {
+        let error = load(&[("database_url", "postgres://localhost/x")]).unwrap_err();
+        assert!(error.to_string().contains("jwt_secret"), "{error}");
+        let config = load(&[
+            ("database_url", "postgres://localhost/x"),
+            ("jwt_secret", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap();
+        assert!(matches!(config.database_target().unwrap(), DatabaseTarget::Postgres { .. }));
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (pairs, setting) in [
+            (vec![("database_url", "mysql://x")], "database_url"),
+            (vec![("jwt_secret", "short")], "jwt_secret"),
+            (vec![("listen", "not an address")], "listen"),
+            (vec![("database_pool_size", "0")], "database_pool_size"),
+            (vec![("public_url", "ftp://example.org")], "public_url"),
+            (vec![("log_format", "xml")], "log_format"),
+        ] {
+            let error = load(&pairs).unwrap_err().to_string();
+            assert!(error.contains(setting), "{error} should name {setting}");
+        }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = load(&[
+            ("database_url", "postgres://user:hunter2hunter2@localhost/x"),
+            ("jwt_secret", "topsecret-topsecret-topsecret-topsecret"),
+        ])
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("topsecret"), "{debug}");
+    }
+}

@@ -1,0 +1,257 @@
+//! Storage on SQLite (embedded) or PostgreSQL (production) from one code path: a pool per
+//! engine, a borrowed connection enum, and `dispatch!` that runs the same diesel code on
+//! whichever concrete connection is in hand.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseTarget;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// An arbitrary constant that serialises migrations between instances sharing one PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x636c_6561_7269_6e67;
+
+/// How long a request waits for a pooled connection before the service reports itself unavailable.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// A connection borrowed for one unit of work, on whichever engine is configured.
+pub enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// Runs the same diesel expression on the concrete connection of each engine, so that
+/// backend-specific features (`RETURNING`, `ON CONFLICT`) stay available to both.
+#[macro_export]
+macro_rules! dispatch {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => {
+                let $c: &mut ::diesel::SqliteConnection = &mut **$c;
+                $body
+            }
+            $crate::db::Conn::Postgres($c) => {
+                let $c: &mut ::diesel::PgConnection = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no {0} with that id")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("query failed: {0}")]
+    Query(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::NotFound("record"),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(format!("already exists ({})", info.constraint_name().unwrap_or("unique")))
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            // SQLite reports a writer that outlived busy_timeout this way: a transient state.
+            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            other => Self::Query(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+type SqlitePool = diesel::r2d2::Pool<ConnectionManager<SqliteConnection>>;
+type PostgresPool = diesel::r2d2::Pool<ConnectionManager<PgConnection>>;
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PostgresPool),
+}
+
+enum Pooled {
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    Postgres(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+/// The pool handle shared by handlers and workers. Cloning is cheap.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+}
+
+/// SQLite settings that every pooled connection needs: concurrent readers beside one writer
+/// (WAL), enforced foreign keys, and waiting for a busy writer instead of failing at once.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(SQLITE_PRAGMAS)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl Database {
+    /// Opens the database, applies pending migrations, and builds the pool.
+    pub fn connect(target: &DatabaseTarget, pool_size: u32) -> Result<Self, StoreError> {
+        migrate(target)?;
+        let pool = match target {
+            DatabaseTarget::Sqlite { path } => Pool::Sqlite(
+                diesel::r2d2::Pool::builder()
+                    .max_size(pool_size)
+                    .min_idle(Some(1))
+                    .connection_timeout(POOL_WAIT)
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(ConnectionManager::new(path.to_string_lossy()))
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            ),
+            DatabaseTarget::Postgres { url } => Pool::Postgres(
+                diesel::r2d2::Pool::builder()
+                    .max_size(pool_size)
+                    .min_idle(Some(1))
+                    .connection_timeout(POOL_WAIT)
+                    .build(ConnectionManager::new(url))
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            ),
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    fn get(&self) -> Result<Pooled, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Pooled::Sqlite(pool.get()?),
+            Pool::Postgres(pool) => Pooled::Postgres(pool.get()?),
+        })
+    }
+
+    /// Runs `work` on a pooled connection, on this thread. For the CLI and for code that is
+    /// already off the async executor.
+    pub fn read_blocking<T>(&self, work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match self.get()? {
+            Pooled::Sqlite(mut c) => work(&mut Conn::Sqlite(&mut c)),
+            Pooled::Postgres(mut c) => work(&mut Conn::Postgres(&mut c)),
+        }
+    }
+
+    /// Runs `work` in one transaction, on this thread. SQLite takes the write lock up front
+    /// (`BEGIN IMMEDIATE`) so that two writers queue on busy_timeout instead of deadlocking
+    /// on a lock upgrade.
+    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        match self.get()? {
+            Pooled::Sqlite(mut c) => c.immediate_transaction(|c| work(&mut Conn::Sqlite(c))),
+            Pooled::Postgres(mut c) => c.transaction(|c| work(&mut Conn::Postgres(c))),
+        }
+    }
+
+    /// `read_blocking` on the blocking thread pool, so that no query stalls the executor.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let database = self.clone();
+        web::block(move || database.read_blocking(work))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+
+    /// `write_blocking` on the blocking thread pool.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let database = self.clone();
+        web::block(move || database.write_blocking(work))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+    }
+
+    /// True when the database answers and every embedded migration has been applied.
+    pub async fn is_ready(&self) -> Result<bool, StoreError> {
+        self.read(|conn| {
+            let pending = match conn {
+                Conn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+                Conn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+            };
+            pending
+                .map(|pending| !pending)
+                .map_err(|e| StoreError::Unavailable(e.to_string()))
+        })
+        .await
+    }
+}
+
+/// Applies the pending migrations of the engine `target` names, creating an SQLite file (and
+/// its folder) when there is none yet.
+pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Query(format!("migration failed: {e}"));
+    match target {
+        DatabaseTarget::Sqlite { path } => {
+            create_parent_folder(path)?;
+            let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            conn.batch_execute(SQLITE_PRAGMAS)?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS).map(|applied| applied.len()).map_err(failed)
+        }
+        DatabaseTarget::Postgres { url } => {
+            let mut conn = PgConnection::establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            // Instances starting together must not apply the same migration twice.
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let applied = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|applied| applied.len()).map_err(failed);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            applied
+        }
+    }
+}
+
+fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))),
+        _ => Ok(()),
+    }
+}
+
+/// The current time as stored: UTC, without zone, to the microsecond (what both engines keep).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

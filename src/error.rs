@@ -1,0 +1,265 @@
+//! `ApiError` and its RFC 9457 problem+json rendering: the only place that knows status codes.
+
+use std::borrow::Cow;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::StoreError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request body: where, and what is wrong with it in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's path in the request, dotted for nested objects (`organisation.country`).
+    pub field: String,
+    /// A machine-readable reason (`length`, `email`, `country`, `range`, ...).
+    pub code: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document, as every error response carries it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The field errors of a failed validation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(Cow<'static, str>),
+    #[error("{0}")]
+    Unauthorized(Cow<'static, str>),
+    #[error("{0}")]
+    Forbidden(Cow<'static, str>),
+    #[error("{0}")]
+    NotFound(Cow<'static, str>),
+    #[error("{0}")]
+    MethodNotAllowed(Cow<'static, str>),
+    #[error("{0}")]
+    Conflict(Cow<'static, str>),
+    #[error("{0}")]
+    PayloadTooLarge(Cow<'static, str>),
+    #[error("{0}")]
+    UnsupportedMediaType(Cow<'static, str>),
+    #[error("{detail}")]
+    Validation {
+        detail: Cow<'static, str>,
+        errors: Vec<FieldError>,
+    },
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    /// A fault of ours. The cause is logged by whoever builds this, never sent.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message).into(),
+            _ => format!("{} fields are invalid", errors.len()).into(),
+        };
+        Self::Validation { detail, errors }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("no {what} with that id").into())
+    }
+
+    /// The problem `type` slug, title and status of this error.
+    fn kind(&self) -> (&'static str, &'static str, StatusCode) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "Bad request", StatusCode::BAD_REQUEST),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication required", StatusCode::UNAUTHORIZED),
+            Self::Forbidden(_) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
+            Self::NotFound(_) => ("not-found", "Not found", StatusCode::NOT_FOUND),
+            Self::MethodNotAllowed(_) => (
+                "method-not-allowed",
+                "Method not allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            Self::Conflict(_) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            Self::PayloadTooLarge(_) => (
+                "payload-too-large",
+                "Request body too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            Self::UnsupportedMediaType(_) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::Validation { .. } => (
+                "validation",
+                "The request is not valid",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Self::TooManyRequests { .. } => (
+                "rate-limited",
+                "Too many requests",
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            Self::Unavailable => (
+                "unavailable",
+                "Service unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            Self::Internal => (
+                "internal",
+                "Internal error",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title, status) = self.kind();
+        let errors = match self {
+            Self::Validation { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind().2
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            Self::TooManyRequests { retry_after_seconds } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Conflict(detail) => Self::Conflict(detail.into()),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(%cause, "database unavailable");
+                Self::Unavailable
+            }
+            StoreError::Query(cause) => {
+                tracing::error!(%cause, "database query failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields = Vec::new();
+        flatten_validation_errors("", &errors, &mut fields);
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        Self::validation(fields)
+    }
+}
+
+fn flatten_validation_errors(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| format!("is not a valid value ({})", error.code));
+                    out.push(FieldError::new(path.clone(), error.code.to_string(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_validation_errors(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten_validation_errors(&format!("{path}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    #[actix_web::test]
+    async fn renders_problem_json_with_field_errors() {
+        let error = ApiError::validation(vec![FieldError::new("email", "email", "is not an email address")]);
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), PROBLEM_JSON);
+        let body: serde_json::Value = serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+        assert_eq!(body["type"], "/problems/validation");
+        assert_eq!(body["status"], 422);
+        assert_eq!(body["detail"], "email: is not an email address");
+        assert_eq!(body["errors"][0]["field"], "email");
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_say_nothing_of_their_cause() {
+        let error: ApiError = StoreError::Query("relation \"secret_table\" does not exist".into()).into();
+        let body = to_bytes(error.error_response().into_body()).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("secret_table"), "{text}");
+        assert!(text.contains("\"status\":500"), "{text}");
+    }
+
+    #[test]
+    fn rate_limit_carries_retry_after() {
+        let response = ApiError::TooManyRequests { retry_after_seconds: 7 }.error_response();
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "7");
+    }
+}

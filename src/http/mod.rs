@@ -1,0 +1,6 @@
+//! HTTP plumbing shared by every route: request extractor settings that turn actix's own
+//! rejections into problem+json, the request id, pagination and the route table.
+
+pub mod pagination;
+pub mod problems;
+pub mod request_id;

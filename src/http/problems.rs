@@ -1,0 +1,161 @@
+//! actix's own rejections (bad JSON, wrong content type, bad path or query, unknown route,
+//! wrong method, oversized body) rendered as the same problem+json as our own errors.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, ResponseError};
+
+use crate::error::{ApiError, PROBLEM_JSON};
+
+pub fn json_config(body_limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(body_limit)
+        .error_handler(|error, _| json_error(error).into())
+}
+
+fn json_error(error: JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            ApiError::PayloadTooLarge(format!("the request body is over the limit of {limit} bytes").into())
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("the request body must be JSON (Content-Type: application/json)".into())
+        }
+        // Well-formed JSON of the wrong shape (a missing, unknown or mistyped field) is a
+        // validation problem; anything else is not JSON at all.
+        JsonPayloadError::Deserialize(error) if error.is_data() => ApiError::Validation {
+            detail: format!("the request body does not match the expected shape: {error}").into(),
+            errors: Vec::new(),
+        },
+        JsonPayloadError::Deserialize(error) => {
+            ApiError::BadRequest(format!("the request body is not valid JSON: {error}").into())
+        }
+        other => ApiError::BadRequest(format!("the request body could not be read: {other}").into()),
+    }
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error: PathError, _: &HttpRequest| {
+        ApiError::BadRequest(format!("the path is not valid: {error}").into()).into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _: &HttpRequest| {
+        ApiError::BadRequest(format!("the query string is not valid: {error}").into()).into()
+    })
+}
+
+/// Rewrites any error response that is not yet problem+json (a route that does not exist, a
+/// method a resource does not have, a body actix refused before our code ran).
+pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        let already_problem = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if already_problem {
+            return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        }
+        let error = problem_for_status(response.status());
+        let (request, original) = response.into_parts();
+        let mut replaced = error.error_response();
+        // Keep headers a client relies on (Allow on 405, Retry-After, ...).
+        for (name, value) in original.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                replaced.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(request, replaced).map_into_right_body(),
+        ))
+    })
+}
+
+fn problem_for_status(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound("there is nothing at this path".into()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::MethodNotAllowed("this path does not accept that method".into())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the request body is too large".into()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType("the request body has an unsupported content type".into())
+        }
+        status if status.is_client_error() => {
+            ApiError::BadRequest(status.canonical_reason().unwrap_or("bad request").to_owned().into())
+        }
+        _ => ApiError::Internal,
+    }
+}
+
+/// The documented routes, to tell a path that does not exist (404) from a method that a
+/// path does not accept (405, with `Allow`). The OpenAPI document is the route table.
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = [
+                    (item.get.is_some(), "GET"),
+                    (item.post.is_some(), "POST"),
+                    (item.put.is_some(), "PUT"),
+                    (item.patch.is_some(), "PATCH"),
+                    (item.delete.is_some(), "DELETE"),
+                ]
+                .into_iter()
+                .filter(|(present, _)| *present)
+                .map(|(_, method)| method.to_owned())
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods the routes matching `path` accept; empty when no route matches.
+    pub fn methods_for(&self, path: &str) -> Vec<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut methods: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(expected, actual)| {
+                        (expected.starts_with('{') && !actual.is_empty()) || expected == actual
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        methods.sort();
+        methods.dedup();
+        methods
+    }
+}
+
+/// The answer for a request no route took.
+pub fn no_route(routes: &RouteTable, request: &HttpRequest) -> actix_web::HttpResponse {
+    let allowed = routes.methods_for(request.path());
+    if allowed.is_empty() {
+        return ApiError::NotFound("there is nothing at this path".into()).error_response();
+    }
+    let mut response = ApiError::MethodNotAllowed(
+        format!("{} is not accepted here; use {}", request.method(), allowed.join(", ")).into(),
+    )
+    .error_response();
+    if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}

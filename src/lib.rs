@@ -1,0 +1,17 @@
+//! clearinghouse: matches healthcare cyber capacity-building needs with the programmes,
+//! experts, tools and funds that can meet them.
+//!
+//! Layers point one way: `http` and the per-area `routes` call the pure domain (`model`
+//! modules) and the storage (`store` modules over `db`). See docs/ARCHITECTURE.md.
+
+pub mod accounts;
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod startup;
+pub mod telemetry;

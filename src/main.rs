@@ -1,0 +1,76 @@
+//! The `clearinghouse` command line: parses, loads the configuration, runs one command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use clearinghouse::commands::{self, NewCoordinator};
+use clearinghouse::config::Config;
+
+#[derive(Parser)]
+#[command(name = "clearinghouse", version, about = "Healthcare cyber capacity-building clearing house")]
+struct Cli {
+    /// A TOML file of settings; environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a coordinator in the secretariat organisation; reads the password from stdin.
+    CreateCoordinator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Name of the secretariat organisation, if it does not exist yet.
+        #[arg(long, default_value = "Clearing-house secretariat")]
+        organisation: String,
+        /// Country of the secretariat organisation, if it does not exist yet (ISO 3166-1 alpha-2).
+        #[arg(long, default_value = "NL")]
+        country: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("clearinghouse: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(commands::serve(config)),
+        Command::Migrate => commands::migrate(config),
+        Command::CreateCoordinator {
+            email,
+            name,
+            organisation,
+            country,
+        } => commands::create_coordinator(
+            config,
+            NewCoordinator {
+                email,
+                name,
+                organisation_name: organisation,
+                country,
+            },
+            std::io::stdin().lock(),
+        ),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("clearinghouse: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Builds the application from a `Config`: the database, the shared state, the routes and
+//! middleware, bound to a listener. `Application::build` then `run_until_stopped`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::password::{PasswordError, Passwords};
+use crate::auth::rate_limit::RateLimiters;
+use crate::auth::token::AccessTokens;
+use crate::config::{Config, ConfigError};
+use crate::db::{Database, StoreError};
+use crate::http::problems::{self, RouteTable};
+use crate::http::request_id::add_request_id_header;
+use crate::openapi::ApiDoc;
+use crate::{accounts, auth, health};
+
+/// What every handler may reach, built once and shared by all workers.
+pub struct AppState {
+    pub db: Database,
+    pub access_tokens: AccessTokens,
+    pub passwords: Passwords,
+    pub rate_limits: RateLimiters,
+    pub refresh_token_ttl: chrono::Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Database(#[from] StoreError),
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+    #[error("password hashing: {0}")]
+    Passwords(#[from] PasswordError),
+}
+
+/// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
+/// it in the OpenAPI document.
+fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.configure(health::routes).service(
+        scope::scope("/api/v1")
+            .configure(auth::routes::routes)
+            .configure(accounts::routes::routes),
+    );
+}
+
+/// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
+pub fn api_document() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(mount_routes)
+        .split_for_parts()
+        .1
+}
+
+pub struct Application {
+    server: Server,
+    address: std::net::SocketAddr,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let target = config.database_target()?;
+        let pool_size = config.database_pool_size;
+        let db = web::block(move || Database::connect(&target, pool_size))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        let jwt_secret = config.jwt_secret_or_generate()?;
+        let listener = TcpListener::bind(config.listen)?;
+        let address = listener.local_addr()?;
+        let issuer = config
+            .public_url
+            .clone()
+            .map_or_else(|| format!("http://{address}/"), |url| url.to_string());
+        let state = web::Data::new(AppState {
+            db,
+            access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),
+            passwords: Passwords::new(config.password_hash_concurrency)?,
+            rate_limits: RateLimiters::new(&config.rate_limits),
+            refresh_token_ttl: chrono::Duration::from_std(config.refresh_token_ttl())
+                .unwrap_or(chrono::Duration::days(30)),
+        });
+        let body_limit = config.body_limit_bytes;
+        let api = api_document();
+        let routes = Arc::new(RouteTable::from_openapi(&api));
+        let server = HttpServer::new(move || {
+            let routes = routes.clone();
+            // The document and its page come first: the `/api/v1` scope would otherwise
+            // claim `/api/v1/openapi.json` and answer 404 for it.
+            App::new()
+                .service(web::redirect("/docs", "/docs/index.html"))
+                .service(web::redirect("/docs/", "/docs/index.html"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
+                .into_utoipa_app()
+                .configure(mount_routes)
+                .into_app()
+                .app_data(state.clone())
+                .app_data(problems::json_config(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(problems::path_config())
+                .app_data(problems::query_config())
+                .default_service(web::to(move |request| {
+                    let routes = routes.clone();
+                    async move { problems::no_route(&routes, &request) }
+                }))
+                .wrap(problems::problem_for_framework_errors())
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(from_fn(add_request_id_header))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { server, address })
+    }
+
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Serves until the process is asked to stop (SIGINT or SIGTERM: a graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
