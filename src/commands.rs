@@ -43,7 +43,11 @@ pub struct NewCoordinator {
 /// `clearinghouse create-coordinator`: a verified coordinator in the secretariat organisation
 /// (created, verified, when there is none yet). The password is read from the first line of
 /// `input` so that it never appears in the process list or shell history.
-pub fn create_coordinator(config: Config, new: NewCoordinator, input: impl BufRead) -> CommandResult {
+pub fn create_coordinator(
+    config: Config,
+    new: NewCoordinator,
+    input: impl BufRead,
+) -> CommandResult {
     let email = new.email.trim().to_lowercase();
     if !validator::ValidateEmail::validate_email(&email) {
         return Err(format!("`{}` is not an email address", new.email).into());
@@ -51,8 +55,12 @@ pub fn create_coordinator(config: Config, new: NewCoordinator, input: impl BufRe
     if new.name.trim().is_empty() {
         return Err("the coordinator's name must not be blank".into());
     }
-    let country = Country::parse(&new.country)
-        .ok_or_else(|| format!("`{}` is not an ISO 3166-1 alpha-2 country code", new.country))?;
+    let country = Country::parse(&new.country).ok_or_else(|| {
+        format!(
+            "`{}` is not an ISO 3166-1 alpha-2 country code",
+            new.country
+        )
+    })?;
     let password = input
         .lines()
         .next()
@@ -66,17 +74,15 @@ pub fn create_coordinator(config: Config, new: NewCoordinator, input: impl BufRe
     let user: User = database.write_blocking(|conn| {
         let secretariat = match accounts::find_secretariat(conn)? {
             Some(existing) => existing,
-            None => {
-                accounts::insert_organisation(
-                    conn,
-                    NewOrganisation {
-                        name: organisation_name,
-                        kind: OrganisationKind::Secretariat,
-                        country,
-                        verified: true,
-                    },
-                )?
-            }
+            None => accounts::insert_organisation(
+                conn,
+                NewOrganisation {
+                    name: organisation_name,
+                    kind: OrganisationKind::Secretariat,
+                    country,
+                    verified: true,
+                },
+            )?,
         };
         accounts::insert_user(
             conn,

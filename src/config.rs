@@ -69,7 +69,7 @@ pub enum DatabaseTarget {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("configuration: {0}")]
+    #[error("{}", describe_load_error(.0))]
     Load(#[from] Box<figment::Error>),
     #[error("configuration setting `{setting}`: {reason}")]
     Invalid {
@@ -81,6 +81,29 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Names each failing setting the way the config struct (and so the TOML file) spells it,
+/// with where the value came from.
+fn describe_load_error(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|error| {
+            let setting = error.path.join(".").to_lowercase();
+            let source = error
+                .metadata
+                .as_ref()
+                .map(|metadata| format!(" (from {})", metadata.name))
+                .unwrap_or_default();
+            if setting.is_empty() {
+                format!("configuration: {}{source}", error.kind)
+            } else {
+                format!("configuration setting `{setting}`: {}{source}", error.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -153,9 +176,13 @@ impl Config {
 
     /// Configuration from defaults plus the given overrides only (no environment): for tests
     /// and tools that build a server in-process.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Result<Self, ConfigError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Defaults::default()));
         for (key, value) in pairs {
+            // Parsed the way environment values are, so "4" is a number and "true" a bool.
+            let value: figment::value::Value = value.parse().unwrap_or_else(|never| match never {});
             figment = figment.merge((key, value));
         }
         Self::from_figment(figment)
@@ -191,7 +218,10 @@ impl Config {
             return Err(invalid("database_pool_size", "must be between 1 and 512"));
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.body_limit_bytes) {
-            return Err(invalid("body_limit_bytes", "must be between 1 KiB and 64 MiB"));
+            return Err(invalid(
+                "body_limit_bytes",
+                "must be between 1 KiB and 64 MiB",
+            ));
         }
         if !(30..=24 * 60 * 60).contains(&self.access_token_ttl_seconds) {
             return Err(invalid(
@@ -226,10 +256,15 @@ impl Config {
             if path.is_empty() {
                 return Err(invalid("database_url", "sqlite:// needs a file path"));
             }
-            Ok(DatabaseTarget::Sqlite { path: PathBuf::from(path) })
+            Ok(DatabaseTarget::Sqlite {
+                path: PathBuf::from(path),
+            })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Url::parse(url).map_err(|_| invalid("database_url", "is not a valid PostgreSQL URL"))?;
-            Ok(DatabaseTarget::Postgres { url: url.to_owned() })
+            Url::parse(url)
+                .map_err(|_| invalid("database_url", "is not a valid PostgreSQL URL"))?;
+            Ok(DatabaseTarget::Postgres {
+                url: url.to_owned(),
+            })
         } else {
             Err(invalid(
                 "database_url",
@@ -245,12 +280,20 @@ impl Config {
             return Ok(secret.clone());
         }
         let path = self.data_dir.join("jwt-secret");
-        let io = |source| ConfigError::SecretFile { path: path.clone(), source };
+        let io = |source| ConfigError::SecretFile {
+            path: path.clone(),
+            source,
+        };
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing.trim().len() >= MIN_JWT_SECRET_LEN => {
                 return Ok(SecretString::from(existing.trim().to_owned()))
             }
-            Ok(_) => return Err(invalid("jwt_secret", format!("{} is too short", path.display()))),
+            Ok(_) => {
+                return Err(invalid(
+                    "jwt_secret",
+                    format!("{} is too short", path.display()),
+                ))
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
             Err(error) => return Err(io(error)),
         }
@@ -306,7 +349,9 @@ mod tests {
         let config = load(&[]).unwrap();
         assert_eq!(
             config.database_target().unwrap(),
-            DatabaseTarget::Sqlite { path: "data/clearinghouse.db".into() }
+            DatabaseTarget::Sqlite {
+                path: "data/clearinghouse.db".into()
+            }
         );
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.access_token_ttl(), Duration::from_secs(900));
@@ -321,7 +366,10 @@ mod tests {
             ("jwt_secret", "0123456789abcdef0123456789abcdef"),
         ])
         .unwrap();
-        assert!(matches!(config.database_target().unwrap(), DatabaseTarget::Postgres { .. }));
+        assert!(matches!(
+            config.database_target().unwrap(),
+            DatabaseTarget::Postgres { .. }
+        ));
     }
 
     #[test]

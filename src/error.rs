@@ -24,7 +24,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -96,7 +100,11 @@ impl ApiError {
     fn kind(&self) -> (&'static str, &'static str, StatusCode) {
         match self {
             Self::BadRequest(_) => ("bad-request", "Bad request", StatusCode::BAD_REQUEST),
-            Self::Unauthorized(_) => ("unauthorized", "Authentication required", StatusCode::UNAUTHORIZED),
+            Self::Unauthorized(_) => (
+                "unauthorized",
+                "Authentication required",
+                StatusCode::UNAUTHORIZED,
+            ),
             Self::Forbidden(_) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
             Self::NotFound(_) => ("not-found", "Not found", StatusCode::NOT_FOUND),
             Self::MethodNotAllowed(_) => (
@@ -164,9 +172,12 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
             Self::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
-            Self::TooManyRequests { retry_after_seconds } => {
+            Self::TooManyRequests {
+                retry_after_seconds,
+            } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
             _ => {}
@@ -201,7 +212,11 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
-fn flatten_validation_errors(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+fn flatten_validation_errors(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
     use validator::ValidationErrorsKind;
     for (field, kind) in errors.errors() {
         let path = if prefix.is_empty() {
@@ -217,7 +232,11 @@ fn flatten_validation_errors(prefix: &str, errors: &validator::ValidationErrors,
                         .as_ref()
                         .map(|m| m.to_string())
                         .unwrap_or_else(|| format!("is not a valid value ({})", error.code));
-                    out.push(FieldError::new(path.clone(), error.code.to_string(), message));
+                    out.push(FieldError::new(
+                        path.clone(),
+                        error.code.to_string(),
+                        message,
+                    ));
                 }
             }
             ValidationErrorsKind::Struct(inner) => flatten_validation_errors(&path, inner, out),
@@ -237,11 +256,19 @@ mod tests {
 
     #[actix_web::test]
     async fn renders_problem_json_with_field_errors() {
-        let error = ApiError::validation(vec![FieldError::new("email", "email", "is not an email address")]);
+        let error = ApiError::validation(vec![FieldError::new(
+            "email",
+            "email",
+            "is not an email address",
+        )]);
         let response = error.error_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), PROBLEM_JSON);
-        let body: serde_json::Value = serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            PROBLEM_JSON
+        );
+        let body: serde_json::Value =
+            serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
         assert_eq!(body["type"], "/problems/validation");
         assert_eq!(body["status"], 422);
         assert_eq!(body["detail"], "email: is not an email address");
@@ -250,7 +277,8 @@ mod tests {
 
     #[actix_web::test]
     async fn internal_errors_say_nothing_of_their_cause() {
-        let error: ApiError = StoreError::Query("relation \"secret_table\" does not exist".into()).into();
+        let error: ApiError =
+            StoreError::Query("relation \"secret_table\" does not exist".into()).into();
         let body = to_bytes(error.error_response().into_body()).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("secret_table"), "{text}");
@@ -259,7 +287,10 @@ mod tests {
 
     #[test]
     fn rate_limit_carries_retry_after() {
-        let response = ApiError::TooManyRequests { retry_after_seconds: 7 }.error_response();
+        let response = ApiError::TooManyRequests {
+            retry_after_seconds: 7,
+        }
+        .error_response();
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "7");
     }
 }

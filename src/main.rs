@@ -8,7 +8,11 @@ use clearinghouse::commands::{self, NewCoordinator};
 use clearinghouse::config::Config;
 
 #[derive(Parser)]
-#[command(name = "clearinghouse", version, about = "Healthcare cyber capacity-building clearing house")]
+#[command(
+    name = "clearinghouse",
+    version,
+    about = "Healthcare cyber capacity-building clearing house"
+)]
 struct Cli {
     /// A TOML file of settings; environment variables override it.
     #[arg(long, global = true, value_name = "FILE")]

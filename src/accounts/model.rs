@@ -50,7 +50,9 @@ impl OrganisationKind {
     pub fn side(self) -> Side {
         match self {
             Self::Ministry | Self::HealthAgency | Self::Hospital => Side::Requester,
-            Self::Ngo | Self::Company | Self::Donor | Self::Academia | Self::Intergovernmental => Side::Provider,
+            Self::Ngo | Self::Company | Self::Donor | Self::Academia | Self::Intergovernmental => {
+                Side::Provider
+            }
             Self::Secretariat => Side::Secretariat,
         }
     }
@@ -135,7 +137,10 @@ pub struct UnknownValue(pub String);
 #[schema(value_type = String, example = "KE")]
 pub struct Country(#[serde(serialize_with = "serialize_country")] isocountry::CountryCode);
 
-fn serialize_country<S: serde::Serializer>(code: &isocountry::CountryCode, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_country<S: serde::Serializer>(
+    code: &isocountry::CountryCode,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.serialize_str(code.alpha2())
 }
 
@@ -145,7 +150,9 @@ impl Country {
         if code.len() != 2 {
             return None;
         }
-        isocountry::CountryCode::for_alpha2_caseless(code).ok().map(Self)
+        isocountry::CountryCode::for_alpha2_caseless(code)
+            .ok()
+            .map(Self)
     }
 
     pub fn alpha2(self) -> &'static str {
@@ -196,13 +203,21 @@ pub enum Viewer {
 
 impl Viewer {
     pub fn is_coordinator(&self) -> bool {
-        matches!(self, Viewer::User { role: Role::Coordinator, .. })
+        matches!(
+            self,
+            Viewer::User {
+                role: Role::Coordinator,
+                ..
+            }
+        )
     }
 
     pub fn organisation_id(&self) -> Option<Uuid> {
         match self {
             Viewer::Anonymous => None,
-            Viewer::User { organisation_id, .. } => Some(*organisation_id),
+            Viewer::User {
+                organisation_id, ..
+            } => Some(*organisation_id),
         }
     }
 }
@@ -326,6 +341,9 @@ mod tests {
     #[test]
     fn verification_happens_once() {
         assert_eq!(verify(&organisation(false)), Ok(()));
-        assert_eq!(verify(&organisation(true)), Err(VerifyRefusal::AlreadyVerified));
+        assert_eq!(
+            verify(&organisation(true)),
+            Err(VerifyRefusal::AlreadyVerified)
+        );
     }
 }

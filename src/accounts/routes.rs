@@ -98,7 +98,8 @@ async fn list_organisations(
         .await?;
     Ok(web::Json(OrganisationPage {
         items,
-        next_cursor: next.map(|next| encode_cursor(&CursorPosition(next.created_at.and_utc(), next.id))),
+        next_cursor: next
+            .map(|next| encode_cursor(&CursorPosition(next.created_at.and_utc(), next.id))),
     }))
 }
 

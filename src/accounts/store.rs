@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::accounts::model::{Country, Organisation, OrganisationKind, OrganisationScope, Role, User};
+use crate::accounts::model::{
+    Country, Organisation, OrganisationKind, OrganisationScope, Role, User,
+};
 use crate::db::schema::{organisations, users};
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
@@ -52,8 +54,12 @@ impl TryFrom<OrganisationRow> for Organisation {
     fn try_from(row: OrganisationRow) -> Result<Self, StoreError> {
         Ok(Organisation {
             id: parse_id(&row.id)?,
-            kind: row.kind.parse().map_err(|_| corrupt("organisation kind", &row.kind))?,
-            country: Country::parse(&row.country).ok_or_else(|| corrupt("country", &row.country))?,
+            kind: row
+                .kind
+                .parse()
+                .map_err(|_| corrupt("organisation kind", &row.kind))?,
+            country: Country::parse(&row.country)
+                .ok_or_else(|| corrupt("country", &row.country))?,
             name: row.name,
             verified: row.verified,
             created_at: row.created_at.and_utc(),
@@ -94,7 +100,10 @@ pub struct NewUser {
     pub email_verified: bool,
 }
 
-pub fn insert_organisation(conn: &mut Conn<'_>, new: NewOrganisation) -> Result<Organisation, StoreError> {
+pub fn insert_organisation(
+    conn: &mut Conn<'_>,
+    new: NewOrganisation,
+) -> Result<Organisation, StoreError> {
     let now = db::now();
     let row = OrganisationRow {
         id: Uuid::new_v4().to_string(),
@@ -107,13 +116,19 @@ pub fn insert_organisation(conn: &mut Conn<'_>, new: NewOrganisation) -> Result<
         created_at: now,
         updated_at: now,
     };
-    dispatch!(conn, |c| diesel::insert_into(organisations::table).values(&row).execute(c))?;
+    dispatch!(conn, |c| diesel::insert_into(organisations::table)
+        .values(&row)
+        .execute(c))?;
     row.try_into()
 }
 
 /// Inserts a user of `organisation_id`. A taken email is a conflict, checked by the unique
 /// index so that two simultaneous registrations cannot both win.
-pub fn insert_user(conn: &mut Conn<'_>, organisation_id: Uuid, new: NewUser) -> Result<User, StoreError> {
+pub fn insert_user(
+    conn: &mut Conn<'_>,
+    organisation_id: Uuid,
+    new: NewUser,
+) -> Result<User, StoreError> {
     let now = db::now();
     let row = UserRow {
         id: Uuid::new_v4().to_string(),
@@ -126,22 +141,31 @@ pub fn insert_user(conn: &mut Conn<'_>, organisation_id: Uuid, new: NewUser) -> 
         created_at: now,
         updated_at: now,
     };
-    dispatch!(conn, |c| diesel::insert_into(users::table).values(&row).execute(c)).map_err(|error| {
-        match StoreError::from(error) {
-            StoreError::Conflict(_) => StoreError::Conflict("an account with this email already exists".into()),
-            other => other,
+    dispatch!(conn, |c| diesel::insert_into(users::table)
+        .values(&row)
+        .execute(c))
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict("an account with this email already exists".into())
         }
+        other => other,
     })?;
     row.try_into()
 }
 
 pub fn email_taken(conn: &mut Conn<'_>, email: &str) -> Result<bool, StoreError> {
-    let count: i64 = dispatch!(conn, |c| users::table.filter(users::email.eq(email)).count().get_result(c))?;
+    let count: i64 = dispatch!(conn, |c| users::table
+        .filter(users::email.eq(email))
+        .count()
+        .get_result(c))?;
     Ok(count > 0)
 }
 
 /// A user and their password hash, for login.
-pub fn find_credentials(conn: &mut Conn<'_>, email: &str) -> Result<Option<(User, String)>, StoreError> {
+pub fn find_credentials(
+    conn: &mut Conn<'_>,
+    email: &str,
+) -> Result<Option<(User, String)>, StoreError> {
     let row: Option<UserRow> = dispatch!(conn, |c| users::table
         .filter(users::email.eq(email))
         .select(UserRow::as_select())
@@ -163,7 +187,10 @@ pub fn find_user(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<User>, StoreErr
     row.map(User::try_from).transpose()
 }
 
-pub fn find_organisation(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Organisation>, StoreError> {
+pub fn find_organisation(
+    conn: &mut Conn<'_>,
+    id: Uuid,
+) -> Result<Option<Organisation>, StoreError> {
     let row: Option<OrganisationRow> = dispatch!(conn, |c| organisations::table
         .find(id.to_string())
         .select(OrganisationRow::as_select())
@@ -184,16 +211,22 @@ pub fn find_secretariat(conn: &mut Conn<'_>) -> Result<Option<Organisation>, Sto
 }
 
 /// Marks an organisation verified by `coordinator`, now. The caller has checked the rule.
-pub fn mark_verified(conn: &mut Conn<'_>, id: Uuid, coordinator: Uuid) -> Result<Organisation, StoreError> {
+pub fn mark_verified(
+    conn: &mut Conn<'_>,
+    id: Uuid,
+    coordinator: Uuid,
+) -> Result<Organisation, StoreError> {
     let now = db::now();
-    let updated = dispatch!(conn, |c| diesel::update(organisations::table.find(id.to_string()))
-        .set((
-            organisations::verified.eq(true),
-            organisations::verified_by.eq(Some(coordinator.to_string())),
-            organisations::verified_at.eq(Some(now)),
-            organisations::updated_at.eq(now),
-        ))
-        .execute(c))?;
+    let updated = dispatch!(conn, |c| diesel::update(
+        organisations::table.find(id.to_string())
+    )
+    .set((
+        organisations::verified.eq(true),
+        organisations::verified_by.eq(Some(coordinator.to_string())),
+        organisations::verified_at.eq(Some(now)),
+        organisations::updated_at.eq(now),
+    ))
+    .execute(c))?;
     if updated == 0 {
         return Err(StoreError::NotFound("organisation"));
     }
@@ -226,13 +259,21 @@ pub fn list_organisations(
     // Built inside `dispatch!` because a boxed query is tied to one backend.
     let own = match scope {
         OrganisationScope::All => None,
-        OrganisationScope::VerifiedOr(own) => Some(own.map(|id| id.to_string()).unwrap_or_default()),
+        OrganisationScope::VerifiedOr(own) => {
+            Some(own.map(|id| id.to_string()).unwrap_or_default())
+        }
     };
     let after = after.map(|cursor| (cursor.created_at, cursor.id.to_string()));
     let mut rows: Vec<OrganisationRow> = dispatch!(conn, |c| {
-        let mut query = organisations::table.select(OrganisationRow::as_select()).into_boxed();
+        let mut query = organisations::table
+            .select(OrganisationRow::as_select())
+            .into_boxed();
         if let Some(own) = &own {
-            query = query.filter(organisations::verified.eq(true).or(organisations::id.eq(own.clone())));
+            query = query.filter(
+                organisations::verified
+                    .eq(true)
+                    .or(organisations::id.eq(own.clone())),
+            );
         }
         if let Some(kind) = filter.kind {
             query = query.filter(organisations::kind.eq(kind.as_str()));
@@ -247,7 +288,9 @@ pub fn list_organisations(
             query = query.filter(
                 organisations::created_at
                     .lt(*created_at)
-                    .or(organisations::created_at.eq(*created_at).and(organisations::id.lt(id.clone()))),
+                    .or(organisations::created_at
+                        .eq(*created_at)
+                        .and(organisations::id.lt(id.clone()))),
             );
         }
         query
@@ -257,16 +300,20 @@ pub fn list_organisations(
     })?;
     let next = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last().map(|last| -> Result<_, StoreError> {
-            Ok(OrganisationCursor {
-                created_at: last.created_at,
-                id: parse_id(&last.id)?,
+        rows.last()
+            .map(|last| -> Result<_, StoreError> {
+                Ok(OrganisationCursor {
+                    created_at: last.created_at,
+                    id: parse_id(&last.id)?,
+                })
             })
-        })
-        .transpose()?
+            .transpose()?
     } else {
         None
     };
-    let items = rows.into_iter().map(Organisation::try_from).collect::<Result<_, _>>()?;
+    let items = rows
+        .into_iter()
+        .map(Organisation::try_from)
+        .collect::<Result<_, _>>()?;
     Ok((items, next))
 }

@@ -8,8 +8,9 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::accounts::model::Viewer;
-use crate::auth::token::{AccessClaims, AccessTokens};
+use crate::auth::token::AccessClaims;
 use crate::error::ApiError;
+use crate::startup::AppState;
 
 /// A signed-in user (any role): a valid bearer token is required.
 #[derive(Debug, Clone)]
@@ -32,7 +33,9 @@ fn bearer(request: &HttpRequest) -> Result<Option<&str>, ApiError> {
         .to_str()
         .map_err(|_| ApiError::Unauthorized("the Authorization header is not readable".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim()))
         }
         _ => Err(ApiError::Unauthorized(
@@ -45,10 +48,12 @@ fn claims(request: &HttpRequest) -> Result<Option<AccessClaims>, ApiError> {
     let Some(token) = bearer(request)? else {
         return Ok(None);
     };
-    let tokens = request
-        .app_data::<web::Data<AccessTokens>>()
-        .ok_or(ApiError::Internal)?;
-    tokens
+    let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| {
+        tracing::error!("AppState is not registered with the application");
+        ApiError::Internal
+    })?;
+    state
+        .access_tokens
         .verify(token)
         .map(Some)
         .map_err(|_| ApiError::Unauthorized("the access token is invalid or has expired".into()))
@@ -60,9 +65,9 @@ impl FromRequest for Authenticated {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(claims(request).and_then(|claims| {
-            claims
-                .map(Authenticated)
-                .ok_or_else(|| ApiError::Unauthorized("this endpoint needs a bearer access token".into()))
+            claims.map(Authenticated).ok_or_else(|| {
+                ApiError::Unauthorized("this endpoint needs a bearer access token".into())
+            })
         }))
     }
 }

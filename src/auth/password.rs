@@ -31,9 +31,13 @@ pub enum PasswordError {
 pub fn check_length(password: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        Err(format!("must be at least {MIN_PASSWORD_CHARS} characters long"))
+        Err(format!(
+            "must be at least {MIN_PASSWORD_CHARS} characters long"
+        ))
     } else if chars > MAX_PASSWORD_CHARS {
-        Err(format!("must be at most {MAX_PASSWORD_CHARS} characters long"))
+        Err(format!(
+            "must be at most {MAX_PASSWORD_CHARS} characters long"
+        ))
     } else {
         Ok(())
     }
@@ -50,7 +54,11 @@ pub fn hash_blocking(password: &SecretString) -> Result<String, PasswordError> {
 
 fn verify_blocking(password: &SecretString, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| argon2().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.expose_secret().as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -77,9 +85,18 @@ impl Passwords {
         })
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Interrupted)?;
-        actix_web::web::block(work).await.map_err(|_| PasswordError::Interrupted)
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Interrupted)?;
+        actix_web::web::block(work)
+            .await
+            .map_err(|_| PasswordError::Interrupted)
     }
 
     pub async fn hash(&self, password: SecretString) -> Result<String, PasswordError> {
@@ -88,7 +105,11 @@ impl Passwords {
 
     /// Whether `password` matches `stored`; with no stored hash (unknown account) the decoy
     /// is checked instead and the answer is always false.
-    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+    ) -> Result<bool, PasswordError> {
         let decoy = self.decoy_hash.clone();
         self.run(move || match stored {
             Some(stored) => verify_blocking(&password, &stored),
@@ -109,9 +130,15 @@ mod tests {
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
         let password = SecretString::from("correct horse battery staple");
         let hash = hash_blocking(&password).unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_blocking(&password, &hash));
-        assert!(!verify_blocking(&SecretString::from("wrong horse battery staple"), &hash));
+        assert!(!verify_blocking(
+            &SecretString::from("wrong horse battery staple"),
+            &hash
+        ));
         assert!(!verify_blocking(&password, "not a hash"));
     }
 
@@ -119,7 +146,10 @@ mod tests {
     fn length_is_the_only_rule() {
         assert!(check_length("elevenchars").is_err());
         assert!(check_length("twelve chars").is_ok());
-        assert!(check_length("ééééééééééé").is_err(), "counts characters, not bytes");
+        assert!(
+            check_length("ééééééééééé").is_err(),
+            "counts characters, not bytes"
+        );
         assert!(check_length(&"x".repeat(128)).is_ok());
         assert!(check_length(&"x".repeat(129)).is_err());
     }

@@ -30,12 +30,14 @@ impl Limiter {
         if self.limiter.len() > MAX_REMEMBERED_KEYS {
             self.limiter.retain_recent();
         }
-        self.limiter.check_key(&key.to_owned()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::TooManyRequests {
-                retry_after_seconds: wait.as_secs().max(1),
-            }
-        })
+        self.limiter
+            .check_key(&key.to_owned())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                ApiError::TooManyRequests {
+                    retry_after_seconds: wait.as_secs().max(1),
+                }
+            })
     }
 }
 
@@ -77,9 +79,14 @@ mod tests {
         assert!(limiter.check("10.0.0.1").is_ok());
         assert!(limiter.check("10.0.0.1").is_ok());
         match limiter.check("10.0.0.1") {
-            Err(ApiError::TooManyRequests { retry_after_seconds }) => assert!((1..=60).contains(&retry_after_seconds)),
+            Err(ApiError::TooManyRequests {
+                retry_after_seconds,
+            }) => assert!((1..=60).contains(&retry_after_seconds)),
             other => panic!("expected a rate limit, got {other:?}"),
         }
-        assert!(limiter.check("10.0.0.2").is_ok(), "other keys keep their own quota");
+        assert!(
+            limiter.check("10.0.0.2").is_ok(),
+            "other keys keep their own quota"
+        );
     }
 }

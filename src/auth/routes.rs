@@ -33,9 +33,10 @@ fn check_not_blank(value: &str) -> Result<(), ValidationError> {
 }
 
 fn check_country(code: &str) -> Result<(), ValidationError> {
-    Country::parse(code)
-        .map(|_| ())
-        .ok_or_else(|| ValidationError::new("country").with_message("is not an ISO 3166-1 alpha-2 country code".into()))
+    Country::parse(code).map(|_| ()).ok_or_else(|| {
+        ValidationError::new("country")
+            .with_message("is not an ISO 3166-1 alpha-2 country code".into())
+    })
 }
 
 fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError> {
@@ -50,14 +51,20 @@ fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    #[validate(email(message = "is not an email address"), length(max = 254))]
+    #[validate(
+        email(message = "is not an email address"),
+        length(max = 254, message = "must be at most 254 characters")
+    )]
     #[schema(example = "it-lead@hospital.example")]
     pub email: String,
     /// 12 to 128 characters. Checked in `RegisterRequest::check`: the derive cannot see
     /// inside a secret.
     #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
     pub password: SecretString,
-    #[validate(length(min = 1, max = 200), custom(function = "check_not_blank"))]
+    #[validate(
+        length(max = 200, message = "must be at most 200 characters"),
+        custom(function = "check_not_blank")
+    )]
     pub name: String,
     #[validate(nested)]
     pub organisation: OrganisationRequest,
@@ -68,7 +75,10 @@ impl RegisterRequest {
     fn check(&self) -> Result<(), ApiError> {
         let mut errors = self.validate().err().unwrap_or_default();
         if let Err(message) = password::check_length(self.password.expose_secret()) {
-            errors.add("password", ValidationError::new("length").with_message(message.into()));
+            errors.add(
+                "password",
+                ValidationError::new("length").with_message(message.into()),
+            );
         }
         if errors.is_empty() {
             Ok(())
@@ -81,7 +91,10 @@ impl RegisterRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationRequest {
-    #[validate(length(min = 2, max = 200), custom(function = "check_not_blank"))]
+    #[validate(
+        length(min = 2, max = 200, message = "must be 2 to 200 characters"),
+        custom(function = "check_not_blank")
+    )]
     #[schema(example = "Kenyatta National Hospital")]
     pub name: String,
     #[validate(custom(function = "check_self_registrable"))]
@@ -158,18 +171,33 @@ async fn register(
     request: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.rate_limits.register_per_ip.check(&client_ip(&request))?;
+    state
+        .rate_limits
+        .register_per_ip
+        .check(&client_ip(&request))?;
+    let mut body = body.into_inner();
+    // People paste addresses with stray spaces; those are not what validation is about.
+    body.email = body.email.trim().to_owned();
     body.check()?;
-    let body = body.into_inner();
     let email = normalise_email(&body.email);
     let country = Country::parse(&body.organisation.country).ok_or(ApiError::Internal)?;
 
     // Cheap check first so that a duplicate costs no hash; the unique index still decides.
     let probe = email.clone();
-    if state.db.read(move |conn| accounts::email_taken(conn, &probe)).await? {
-        return Err(ApiError::Conflict("an account with this email already exists".into()));
+    if state
+        .db
+        .read(move |conn| accounts::email_taken(conn, &probe))
+        .await?
+    {
+        return Err(ApiError::Conflict(
+            "an account with this email already exists".into(),
+        ));
     }
-    let password_hash = state.passwords.hash(body.password).await.map_err(internal)?;
+    let password_hash = state
+        .passwords
+        .hash(body.password)
+        .await
+        .map_err(internal)?;
     let new_organisation = NewOrganisation {
         name: body.organisation.name.trim().to_owned(),
         kind: body.organisation.kind,
@@ -193,11 +221,18 @@ async fn register(
         .await?;
     tracing::info!(user_id = %account.user.id, organisation_id = %account.organisation.id, "account registered");
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/organisations/{}", account.organisation.id)))
+        .insert_header((
+            "Location",
+            format!("/api/v1/organisations/{}", account.organisation.id),
+        ))
         .json(account))
 }
 
-async fn token_pair(state: &AppState, user: &User, refresh_token: String) -> Result<TokenPair, ApiError> {
+async fn token_pair(
+    state: &AppState,
+    user: &User,
+    refresh_token: String,
+) -> Result<TokenPair, ApiError> {
     let access_token = state
         .access_tokens
         .issue(user.id, user.organisation_id, user.role)
@@ -231,20 +266,30 @@ async fn login(
     state.rate_limits.login_per_ip.check(&client_ip(&request))?;
     state.rate_limits.login_per_account.check(&email)?;
 
-    let found = state.db.read(move |conn| accounts::find_credentials(conn, &email)).await?;
+    let found = state
+        .db
+        .read(move |conn| accounts::find_credentials(conn, &email))
+        .await?;
     let (user, stored_hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
     // An unknown email verifies against a decoy hash: same work, same answer.
-    let matches = state.passwords.verify(body.password, stored_hash).await.map_err(internal)?;
+    let matches = state
+        .passwords
+        .verify(body.password, stored_hash)
+        .await
+        .map_err(internal)?;
     let user = match (matches, user) {
         (true, Some(user)) => user,
         _ => return Err(bad_credentials()),
     };
     let ttl = state.refresh_token_ttl;
     let user_id = user.id;
-    let refresh_token = state.db.write(move |conn| sessions::issue(conn, user_id, ttl)).await?;
+    let refresh_token = state
+        .db
+        .write(move |conn| sessions::issue(conn, user_id, ttl))
+        .await?;
     Ok(web::Json(token_pair(&state, &user, refresh_token).await?))
 }
 
@@ -265,7 +310,10 @@ async fn refresh(
     request: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    state.rate_limits.refresh_per_ip.check(&client_ip(&request))?;
+    state
+        .rate_limits
+        .refresh_per_ip
+        .check(&client_ip(&request))?;
     let presented = body.into_inner().refresh_token;
     let ttl = state.refresh_token_ttl;
     let outcome = state
@@ -279,7 +327,9 @@ async fn refresh(
                 }
                 Rotation::Refused => Ok(None),
                 Rotation::ReuseDetected => {
-                    tracing::warn!("a rotated refresh token was presented again; its family is revoked");
+                    tracing::warn!(
+                        "a rotated refresh token was presented again; its family is revoked"
+                    );
                     Ok(None)
                 }
             }
@@ -300,7 +350,10 @@ async fn refresh(
     responses((status = 204, description = "Signed out"))
 )]
 #[post("/auth/logout")]
-async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let presented = body.into_inner().refresh_token;
     state
         .db

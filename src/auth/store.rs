@@ -35,11 +35,20 @@ pub enum Rotation {
 }
 
 /// Starts a new family (a login) for `user_id` and returns its first token.
-pub fn issue(conn: &mut Conn<'_>, user_id: Uuid, ttl: chrono::Duration) -> Result<String, StoreError> {
+pub fn issue(
+    conn: &mut Conn<'_>,
+    user_id: Uuid,
+    ttl: chrono::Duration,
+) -> Result<String, StoreError> {
     insert(conn, user_id, Uuid::new_v4(), ttl)
 }
 
-fn insert(conn: &mut Conn<'_>, user_id: Uuid, family_id: Uuid, ttl: chrono::Duration) -> Result<String, StoreError> {
+fn insert(
+    conn: &mut Conn<'_>,
+    user_id: Uuid,
+    family_id: Uuid,
+    ttl: chrono::Duration,
+) -> Result<String, StoreError> {
     let token = random_token();
     let now = db::now();
     let row = RefreshTokenRow {
@@ -52,7 +61,9 @@ fn insert(conn: &mut Conn<'_>, user_id: Uuid, family_id: Uuid, ttl: chrono::Dura
         rotated_at: None,
         revoked_at: None,
     };
-    dispatch!(conn, |c| diesel::insert_into(refresh_tokens::table).values(&row).execute(c))?;
+    dispatch!(conn, |c| diesel::insert_into(refresh_tokens::table)
+        .values(&row)
+        .execute(c))?;
     Ok(token)
 }
 
@@ -80,7 +91,11 @@ fn revoke_family_of(conn: &mut Conn<'_>, family_id: &str) -> Result<(), StoreErr
 /// Exchanges a live token for a new one of the same family. Run inside a write transaction:
 /// the conditional update lets exactly one of two racing presentations of a token win; the
 /// loser is treated as a replay.
-pub fn rotate(conn: &mut Conn<'_>, token: &str, ttl: chrono::Duration) -> Result<Rotation, StoreError> {
+pub fn rotate(
+    conn: &mut Conn<'_>,
+    token: &str,
+    ttl: chrono::Duration,
+) -> Result<Rotation, StoreError> {
     let Some(row) = find(conn, token)? else {
         return Ok(Rotation::Refused);
     };

@@ -91,7 +91,12 @@ impl AccessTokens {
         self.ttl
     }
 
-    pub fn issue(&self, user_id: Uuid, organisation_id: Uuid, role: Role) -> Result<String, TokenError> {
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        organisation_id: Uuid,
+        role: Role,
+    ) -> Result<String, TokenError> {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
         let claims = AccessClaims {
             sub: user_id,
@@ -103,7 +108,11 @@ impl AccessTokens {
             nbf: now,
             exp: now + self.ttl.as_secs(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
@@ -131,20 +140,29 @@ mod tests {
         let (user, org) = (Uuid::new_v4(), Uuid::new_v4());
         let token = tokens.issue(user, org, Role::OrgAdmin).unwrap();
         let claims = tokens.verify(&token).unwrap();
-        assert_eq!((claims.sub, claims.org, claims.role), (user, org, Role::OrgAdmin));
+        assert_eq!(
+            (claims.sub, claims.org, claims.role),
+            (user, org, Role::OrgAdmin)
+        );
         assert_eq!(claims.exp - claims.iat, 900);
     }
 
     #[test]
     fn tokens_from_another_secret_or_issuer_are_refused() {
-        let token = tokens(900).issue(Uuid::new_v4(), Uuid::new_v4(), Role::Member).unwrap();
+        let token = tokens(900)
+            .issue(Uuid::new_v4(), Uuid::new_v4(), Role::Member)
+            .unwrap();
         let other_key = AccessTokens::new(
             &SecretString::from("another-secret-that-is-long-enough-too"),
             "http://127.0.0.1:8080/".into(),
             Duration::from_secs(900),
         );
         assert!(other_key.verify(&token).is_err());
-        let other_issuer = AccessTokens::new(&SecretString::from(SECRET), "https://elsewhere/".into(), Duration::from_secs(900));
+        let other_issuer = AccessTokens::new(
+            &SecretString::from(SECRET),
+            "https://elsewhere/".into(),
+            Duration::from_secs(900),
+        );
         assert!(other_issuer.verify(&token).is_err());
     }
 

@@ -66,13 +66,18 @@ impl From<DieselError> for StoreError {
         match error {
             DieselError::NotFound => Self::NotFound("record"),
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                Self::Conflict(format!("already exists ({})", info.constraint_name().unwrap_or("unique")))
+                Self::Conflict(format!(
+                    "already exists ({})",
+                    info.constraint_name().unwrap_or("unique")
+                ))
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
             // SQLite reports a writer that outlived busy_timeout this way: a transient state.
-            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => {
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("database is locked") =>
+            {
                 Self::Unavailable(info.message().to_owned())
             }
             other => Self::Query(other.to_string()),
@@ -163,7 +168,10 @@ impl Database {
 
     /// Runs `work` on a pooled connection, on this thread. For the CLI and for code that is
     /// already off the async executor.
-    pub fn read_blocking<T>(&self, work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn read_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         match self.get()? {
             Pooled::Sqlite(mut c) => work(&mut Conn::Sqlite(&mut c)),
             Pooled::Postgres(mut c) => work(&mut Conn::Postgres(&mut c)),
@@ -173,7 +181,10 @@ impl Database {
     /// Runs `work` in one transaction, on this thread. SQLite takes the write lock up front
     /// (`BEGIN IMMEDIATE`) so that two writers queue on busy_timeout instead of deadlocking
     /// on a lock upgrade.
-    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn write_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         match self.get()? {
             Pooled::Sqlite(mut c) => c.immediate_transaction(|c| work(&mut Conn::Sqlite(c))),
             Pooled::Postgres(mut c) => c.transaction(|c| work(&mut Conn::Postgres(c))),
@@ -222,20 +233,28 @@ impl Database {
 /// Applies the pending migrations of the engine `target` names, creating an SQLite file (and
 /// its folder) when there is none yet.
 pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
-    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Query(format!("migration failed: {e}"));
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        StoreError::Query(format!("migration failed: {e}"))
+    };
     match target {
         DatabaseTarget::Sqlite { path } => {
             create_parent_folder(path)?;
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             conn.batch_execute(SQLITE_PRAGMAS)?;
-            conn.run_pending_migrations(SQLITE_MIGRATIONS).map(|applied| applied.len()).map_err(failed)
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|applied| applied.len())
+                .map_err(failed)
         }
         DatabaseTarget::Postgres { url } => {
-            let mut conn = PgConnection::establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let mut conn =
+                PgConnection::establish(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
             // Instances starting together must not apply the same migration twice.
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
-            let applied = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|applied| applied.len()).map_err(failed);
+            let applied = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|applied| applied.len())
+                .map_err(failed);
             conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
             applied
         }
@@ -244,8 +263,11 @@ pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
 
 fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
     match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
-            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))),
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+            })
+        }
         _ => Ok(()),
     }
 }

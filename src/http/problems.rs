@@ -19,12 +19,13 @@ pub fn json_config(body_limit: usize) -> web::JsonConfig {
 
 fn json_error(error: JsonPayloadError) -> ApiError {
     match error {
-        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            ApiError::PayloadTooLarge(format!("the request body is over the limit of {limit} bytes").into())
-        }
-        JsonPayloadError::ContentType => {
-            ApiError::UnsupportedMediaType("the request body must be JSON (Content-Type: application/json)".into())
-        }
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge(
+            format!("the request body is over the limit of {limit} bytes").into(),
+        ),
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
+            "the request body must be JSON (Content-Type: application/json)".into(),
+        ),
         // Well-formed JSON of the wrong shape (a missing, unknown or mistyped field) is a
         // validation problem; anything else is not JSON at all.
         JsonPayloadError::Deserialize(error) if error.is_data() => ApiError::Validation {
@@ -34,7 +35,9 @@ fn json_error(error: JsonPayloadError) -> ApiError {
         JsonPayloadError::Deserialize(error) => {
             ApiError::BadRequest(format!("the request body is not valid JSON: {error}").into())
         }
-        other => ApiError::BadRequest(format!("the request body could not be read: {other}").into()),
+        other => {
+            ApiError::BadRequest(format!("the request body could not be read: {other}").into())
+        }
     }
 }
 
@@ -59,7 +62,9 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers
             .get(header::CONTENT_TYPE)
             .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
         if already_problem {
-            return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+            return Ok(ErrorHandlerResponse::Response(
+                response.map_into_left_body(),
+            ));
         }
         let error = problem_for_status(response.status());
         let (request, original) = response.into_parts();
@@ -82,13 +87,19 @@ fn problem_for_status(status: StatusCode) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED => {
             ApiError::MethodNotAllowed("this path does not accept that method".into())
         }
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the request body is too large".into()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ApiError::UnsupportedMediaType("the request body has an unsupported content type".into())
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge("the request body is too large".into())
         }
-        status if status.is_client_error() => {
-            ApiError::BadRequest(status.canonical_reason().unwrap_or("bad request").to_owned().into())
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
+            "the request body has an unsupported content type".into(),
+        ),
+        status if status.is_client_error() => ApiError::BadRequest(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_owned()
+                .into(),
+        ),
         _ => ApiError::Internal,
     }
 }
@@ -151,7 +162,12 @@ pub fn no_route(routes: &RouteTable, request: &HttpRequest) -> actix_web::HttpRe
         return ApiError::NotFound("there is nothing at this path".into()).error_response();
     }
     let mut response = ApiError::MethodNotAllowed(
-        format!("{} is not accepted here; use {}", request.method(), allowed.join(", ")).into(),
+        format!(
+            "{} is not accepted here; use {}",
+            request.method(),
+            allowed.join(", ")
+        )
+        .into(),
     )
     .error_response();
     if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {

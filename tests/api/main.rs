@@ -1,1 +1,112 @@
-fn main() {}
+//! The HTTP test suite. Every case runs once per configured engine against a real server:
+//! `sqlite::auth::login_returns_working_tokens`, `postgres::auth::...`. A custom harness
+//! (libtest-mimic) builds that list at run time, so no engine is ever silently skipped.
+
+mod accounts;
+mod auth;
+mod cli;
+mod harness;
+mod http;
+mod openapi;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use harness::{Engine, TestApp};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+type Case = fn(TestApp) -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// Names each case after its module path and boxes it for the table.
+macro_rules! cases {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        vec![$((
+            concat!(stringify!($module), "::", stringify!($name)),
+            (|app| Box::pin($module::$name(app))) as Case,
+        )),*]
+    };
+}
+
+/// Cases that need a fresh server on each engine.
+fn per_engine_cases() -> Vec<(&'static str, Case)> {
+    cases![
+        auth::register_creates_an_unverified_org_admin_and_organisation,
+        auth::duplicate_registration_is_a_conflict,
+        auth::invalid_registrations_name_every_bad_field_and_create_nothing,
+        auth::malformed_bodies_are_problems_and_create_nothing,
+        auth::login_returns_working_tokens,
+        auth::unknown_email_and_wrong_password_answer_identically,
+        auth::forged_and_expired_tokens_are_refused,
+        auth::refresh_rotates_and_the_old_token_dies,
+        auth::reusing_a_rotated_refresh_token_revokes_its_family,
+        auth::racing_refreshes_of_one_token_have_one_winner,
+        auth::logout_ends_the_session,
+        auth::login_is_rate_limited_per_account_with_retry_after,
+        auth::registration_is_rate_limited_per_ip,
+        accounts::directory_shows_verified_organisations_and_ones_own,
+        accounts::directory_filters_and_pages_without_gaps_or_repeats,
+        accounts::directory_rejects_bad_queries,
+        accounts::hidden_organisations_answer_not_found,
+        accounts::only_coordinators_verify_and_only_once,
+        cli::create_coordinator_makes_a_verified_secretariat_once,
+        cli::create_coordinator_refuses_bad_input,
+        http::health_and_readiness,
+        http::unknown_routes_and_methods_are_problems,
+        http::every_response_carries_a_request_id,
+        openapi::every_documented_operation_is_routed,
+    ]
+}
+
+fn run_case(engine: Engine, case: Case) -> Result<(), Failed> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = TestApp::spawn(engine).await;
+        case(app).await;
+    });
+    Ok(())
+}
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let engines = harness::engines();
+    let mut trials = Vec::new();
+    for &engine in engines {
+        for (name, case) in per_engine_cases() {
+            trials.push(Trial::test(
+                format!("{}::{name}", engine.name()),
+                move || run_case(engine, case),
+            ));
+        }
+    }
+    // Cases about the binary and the contract, independent of the engine.
+    trials.push(Trial::test(
+        "openapi::document_matches_the_snapshot",
+        || {
+            openapi::document_matches_the_snapshot();
+            Ok(())
+        },
+    ));
+    trials.push(Trial::test(
+        "openapi::the_contract_paths_are_documented",
+        || {
+            openapi::the_contract_paths_are_documented();
+            Ok(())
+        },
+    ));
+    trials.push(Trial::test(
+        "cli::a_bad_setting_stops_the_start_naming_it",
+        || {
+            cli::a_bad_setting_stops_the_start_naming_it();
+            Ok(())
+        },
+    ));
+    trials.push(Trial::test(
+        "cli::serve_starts_on_an_embedded_database",
+        || {
+            cli::serve_starts_on_an_embedded_database();
+            Ok(())
+        },
+    ));
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    harness::drop_postgres_template();
+    conclusion.exit();
+}

@@ -1,0 +1,483 @@
+//! The test harness: a real server on a free port, over a fresh database of each configured
+//! engine, and a client that speaks to it as a partner system or a browser would.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use clearinghouse::config::{Config, DatabaseTarget};
+use clearinghouse::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use url::Url;
+
+pub const POSTGRES_URL_VARIABLE: &str = "CLEARINGHOUSE_TEST_POSTGRES_URL";
+/// The signing secret the test servers use, so that tests can forge tokens with it.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL too when the variable names a server. A named server that cannot
+/// be reached stops the run: the suite never passes by skipping an engine.
+pub fn configured_engines() -> Vec<Engine> {
+    let mut engines = vec![Engine::Sqlite];
+    if let Some(admin_url) = postgres_admin_url() {
+        prepare_postgres_template(&admin_url);
+        engines.push(Engine::Postgres);
+    }
+    engines
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var(POSTGRES_URL_VARIABLE)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The migrated database every PostgreSQL test database is cloned from; one per run.
+fn template_name() -> String {
+    format!("ch_template_{}", std::process::id())
+}
+
+fn with_database(admin_url: &str, database: &str) -> String {
+    let mut url = Url::parse(admin_url).expect("CLEARINGHOUSE_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+fn admin_connection(admin_url: &str) -> PgConnection {
+    PgConnection::establish(admin_url).unwrap_or_else(|error| {
+        panic!("{POSTGRES_URL_VARIABLE} is set but PostgreSQL cannot be reached at {admin_url}: {error}")
+    })
+}
+
+fn prepare_postgres_template(admin_url: &str) {
+    let template = template_name();
+    let mut admin = admin_connection(admin_url);
+    // One statement per call: several in one string would run as one transaction, which
+    // CREATE and DROP DATABASE refuse.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+        .expect("drop a stale template database");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {template}"))
+        .expect("create the template database");
+    let url = with_database(admin_url, &template);
+    clearinghouse::db::migrate(&DatabaseTarget::Postgres { url })
+        .expect("migrate the template database");
+}
+
+/// Drops the template at the end of the run.
+pub fn drop_postgres_template() {
+    if let Some(admin_url) = postgres_admin_url() {
+        let mut admin = admin_connection(&admin_url);
+        let _ = admin.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            template_name()
+        ));
+    }
+}
+
+/// A database that exists for one test and is removed after it.
+pub enum TestDatabase {
+    Sqlite {
+        _folder: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        name: String,
+        url: String,
+        admin_url: String,
+    },
+}
+
+impl TestDatabase {
+    fn create(engine: Engine, folder: &std::path::Path) -> Self {
+        match engine {
+            Engine::Sqlite => {
+                let holder = tempfile::tempdir_in(folder).expect("a temporary folder");
+                let url = format!(
+                    "sqlite://{}",
+                    holder.path().join("clearinghouse.db").display()
+                );
+                TestDatabase::Sqlite {
+                    _folder: holder,
+                    url,
+                }
+            }
+            Engine::Postgres => {
+                static NEXT: AtomicUsize = AtomicUsize::new(0);
+                // Cloning one template at a time avoids "source database is being accessed".
+                static CLONING: Mutex<()> = Mutex::new(());
+                let admin_url = postgres_admin_url().expect("PostgreSQL is configured");
+                let name = format!(
+                    "ch_test_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::SeqCst)
+                );
+                {
+                    let _one_at_a_time = CLONING
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    admin_connection(&admin_url)
+                        .batch_execute(&format!(
+                            "CREATE DATABASE {name} TEMPLATE {}",
+                            template_name()
+                        ))
+                        .expect("clone the template database");
+                }
+                let url = with_database(&admin_url, &name);
+                TestDatabase::Postgres {
+                    name,
+                    url,
+                    admin_url,
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres {
+            name, admin_url, ..
+        } = self
+        {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub engine: Engine,
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    pub database: TestDatabase,
+}
+
+/// Settings every test server shares: a free port, a fixed secret, and rate limits high
+/// enough that only the tests about rate limits meet them.
+fn base_settings(database_url: &str, data_dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("listen", "127.0.0.1:0".into()),
+        ("database_url", database_url.into()),
+        ("data_dir", data_dir.display().to_string()),
+        ("jwt_secret", JWT_SECRET.into()),
+        ("database_pool_size", "4".into()),
+        ("rate_limits.login_per_ip", "100000".into()),
+        ("rate_limits.login_per_account", "100000".into()),
+        ("rate_limits.register_per_ip", "100000".into()),
+        ("rate_limits.refresh_per_ip", "100000".into()),
+    ]
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, &[]).await
+    }
+
+    /// A server whose settings differ from the test defaults by `overrides`.
+    pub async fn spawn_with(engine: Engine, overrides: &[(&'static str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().expect("a temporary folder");
+        let database = TestDatabase::create(engine, data_dir.path());
+        let mut settings = base_settings(database.url(), data_dir.path());
+        settings.extend(
+            overrides
+                .iter()
+                .map(|(key, value)| (*key, value.to_string())),
+        );
+        let config = Config::from_pairs(settings).expect("test configuration is valid");
+        if std::env::var_os("TEST_LOG").is_some() {
+            clearinghouse::telemetry::init(config.log_format);
+        }
+        let application = Application::build(config).await.expect("the server starts");
+        let base_url = format!("http://{}", application.address());
+        actix_web::rt::spawn(application.run_until_stopped());
+        TestApp {
+            engine,
+            base_url,
+            client: reqwest::Client::new(),
+            data_dir,
+            database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Response::from_reqwest(request.send().await.expect("the server answers")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers a user with a fresh email and their organisation of `kind` in `country`.
+    pub async fn register(&self, kind: &str, country: &str) -> Account {
+        let email = format!(
+            "user-{}@{}.example",
+            uuid::Uuid::new_v4().simple(),
+            kind.replace('_', "-")
+        );
+        let response = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({
+                    "email": email,
+                    "password": PASSWORD,
+                    "name": "Test User",
+                    "organisation": {"name": format!("A {kind} in {country}"), "kind": kind, "country": country},
+                }),
+            )
+            .await;
+        response.assert_status(StatusCode::CREATED);
+        Account {
+            email,
+            user_id: response.body["user"]["id"].as_str().unwrap().to_owned(),
+            organisation_id: response.body["organisation"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Signs in and returns the session's tokens.
+    pub async fn sign_in(&self, account: &Account) -> Session {
+        let response = self.login(&account.email, PASSWORD).await;
+        response.assert_status(StatusCode::OK);
+        Session {
+            account: account.clone(),
+            access_token: response.body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: response.body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Runs the real binary with this server's database and secret, as an operator would.
+    pub fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clearinghouse"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", self.database.url())
+            .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
+            .env("CLEARINGHOUSE_DATA_DIR", self.data_dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the clearinghouse binary runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(stdin.as_bytes())
+            .expect("write the password");
+        child.wait_with_output().expect("the command finishes")
+    }
+
+    /// A coordinator created through `clearinghouse create-coordinator`, signed in.
+    pub async fn coordinator(&self) -> Session {
+        let email = format!(
+            "coordinator-{}@secretariat.example",
+            uuid::Uuid::new_v4().simple()
+        );
+        let output = self.run_cli(
+            &[
+                "create-coordinator",
+                "--email",
+                &email,
+                "--name",
+                "Test Coordinator",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        assert!(
+            output.status.success(),
+            "create-coordinator failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let response = self.login(&email, PASSWORD).await;
+        response.assert_status(StatusCode::OK);
+        let me = self
+            .get("/api/v1/me", response.body["access_token"].as_str())
+            .await;
+        Session {
+            account: Account {
+                email,
+                user_id: me.body["id"].as_str().unwrap().to_owned(),
+                organisation_id: me.body["organisation_id"].as_str().unwrap().to_owned(),
+            },
+            access_token: response.body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: response.body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A registered organisation that a coordinator has verified, with its admin signed in.
+    pub async fn verified_org(&self, kind: &str, country: &str) -> Session {
+        let account = self.register(kind, country).await;
+        let coordinator = self.coordinator().await;
+        self.post(
+            &format!("/api/v1/organisations/{}/verify", account.organisation_id),
+            Some(&coordinator.access_token),
+            &json!({}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+        self.sign_in(&account).await
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub email: String,
+    pub user_id: String,
+    pub organisation_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: Account,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl Session {
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.access_token)
+    }
+}
+
+/// A response read whole: status, headers and the body as JSON (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    pub async fn from_reqwest(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a readable body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, expected: StatusCode) -> &Self {
+        assert_eq!(
+            self.status, expected,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts an RFC 9457 problem of this status, and returns its `detail`.
+    #[track_caller]
+    pub fn assert_problem(&self, expected: StatusCode) -> &str {
+        self.assert_status(expected);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "problems are problem+json: {}",
+            self.text
+        );
+        assert_eq!(self.body["status"], expected.as_u16(), "{}", self.text);
+        for field in ["type", "title", "detail"] {
+            assert!(
+                self.body[field].is_string(),
+                "problem without {field}: {}",
+                self.text
+            );
+        }
+        self.body["detail"].as_str().unwrap()
+    }
+
+    /// The `field` names of a validation problem's errors.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The result of the one-time engine preparation, kept for the run.
+pub fn engines() -> &'static [Engine] {
+    static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
+    ENGINES.get_or_init(configured_engines)
+}

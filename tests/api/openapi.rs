@@ -1,0 +1,78 @@
+//! The OpenAPI document: complete, routed, and changed only on purpose.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::harness::TestApp;
+
+/// The paths of the API contract that exist so far (DESIGN.md section 6); each must be
+/// documented with its method.
+const CONTRACT: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/ready"),
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/organisations"),
+    ("get", "/api/v1/organisations/{id}"),
+    ("post", "/api/v1/organisations/{id}/verify"),
+];
+
+fn document() -> Value {
+    serde_json::to_value(clearinghouse::startup::api_document()).unwrap()
+}
+
+pub fn the_contract_paths_are_documented() {
+    let document = document();
+    assert_eq!(document["openapi"], "3.1.0");
+    for (method, path) in CONTRACT {
+        let operation = &document["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty()),
+            "{method} {path} has no responses"
+        );
+    }
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(document["components"]["schemas"]["Problem"].is_object());
+}
+
+/// Every documented operation reaches a handler: called without credentials or body, it may
+/// refuse (401, 400, 415, 422 ...) but never answers "no such route".
+pub async fn every_documented_operation_is_routed(app: TestApp) {
+    let served: Value = app.get("/api/v1/openapi.json", None).await.body;
+    assert_eq!(
+        served,
+        document(),
+        "the served document is the generated one"
+    );
+    let paths = served["paths"].as_object().unwrap();
+    assert!(paths.len() >= CONTRACT.len());
+    for (path, item) in paths {
+        let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        for method in item.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app.request(method.clone(), &concrete, None, None).await;
+            let no_route = response.status == StatusCode::METHOD_NOT_ALLOWED
+                || response.body["detail"] == "there is nothing at this path";
+            assert!(
+                !no_route,
+                "{method} {path} is documented but not routed: {}",
+                response.text
+            );
+            assert!(
+                response.status != StatusCode::INTERNAL_SERVER_ERROR,
+                "{method} {path}: {}",
+                response.text
+            );
+        }
+    }
+}
+
+pub fn document_matches_the_snapshot() {
+    insta::assert_json_snapshot!("openapi", document());
+}
