@@ -209,6 +209,13 @@ impl Config {
                 "is required with PostgreSQL, where every instance must share it",
             ));
         }
+        // Tokens name their issuer, so instances serving one address must agree on it.
+        if self.public_url.is_none() && matches!(target, DatabaseTarget::Postgres { .. }) {
+            return Err(invalid(
+                "public_url",
+                "is required with PostgreSQL, where several instances serve one address",
+            ));
+        }
         if let Some(url) = &self.public_url {
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(invalid("public_url", "must be an http or https URL"));
@@ -227,6 +234,12 @@ impl Config {
             return Err(invalid(
                 "access_token_ttl_seconds",
                 "must be between 30 seconds and one day",
+            ));
+        }
+        if self.refresh_token_ttl_seconds > 365 * 24 * 60 * 60 {
+            return Err(invalid(
+                "refresh_token_ttl_seconds",
+                "must be at most one year",
             ));
         }
         if self.refresh_token_ttl_seconds < self.access_token_ttl_seconds {
@@ -307,15 +320,9 @@ impl Config {
         Duration::from_secs(self.access_token_ttl_seconds)
     }
 
-    pub fn refresh_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.refresh_token_ttl_seconds)
-    }
-
-    /// The base URL for links, defaulting to the listen address.
-    pub fn public_url(&self) -> Url {
-        self.public_url.clone().unwrap_or_else(|| {
-            Url::parse(&format!("http://{}/", self.listen)).expect("a socket address forms a URL")
-        })
+    /// Validated to at most a year, so that adding it to a date cannot overflow.
+    pub fn refresh_token_ttl(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.refresh_token_ttl_seconds as i64)
     }
 }
 
@@ -358,12 +365,19 @@ mod tests {
     }
 
     #[test]
-    fn postgres_requires_a_jwt_secret() {
+    fn postgres_requires_a_shared_secret_and_public_url() {
         let error = load(&[("database_url", "postgres://localhost/x")]).unwrap_err();
         assert!(error.to_string().contains("jwt_secret"), "{error}");
+        let error = load(&[
+            ("database_url", "postgres://localhost/x"),
+            ("jwt_secret", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("public_url"), "{error}");
         let config = load(&[
             ("database_url", "postgres://localhost/x"),
             ("jwt_secret", "0123456789abcdef0123456789abcdef"),
+            ("public_url", "https://clearinghouse.example/"),
         ])
         .unwrap();
         assert!(matches!(
@@ -381,6 +395,10 @@ mod tests {
             (vec![("database_pool_size", "0")], "database_pool_size"),
             (vec![("public_url", "ftp://example.org")], "public_url"),
             (vec![("log_format", "xml")], "log_format"),
+            (
+                vec![("refresh_token_ttl_seconds", "99999999999")],
+                "refresh_token_ttl_seconds",
+            ),
         ] {
             let error = load(&pairs).unwrap_err().to_string();
             assert!(error.contains(setting), "{error} should name {setting}");
@@ -392,6 +410,7 @@ mod tests {
         let config = load(&[
             ("database_url", "postgres://user:hunter2hunter2@localhost/x"),
             ("jwt_secret", "topsecret-topsecret-topsecret-topsecret"),
+            ("public_url", "https://clearinghouse.example/"),
         ])
         .unwrap();
         let debug = format!("{config:?}");

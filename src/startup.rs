@@ -87,8 +87,7 @@ impl Application {
             access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),
             passwords: Passwords::new(config.password_hash_concurrency)?,
             rate_limits: RateLimiters::new(&config.rate_limits),
-            refresh_token_ttl: chrono::Duration::from_std(config.refresh_token_ttl())
-                .unwrap_or(chrono::Duration::days(30)),
+            refresh_token_ttl: config.refresh_token_ttl(),
         });
         let body_limit = config.body_limit_bytes;
         let api = api_document();

@@ -1,5 +1,5 @@
-//! Organisations and their users: the domain rules (`model`), storage (`store`), the
-//! directory routes (`routes`), and the registration shared by the API and the CLI.
+//! Organisations and their users: the domain rules (`model`), storage (`store`) and the
+//! directory routes (`routes`).
 
 pub mod model;
 pub mod routes;

@@ -210,15 +210,18 @@ pub fn find_secretariat(conn: &mut Conn<'_>) -> Result<Option<Organisation>, Sto
     row.map(Organisation::try_from).transpose()
 }
 
-/// Marks an organisation verified by `coordinator`, now. The caller has checked the rule.
+/// Marks an unverified organisation verified by `coordinator`, now.
 pub fn mark_verified(
     conn: &mut Conn<'_>,
     id: Uuid,
     coordinator: Uuid,
 ) -> Result<Organisation, StoreError> {
     let now = db::now();
+    // Conditional on still being unverified, so that of two racing coordinators one wins.
     let updated = dispatch!(conn, |c| diesel::update(
-        organisations::table.find(id.to_string())
+        organisations::table
+            .find(id.to_string())
+            .filter(organisations::verified.eq(false))
     )
     .set((
         organisations::verified.eq(true),
@@ -228,7 +231,9 @@ pub fn mark_verified(
     ))
     .execute(c))?;
     if updated == 0 {
-        return Err(StoreError::NotFound("organisation"));
+        return Err(StoreError::Conflict(
+            "the organisation is already verified".into(),
+        ));
     }
     find_organisation(conn, id)?.ok_or(StoreError::NotFound("organisation"))
 }

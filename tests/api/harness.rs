@@ -175,6 +175,7 @@ impl Drop for TestDatabase {
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     pub engine: Engine,
+    /// `http://127.0.0.1:PORT`, also the configured public URL (with a trailing slash).
     pub base_url: String,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
@@ -184,8 +185,15 @@ pub struct TestApp {
 /// Settings every test server shares: a free port, a fixed secret, and rate limits high
 /// enough that only the tests about rate limits meet them.
 fn base_settings(database_url: &str, data_dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    // The port is chosen before the server starts so that the public URL (token issuer, email
+    // links) can name it, as an operator's configuration would.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
     vec![
-        ("listen", "127.0.0.1:0".into()),
+        ("listen", format!("127.0.0.1:{port}")),
+        ("public_url", format!("http://127.0.0.1:{port}/")),
         ("database_url", database_url.into()),
         ("data_dir", data_dir.display().to_string()),
         ("jwt_secret", JWT_SECRET.into()),
@@ -317,6 +325,7 @@ impl TestApp {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", self.database.url())
             .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
+            .env("CLEARINGHOUSE_PUBLIC_URL", format!("{}/", self.base_url))
             .env("CLEARINGHOUSE_DATA_DIR", self.data_dir.path())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
