@@ -40,6 +40,10 @@ pub struct Config {
     pub refresh_token_ttl_seconds: u64,
     /// How many argon2 hashes may run at once; 0 means one per core.
     pub password_hash_concurrency: usize,
+    /// Days an open need lives without its owner reconfirming it.
+    pub need_reconfirm_days: u32,
+    /// Seconds between passes of the expiry task inside `serve`.
+    pub expiry_interval_seconds: u64,
     pub rate_limits: RateLimits,
 }
 
@@ -125,6 +129,8 @@ struct Defaults {
     access_token_ttl_seconds: u64,
     refresh_token_ttl_seconds: u64,
     password_hash_concurrency: usize,
+    need_reconfirm_days: u32,
+    expiry_interval_seconds: u64,
     rate_limits: RateLimits,
 }
 
@@ -140,6 +146,8 @@ impl Default for Defaults {
             access_token_ttl_seconds: 15 * 60,
             refresh_token_ttl_seconds: 30 * 24 * 60 * 60,
             password_hash_concurrency: 0,
+            need_reconfirm_days: 90,
+            expiry_interval_seconds: 3600,
             rate_limits: RateLimits {
                 login_per_ip: 30,
                 login_per_account: 10,
@@ -246,6 +254,15 @@ impl Config {
             return Err(invalid(
                 "refresh_token_ttl_seconds",
                 "must not be shorter than the access-token lifetime",
+            ));
+        }
+        if !(1..=3650).contains(&self.need_reconfirm_days) {
+            return Err(invalid("need_reconfirm_days", "must be between 1 and 3650"));
+        }
+        if !(1..=7 * 24 * 60 * 60).contains(&self.expiry_interval_seconds) {
+            return Err(invalid(
+                "expiry_interval_seconds",
+                "must be between 1 second and one week",
             ));
         }
         let limits = &self.rate_limits;

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::catalogue::service::CatalogueError;
 use crate::db::StoreError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -66,6 +67,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(Cow<'static, str>),
     #[error("{0}")]
+    PreconditionFailed(Cow<'static, str>),
+    #[error("{0}")]
     PayloadTooLarge(Cow<'static, str>),
     #[error("{0}")]
     UnsupportedMediaType(Cow<'static, str>),
@@ -74,6 +77,8 @@ pub enum ApiError {
         detail: Cow<'static, str>,
         errors: Vec<FieldError>,
     },
+    #[error("{0}")]
+    PreconditionRequired(Cow<'static, str>),
     #[error("too many requests; retry in {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: u64 },
     #[error("the service is temporarily unavailable")]
@@ -113,6 +118,16 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
             ),
             Self::Conflict(_) => ("conflict", "Conflict", StatusCode::CONFLICT),
+            Self::PreconditionFailed(_) => (
+                "stale-version",
+                "The item has changed",
+                StatusCode::PRECONDITION_FAILED,
+            ),
+            Self::PreconditionRequired(_) => (
+                "if-match-required",
+                "If-Match required",
+                StatusCode::PRECONDITION_REQUIRED,
+            ),
             Self::PayloadTooLarge(_) => (
                 "payload-too-large",
                 "Request body too large",
@@ -191,6 +206,10 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound(what) => Self::not_found(what),
             StoreError::Conflict(detail) => Self::Conflict(detail.into()),
+            StoreError::Stale => Self::PreconditionFailed(
+                "the item has changed since you read it; read it again and reapply your change"
+                    .into(),
+            ),
             StoreError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
                 Self::Unavailable
@@ -200,6 +219,31 @@ impl From<StoreError> for ApiError {
                 Self::Internal
             }
         }
+    }
+}
+
+impl From<CatalogueError> for ApiError {
+    fn from(error: CatalogueError) -> Self {
+        match error {
+            CatalogueError::NotFound(what) => Self::not_found(what),
+            CatalogueError::SignedOut => Self::Unauthorized(error.to_string().into()),
+            CatalogueError::Forbidden(reason) => Self::Forbidden(reason.into()),
+            CatalogueError::Refused(refusal) => Self::Conflict(refusal.to_string().into()),
+            CatalogueError::NotPublishable(reason) => {
+                Self::Conflict(format!("cannot publish: {reason}").into())
+            }
+            CatalogueError::Invalid(errors) => Self::validation(errors),
+            CatalogueError::VersionMismatch { .. } => {
+                Self::PreconditionFailed(error.to_string().into())
+            }
+            CatalogueError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        StoreError::from(error).into()
     }
 }
 

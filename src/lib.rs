@@ -5,7 +5,9 @@
 //! modules) and the storage (`store` modules over `db`). See docs/ARCHITECTURE.md.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod commands;
 pub mod config;
 pub mod db;
@@ -15,3 +17,5 @@ pub mod http;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;
+pub mod visibility;
+pub mod vocabulary;

@@ -18,6 +18,8 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "organisations", description = "The directory of organisations and their verification"),
+        (name = "catalogue", description = "The theme taxonomy, needs and offers"),
+        (name = "audit", description = "The audit log, for coordinators"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]

@@ -15,12 +15,14 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::password::{PasswordError, Passwords};
 use crate::auth::rate_limit::RateLimiters;
 use crate::auth::token::AccessTokens;
+use crate::catalogue::service::CatalogueError;
+use crate::catalogue::themes::Taxonomy;
 use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
 use crate::openapi::ApiDoc;
-use crate::{accounts, auth, health};
+use crate::{accounts, audit, auth, catalogue, health};
 
 /// What every handler may reach, built once and shared by all workers.
 pub struct AppState {
@@ -29,6 +31,7 @@ pub struct AppState {
     pub passwords: Passwords,
     pub rate_limits: RateLimiters,
     pub refresh_token_ttl: chrono::Duration,
+    pub taxonomy: Arc<Taxonomy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +52,9 @@ fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.configure(health::routes).service(
         scope::scope("/api/v1")
             .configure(auth::routes::routes)
-            .configure(accounts::routes::routes),
+            .configure(accounts::routes::routes)
+            .configure(catalogue::routes::routes)
+            .configure(audit::routes::routes),
     );
 }
 
@@ -66,6 +71,36 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
 pub struct Application {
     server: Server,
     address: std::net::SocketAddr,
+    expiry: ExpiryTask,
+}
+
+/// Expires needs and offers whose time has passed, every `interval`, while the server runs.
+struct ExpiryTask {
+    db: Database,
+    interval: std::time::Duration,
+    reconfirm_within: chrono::Duration,
+}
+
+impl ExpiryTask {
+    async fn run(self) {
+        let mut ticks = tokio::time::interval(self.interval);
+        loop {
+            ticks.tick().await;
+            let now = chrono::Utc::now();
+            let (today, stale_before) =
+                (now.date_naive(), (now - self.reconfirm_within).naive_utc());
+            let outcome: Result<_, CatalogueError> = self
+                .db
+                .transaction(move |conn| catalogue::service::expire_due(conn, today, stale_before))
+                .await;
+            match outcome {
+                Ok((0, 0)) => {}
+                Ok((needs, offers)) => tracing::info!(needs, offers, "expired what was due"),
+                // A failed pass is retried at the next tick; nothing was half-written.
+                Err(error) => tracing::warn!(%error, "the expiry pass failed"),
+            }
+        }
+    }
 }
 
 impl Application {
@@ -75,6 +110,12 @@ impl Application {
         let db = web::block(move || Database::connect(&target, pool_size))
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        let taxonomy = {
+            let db = db.clone();
+            web::block(move || db.read_blocking(catalogue::store::load_taxonomy))
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))??
+        };
         let jwt_secret = config.jwt_secret_or_generate()?;
         let listener = TcpListener::bind(config.listen)?;
         let address = listener.local_addr()?;
@@ -88,7 +129,13 @@ impl Application {
             passwords: Passwords::new(config.password_hash_concurrency)?,
             rate_limits: RateLimiters::new(&config.rate_limits),
             refresh_token_ttl: config.refresh_token_ttl(),
+            taxonomy: Arc::new(taxonomy),
         });
+        let expiry = ExpiryTask {
+            db: state.db.clone(),
+            interval: std::time::Duration::from_secs(config.expiry_interval_seconds),
+            reconfirm_within: chrono::Duration::days(config.need_reconfirm_days.into()),
+        };
         let body_limit = config.body_limit_bytes;
         let api = api_document();
         let routes = Arc::new(RouteTable::from_openapi(&api));
@@ -119,7 +166,11 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { server, address })
+        Ok(Self {
+            server,
+            address,
+            expiry,
+        })
     }
 
     pub fn address(&self) -> std::net::SocketAddr {
@@ -132,6 +183,10 @@ impl Application {
 
     /// Serves until the process is asked to stop (SIGINT or SIGTERM: a graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        // The task lives on the server's runtime and ends with it.
+        let expiry = actix_web::rt::spawn(self.expiry.run());
+        let served = self.server.await;
+        expiry.abort();
+        served
     }
 }

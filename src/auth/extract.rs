@@ -101,3 +101,37 @@ impl FromRequest for MaybeAuthenticated {
         }))
     }
 }
+
+/// The reader of a catalogue request: who they are and what their organisation is (verified,
+/// which side), loaded fresh so that a verification takes effect at once.
+impl FromRequest for crate::visibility::Reader {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let claims = claims(request);
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let Some(claims) = claims? else {
+                return Ok(crate::visibility::Reader::ANONYMOUS);
+            };
+            let state = state.ok_or(ApiError::Internal)?;
+            let organisation_id = claims.org;
+            let organisation = state
+                .db
+                .read(move |conn| crate::accounts::store::find_organisation(conn, organisation_id))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Unauthorized("the account's organisation no longer exists".into())
+                })?;
+            Ok(crate::visibility::Reader {
+                viewer: claims.viewer(),
+                organisation: Some(crate::visibility::ReaderOrganisation {
+                    id: organisation.id,
+                    verified: organisation.verified,
+                    side: organisation.kind.side(),
+                }),
+            })
+        })
+    }
+}

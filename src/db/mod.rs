@@ -55,6 +55,9 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A conditional update found the row changed since it was read.
+    #[error("the record has changed since it was read")]
+    Stale,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("query failed: {0}")]
@@ -178,10 +181,13 @@ impl Database {
     /// Runs `work` in one transaction, on this thread. SQLite takes the write lock up front
     /// (`BEGIN IMMEDIATE`) so that two writers queue on busy_timeout instead of deadlocking
     /// on a lock upgrade.
-    pub fn write_blocking<T>(
+    pub fn write_blocking<T, E>(
         &self,
-        work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        work: impl FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<DieselError>,
+    {
         match self.get()? {
             Pooled::Sqlite(mut c) => c.immediate_transaction(|c| work(&mut Conn::Sqlite(c))),
             Pooled::Postgres(mut c) => c.transaction(|c| work(&mut Conn::Postgres(c))),
@@ -201,15 +207,27 @@ impl Database {
     }
 
     /// `write_blocking` on the blocking thread pool.
+    /// `write_blocking` on the blocking thread pool.
     pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Conn<'_>) -> Result<T, StoreError> + Send + 'static,
     {
+        self.transaction(work).await
+    }
+
+    /// `write` for work whose own error type can also say "the store failed": any error
+    /// rolls the transaction back, so that a refusal found halfway leaves nothing behind.
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + From<DieselError> + Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<T, E> + Send + 'static,
+    {
         let database = self.clone();
         web::block(move || database.write_blocking(work))
             .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?
     }
 
     /// True when the database answers and every embedded migration has been applied.

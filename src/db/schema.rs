@@ -44,4 +44,112 @@ diesel::table! {
 
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(organisations, users, refresh_tokens);
+
+diesel::table! {
+    themes (code) {
+        code -> Text,
+        parent -> Nullable<Text>,
+        name -> Text,
+        description -> Text,
+        version -> Integer,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    needs (id) {
+        id -> Text,
+        organisation_id -> Text,
+        created_by -> Text,
+        title -> Text,
+        description -> Text,
+        country -> Text,
+        languages -> Text,
+        delivery_modes -> Text,
+        urgency -> Text,
+        urgency_rank -> Integer,
+        quantity -> Integer,
+        wanted_from -> Nullable<Date>,
+        wanted_by -> Date,
+        budget_amount -> Nullable<BigInt>,
+        budget_currency -> Nullable<Text>,
+        visibility -> Text,
+        anonymous -> Bool,
+        status -> Text,
+        version -> Integer,
+        reconfirmed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    need_themes (need_id, theme_code) {
+        need_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        organisation_id -> Text,
+        created_by -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        countries -> Text,
+        regions -> Text,
+        global -> Bool,
+        languages -> Text,
+        delivery_modes -> Text,
+        capacity -> Integer,
+        capacity_left -> Integer,
+        available_from -> Nullable<Date>,
+        available_until -> Nullable<Date>,
+        funding_amount -> Nullable<BigInt>,
+        funding_currency -> Nullable<Text>,
+        visibility -> Text,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offer_themes (offer_id, theme_code) {
+        offer_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_organisation_id -> Nullable<Text>,
+        at -> Timestamp,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(needs -> organisations (organisation_id));
+diesel::joinable!(offers -> organisations (organisation_id));
+diesel::joinable!(need_themes -> needs (need_id));
+diesel::joinable!(offer_themes -> offers (offer_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    refresh_tokens,
+    themes,
+    needs,
+    need_themes,
+    offers,
+    offer_themes,
+    audit_log
+);

@@ -1,0 +1,7 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_refuse_change();
+DROP TABLE offer_themes;
+DROP TABLE offers;
+DROP TABLE need_themes;
+DROP TABLE needs;
+DROP TABLE themes;

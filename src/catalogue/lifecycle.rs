@@ -1,0 +1,189 @@
+//! The lifecycles of needs and offers as data: one function each from (state, action) to
+//! the next state or a refusal that names what is allowed instead.
+
+use serde::Serialize;
+
+use crate::catalogue::model::{NeedStatus, OfferStatus};
+use crate::vocabulary;
+
+vocabulary! {
+    /// What an owner (or a coordinator, or the expiry task) can do to a need or an offer.
+    pub enum Action {
+        Edit = "edit",
+        Publish = "publish",
+        Withdraw = "withdraw",
+        Close = "close",
+        Reconfirm = "reconfirm",
+        Expire = "expire",
+    }
+}
+
+/// An action the current state does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("cannot {action} a {entity} that is {state}; allowed: {}", allowed_list(.allowed))]
+pub struct Refusal {
+    pub entity: &'static str,
+    pub state: &'static str,
+    pub action: Action,
+    pub allowed: Vec<Action>,
+}
+
+fn allowed_list(allowed: &[Action]) -> String {
+    if allowed.is_empty() {
+        "nothing, the state is final".to_owned()
+    } else {
+        allowed
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The table of needs: the state after `action`, if `status` allows it.
+fn need_table(status: NeedStatus, action: Action) -> Option<NeedStatus> {
+    use Action::*;
+    use NeedStatus::*;
+    match (status, action) {
+        (Draft, Edit) => Some(Draft),
+        (Draft, Publish) => Some(Open),
+        (Draft, Withdraw) => Some(Withdrawn),
+        (Open, Edit) => Some(Open),
+        (Open, Withdraw) => Some(Withdrawn),
+        (Open, Close) => Some(Closed),
+        (Open, Reconfirm) => Some(Open),
+        (Open, Expire) => Some(Expired),
+        // A need that lapsed can be brought back by its owner while it is still wanted.
+        (Expired, Reconfirm) => Some(Open),
+        (Matched | InProgress, Close) => Some(Closed),
+        _ => None,
+    }
+}
+
+fn offer_table(status: OfferStatus, action: Action) -> Option<OfferStatus> {
+    use Action::*;
+    use OfferStatus::*;
+    match (status, action) {
+        (Draft, Edit) => Some(Draft),
+        (Draft, Publish) => Some(Open),
+        (Draft, Withdraw) => Some(Withdrawn),
+        (Open, Edit) => Some(Open),
+        (Open, Withdraw) => Some(Withdrawn),
+        (Open, Close) => Some(Closed),
+        (Open, Expire) => Some(Expired),
+        (Committed | Exhausted, Close) => Some(Closed),
+        _ => None,
+    }
+}
+
+pub fn next_need_status(status: NeedStatus, action: Action) -> Result<NeedStatus, Refusal> {
+    need_table(status, action).ok_or_else(|| Refusal {
+        entity: "need",
+        state: status.as_str(),
+        action,
+        allowed: Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| need_table(status, *a).is_some())
+            .collect(),
+    })
+}
+
+pub fn next_offer_status(status: OfferStatus, action: Action) -> Result<OfferStatus, Refusal> {
+    offer_table(status, action).ok_or_else(|| Refusal {
+        entity: "offer",
+        state: status.as_str(),
+        action,
+        allowed: Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| offer_table(status, *a).is_some())
+            .collect(),
+    })
+}
+
+/// States in which only the owner and coordinators may see an item, whatever its visibility.
+pub fn need_is_private(status: NeedStatus) -> bool {
+    matches!(status, NeedStatus::Draft | NeedStatus::Withdrawn)
+}
+
+pub fn offer_is_private(status: OfferStatus) -> bool {
+    matches!(status, OfferStatus::Draft | OfferStatus::Withdrawn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every state x every action, against the lifecycle DESIGN.md draws.
+    #[test]
+    fn need_lifecycle_table_is_exactly_the_design() {
+        use Action::*;
+        use NeedStatus::*;
+        let expected = |status, action| -> Option<NeedStatus> {
+            match (status, action) {
+                (Draft, Edit) => Some(Draft),
+                (Draft, Publish) => Some(Open),
+                (Draft, Withdraw) | (Open, Withdraw) => Some(Withdrawn),
+                (Open, Edit) | (Open, Reconfirm) | (Expired, Reconfirm) => Some(Open),
+                (Open, Close) | (Matched, Close) | (InProgress, Close) => Some(Closed),
+                (Open, Expire) => Some(Expired),
+                _ => None,
+            }
+        };
+        for &status in NeedStatus::ALL {
+            for &action in Action::ALL {
+                match (next_need_status(status, action), expected(status, action)) {
+                    (Ok(next), Some(want)) => assert_eq!(next, want, "{status} x {action}"),
+                    (Err(refusal), None) => {
+                        assert_eq!(refusal.state, status.as_str());
+                        assert!(!refusal.allowed.contains(&action));
+                        for allowed in &refusal.allowed {
+                            assert!(next_need_status(status, *allowed).is_ok());
+                        }
+                        assert!(refusal.to_string().contains(status.as_str()), "{refusal}");
+                    }
+                    (got, want) => panic!("{status} x {action}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn offer_lifecycle_table_is_exactly_the_design() {
+        use Action::*;
+        use OfferStatus::*;
+        let expected = |status, action| -> Option<OfferStatus> {
+            match (status, action) {
+                (Draft, Edit) => Some(Draft),
+                (Draft, Publish) | (Open, Edit) => Some(Open),
+                (Draft, Withdraw) | (Open, Withdraw) => Some(Withdrawn),
+                (Open, Close) | (Committed, Close) | (Exhausted, Close) => Some(Closed),
+                (Open, Expire) => Some(Expired),
+                _ => None,
+            }
+        };
+        for &status in OfferStatus::ALL {
+            for &action in Action::ALL {
+                match (next_offer_status(status, action), expected(status, action)) {
+                    (Ok(next), Some(want)) => assert_eq!(next, want, "{status} x {action}"),
+                    (Err(refusal), None) => assert!(!refusal.allowed.contains(&action)),
+                    (got, want) => panic!("{status} x {action}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_allow_nothing_and_say_so() {
+        for status in [
+            NeedStatus::Fulfilled,
+            NeedStatus::Withdrawn,
+            NeedStatus::Closed,
+        ] {
+            let refusal = next_need_status(status, Action::Publish).unwrap_err();
+            assert!(refusal.allowed.is_empty());
+            assert!(refusal.to_string().contains("final"));
+        }
+    }
+}

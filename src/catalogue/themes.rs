@@ -1,0 +1,170 @@
+//! The theme taxonomy: loaded once at start (it ships with the migrations and never changes
+//! while the service runs), used to check codes and to widen a theme filter to its children.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One theme as stored: a code, its parent (none at the top), and words for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    pub code: String,
+    pub parent: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub version: i32,
+    pub position: i32,
+}
+
+/// A theme with its children, as `GET /api/v1/themes` shows the tree.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThemeNode {
+    #[schema(example = "ransomware.backup_recovery")]
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    /// The parent's code; null at the top of the tree.
+    pub parent: Option<String>,
+    #[schema(no_recursion)]
+    pub children: Vec<ThemeNode>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ThemeTree {
+    /// The taxonomy version: the highest version that introduced a code.
+    pub version: i32,
+    pub items: Vec<ThemeNode>,
+}
+
+/// The whole taxonomy, indexed by code.
+#[derive(Debug, Clone, Default)]
+pub struct Taxonomy {
+    themes: BTreeMap<String, Theme>,
+}
+
+impl Taxonomy {
+    pub fn new(themes: impl IntoIterator<Item = Theme>) -> Self {
+        Self {
+            themes: themes
+                .into_iter()
+                .map(|theme| (theme.code.clone(), theme))
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, code: &str) -> bool {
+        self.themes.contains_key(code)
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Theme> {
+        self.themes.get(code)
+    }
+
+    pub fn len(&self) -> usize {
+        self.themes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.themes.is_empty()
+    }
+
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        self.themes.keys().map(String::as_str)
+    }
+
+    /// `code` and every theme below it: what a filter on `code` matches.
+    pub fn with_descendants(&self, code: &str) -> Vec<String> {
+        let mut found = vec![code.to_owned()];
+        let mut index = 0;
+        while index < found.len() {
+            let current = found[index].clone();
+            found.extend(
+                self.themes
+                    .values()
+                    .filter(|theme| theme.parent.as_deref() == Some(current.as_str()))
+                    .map(|theme| theme.code.clone()),
+            );
+            index += 1;
+        }
+        found
+    }
+
+    pub fn tree(&self) -> ThemeTree {
+        fn children_of(taxonomy: &Taxonomy, parent: Option<&str>) -> Vec<ThemeNode> {
+            let mut level: Vec<&Theme> = taxonomy
+                .themes
+                .values()
+                .filter(|theme| theme.parent.as_deref() == parent)
+                .collect();
+            level.sort_by_key(|theme| (theme.position, theme.code.clone()));
+            level
+                .into_iter()
+                .map(|theme| ThemeNode {
+                    code: theme.code.clone(),
+                    name: theme.name.clone(),
+                    description: theme.description.clone(),
+                    parent: theme.parent.clone(),
+                    children: children_of(taxonomy, Some(&theme.code)),
+                })
+                .collect()
+        }
+        ThemeTree {
+            version: self
+                .themes
+                .values()
+                .map(|theme| theme.version)
+                .max()
+                .unwrap_or(0),
+            items: children_of(self, None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn theme(code: &str, parent: Option<&str>, position: i32) -> Theme {
+        Theme {
+            code: code.into(),
+            parent: parent.map(Into::into),
+            name: code.into(),
+            description: String::new(),
+            version: 1,
+            position,
+        }
+    }
+
+    #[test]
+    fn descendants_include_the_theme_and_all_below() {
+        let taxonomy = Taxonomy::new([
+            theme("a", None, 1),
+            theme("a.x", Some("a"), 2),
+            theme("a.x.deep", Some("a.x"), 3),
+            theme("b", None, 4),
+        ]);
+        let mut found = taxonomy.with_descendants("a");
+        found.sort();
+        assert_eq!(found, ["a", "a.x", "a.x.deep"]);
+        assert_eq!(taxonomy.with_descendants("b"), ["b"]);
+    }
+
+    #[test]
+    fn the_tree_nests_children_in_order() {
+        let taxonomy = Taxonomy::new([
+            theme("b", None, 2),
+            theme("a", None, 1),
+            theme("a.x", Some("a"), 3),
+        ]);
+        let tree = taxonomy.tree();
+        assert_eq!(
+            tree.items
+                .iter()
+                .map(|n| n.code.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(tree.items[0].children[0].code, "a.x");
+    }
+}

@@ -1,0 +1,570 @@
+//! What a client sends to create or change a need or an offer, and its validation into
+//! domain fields with one error per bad field. Pure: the taxonomy and today come in.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use crate::accounts::model::Country;
+use crate::catalogue::model::{
+    Coverage, DeliveryMode, Language, Money, NeedFields, NeedVisibility, OfferFields, OfferKind,
+    OfferVisibility, Region, Urgency,
+};
+use crate::catalogue::themes::Taxonomy;
+use crate::error::FieldError;
+
+pub const TITLE_CHARS: (usize, usize) = (5, 200);
+pub const DESCRIPTION_CHARS: (usize, usize) = (20, 10_000);
+pub const MAX_THEMES: usize = 10;
+pub const MAX_LANGUAGES: usize = 10;
+pub const MAX_COUNTRIES: usize = 60;
+pub const MAX_QUANTITY: i64 = 1_000_000;
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
+fn default_need_visibility() -> NeedVisibility {
+    // The cautious default: a need can reveal a hospital's weakness.
+    NeedVisibility::VerifiedProviders
+}
+
+fn default_offer_visibility() -> OfferVisibility {
+    OfferVisibility::Public
+}
+
+/// A need as a client writes it (create, or the base a patch applies to).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedInput {
+    #[schema(example = "Incident-response training for 20 hospital IT staff")]
+    pub title: String,
+    pub description: String,
+    /// Theme codes from `GET /api/v1/themes`.
+    #[schema(example = json!(["incident_response.playbooks"]))]
+    pub themes: Vec<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "SN")]
+    pub country: String,
+    /// ISO 639-1 codes.
+    #[schema(example = json!(["fr"]))]
+    pub languages: Vec<String>,
+    pub delivery_modes: Vec<DeliveryMode>,
+    pub urgency: Urgency,
+    /// How much is needed, e.g. people to train.
+    pub quantity: i64,
+    #[serde(default)]
+    pub wanted_from: Option<NaiveDate>,
+    pub wanted_by: NaiveDate,
+    #[serde(default)]
+    pub budget_amount: Option<i64>,
+    /// ISO 4217, with `budget_amount`.
+    #[serde(default)]
+    pub budget_currency: Option<String>,
+    /// Default `verified_providers`.
+    #[serde(default = "default_need_visibility")]
+    pub visibility: NeedVisibility,
+    /// Hide the organisation from everyone but itself and the coordinators.
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// Distinguishes a field sent as `null` (clear it) from a field not sent (keep it).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// A partial change to a need: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NeedPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub themes: Option<Vec<String>>,
+    pub country: Option<String>,
+    pub languages: Option<Vec<String>>,
+    pub delivery_modes: Option<Vec<DeliveryMode>>,
+    pub urgency: Option<Urgency>,
+    pub quantity: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub wanted_from: Option<Option<NaiveDate>>,
+    pub wanted_by: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub budget_amount: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub budget_currency: Option<Option<String>>,
+    pub visibility: Option<NeedVisibility>,
+    pub anonymous: Option<bool>,
+}
+
+impl From<&NeedFields> for NeedInput {
+    fn from(fields: &NeedFields) -> Self {
+        Self {
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            themes: fields.themes.clone(),
+            country: fields.country.alpha2().to_owned(),
+            languages: fields
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+            delivery_modes: fields.delivery_modes.clone(),
+            urgency: fields.urgency,
+            quantity: fields.quantity.into(),
+            wanted_from: fields.wanted_from,
+            wanted_by: fields.wanted_by,
+            budget_amount: fields.budget.as_ref().map(|m| m.amount),
+            budget_currency: fields.budget.as_ref().map(|m| m.currency.clone()),
+            visibility: fields.visibility,
+            anonymous: fields.anonymous,
+        }
+    }
+}
+
+impl NeedPatch {
+    pub fn apply_to(self, mut base: NeedInput) -> NeedInput {
+        macro_rules! take {
+            ($($field:ident),*) => { $(if let Some(value) = self.$field { base.$field = value; })* };
+        }
+        take!(
+            title,
+            description,
+            themes,
+            country,
+            languages,
+            delivery_modes,
+            urgency,
+            quantity,
+            wanted_from,
+            wanted_by,
+            budget_amount,
+            budget_currency,
+            visibility,
+            anonymous
+        );
+        base
+    }
+}
+
+/// Collects field errors while checking one record.
+#[derive(Default)]
+struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    fn fail(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+
+    fn text(&mut self, field: &str, value: &str, (min, max): (usize, usize)) -> String {
+        let value = value.trim();
+        let chars = value.chars().count();
+        if chars < min || chars > max {
+            self.fail(
+                field,
+                "length",
+                format!("must be {min} to {max} characters"),
+            );
+        }
+        value.to_owned()
+    }
+
+    fn themes(&mut self, codes: &[String], taxonomy: &Taxonomy) -> Vec<String> {
+        if codes.is_empty() || codes.len() > MAX_THEMES {
+            self.fail(
+                "themes",
+                "length",
+                format!("must list 1 to {MAX_THEMES} theme codes"),
+            );
+        }
+        let mut themes = Vec::new();
+        for (index, code) in codes.iter().enumerate() {
+            if !taxonomy.contains(code) {
+                self.fail(
+                    format!("themes[{index}]"),
+                    "theme",
+                    format!("`{code}` is not a theme code"),
+                );
+            } else if !themes.contains(code) {
+                themes.push(code.clone());
+            }
+        }
+        themes
+    }
+
+    fn country(&mut self, field: &str, code: &str) -> Option<Country> {
+        let country = Country::parse(code);
+        if country.is_none() {
+            self.fail(
+                field,
+                "country",
+                "is not an ISO 3166-1 alpha-2 country code",
+            );
+        }
+        country
+    }
+
+    fn languages(&mut self, codes: &[String]) -> Vec<Language> {
+        if codes.is_empty() || codes.len() > MAX_LANGUAGES {
+            self.fail(
+                "languages",
+                "length",
+                format!("must list 1 to {MAX_LANGUAGES} languages"),
+            );
+        }
+        let mut languages: Vec<Language> = Vec::new();
+        for (index, code) in codes.iter().enumerate() {
+            match Language::parse(code) {
+                Some(language) if !languages.contains(&language) => languages.push(language),
+                Some(_) => {}
+                None => self.fail(
+                    format!("languages[{index}]"),
+                    "language",
+                    "is not an ISO 639-1 language code",
+                ),
+            }
+        }
+        languages
+    }
+
+    fn delivery_modes(&mut self, modes: &[DeliveryMode]) -> Vec<DeliveryMode> {
+        if modes.is_empty() {
+            self.fail(
+                "delivery_modes",
+                "length",
+                "must list at least one delivery mode",
+            );
+        }
+        let mut unique = modes.to_vec();
+        unique.sort();
+        unique.dedup();
+        unique
+    }
+
+    fn count(&mut self, field: &str, value: i64) -> i32 {
+        if !(1..=MAX_QUANTITY).contains(&value) {
+            self.fail(
+                field,
+                "range",
+                format!("must be between 1 and {MAX_QUANTITY}"),
+            );
+        }
+        value.clamp(1, MAX_QUANTITY) as i32
+    }
+
+    /// An amount and its currency come together or not at all.
+    fn money(
+        &mut self,
+        prefix: &str,
+        amount: Option<i64>,
+        currency: Option<&str>,
+    ) -> Option<Money> {
+        let amount_field = format!("{prefix}_amount");
+        let currency_field = format!("{prefix}_currency");
+        match (amount, currency) {
+            (None, None) => None,
+            (Some(amount), Some(currency)) => {
+                if !(0..=MAX_AMOUNT).contains(&amount) {
+                    self.fail(
+                        amount_field,
+                        "range",
+                        format!("must be between 0 and {MAX_AMOUNT}"),
+                    );
+                }
+                if !Money::currency_is_valid(currency) {
+                    self.fail(
+                        currency_field,
+                        "currency",
+                        "is not an ISO 4217 currency code",
+                    );
+                }
+                Some(Money {
+                    amount,
+                    currency: currency.to_owned(),
+                })
+            }
+            (Some(_), None) => {
+                self.fail(currency_field, "required", "is required with an amount");
+                None
+            }
+            (None, Some(_)) => {
+                self.fail(amount_field, "required", "is required with a currency");
+                None
+            }
+        }
+    }
+
+    /// A window whose end has not passed and whose start is not after its end.
+    fn window(
+        &mut self,
+        (from_field, from): (&str, Option<NaiveDate>),
+        (to_field, to): (&str, Option<NaiveDate>),
+        today: NaiveDate,
+    ) {
+        if let Some(to) = to {
+            if to < today {
+                self.fail(to_field, "past", "must not be in the past");
+            }
+            if from.is_some_and(|from| from > to) {
+                self.fail(from_field, "order", format!("must not be after {to_field}"));
+            }
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+pub fn validate_need(
+    input: &NeedInput,
+    taxonomy: &Taxonomy,
+    today: NaiveDate,
+) -> Result<NeedFields, Vec<FieldError>> {
+    let mut checks = Checks::default();
+    let title = checks.text("title", &input.title, TITLE_CHARS);
+    let description = checks.text("description", &input.description, DESCRIPTION_CHARS);
+    let themes = checks.themes(&input.themes, taxonomy);
+    let country = checks.country("country", &input.country);
+    let languages = checks.languages(&input.languages);
+    let delivery_modes = checks.delivery_modes(&input.delivery_modes);
+    let quantity = checks.count("quantity", input.quantity);
+    checks.window(
+        ("wanted_from", input.wanted_from),
+        ("wanted_by", Some(input.wanted_by)),
+        today,
+    );
+    let budget = checks.money(
+        "budget",
+        input.budget_amount,
+        input.budget_currency.as_deref(),
+    );
+    let Some(country) = country else {
+        return Err(checks.errors);
+    };
+    checks.finish(NeedFields {
+        title,
+        description,
+        themes,
+        country,
+        languages,
+        delivery_modes,
+        urgency: input.urgency,
+        quantity,
+        wanted_from: input.wanted_from,
+        wanted_by: input.wanted_by,
+        budget,
+        visibility: input.visibility,
+        anonymous: input.anonymous,
+    })
+}
+
+/// An offer as a client writes it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferInput {
+    pub kind: OfferKind,
+    #[schema(example = "Ransomware tabletop exercise for hospital leadership")]
+    pub title: String,
+    pub description: String,
+    pub themes: Vec<String>,
+    /// ISO 3166-1 alpha-2 codes served.
+    #[serde(default)]
+    pub countries: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<Region>,
+    /// Serves every country.
+    #[serde(default)]
+    pub global: bool,
+    pub languages: Vec<String>,
+    pub delivery_modes: Vec<DeliveryMode>,
+    /// Engagements or seats.
+    pub capacity: i64,
+    #[serde(default)]
+    pub available_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub available_until: Option<NaiveDate>,
+    /// Required for (and only for) `funding` offers.
+    #[serde(default)]
+    pub funding_amount: Option<i64>,
+    #[serde(default)]
+    pub funding_currency: Option<String>,
+    /// Default `public`.
+    #[serde(default = "default_offer_visibility")]
+    pub visibility: OfferVisibility,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferPatch {
+    pub kind: Option<OfferKind>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub themes: Option<Vec<String>>,
+    pub countries: Option<Vec<String>>,
+    pub regions: Option<Vec<Region>>,
+    pub global: Option<bool>,
+    pub languages: Option<Vec<String>>,
+    pub delivery_modes: Option<Vec<DeliveryMode>>,
+    pub capacity: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub available_from: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub available_until: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub funding_amount: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub funding_currency: Option<Option<String>>,
+    pub visibility: Option<OfferVisibility>,
+}
+
+impl From<&OfferFields> for OfferInput {
+    fn from(fields: &OfferFields) -> Self {
+        Self {
+            kind: fields.kind,
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            themes: fields.themes.clone(),
+            countries: fields
+                .coverage
+                .countries
+                .iter()
+                .map(|c| c.alpha2().to_owned())
+                .collect(),
+            regions: fields.coverage.regions.clone(),
+            global: fields.coverage.global,
+            languages: fields
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+            delivery_modes: fields.delivery_modes.clone(),
+            capacity: fields.capacity.into(),
+            available_from: fields.available_from,
+            available_until: fields.available_until,
+            funding_amount: fields.funding.as_ref().map(|m| m.amount),
+            funding_currency: fields.funding.as_ref().map(|m| m.currency.clone()),
+            visibility: fields.visibility,
+        }
+    }
+}
+
+impl OfferPatch {
+    pub fn apply_to(self, mut base: OfferInput) -> OfferInput {
+        macro_rules! take {
+            ($($field:ident),*) => { $(if let Some(value) = self.$field { base.$field = value; })* };
+        }
+        take!(
+            kind,
+            title,
+            description,
+            themes,
+            countries,
+            regions,
+            global,
+            languages,
+            delivery_modes,
+            capacity,
+            available_from,
+            available_until,
+            funding_amount,
+            funding_currency,
+            visibility
+        );
+        base
+    }
+}
+
+pub fn validate_offer(
+    input: &OfferInput,
+    taxonomy: &Taxonomy,
+    today: NaiveDate,
+) -> Result<OfferFields, Vec<FieldError>> {
+    let mut checks = Checks::default();
+    let title = checks.text("title", &input.title, TITLE_CHARS);
+    let description = checks.text("description", &input.description, DESCRIPTION_CHARS);
+    let themes = checks.themes(&input.themes, taxonomy);
+    if input.countries.len() > MAX_COUNTRIES {
+        checks.fail(
+            "countries",
+            "length",
+            format!("must list at most {MAX_COUNTRIES} countries"),
+        );
+    }
+    let mut countries = Vec::new();
+    for (index, code) in input.countries.iter().enumerate() {
+        if let Some(country) = checks.country(&format!("countries[{index}]"), code) {
+            if !countries.contains(&country) {
+                countries.push(country);
+            }
+        }
+    }
+    let mut regions = input.regions.clone();
+    regions.sort();
+    regions.dedup();
+    if countries.is_empty() && regions.is_empty() && !input.global {
+        checks.fail(
+            "countries",
+            "required",
+            "name countries or regions served, or set global",
+        );
+    }
+    let languages = checks.languages(&input.languages);
+    let delivery_modes = checks.delivery_modes(&input.delivery_modes);
+    let capacity = checks.count("capacity", input.capacity);
+    checks.window(
+        ("available_from", input.available_from),
+        ("available_until", input.available_until),
+        today,
+    );
+    let funding = checks.money(
+        "funding",
+        input.funding_amount,
+        input.funding_currency.as_deref(),
+    );
+    match (input.kind, &funding) {
+        (OfferKind::Funding, None)
+            if input.funding_amount.is_none() && input.funding_currency.is_none() =>
+        {
+            checks.fail(
+                "funding_amount",
+                "required",
+                "a funding offer states its amount and currency",
+            )
+        }
+        (kind, Some(_)) if kind != OfferKind::Funding => checks.fail(
+            "funding_amount",
+            "not_funding",
+            "only funding offers carry an amount",
+        ),
+        _ => {}
+    }
+    checks.finish(OfferFields {
+        kind: input.kind,
+        title,
+        description,
+        themes,
+        coverage: Coverage {
+            countries,
+            regions,
+            global: input.global,
+        },
+        languages,
+        delivery_modes,
+        capacity,
+        available_from: input.available_from,
+        available_until: input.available_until,
+        funding,
+        visibility: input.visibility,
+    })
+}

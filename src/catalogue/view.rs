@@ -1,0 +1,148 @@
+//! Needs and offers as the API shows them to one reader: anonymity applied.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::catalogue::model::{
+    DeliveryMode, Need, NeedStatus, NeedVisibility, Offer, OfferKind, OfferStatus, OfferVisibility,
+    Region, Urgency,
+};
+use crate::visibility::{reveals_need_owner, Reader};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NeedView {
+    pub id: Uuid,
+    /// Null when the need is anonymous and the reader is neither its organisation nor a coordinator.
+    pub organisation_id: Option<Uuid>,
+    pub title: String,
+    pub description: String,
+    pub themes: Vec<String>,
+    #[schema(example = "SN")]
+    pub country: String,
+    #[schema(example = json!(["fr"]))]
+    pub languages: Vec<String>,
+    pub delivery_modes: Vec<DeliveryMode>,
+    pub urgency: Urgency,
+    pub quantity: i32,
+    pub wanted_from: Option<NaiveDate>,
+    pub wanted_by: NaiveDate,
+    pub budget_amount: Option<i64>,
+    pub budget_currency: Option<String>,
+    pub visibility: NeedVisibility,
+    pub anonymous: bool,
+    pub status: NeedStatus,
+    /// Send it back as `If-Match: "<version>"` to change the need.
+    pub version: i32,
+    pub reconfirmed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl NeedView {
+    pub fn for_reader(need: &Need, reader: &Reader) -> Self {
+        let mut view = Self::full(need);
+        if !reveals_need_owner(reader, need.organisation_id, need.fields.anonymous) {
+            view.organisation_id = None;
+        }
+        view
+    }
+
+    /// Everything, as the owner, coordinators and the audit log see it.
+    pub fn full(need: &Need) -> Self {
+        let fields = &need.fields;
+        Self {
+            id: need.id,
+            organisation_id: Some(need.organisation_id),
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            themes: fields.themes.clone(),
+            country: fields.country.alpha2().to_owned(),
+            languages: fields
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+            delivery_modes: fields.delivery_modes.clone(),
+            urgency: fields.urgency,
+            quantity: fields.quantity,
+            wanted_from: fields.wanted_from,
+            wanted_by: fields.wanted_by,
+            budget_amount: fields.budget.as_ref().map(|m| m.amount),
+            budget_currency: fields.budget.as_ref().map(|m| m.currency.clone()),
+            visibility: fields.visibility,
+            anonymous: fields.anonymous,
+            status: need.status,
+            version: need.version,
+            reconfirmed_at: need.reconfirmed_at,
+            created_at: need.created_at,
+            updated_at: need.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferView {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub kind: OfferKind,
+    pub title: String,
+    pub description: String,
+    pub themes: Vec<String>,
+    pub countries: Vec<String>,
+    pub regions: Vec<Region>,
+    pub global: bool,
+    pub languages: Vec<String>,
+    pub delivery_modes: Vec<DeliveryMode>,
+    pub capacity: i32,
+    pub capacity_left: i32,
+    pub available_from: Option<NaiveDate>,
+    pub available_until: Option<NaiveDate>,
+    pub funding_amount: Option<i64>,
+    pub funding_currency: Option<String>,
+    pub visibility: OfferVisibility,
+    pub status: OfferStatus,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Offer> for OfferView {
+    fn from(offer: &Offer) -> Self {
+        let fields = &offer.fields;
+        Self {
+            id: offer.id,
+            organisation_id: offer.organisation_id,
+            kind: fields.kind,
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            themes: fields.themes.clone(),
+            countries: fields
+                .coverage
+                .countries
+                .iter()
+                .map(|c| c.alpha2().to_owned())
+                .collect(),
+            regions: fields.coverage.regions.clone(),
+            global: fields.coverage.global,
+            languages: fields
+                .languages
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect(),
+            delivery_modes: fields.delivery_modes.clone(),
+            capacity: fields.capacity,
+            capacity_left: offer.capacity_left,
+            available_from: fields.available_from,
+            available_until: fields.available_until,
+            funding_amount: fields.funding.as_ref().map(|m| m.amount),
+            funding_currency: fields.funding.as_ref().map(|m| m.currency.clone()),
+            visibility: fields.visibility,
+            status: offer.status,
+            version: offer.version,
+            created_at: offer.created_at,
+            updated_at: offer.updated_at,
+        }
+    }
+}
