@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 use crate::accounts::model::{self, Country, Organisation, OrganisationKind, OrganisationScope};
 use crate::accounts::store::{self, OrganisationCursor, OrganisationFilter};
+use crate::audit::store as audit;
+use crate::audit::{Actor, AuditEntry};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
@@ -150,18 +152,33 @@ async fn verify_organisation(
 ) -> Result<web::Json<Organisation>, ApiError> {
     let id = id.into_inner();
     let coordinator_id = coordinator.0.sub;
+    let actor = Actor::User {
+        user_id: coordinator_id,
+        organisation_id: coordinator.0.org,
+    };
     let verified = state
         .db
-        .write(move |conn| {
-            let Some(organisation) = store::find_organisation(conn, id)? else {
-                return Ok(Err(ApiError::not_found("organisation")));
-            };
-            if let Err(refusal) = model::verify(&organisation) {
-                return Ok(Err(ApiError::Conflict(refusal.to_string().into())));
-            }
-            store::mark_verified(conn, id, coordinator_id).map(Ok)
+        .transaction(move |conn| {
+            let organisation = store::find_organisation(conn, id)?
+                .ok_or_else(|| ApiError::not_found("organisation"))?;
+            model::verify(&organisation)
+                .map_err(|refusal| ApiError::Conflict(refusal.to_string().into()))?;
+            let verified = store::mark_verified(conn, id, coordinator_id)?;
+            let as_json = |o: &Organisation| serde_json::to_value(o).unwrap_or_default();
+            audit::record(
+                conn,
+                AuditEntry::change(
+                    "organisation",
+                    id,
+                    "verify",
+                    actor,
+                    &as_json(&organisation),
+                    &as_json(&verified),
+                ),
+            )?;
+            Ok::<_, ApiError>(verified)
         })
-        .await??;
+        .await?;
     tracing::info!(organisation_id = %id, coordinator_id = %coordinator_id, "organisation verified");
     Ok(web::Json(verified))
 }

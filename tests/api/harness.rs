@@ -490,3 +490,125 @@ pub fn engines() -> &'static [Engine] {
     static ENGINES: OnceLock<Vec<Engine>> = OnceLock::new();
     ENGINES.get_or_init(configured_engines)
 }
+
+/// A need as a hospital would post it; tests change what they are about.
+pub fn need_input(title: &str) -> Value {
+    json!({
+        "title": title,
+        "description": "Our hospital network needs help to prepare for and recover from ransomware attacks.",
+        "themes": ["ransomware.backup_recovery"],
+        "country": "KE",
+        "languages": ["en", "sw"],
+        "delivery_modes": ["remote", "on_site"],
+        "urgency": "high",
+        "quantity": 20,
+        "wanted_by": (chrono::Utc::now().date_naive() + chrono::Duration::days(120)).to_string(),
+        "visibility": "public",
+    })
+}
+
+/// An offer as an NGO would post it.
+pub fn offer_input(title: &str) -> Value {
+    json!({
+        "kind": "training",
+        "title": title,
+        "description": "Hands-on incident-response training for hospital IT teams, in small cohorts.",
+        "themes": ["incident_response.playbooks", "workforce.it_staff_training"],
+        "countries": ["KE", "UG"],
+        "languages": ["en"],
+        "delivery_modes": ["remote"],
+        "capacity": 30,
+        "visibility": "public",
+    })
+}
+
+/// `base` with the fields of `changes` replaced.
+pub fn with(mut base: Value, changes: Value) -> Value {
+    for (key, value) in changes.as_object().expect("changes are an object") {
+        base[key] = value.clone();
+    }
+    base
+}
+
+impl TestApp {
+    /// Creates a need as `session` and returns its JSON.
+    pub async fn create_need(&self, session: &Session, body: &Value) -> Value {
+        let response = self.post("/api/v1/needs", session.token(), body).await;
+        response.assert_status(StatusCode::CREATED);
+        response.body.clone()
+    }
+
+    /// Creates and publishes a need as `session` (whose organisation must be verified).
+    pub async fn publish_need(&self, session: &Session, body: &Value) -> Value {
+        let need = self.create_need(session, body).await;
+        let published = self
+            .post(
+                &format!("/api/v1/needs/{}/publish", need["id"].as_str().unwrap()),
+                session.token(),
+                &json!({}),
+            )
+            .await;
+        published.assert_status(StatusCode::OK);
+        published.body.clone()
+    }
+
+    pub async fn publish_offer(&self, session: &Session, body: &Value) -> Value {
+        let response = self.post("/api/v1/offers", session.token(), body).await;
+        response.assert_status(StatusCode::CREATED);
+        let published = self
+            .post(
+                &format!(
+                    "/api/v1/offers/{}/publish",
+                    response.body["id"].as_str().unwrap()
+                ),
+                session.token(),
+                &json!({}),
+            )
+            .await;
+        published.assert_status(StatusCode::OK);
+        published.body.clone()
+    }
+
+    /// The server's own database, for what no endpoint does (time passing, a second
+    /// member before invitations exist), through the service's own store.
+    pub fn database(&self) -> clearinghouse::db::Database {
+        let target = if self.database.url().starts_with("sqlite://") {
+            DatabaseTarget::Sqlite {
+                path: self.database.url().trim_start_matches("sqlite://").into(),
+            }
+        } else {
+            DatabaseTarget::Postgres {
+                url: self.database.url().to_owned(),
+            }
+        };
+        clearinghouse::db::Database::connect(&target, 1).expect("the test database opens")
+    }
+
+    /// Adds a `member` (not admin) to an organisation and signs them in.
+    pub async fn add_member(&self, organisation_id: &str) -> Session {
+        use clearinghouse::accounts::model::Role;
+        use clearinghouse::accounts::store::{insert_user, NewUser};
+        let email = format!("member-{}@members.example", uuid::Uuid::new_v4().simple());
+        let organisation = uuid::Uuid::parse_str(organisation_id).unwrap();
+        let password_hash =
+            clearinghouse::auth::password::hash_blocking(&secrecy::SecretString::from(PASSWORD))
+                .unwrap();
+        let new_user = NewUser {
+            email: email.clone(),
+            name: "A Member".into(),
+            password_hash,
+            role: Role::Member,
+            email_verified: true,
+        };
+        let user = self
+            .database()
+            .write_blocking(|conn| insert_user(conn, organisation, new_user))
+            .expect("insert the member");
+        self.sign_in(&Account {
+            email,
+            user_id: user.id.to_string(),
+            organisation_id: organisation_id.to_owned(),
+        })
+        .await
+    }
+}

@@ -4,10 +4,12 @@
 
 mod accounts;
 mod auth;
+mod catalogue;
 mod cli;
 mod harness;
 mod http;
 mod openapi;
+mod visibility;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,6 +56,18 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         http::unknown_routes_and_methods_are_problems,
         http::every_response_carries_a_request_id,
         openapi::every_documented_operation_is_routed,
+        catalogue::themes_form_a_tree_of_the_taxonomy,
+        catalogue::a_requester_posts_publishes_edits_and_withdraws_a_need,
+        catalogue::a_provider_posts_and_closes_an_offer,
+        catalogue::only_the_right_side_posts_and_only_verified_organisations_publish,
+        catalogue::invalid_needs_name_every_bad_field_and_create_nothing,
+        catalogue::versions_guard_every_change,
+        catalogue::others_cannot_change_what_is_not_theirs,
+        catalogue::lists_filter_search_sort_and_page,
+        catalogue::the_audit_log_records_who_changed_what,
+        catalogue::unconfirmed_needs_expire_and_can_be_reconfirmed,
+        visibility::need_visibility_matrix,
+        visibility::offer_visibility_follows_verification,
     ]
 }
 

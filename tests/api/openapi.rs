@@ -18,6 +18,23 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/organisations"),
     ("get", "/api/v1/organisations/{id}"),
     ("post", "/api/v1/organisations/{id}/verify"),
+    ("get", "/api/v1/themes"),
+    ("post", "/api/v1/needs"),
+    ("get", "/api/v1/needs"),
+    ("get", "/api/v1/needs/{id}"),
+    ("patch", "/api/v1/needs/{id}"),
+    ("post", "/api/v1/needs/{id}/publish"),
+    ("post", "/api/v1/needs/{id}/withdraw"),
+    ("post", "/api/v1/needs/{id}/close"),
+    ("post", "/api/v1/needs/{id}/reconfirm"),
+    ("post", "/api/v1/offers"),
+    ("get", "/api/v1/offers"),
+    ("get", "/api/v1/offers/{id}"),
+    ("patch", "/api/v1/offers/{id}"),
+    ("post", "/api/v1/offers/{id}/publish"),
+    ("post", "/api/v1/offers/{id}/withdraw"),
+    ("post", "/api/v1/offers/{id}/close"),
+    ("get", "/api/v1/audit"),
 ];
 
 fn document() -> Value {
@@ -51,7 +68,9 @@ pub async fn every_documented_operation_is_routed(app: TestApp) {
         "the served document is the generated one"
     );
     let paths = served["paths"].as_object().unwrap();
-    assert!(paths.len() >= CONTRACT.len());
+    let contract_paths: std::collections::HashSet<&str> =
+        CONTRACT.iter().map(|(_, path)| *path).collect();
+    assert!(paths.len() >= contract_paths.len());
     for (path, item) in paths {
         let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
         for method in item.as_object().unwrap().keys() {
