@@ -568,3 +568,123 @@ pub fn validate_offer(
         visibility: input.visibility,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::themes::Theme;
+    use proptest::prelude::*;
+
+    fn taxonomy() -> Taxonomy {
+        Taxonomy::new(["ransomware", "ransomware.backup_recovery", "workforce"].map(|code| Theme {
+            code: code.into(),
+            parent: code.split_once('.').map(|(parent, _)| parent.into()),
+            name: code.into(),
+            description: String::new(),
+            version: 1,
+            position: 0,
+        }))
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    fn need() -> NeedInput {
+        serde_json::from_value(serde_json::json!({
+            "title": "Backup recovery help",
+            "description": "Our hospital needs offline backups and restore drills.",
+            "themes": ["ransomware.backup_recovery", "ransomware.backup_recovery"],
+            "country": "ke",
+            "languages": ["EN", "sw", "en"],
+            "delivery_modes": ["remote", "remote", "hybrid"],
+            "urgency": "high",
+            "quantity": 20,
+            "wanted_by": "2027-01-31",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_good_need_is_normalised() {
+        let fields = validate_need(&need(), &taxonomy(), today()).unwrap();
+        assert_eq!(fields.themes, ["ransomware.backup_recovery"]);
+        assert_eq!(fields.country.alpha2(), "KE");
+        assert_eq!(fields.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>(), ["en", "sw"]);
+        assert_eq!(fields.delivery_modes, [DeliveryMode::Remote, DeliveryMode::Hybrid]);
+        assert_eq!(fields.visibility, NeedVisibility::VerifiedProviders, "the cautious default");
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names_and_null_clears() {
+        let base = NeedInput {
+            wanted_from: NaiveDate::from_ymd_opt(2026, 12, 1),
+            ..need()
+        };
+        let patch: NeedPatch = serde_json::from_value(serde_json::json!({"quantity": 5, "wanted_from": null})).unwrap();
+        let patched = patch.apply_to(base.clone());
+        assert_eq!((patched.quantity, patched.wanted_from), (5, None));
+        assert_eq!(patched.title, base.title);
+        let untouched = NeedPatch::default().apply_to(base.clone());
+        assert_eq!(untouched.wanted_from, base.wanted_from);
+    }
+
+    #[test]
+    fn offers_must_say_where_they_serve_and_funding_carries_money() {
+        let offer: OfferInput = serde_json::from_value(serde_json::json!({
+            "kind": "funding",
+            "title": "Backup grants",
+            "description": "Grants for offline backup systems in district hospitals.",
+            "themes": ["ransomware"],
+            "languages": ["fr"],
+            "delivery_modes": ["remote"],
+            "capacity": 3,
+        }))
+        .unwrap();
+        let errors = validate_offer(&offer, &taxonomy(), today()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["countries", "funding_amount"]);
+        let fixed = OfferInput {
+            global: true,
+            funding_amount: Some(10_000),
+            funding_currency: Some("EUR".into()),
+            ..offer
+        };
+        assert!(validate_offer(&fixed, &taxonomy(), today()).is_ok());
+    }
+
+    proptest! {
+        /// Whatever a client sends, validation answers with fields or with errors that name
+        /// fields; and valid fields, written back as input, validate to themselves.
+        #[test]
+        fn validation_is_total_and_round_trips(
+            title in ".{0,40}",
+            quantity in -5i64..2_000_000,
+            days in -10i64..400,
+            languages in proptest::collection::vec("[a-z]{1,3}", 0..4),
+            amount in proptest::option::of(-10i64..1_000),
+        ) {
+            let input = NeedInput {
+                title,
+                quantity,
+                wanted_by: today() + chrono::Duration::days(days),
+                languages,
+                budget_amount: amount,
+                budget_currency: amount.map(|_| "USD".to_owned()),
+                ..need()
+            };
+            match validate_need(&input, &taxonomy(), today()) {
+                Ok(fields) => {
+                    let again = validate_need(&NeedInput::from(&fields), &taxonomy(), today()).unwrap();
+                    prop_assert_eq!(again, fields);
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for error in errors {
+                        prop_assert!(!error.field.is_empty() && !error.message.is_empty());
+                    }
+                }
+            }
+        }
+    }
+}
