@@ -357,9 +357,15 @@ pub fn expire_due(
     stale_before: NaiveDateTime,
 ) -> Result<(usize, usize), CatalogueError> {
     let due_needs = needs::due_for_expiry(conn, today, stale_before, EXPIRY_BATCH)?;
+    let mut expired_needs = 0;
     for need in &due_needs {
         let next = next_need_status(need.status, Action::Expire)?;
-        let expired = needs::set_status(conn, need, next, false)?;
+        // Another instance's pass, or an owner reconfirming, got there first: leave it.
+        let expired = match needs::set_status(conn, need, next, false) {
+            Err(StoreError::Stale) => continue,
+            other => other?,
+        };
+        expired_needs += 1;
         audit::record(
             conn,
             AuditEntry::change(
@@ -373,9 +379,14 @@ pub fn expire_due(
         )?;
     }
     let due_offers = offers::due_for_expiry(conn, today, EXPIRY_BATCH)?;
+    let mut expired_offers = 0;
     for offer in &due_offers {
         let next = next_offer_status(offer.status, Action::Expire)?;
-        let expired = offers::set_status(conn, offer, next)?;
+        let expired = match offers::set_status(conn, offer, next) {
+            Err(StoreError::Stale) => continue,
+            other => other?,
+        };
+        expired_offers += 1;
         audit::record(
             conn,
             AuditEntry::change(
@@ -388,5 +399,5 @@ pub fn expire_due(
             ),
         )?;
     }
-    Ok((due_needs.len(), due_offers.len()))
+    Ok((expired_needs, expired_offers))
 }
