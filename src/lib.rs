@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod matching;
 pub mod openapi;
 pub mod startup;
 pub mod telemetry;

@@ -576,14 +576,16 @@ mod tests {
     use proptest::prelude::*;
 
     fn taxonomy() -> Taxonomy {
-        Taxonomy::new(["ransomware", "ransomware.backup_recovery", "workforce"].map(|code| Theme {
-            code: code.into(),
-            parent: code.split_once('.').map(|(parent, _)| parent.into()),
-            name: code.into(),
-            description: String::new(),
-            version: 1,
-            position: 0,
-        }))
+        Taxonomy::new(
+            ["ransomware", "ransomware.backup_recovery", "workforce"].map(|code| Theme {
+                code: code.into(),
+                parent: code.split_once('.').map(|(parent, _)| parent.into()),
+                name: code.into(),
+                description: String::new(),
+                version: 1,
+                position: 0,
+            }),
+        )
     }
 
     fn today() -> NaiveDate {
@@ -610,9 +612,23 @@ mod tests {
         let fields = validate_need(&need(), &taxonomy(), today()).unwrap();
         assert_eq!(fields.themes, ["ransomware.backup_recovery"]);
         assert_eq!(fields.country.alpha2(), "KE");
-        assert_eq!(fields.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>(), ["en", "sw"]);
-        assert_eq!(fields.delivery_modes, [DeliveryMode::Remote, DeliveryMode::Hybrid]);
-        assert_eq!(fields.visibility, NeedVisibility::VerifiedProviders, "the cautious default");
+        assert_eq!(
+            fields
+                .languages
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>(),
+            ["en", "sw"]
+        );
+        assert_eq!(
+            fields.delivery_modes,
+            [DeliveryMode::Remote, DeliveryMode::Hybrid]
+        );
+        assert_eq!(
+            fields.visibility,
+            NeedVisibility::VerifiedProviders,
+            "the cautious default"
+        );
     }
 
     #[test]
@@ -621,7 +637,9 @@ mod tests {
             wanted_from: NaiveDate::from_ymd_opt(2026, 12, 1),
             ..need()
         };
-        let patch: NeedPatch = serde_json::from_value(serde_json::json!({"quantity": 5, "wanted_from": null})).unwrap();
+        let patch: NeedPatch =
+            serde_json::from_value(serde_json::json!({"quantity": 5, "wanted_from": null}))
+                .unwrap();
         let patched = patch.apply_to(base.clone());
         assert_eq!((patched.quantity, patched.wanted_from), (5, None));
         assert_eq!(patched.title, base.title);

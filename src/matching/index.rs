@@ -1,0 +1,209 @@
+//! Candidate generation without scanning the catalogue: an index from theme code to the open
+//! items that carry it, probed with a theme and its parent and children (the themes that can
+//! score). The work per query grows with the candidates found, not with the catalogue.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::themes::Taxonomy;
+use crate::matching::score::{score, Score, Weights};
+
+/// The theme codes that can give credit for `code`: itself, its parent, its children.
+pub fn related_themes(code: &str, taxonomy: &Taxonomy) -> Vec<String> {
+    let mut related = vec![code.to_owned()];
+    if let Some(parent) = taxonomy.get(code).and_then(|theme| theme.parent.clone()) {
+        related.push(parent);
+    }
+    related.extend(
+        taxonomy
+            .with_descendants(code)
+            .into_iter()
+            .skip(1)
+            .filter(|child| {
+                taxonomy
+                    .get(child)
+                    .and_then(|theme| theme.parent.as_deref())
+                    == Some(code)
+            }),
+    );
+    related
+}
+
+/// Positions of items by theme code.
+#[derive(Debug, Default)]
+pub struct ThemeIndex {
+    by_theme: HashMap<String, Vec<u32>>,
+}
+
+impl ThemeIndex {
+    pub fn build<'a>(themes_of_each: impl IntoIterator<Item = &'a [String]>) -> Self {
+        let mut by_theme: HashMap<String, Vec<u32>> = HashMap::new();
+        for (position, themes) in themes_of_each.into_iter().enumerate() {
+            for theme in themes {
+                by_theme
+                    .entry(theme.clone())
+                    .or_default()
+                    .push(position as u32);
+            }
+        }
+        Self { by_theme }
+    }
+
+    /// Every position carrying a theme related to one of `themes`, each once.
+    pub fn probe(
+        &self,
+        themes: &[String],
+        taxonomy: &Taxonomy,
+        seen: &mut Vec<bool>,
+    ) -> Vec<usize> {
+        let mut found = Vec::new();
+        for theme in themes {
+            for related in related_themes(theme, taxonomy) {
+                for &position in self
+                    .by_theme
+                    .get(&related)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    let position = position as usize;
+                    if position >= seen.len() {
+                        seen.resize(position + 1, false);
+                    }
+                    if !seen[position] {
+                        seen[position] = true;
+                        found.push(position);
+                    }
+                }
+            }
+        }
+        for &position in &found {
+            seen[position] = false;
+        }
+        found
+    }
+}
+
+/// A scored pair, by positions in the catalogue given to the matcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    pub need: usize,
+    pub offer: usize,
+    pub score: Score,
+}
+
+/// Open needs and offers indexed for matching in both directions.
+pub struct Matcher<'a> {
+    pub needs: &'a [Need],
+    pub offers: &'a [Offer],
+    need_index: ThemeIndex,
+    offer_index: ThemeIndex,
+    taxonomy: &'a Taxonomy,
+    weights: Weights,
+    today: NaiveDate,
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(
+        needs: &'a [Need],
+        offers: &'a [Offer],
+        taxonomy: &'a Taxonomy,
+        weights: Weights,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            need_index: ThemeIndex::build(needs.iter().map(|n| n.fields.themes.as_slice())),
+            offer_index: ThemeIndex::build(offers.iter().map(|o| o.fields.themes.as_slice())),
+            needs,
+            offers,
+            taxonomy,
+            weights,
+            today,
+        }
+    }
+
+    fn rank(mut pairs: Vec<Pair>) -> Vec<Pair> {
+        pairs.sort_by(|a, b| {
+            b.score
+                .score
+                .total_cmp(&a.score.score)
+                .then(a.offer.cmp(&b.offer))
+                .then(a.need.cmp(&b.need))
+        });
+        pairs
+    }
+
+    /// The offers that can meet need `need`, best first.
+    pub fn offers_for(&self, need: usize) -> Vec<Pair> {
+        let mut seen = Vec::new();
+        let candidates =
+            self.offer_index
+                .probe(&self.needs[need].fields.themes, self.taxonomy, &mut seen);
+        Self::rank(
+            candidates
+                .into_iter()
+                .filter_map(|offer| {
+                    score(
+                        &self.needs[need],
+                        &self.offers[offer],
+                        self.taxonomy,
+                        &self.weights,
+                        self.today,
+                    )
+                    .ok()
+                    .map(|score| Pair { need, offer, score })
+                })
+                .collect(),
+        )
+    }
+
+    /// The needs offer `offer` can meet, best first.
+    pub fn needs_for(&self, offer: usize) -> Vec<Pair> {
+        let mut seen = Vec::new();
+        let candidates =
+            self.need_index
+                .probe(&self.offers[offer].fields.themes, self.taxonomy, &mut seen);
+        Self::rank(
+            candidates
+                .into_iter()
+                .filter_map(|need| {
+                    score(
+                        &self.needs[need],
+                        &self.offers[offer],
+                        self.taxonomy,
+                        &self.weights,
+                        self.today,
+                    )
+                    .ok()
+                    .map(|score| Pair { need, offer, score })
+                })
+                .collect(),
+        )
+    }
+
+    /// Every pair scoring at least `threshold`: the full run coordinators ask for.
+    pub fn all_pairs(&self, threshold: f64) -> Vec<Pair> {
+        let mut seen = Vec::new();
+        let mut pairs = Vec::new();
+        for need in 0..self.needs.len() {
+            for offer in
+                self.offer_index
+                    .probe(&self.needs[need].fields.themes, self.taxonomy, &mut seen)
+            {
+                if let Ok(score) = score(
+                    &self.needs[need],
+                    &self.offers[offer],
+                    self.taxonomy,
+                    &self.weights,
+                    self.today,
+                ) {
+                    if score.score >= threshold {
+                        pairs.push(Pair { need, offer, score });
+                    }
+                }
+            }
+        }
+        pairs
+    }
+}

@@ -1,0 +1,8 @@
+//! Matching needs with offers: geography, scoring with explanations, and candidate
+//! generation through a theme index (all pure).
+
+pub mod geography;
+pub mod index;
+#[cfg(test)]
+mod properties;
+pub mod score;

@@ -1,0 +1,272 @@
+//! Property tests of scoring and candidate generation over random catalogues.
+
+use chrono::{NaiveDate, Utc};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use uuid::Uuid;
+
+use crate::accounts::model::Country;
+use crate::catalogue::model::*;
+use crate::catalogue::themes::{Taxonomy, Theme};
+use crate::matching::index::Matcher;
+use crate::matching::score::{score, Exclusion, Weights};
+
+const THEMES: [&str; 6] = ["a", "a.x", "a.y", "b", "b.x", "c"];
+const COUNTRIES: [&str; 4] = ["KE", "UG", "FR", "PE"];
+const LANGUAGES: [&str; 4] = ["en", "fr", "es", "sw"];
+
+fn taxonomy() -> Taxonomy {
+    Taxonomy::new(THEMES.map(|code| Theme {
+        code: code.into(),
+        parent: code.split_once('.').map(|(parent, _)| parent.into()),
+        name: code.into(),
+        description: String::new(),
+        version: 1,
+        position: 0,
+    }))
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+fn subset<T: Clone + std::fmt::Debug + 'static>(
+    pool: &'static [T],
+) -> impl Strategy<Value = Vec<T>> {
+    proptest::sample::subsequence(pool, 1..=pool.len()).prop_shuffle()
+}
+
+fn need() -> impl Strategy<Value = Need> {
+    (
+        subset(&THEMES),
+        0..COUNTRIES.len(),
+        subset(&LANGUAGES),
+        subset(&[
+            DeliveryMode::Remote,
+            DeliveryMode::OnSite,
+            DeliveryMode::Hybrid,
+        ]),
+        0..4usize,
+        1..50i32,
+        (0..60i64, 0..200i64),
+        proptest::option::of(0..100_000i64),
+    )
+        .prop_map(
+            |(themes, country, languages, modes, urgency, quantity, (from, length), budget)| Need {
+                id: Uuid::new_v4(),
+                organisation_id: Uuid::new_v4(),
+                fields: NeedFields {
+                    title: "need".into(),
+                    description: "need".into(),
+                    themes: themes.into_iter().map(String::from).collect(),
+                    country: Country::parse(COUNTRIES[country]).unwrap(),
+                    languages: languages
+                        .into_iter()
+                        .map(|l| Language::parse(l).unwrap())
+                        .collect(),
+                    delivery_modes: modes,
+                    urgency: Urgency::ALL[urgency],
+                    quantity,
+                    wanted_from: Some(today() + chrono::Duration::days(from)),
+                    wanted_by: today() + chrono::Duration::days(from + length),
+                    budget: budget.map(|amount| Money {
+                        amount,
+                        currency: "USD".into(),
+                    }),
+                    visibility: NeedVisibility::Public,
+                    anonymous: false,
+                },
+                status: NeedStatus::Open,
+                version: 1,
+                reconfirmed_at: Utc::now(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            },
+        )
+}
+
+fn offer() -> impl Strategy<Value = Offer> {
+    (
+        subset(&THEMES),
+        proptest::sample::subsequence(&COUNTRIES, 0..=2),
+        any::<bool>(),
+        subset(&LANGUAGES),
+        subset(&[
+            DeliveryMode::Remote,
+            DeliveryMode::OnSite,
+            DeliveryMode::Hybrid,
+        ]),
+        (1..40i32, 0..40i32),
+        proptest::option::of((0..100i64, 0..300i64)),
+        proptest::option::of(0..200_000i64),
+    )
+        .prop_map(
+            |(themes, countries, global, languages, modes, (capacity, used), window, funding)| {
+                Offer {
+                    id: Uuid::new_v4(),
+                    organisation_id: Uuid::new_v4(),
+                    fields: OfferFields {
+                        kind: if funding.is_some() {
+                            OfferKind::Funding
+                        } else {
+                            OfferKind::Training
+                        },
+                        title: "offer".into(),
+                        description: "offer".into(),
+                        themes: themes.into_iter().map(String::from).collect(),
+                        coverage: Coverage {
+                            countries: countries
+                                .into_iter()
+                                .map(|c| Country::parse(c).unwrap())
+                                .collect(),
+                            regions: vec![Region::EasternAfrica],
+                            global,
+                        },
+                        languages: languages
+                            .into_iter()
+                            .map(|l| Language::parse(l).unwrap())
+                            .collect(),
+                        delivery_modes: modes,
+                        capacity,
+                        available_from: window
+                            .map(|(from, _)| today() + chrono::Duration::days(from)),
+                        available_until: window
+                            .map(|(from, length)| today() + chrono::Duration::days(from + length)),
+                        funding: funding.map(|amount| Money {
+                            amount,
+                            currency: "USD".into(),
+                        }),
+                        visibility: OfferVisibility::Public,
+                    },
+                    capacity_left: (capacity - used).max(0),
+                    status: OfferStatus::Open,
+                    version: 1,
+                    created_at: Utc::now(),
+                    updated_at: Utc::now(),
+                }
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn scores_stay_between_zero_and_one(need in need(), offer in offer()) {
+        if let Ok(scored) = score(&need, &offer, &taxonomy(), &Weights::default(), today()) {
+            prop_assert!((0.0..=1.0).contains(&scored.score), "{}", scored.score);
+            prop_assert_eq!(scored.explanation.len(), 7);
+            for factor in &scored.explanation {
+                prop_assert!((0.0..=1.0).contains(&factor.value), "{factor:?}");
+                prop_assert!(!factor.reason.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn failing_a_hard_filter_means_no_candidate(need in need(), offer in offer()) {
+        let taxonomy = taxonomy();
+        let mut closed = offer.clone();
+        closed.status = OfferStatus::Closed;
+        prop_assert_eq!(score(&need, &closed, &taxonomy, &Weights::default(), today()).unwrap_err(), Exclusion::NotOpen);
+        let mut full = offer.clone();
+        full.capacity_left = 0;
+        prop_assert!(score(&need, &full, &taxonomy, &Weights::default(), today()).is_err());
+        let mut elsewhere = offer.clone();
+        elsewhere.fields.languages = vec![Language::parse("zh").unwrap()];
+        prop_assert!(score(&need, &elsewhere, &taxonomy, &Weights::default(), today()).is_err());
+        let mut unrelated = offer;
+        unrelated.fields.themes = vec!["unrelated".into()];
+        prop_assert!(score(&need, &unrelated, &taxonomy, &Weights::default(), today()).is_err());
+    }
+
+    #[test]
+    fn sharing_more_never_lowers_a_score(need in need(), offer in offer(), pick in 0..4usize) {
+        let taxonomy = taxonomy();
+        let before = score(&need, &offer, &taxonomy, &Weights::default(), today());
+        let mut more_languages = offer.clone();
+        let language = need.fields.languages[pick % need.fields.languages.len()].clone();
+        if !more_languages.fields.languages.contains(&language) {
+            more_languages.fields.languages.push(language);
+        }
+        let mut more_themes = offer.clone();
+        let theme = need.fields.themes[pick % need.fields.themes.len()].clone();
+        if !more_themes.fields.themes.contains(&theme) {
+            more_themes.fields.themes.push(theme);
+        }
+        for widened in [more_languages, more_themes] {
+            let after = score(&need, &widened, &taxonomy, &Weights::default(), today());
+            if let Ok(before) = &before {
+                let after = after.expect("widening an offer cannot exclude it");
+                prop_assert!(after.score >= before.score - 1e-12, "{} < {}", after.score, before.score);
+            }
+        }
+    }
+
+    #[test]
+    fn both_directions_find_the_same_pairs(needs in proptest::collection::vec(need(), 1..12), offers in proptest::collection::vec(offer(), 1..12)) {
+        let taxonomy = taxonomy();
+        let matcher = Matcher::new(&needs, &offers, &taxonomy, Weights::default(), today());
+        let mut from_needs: Vec<(usize, usize, u64)> = (0..needs.len())
+            .flat_map(|n| matcher.offers_for(n))
+            .map(|p| (p.need, p.offer, p.score.score.to_bits()))
+            .collect();
+        let mut from_offers: Vec<(usize, usize, u64)> = (0..offers.len())
+            .flat_map(|o| matcher.needs_for(o))
+            .map(|p| (p.need, p.offer, p.score.score.to_bits()))
+            .collect();
+        from_needs.sort();
+        from_offers.sort();
+        prop_assert_eq!(&from_needs, &from_offers);
+        // The index misses nothing a full scan would find.
+        let mut scanned: Vec<(usize, usize, u64)> = Vec::new();
+        for (n, need) in needs.iter().enumerate() {
+            for (o, offer) in offers.iter().enumerate() {
+                if let Ok(s) = score(need, offer, &taxonomy, &Weights::default(), today()) {
+                    scanned.push((n, o, s.score.to_bits()));
+                }
+            }
+        }
+        scanned.sort();
+        prop_assert_eq!(from_needs, scanned);
+    }
+}
+
+#[test]
+fn explanations_read_like_sentences() {
+    let taxonomy = taxonomy();
+    let runner = &mut proptest::test_runner::TestRunner::deterministic();
+    let mut need = need().new_tree(runner).unwrap().current();
+    let mut offer = offer().new_tree(runner).unwrap().current();
+    need.fields.themes = vec!["a.x".into()];
+    need.fields.languages = vec![
+        Language::parse("fr").unwrap(),
+        Language::parse("en").unwrap(),
+    ];
+    need.fields.country = Country::parse("KE").unwrap();
+    need.fields.delivery_modes = vec![DeliveryMode::Remote];
+    offer.fields.themes = vec!["a".into()];
+    offer.fields.languages = vec![Language::parse("fr").unwrap()];
+    offer.fields.coverage = Coverage {
+        countries: vec![],
+        regions: vec![Region::EasternAfrica],
+        global: false,
+    };
+    offer.fields.delivery_modes = vec![DeliveryMode::Remote];
+    offer.fields.available_from = None;
+    offer.fields.available_until = None;
+    offer.capacity_left = 10;
+    let scored = score(&need, &offer, &taxonomy, &Weights::default(), today()).unwrap();
+    let reasons: Vec<&str> = scored
+        .explanation
+        .iter()
+        .map(|f| f.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons[0],
+        "covers 0 of the need's 1 themes exactly and 1 through a parent or child theme"
+    );
+    assert_eq!(
+        reasons[1],
+        "serves the region eastern_africa that Kenya is in"
+    );
+    assert_eq!(reasons[2], "delivers in fr; the need asks for fr or en");
+}
