@@ -1,8 +1,9 @@
 //! Matching needs with offers: geography, scoring with explanations, and candidate
-//! generation through a theme index (all pure).
+//! generation through a theme index, and the match lifecycle (all pure).
 
 pub mod geography;
 pub mod index;
 #[cfg(test)]
 mod properties;
 pub mod score;
+pub mod workflow;
