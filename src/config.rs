@@ -44,6 +44,9 @@ pub struct Config {
     pub need_reconfirm_days: u32,
     /// Seconds between passes of the expiry task inside `serve`.
     pub expiry_interval_seconds: u64,
+    /// The weight of each matching factor (theme, geography, language, timing, urgency,
+    /// capacity, funding).
+    pub matching_weights: crate::matching::score::Weights,
     pub rate_limits: RateLimits,
 }
 
@@ -131,6 +134,7 @@ struct Defaults {
     password_hash_concurrency: usize,
     need_reconfirm_days: u32,
     expiry_interval_seconds: u64,
+    matching_weights: crate::matching::score::Weights,
     rate_limits: RateLimits,
 }
 
@@ -148,6 +152,7 @@ impl Default for Defaults {
             password_hash_concurrency: 0,
             need_reconfirm_days: 90,
             expiry_interval_seconds: 3600,
+            matching_weights: crate::matching::score::Weights::default(),
             rate_limits: RateLimits {
                 login_per_ip: 30,
                 login_per_account: 10,
@@ -263,6 +268,12 @@ impl Config {
             return Err(invalid(
                 "expiry_interval_seconds",
                 "must be between 1 second and one week",
+            ));
+        }
+        if !self.matching_weights.is_valid() {
+            return Err(invalid(
+                "matching_weights",
+                "weights must be finite, non-negative and not all zero",
             ));
         }
         let limits = &self.rate_limits;

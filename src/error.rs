@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 
 use crate::catalogue::service::CatalogueError;
 use crate::db::StoreError;
+use crate::matching::service::MatchingError;
+use crate::matching::workflow::MatchRefusal;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -237,6 +239,24 @@ impl From<CatalogueError> for ApiError {
                 Self::PreconditionFailed(error.to_string().into())
             }
             CatalogueError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<MatchingError> for ApiError {
+    fn from(error: MatchingError) -> Self {
+        match error {
+            MatchingError::Catalogue(error) => error.into(),
+            MatchingError::NotFound => Self::not_found("match"),
+            MatchingError::Forbidden(reason) => Self::Forbidden(reason.into()),
+            MatchingError::Refused(MatchRefusal::Party { .. }) => {
+                Self::Forbidden(error.to_string().into())
+            }
+            MatchingError::Refused(_) | MatchingError::Unmatchable(_) => {
+                Self::Conflict(error.to_string().into())
+            }
+            MatchingError::Invalid(errors) => Self::validation(errors),
+            MatchingError::Store(error) => error.into(),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::error::{FieldError, Problem};
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "organisations", description = "The directory of organisations and their verification"),
         (name = "catalogue", description = "The theme taxonomy, needs and offers"),
+        (name = "matching", description = "Candidates, and matches from proposal to outcome"),
         (name = "audit", description = "The audit log, for coordinators"),
         (name = "operations", description = "Liveness and readiness"),
     )

@@ -21,8 +21,9 @@ use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
+use crate::matching::score::Weights;
 use crate::openapi::ApiDoc;
-use crate::{accounts, audit, auth, catalogue, health};
+use crate::{accounts, audit, auth, catalogue, health, matching};
 
 /// What every handler may reach, built once and shared by all workers.
 pub struct AppState {
@@ -32,6 +33,7 @@ pub struct AppState {
     pub rate_limits: RateLimiters,
     pub refresh_token_ttl: chrono::Duration,
     pub taxonomy: Arc<Taxonomy>,
+    pub matching_weights: Weights,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(auth::routes::routes)
             .configure(accounts::routes::routes)
             .configure(catalogue::routes::routes)
+            .configure(matching::routes::routes)
             .configure(audit::routes::routes),
     );
 }
@@ -130,6 +133,7 @@ impl Application {
             rate_limits: RateLimiters::new(&config.rate_limits),
             refresh_token_ttl: config.refresh_token_ttl(),
             taxonomy: Arc::new(taxonomy),
+            matching_weights: config.matching_weights,
         });
         let expiry = ExpiryTask {
             db: state.db.clone(),

@@ -92,16 +92,13 @@ pub struct AuditFilter {
     pub entity_id: Option<String>,
 }
 
-/// Where a page of the log starts: after this (at, id).
-pub type AuditPosition = (NaiveDateTime, String);
-
 /// Newest first, after the (at, id) of the cursor.
 pub fn list(
     conn: &mut Conn<'_>,
     filter: &AuditFilter,
-    after: Option<AuditPosition>,
+    after: Option<db::TimeKey>,
     limit: usize,
-) -> Result<(Vec<AuditRecord>, Option<AuditPosition>), StoreError> {
+) -> Result<(Vec<AuditRecord>, Option<db::TimeKey>), StoreError> {
     let mut rows: Vec<AuditRow> = dispatch!(conn, |c| {
         let mut query = audit_log::table.select(AuditRow::as_select()).into_boxed();
         if let Some(entity) = &filter.entity {

@@ -15,6 +15,10 @@ vocabulary! {
         Close = "close",
         Reconfirm = "reconfirm",
         Expire = "expire",
+        /// A match for the item became active (system).
+        Engage = "engage",
+        /// Delivered quantity covers the need, or capacity is used up (system).
+        Fulfil = "fulfil",
     }
 }
 
@@ -56,6 +60,8 @@ fn need_table(status: NeedStatus, action: Action) -> Option<NeedStatus> {
         // A need that lapsed can be brought back by its owner while it is still wanted.
         (Expired, Reconfirm) => Some(Open),
         (Matched | InProgress, Close) => Some(Closed),
+        (Open | Matched, Engage) => Some(Matched),
+        (Open | Matched | InProgress, Fulfil) => Some(Fulfilled),
         _ => None,
     }
 }
@@ -72,6 +78,8 @@ fn offer_table(status: OfferStatus, action: Action) -> Option<OfferStatus> {
         (Open, Close) => Some(Closed),
         (Open, Expire) => Some(Expired),
         (Committed | Exhausted, Close) => Some(Closed),
+        (Open, Engage) => Some(Open),
+        (Open | Committed, Fulfil) => Some(Exhausted),
         _ => None,
     }
 }
@@ -128,6 +136,8 @@ mod tests {
                 (Open, Edit) | (Open, Reconfirm) | (Expired, Reconfirm) => Some(Open),
                 (Open, Close) | (Matched, Close) | (InProgress, Close) => Some(Closed),
                 (Open, Expire) => Some(Expired),
+                (Open, Engage) | (Matched, Engage) => Some(Matched),
+                (Open, Fulfil) | (Matched, Fulfil) | (InProgress, Fulfil) => Some(Fulfilled),
                 _ => None,
             }
         };
@@ -160,6 +170,8 @@ mod tests {
                 (Draft, Withdraw) | (Open, Withdraw) => Some(Withdrawn),
                 (Open, Close) | (Committed, Close) | (Exhausted, Close) => Some(Closed),
                 (Open, Expire) => Some(Expired),
+                (Open, Engage) => Some(Open),
+                (Open, Fulfil) | (Committed, Fulfil) => Some(Exhausted),
                 _ => None,
             }
         };

@@ -169,6 +169,8 @@ pub struct Need {
     pub id: Uuid,
     pub organisation_id: Uuid,
     pub fields: NeedFields,
+    /// How much of `quantity` completed matches have delivered.
+    pub quantity_covered: i32,
     pub status: NeedStatus,
     pub version: i32,
     pub reconfirmed_at: DateTime<Utc>,

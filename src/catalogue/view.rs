@@ -26,6 +26,8 @@ pub struct NeedView {
     pub delivery_modes: Vec<DeliveryMode>,
     pub urgency: Urgency,
     pub quantity: i32,
+    /// How much completed matches have delivered so far.
+    pub quantity_covered: i32,
     pub wanted_from: Option<NaiveDate>,
     pub wanted_by: NaiveDate,
     pub budget_amount: Option<i64>,
@@ -67,6 +69,7 @@ impl NeedView {
             delivery_modes: fields.delivery_modes.clone(),
             urgency: fields.urgency,
             quantity: fields.quantity,
+            quantity_covered: need.quantity_covered,
             wanted_from: fields.wanted_from,
             wanted_by: fields.wanted_by,
             budget_amount: fields.budget.as_ref().map(|m| m.amount),

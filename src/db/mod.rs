@@ -287,6 +287,9 @@ fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Where a newest-first page starts: after this (timestamp, id).
+pub type TimeKey = (chrono::NaiveDateTime, String);
+
 /// The current time as stored: UTC, without zone, to the microsecond (what both engines keep).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;

@@ -80,6 +80,7 @@ diesel::table! {
         reconfirmed_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        quantity_covered -> Integer,
     }
 }
 
@@ -138,7 +139,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    matches (id) {
+        id -> Text,
+        need_id -> Text,
+        offer_id -> Text,
+        score -> Double,
+        explanation -> Text,
+        proposed_by -> Text,
+        proposed_by_user -> Nullable<Text>,
+        status -> Text,
+        requester_accepted -> Bool,
+        provider_accepted -> Bool,
+        reserved_quantity -> Integer,
+        note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        delivered_quantity -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        rating -> Nullable<Integer>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(needs -> organisations (organisation_id));
+diesel::joinable!(matches -> needs (need_id));
+diesel::joinable!(matches -> offers (offer_id));
 diesel::joinable!(offers -> organisations (organisation_id));
 diesel::joinable!(need_themes -> needs (need_id));
 diesel::joinable!(offer_themes -> offers (offer_id));
@@ -151,5 +179,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_themes,
     offers,
     offer_themes,
-    audit_log
+    audit_log,
+    matches
 );

@@ -41,6 +41,15 @@ fn json_error(error: JsonPayloadError) -> ApiError {
     }
 }
 
+/// An optional JSON body: empty means the default; anything else must parse, with the same
+/// problems as a required body (a client's typo is never silently ignored).
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|error| json_error(JsonPayloadError::Deserialize(error)))
+}
+
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|error: PathError, _: &HttpRequest| {
         ApiError::BadRequest(format!("the path is not valid: {error}").into()).into()

@@ -5,5 +5,8 @@ pub mod geography;
 pub mod index;
 #[cfg(test)]
 mod properties;
+pub mod routes;
 pub mod score;
+pub mod service;
+pub mod store;
 pub mod workflow;

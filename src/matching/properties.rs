@@ -76,6 +76,7 @@ fn need() -> impl Strategy<Value = Need> {
                     visibility: NeedVisibility::Public,
                     anonymous: false,
                 },
+                quantity_covered: 0,
                 status: NeedStatus::Open,
                 version: 1,
                 reconfirmed_at: Utc::now(),

@@ -60,16 +60,25 @@ impl MatchState {
 
     /// Live matches hold their (need, offer) pair: there is one at most per pair.
     pub fn is_live(self) -> bool {
-        matches!(self.status, MatchStatus::Proposed | MatchStatus::Approved | MatchStatus::Active)
+        matches!(
+            self.status,
+            MatchStatus::Proposed | MatchStatus::Approved | MatchStatus::Active
+        )
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatchRefusal {
     #[error("cannot {action} a match that is {status}")]
-    State { action: MatchAction, status: MatchStatus },
+    State {
+        action: MatchAction,
+        status: MatchStatus,
+    },
     #[error("only {allowed} may {action} a match")]
-    Party { action: MatchAction, allowed: &'static str },
+    Party {
+        action: MatchAction,
+        allowed: &'static str,
+    },
     #[error("the {party} side has already accepted this match")]
     AlreadyAccepted { party: Party },
 }
@@ -78,11 +87,15 @@ fn may(action: MatchAction, party: Party) -> Result<(), MatchRefusal> {
     let allowed = match action {
         MatchAction::Approve | MatchAction::Reject => "coordinators",
         MatchAction::Accept | MatchAction::Decline => "the requester or the provider",
-        MatchAction::Complete | MatchAction::Cancel => "the requester, the provider or a coordinator",
+        MatchAction::Complete | MatchAction::Cancel => {
+            "the requester, the provider or a coordinator"
+        }
     };
     let ok = match action {
         MatchAction::Approve | MatchAction::Reject => party == Party::Coordinator,
-        MatchAction::Accept | MatchAction::Decline => matches!(party, Party::Requester | Party::Provider),
+        MatchAction::Accept | MatchAction::Decline => {
+            matches!(party, Party::Requester | Party::Provider)
+        }
         MatchAction::Complete | MatchAction::Cancel => party != Party::Engine,
     };
     if ok {
@@ -93,17 +106,28 @@ fn may(action: MatchAction, party: Party) -> Result<(), MatchRefusal> {
 }
 
 /// The state after `party` takes `action`, or why not.
-pub fn next(state: MatchState, action: MatchAction, party: Party) -> Result<MatchState, MatchRefusal> {
+pub fn next(
+    state: MatchState,
+    action: MatchAction,
+    party: Party,
+) -> Result<MatchState, MatchRefusal> {
     use MatchAction::*;
     use MatchStatus::*;
     may(action, party)?;
-    let refuse = || MatchRefusal::State { action, status: state.status };
+    let refuse = || MatchRefusal::State {
+        action,
+        status: state.status,
+    };
     let mut next = state;
     match (state.status, action) {
         (Proposed, Approve) => next.status = Approved,
         (Proposed, Reject) => next.status = Rejected,
         (Proposed | Approved, Accept) => {
-            let flag = if party == Party::Requester { &mut next.requester_accepted } else { &mut next.provider_accepted };
+            let flag = if party == Party::Requester {
+                &mut next.requester_accepted
+            } else {
+                &mut next.provider_accepted
+            };
             if *flag {
                 return Err(MatchRefusal::AlreadyAccepted { party });
             }
@@ -131,7 +155,11 @@ mod tests {
         for &status in MatchStatus::ALL {
             for requester_accepted in [false, true] {
                 for provider_accepted in [false, true] {
-                    all.push(MatchState { status, requester_accepted, provider_accepted });
+                    all.push(MatchState {
+                        status,
+                        requester_accepted,
+                        provider_accepted,
+                    });
                 }
             }
         }
@@ -177,7 +205,11 @@ mod tests {
                         Accept => {
                             let both = (state.requester_accepted || party == Party::Requester)
                                 && (state.provider_accepted || party == Party::Provider);
-                            if state.status == Approved && both { Active } else { state.status }
+                            if state.status == Approved && both {
+                                Active
+                            } else {
+                                state.status
+                            }
                         }
                     };
                     assert_eq!(after.status, expected_status, "{case}");

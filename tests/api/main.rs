@@ -8,6 +8,7 @@ mod catalogue;
 mod cli;
 mod harness;
 mod http;
+mod matching;
 mod openapi;
 mod visibility;
 
@@ -68,6 +69,11 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         catalogue::unconfirmed_needs_expire_and_can_be_reconfirmed,
         visibility::need_visibility_matrix,
         visibility::offer_visibility_follows_verification,
+        matching::a_need_gets_ranked_explained_candidates,
+        matching::a_hidden_need_is_never_a_providers_candidate,
+        matching::a_match_goes_from_proposal_to_completion,
+        matching::bad_match_requests_are_refused_and_change_nothing,
+        matching::racing_accepts_for_the_last_seat_have_one_winner,
     ]
 }
 

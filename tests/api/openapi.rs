@@ -35,6 +35,12 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/offers/{id}/withdraw"),
     ("post", "/api/v1/offers/{id}/close"),
     ("get", "/api/v1/audit"),
+    ("get", "/api/v1/needs/{id}/candidates"),
+    ("get", "/api/v1/offers/{id}/candidates"),
+    ("post", "/api/v1/matches"),
+    ("get", "/api/v1/matches"),
+    ("get", "/api/v1/matches/{id}"),
+    ("post", "/api/v1/matches/{id}/{action}"),
 ];
 
 fn document() -> Value {
@@ -72,7 +78,9 @@ pub async fn every_documented_operation_is_routed(app: TestApp) {
         CONTRACT.iter().map(|(_, path)| *path).collect();
     assert!(paths.len() >= contract_paths.len());
     for (path, item) in paths {
-        let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        let concrete = path
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{action}", "approve");
         for method in item.as_object().unwrap().keys() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = app.request(method.clone(), &concrete, None, None).await;

@@ -46,6 +46,7 @@ struct NeedRow {
     reconfirmed_at: NaiveDateTime,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    quantity_covered: i32,
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -89,6 +90,7 @@ impl NeedRow {
                 budget,
                 anonymous: self.anonymous,
             },
+            quantity_covered: self.quantity_covered,
             status: self
                 .status
                 .parse()
@@ -220,6 +222,7 @@ pub fn insert(
         reconfirmed_at: now,
         created_at: now,
         updated_at: now,
+        quantity_covered: 0,
     };
     dispatch!(conn, |c| diesel::insert_into(needs::table)
         .values(&row)
@@ -292,6 +295,42 @@ pub fn set_status(
     .execute(c))?;
     expect_one(updated)?;
     find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
+}
+
+/// Counts `delivered` against the need and moves it to `status`. The caller holds the match
+/// that delivered, in the same transaction.
+pub fn record_delivery(
+    conn: &mut Conn<'_>,
+    need: &Need,
+    delivered: i32,
+    status: NeedStatus,
+) -> Result<Need, StoreError> {
+    let id = need.id.to_string();
+    dispatch!(conn, |c| diesel::update(needs::table.find(&id))
+        .set((
+            needs::quantity_covered.eq(needs::quantity_covered + delivered),
+            needs::status.eq(status.as_str()),
+            needs::version.eq(needs::version + 1),
+            needs::updated_at.eq(db::now()),
+        ))
+        .execute(c))?;
+    find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
+}
+
+/// Open needs that carry one of `themes`: the candidates of an offer, through the theme index.
+pub fn open_with_themes(conn: &mut Conn<'_>, themes: &[String]) -> Result<Vec<Need>, StoreError> {
+    let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
+        .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .filter(
+            needs::id.eq_any(
+                need_themes::table
+                    .filter(need_themes::theme_code.eq_any(themes))
+                    .select(need_themes::need_id),
+            ),
+        )
+        .select(NeedRow::as_select())
+        .load(c))?;
+    with_themes(conn, rows)
 }
 
 /// Open needs whose wanted-by date has passed or that nobody reconfirmed since `stale_before`.

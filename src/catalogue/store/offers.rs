@@ -292,6 +292,77 @@ pub fn set_status(
     find(conn, offer.id)?.ok_or(StoreError::NotFound("offer"))
 }
 
+/// Holds `quantity` of the offer's capacity, if that much is left: of two matches racing for
+/// the last seats one gets them and the other a conflict. An offer left with nothing becomes
+/// exhausted.
+pub fn reserve(conn: &mut Conn<'_>, offer_id: Uuid, quantity: i32) -> Result<Offer, StoreError> {
+    let id = offer_id.to_string();
+    let reserved = dispatch!(conn, |c| diesel::update(
+        offers::table
+            .find(&id)
+            .filter(offers::capacity_left.ge(quantity))
+    )
+    .set((
+        offers::capacity_left.eq(offers::capacity_left - quantity),
+        offers::version.eq(offers::version + 1),
+        offers::updated_at.eq(db::now()),
+    ))
+    .execute(c))?;
+    if reserved == 0 {
+        return Err(StoreError::Conflict(
+            "the offer has no capacity left for this match".into(),
+        ));
+    }
+    dispatch!(conn, |c| diesel::update(
+        offers::table
+            .find(&id)
+            .filter(offers::capacity_left.eq(0))
+            .filter(offers::status.eq(OfferStatus::Open.as_str()))
+    )
+    .set(offers::status.eq(OfferStatus::Exhausted.as_str()))
+    .execute(c))?;
+    find(conn, offer_id)?.ok_or(StoreError::NotFound("offer"))
+}
+
+/// Gives back capacity that a cancelled match held.
+pub fn release(conn: &mut Conn<'_>, offer_id: Uuid, quantity: i32) -> Result<(), StoreError> {
+    let id = offer_id.to_string();
+    dispatch!(conn, |c| diesel::update(offers::table.find(&id))
+        .set((
+            offers::capacity_left.eq(offers::capacity_left + quantity),
+            offers::version.eq(offers::version + 1),
+            offers::updated_at.eq(db::now()),
+        ))
+        .execute(c))?;
+    dispatch!(conn, |c| diesel::update(
+        offers::table
+            .find(&id)
+            .filter(offers::status.eq(OfferStatus::Exhausted.as_str()))
+            .filter(offers::capacity_left.gt(0))
+    )
+    .set(offers::status.eq(OfferStatus::Open.as_str()))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Open offers with capacity left that carry one of `themes`: the candidates of a need,
+/// found through the theme index rather than by reading every offer.
+pub fn open_with_themes(conn: &mut Conn<'_>, themes: &[String]) -> Result<Vec<Offer>, StoreError> {
+    let rows: Vec<OfferRow> = dispatch!(conn, |c| offers::table
+        .filter(offers::status.eq(OfferStatus::Open.as_str()))
+        .filter(offers::capacity_left.gt(0))
+        .filter(
+            offers::id.eq_any(
+                offer_themes::table
+                    .filter(offer_themes::theme_code.eq_any(themes))
+                    .select(offer_themes::offer_id),
+            ),
+        )
+        .select(OfferRow::as_select())
+        .load(c))?;
+    with_themes(conn, rows)
+}
+
 /// Open offers whose availability has ended.
 pub fn due_for_expiry(
     conn: &mut Conn<'_>,

@@ -1,0 +1,2 @@
+DROP TABLE matches;
+ALTER TABLE needs DROP COLUMN quantity_covered;

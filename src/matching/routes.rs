@@ -1,0 +1,396 @@
+//! Candidates for a need or an offer, and `/api/v1/matches`: propose, read, and act.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::catalogue::view::{NeedView, OfferView};
+use crate::error::{ApiError, Problem};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::problems::optional_json;
+use crate::matching::score::Factor;
+use crate::matching::service::{self, ActionInput, MatchingError, Scoring};
+use crate::matching::store::{self as store, Match, MatchFilter};
+use crate::matching::workflow::{MatchAction, MatchStatus};
+use crate::startup::AppState;
+use crate::visibility::Reader;
+
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(need_candidates)
+        .service(offer_candidates)
+        .service(propose_match)
+        .service(list_matches)
+        .service(get_match)
+        .service(act_on_match);
+}
+
+fn scoring(
+    state: &AppState,
+) -> (
+    std::sync::Arc<crate::catalogue::themes::Taxonomy>,
+    crate::matching::score::Weights,
+) {
+    (state.taxonomy.clone(), state.matching_weights)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateQuery {
+    /// 1 to 100, default 20.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferCandidate {
+    pub offer: OfferView,
+    pub score: f64,
+    pub explanation: Vec<Factor>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedCandidate {
+    pub need: NeedView,
+    pub score: f64,
+    pub explanation: Vec<Factor>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferCandidatePage {
+    pub items: Vec<OfferCandidate>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedCandidatePage {
+    pub items: Vec<NeedCandidate>,
+    pub next_cursor: Option<String>,
+}
+
+/// One page of a ranked list computed whole: the cursor is the position of the next item.
+fn page<T>(ranked: Vec<T>, query: &CandidateQuery) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = page_limit(query.limit)?;
+    let start: usize = query
+        .cursor
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?
+        .unwrap_or(0);
+    let total = ranked.len();
+    let items: Vec<T> = ranked.into_iter().skip(start).take(limit).collect();
+    let next = (start + items.len() < total).then(|| encode_cursor(&(start + items.len())));
+    Ok((items, next))
+}
+
+/// The offers that can meet a need, best first, each with its score and explanation.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), CandidateQuery),
+    responses(
+        (status = 200, description = "Ranked candidate offers", body = OfferCandidatePage),
+        (status = 403, description = "Not the need's organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such need", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/needs/{id}/candidates")]
+async fn need_candidates(
+    state: web::Data<AppState>,
+    reader: Reader,
+    id: web::Path<Uuid>,
+    query: web::Query<CandidateQuery>,
+) -> Result<web::Json<OfferCandidatePage>, ApiError> {
+    let (taxonomy, weights, id) = (
+        state.taxonomy.clone(),
+        state.matching_weights,
+        id.into_inner(),
+    );
+    let today = Utc::now().date_naive();
+    let ranked = state
+        .db
+        .transaction(move |conn| {
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            service::candidates_for_need(conn, &reader, scoring, id)
+        })
+        .await?;
+    let (items, next_cursor) = page(ranked, &query)?;
+    Ok(web::Json(OfferCandidatePage {
+        items: items
+            .into_iter()
+            .map(|(offer, score)| OfferCandidate {
+                offer: OfferView::from(&offer),
+                score: score.score,
+                explanation: score.explanation,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// The needs an offer can meet that its provider may see, best first.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), CandidateQuery),
+    responses(
+        (status = 200, description = "Ranked candidate needs", body = NeedCandidatePage),
+        (status = 403, description = "Not the offer's organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such offer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/offers/{id}/candidates")]
+async fn offer_candidates(
+    state: web::Data<AppState>,
+    reader: Reader,
+    id: web::Path<Uuid>,
+    query: web::Query<CandidateQuery>,
+) -> Result<web::Json<NeedCandidatePage>, ApiError> {
+    let (taxonomy, weights) = scoring(&state);
+    let (id, today) = (id.into_inner(), Utc::now().date_naive());
+    let ranked = state
+        .db
+        .transaction(move |conn| {
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            service::candidates_for_offer(conn, &reader, scoring, id)
+        })
+        .await?;
+    let (items, next_cursor) = page(ranked, &query)?;
+    Ok(web::Json(NeedCandidatePage {
+        items: items
+            .into_iter()
+            .map(|(need, score)| NeedCandidate {
+                need: NeedView::for_reader(&need, &reader),
+                score: score.score,
+                explanation: score.explanation,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeMatch {
+    pub need_id: Uuid,
+    pub offer_id: Uuid,
+    /// Why this pair, for the coordinators and the other side.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Propose a match, as the need's or the offer's organisation (that side counts as
+/// accepted) or as a coordinator.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    request_body = ProposeMatch,
+    responses(
+        (status = 201, description = "The proposed match", body = Match, headers(("Location" = String))),
+        (status = 403, description = "Neither side nor a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such need or offer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The offer cannot meet the need, or a live match exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/matches")]
+async fn propose_match(
+    state: web::Data<AppState>,
+    reader: Reader,
+    body: web::Json<ProposeMatch>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    if body
+        .note
+        .as_deref()
+        .is_some_and(|note| note.chars().count() > 2000)
+    {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "note",
+            "length",
+            "must be at most 2000 characters",
+        )]));
+    }
+    let (taxonomy, weights) = scoring(&state);
+    let today = Utc::now().date_naive();
+    let proposed = state
+        .db
+        .transaction(move |conn| {
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            service::propose(
+                conn,
+                &reader,
+                scoring,
+                body.need_id,
+                body.offer_id,
+                body.note,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/matches/{}", proposed.id)))
+        .json(proposed))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MatchQuery {
+    pub status: Option<MatchStatus>,
+    pub need_id: Option<Uuid>,
+    pub offer_id: Option<Uuid>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchPage {
+    pub items: Vec<Match>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MatchPosition(DateTime<Utc>, String);
+
+/// The matches the caller takes part in (coordinators: all), newest first.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(MatchQuery),
+    responses(
+        (status = 200, description = "One page of matches", body = MatchPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/matches")]
+async fn list_matches(
+    state: web::Data<AppState>,
+    reader: Reader,
+    query: web::Query<MatchQuery>,
+) -> Result<web::Json<MatchPage>, ApiError> {
+    let query = query.into_inner();
+    let limit = page_limit(query.limit)?;
+    let Some(organisation) = reader.organisation_id() else {
+        return Err(ApiError::Unauthorized("sign in to see matches".into()));
+    };
+    let after = query
+        .cursor
+        .as_deref()
+        .map(decode_cursor::<MatchPosition>)
+        .transpose()?
+        .map(|MatchPosition(at, id)| (at.naive_utc(), id));
+    let filter = MatchFilter {
+        status: query.status,
+        need_id: query.need_id,
+        offer_id: query.offer_id,
+        party_organisation: (!reader.is_coordinator()).then_some(organisation),
+    };
+    let (items, next) = state
+        .db
+        .read(move |conn| store::list(conn, &filter, after.as_ref(), limit))
+        .await?;
+    Ok(web::Json(MatchPage {
+        items,
+        next_cursor: next.map(|(at, id)| encode_cursor(&MatchPosition(at.and_utc(), id))),
+    }))
+}
+
+/// One match, for its two sides and coordinators.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The match", body = Match),
+        (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/matches/{id}")]
+async fn get_match(
+    state: web::Data<AppState>,
+    reader: Reader,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Match>, ApiError> {
+    let id = id.into_inner();
+    let (found, ..) = state
+        .db
+        .transaction(move |conn| service::read_match(conn, &reader, id))
+        .await?;
+    Ok(web::Json(found))
+}
+
+/// The body of a match action; which fields count depends on the action.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchActionBody {
+    /// Why (reject, decline, cancel; optional elsewhere).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// complete: how much was delivered, up to the quantity reserved.
+    #[serde(default)]
+    pub delivered_quantity: Option<i32>,
+    /// complete: what changed.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// complete: 1 to 5.
+    #[serde(default)]
+    pub rating: Option<i32>,
+}
+
+/// Act on a match: `approve` or `reject` (coordinators), `accept` or `decline` (either
+/// side), `complete` (with the outcome) or `cancel`.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("action" = MatchAction, Path)),
+    request_body(content = Option<MatchActionBody>),
+    responses(
+        (status = 200, description = "The match after the action", body = Match),
+        (status = 403, description = "The caller's side may not take this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such match", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed in its state, or no capacity left", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid outcome", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/matches/{id}/{action}")]
+async fn act_on_match(
+    state: web::Data<AppState>,
+    reader: Reader,
+    path: web::Path<(Uuid, MatchAction)>,
+    body: web::Bytes,
+) -> Result<web::Json<Match>, ApiError> {
+    let (id, action) = path.into_inner();
+    let body: MatchActionBody = optional_json(&body)?;
+    let needs_reason = matches!(action, MatchAction::Reject | MatchAction::Cancel);
+    if needs_reason && body.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "reason", "required", "say why",
+        )]));
+    }
+    let input = ActionInput {
+        reason: body.reason,
+        delivered_quantity: body.delivered_quantity,
+        outcome: body.outcome,
+        rating: body.rating,
+    };
+    let updated: Result<Match, MatchingError> = state
+        .db
+        .transaction(move |conn| service::act(conn, &reader, id, action, input))
+        .await;
+    Ok(web::Json(updated?))
+}

@@ -1,0 +1,361 @@
+//! The matching use cases: candidates for a need or an offer (as the reader may see them),
+//! proposing a match, and moving it through its lifecycle with the capacity and coverage it
+//! holds. Each runs inside the caller's transaction, audit line included.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use crate::audit::store as audit;
+use crate::audit::{Actor, AuditEntry};
+use crate::catalogue::lifecycle::{next_need_status, Action};
+use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::service::{read_need, read_offer, CatalogueError};
+use crate::catalogue::store::{needs, offers};
+use crate::catalogue::themes::Taxonomy;
+use crate::db::{Conn, StoreError};
+use crate::error::FieldError;
+use crate::matching::index::related_themes;
+use crate::matching::score::{score, Exclusion, Score, Weights};
+use crate::matching::store::{self, Match, MatchChange, NewMatch};
+use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
+use crate::visibility::{may_read_need, may_read_offer, Reader};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatchingError {
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    #[error("no match with that id")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Refused(#[from] MatchRefusal),
+    #[error("the offer cannot meet the need: {}", describe(.0))]
+    Unmatchable(Exclusion),
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for MatchingError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+fn describe(exclusion: &Exclusion) -> &'static str {
+    match exclusion {
+        Exclusion::NotOpen => "both must be open",
+        Exclusion::NoSharedTheme => "they share no theme",
+        Exclusion::OutsideCoverage => "the offer does not serve the need's country",
+        Exclusion::NoSharedLanguage => "they share no language",
+        Exclusion::NoSharedDeliveryMode => "they share no delivery mode",
+        Exclusion::WindowsDoNotOverlap => "their time windows do not overlap",
+        Exclusion::NoCapacityLeft => "the offer has no capacity left",
+    }
+}
+
+/// What scoring needs besides the pair.
+#[derive(Clone, Copy)]
+pub struct Scoring<'a> {
+    pub taxonomy: &'a Taxonomy,
+    pub weights: &'a Weights,
+    pub today: NaiveDate,
+}
+
+fn related(themes: &[String], taxonomy: &Taxonomy) -> Vec<String> {
+    let mut all: Vec<String> = themes
+        .iter()
+        .flat_map(|theme| related_themes(theme, taxonomy))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
+    match reader.viewer {
+        crate::accounts::model::Viewer::User {
+            user_id,
+            organisation_id,
+            ..
+        } => Ok((
+            Actor::User {
+                user_id,
+                organisation_id,
+            },
+            user_id,
+        )),
+        crate::accounts::model::Viewer::Anonymous => Err(CatalogueError::SignedOut.into()),
+    }
+}
+
+/// The offers that can meet a need, best first, among those the reader may see. For the
+/// need's organisation and coordinators.
+pub fn candidates_for_need(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    scoring: Scoring<'_>,
+    need_id: Uuid,
+) -> Result<Vec<(Offer, Score)>, MatchingError> {
+    let need = read_need(conn, reader, need_id)?;
+    if !reader.may_manage(need.organisation_id) {
+        return Err(MatchingError::Forbidden(
+            "only the need's organisation or a coordinator sees its candidates",
+        ));
+    }
+    let mut ranked: Vec<(Offer, Score)> =
+        offers::open_with_themes(conn, &related(&need.fields.themes, scoring.taxonomy))?
+            .into_iter()
+            .filter(|offer| {
+                may_read_offer(
+                    reader,
+                    offer.organisation_id,
+                    offer.status,
+                    offer.fields.visibility,
+                )
+            })
+            .filter_map(|offer| {
+                score(
+                    &need,
+                    &offer,
+                    scoring.taxonomy,
+                    scoring.weights,
+                    scoring.today,
+                )
+                .ok()
+                .map(|score| (offer, score))
+            })
+            .collect();
+    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.id.cmp(&b.0.id)));
+    Ok(ranked)
+}
+
+/// The needs an offer can meet, best first, among those the reader may see: a hidden need
+/// is never anyone's candidate.
+pub fn candidates_for_offer(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    scoring: Scoring<'_>,
+    offer_id: Uuid,
+) -> Result<Vec<(Need, Score)>, MatchingError> {
+    let offer = read_offer(conn, reader, offer_id)?;
+    if !reader.may_manage(offer.organisation_id) {
+        return Err(MatchingError::Forbidden(
+            "only the offer's organisation or a coordinator sees its candidates",
+        ));
+    }
+    let mut ranked: Vec<(Need, Score)> =
+        needs::open_with_themes(conn, &related(&offer.fields.themes, scoring.taxonomy))?
+            .into_iter()
+            .filter(|need| {
+                may_read_need(
+                    reader,
+                    need.organisation_id,
+                    need.status,
+                    need.fields.visibility,
+                )
+            })
+            .filter_map(|need| {
+                score(
+                    &need,
+                    &offer,
+                    scoring.taxonomy,
+                    scoring.weights,
+                    scoring.today,
+                )
+                .ok()
+                .map(|score| (need, score))
+            })
+            .collect();
+    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.id.cmp(&b.0.id)));
+    Ok(ranked)
+}
+
+/// The side a reader acts for in a match between `need` and `offer`, if any.
+fn party_of(reader: &Reader, need: &Need, offer: &Offer) -> Option<Party> {
+    if reader.is_coordinator() {
+        Some(Party::Coordinator)
+    } else if reader.organisation_id() == Some(need.organisation_id) {
+        Some(Party::Requester)
+    } else if reader.organisation_id() == Some(offer.organisation_id) {
+        Some(Party::Provider)
+    } else {
+        None
+    }
+}
+
+pub fn propose(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    scoring: Scoring<'_>,
+    need_id: Uuid,
+    offer_id: Uuid,
+    note: Option<String>,
+) -> Result<Match, MatchingError> {
+    let (actor, user_id) = actor(reader)?;
+    let need = read_need(conn, reader, need_id)?;
+    let offer = read_offer(conn, reader, offer_id)?;
+    let party = party_of(reader, &need, &offer).ok_or(MatchingError::Forbidden(
+        "only the need's or the offer's organisation, or a coordinator, proposes a match",
+    ))?;
+    let scored = score(
+        &need,
+        &offer,
+        scoring.taxonomy,
+        scoring.weights,
+        scoring.today,
+    )
+    .map_err(MatchingError::Unmatchable)?;
+    let created = store::insert(
+        conn,
+        NewMatch {
+            need_id,
+            offer_id,
+            score: scored,
+            proposed_by: party,
+            proposed_by_user: Some(user_id),
+            note,
+        },
+    )?;
+    audit::record(
+        conn,
+        AuditEntry::creation(
+            "match",
+            created.id,
+            actor,
+            serde_json::to_value(&created).unwrap_or_default(),
+        ),
+    )?;
+    Ok(created)
+}
+
+/// A match and its items, if the reader takes part in it (or coordinates); otherwise it does
+/// not exist for them.
+pub fn read_match(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<(Match, Need, Offer, Party), MatchingError> {
+    let found = store::find(conn, id)?.ok_or(MatchingError::NotFound)?;
+    let need = needs::find(conn, found.need_id)?.ok_or(StoreError::NotFound("need"))?;
+    let offer = offers::find(conn, found.offer_id)?.ok_or(StoreError::NotFound("offer"))?;
+    let party = party_of(reader, &need, &offer).ok_or(MatchingError::NotFound)?;
+    Ok((found, need, offer, party))
+}
+
+/// What a party may send with an action.
+#[derive(Debug, Default, Clone)]
+pub struct ActionInput {
+    pub reason: Option<String>,
+    pub delivered_quantity: Option<i32>,
+    pub outcome: Option<String>,
+    pub rating: Option<i32>,
+}
+
+fn check_outcome(input: &ActionInput, reserved: i32) -> Result<(i32, i32), MatchingError> {
+    let mut errors = Vec::new();
+    let delivered = input.delivered_quantity.unwrap_or(-1);
+    if !(0..=reserved).contains(&delivered) {
+        errors.push(FieldError::new(
+            "delivered_quantity",
+            "range",
+            format!("must be between 0 and the {reserved} reserved"),
+        ));
+    }
+    let rating = input.rating.unwrap_or(0);
+    if !(1..=5).contains(&rating) {
+        errors.push(FieldError::new(
+            "rating",
+            "range",
+            "must be between 1 and 5",
+        ));
+    }
+    if input
+        .outcome
+        .as_deref()
+        .is_none_or(|o| o.trim().is_empty() || o.chars().count() > 5000)
+    {
+        errors.push(FieldError::new(
+            "outcome",
+            "length",
+            "must say what changed, in 1 to 5000 characters",
+        ));
+    }
+    if errors.is_empty() {
+        Ok((delivered, rating))
+    } else {
+        Err(MatchingError::Invalid(errors))
+    }
+}
+
+pub fn act(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    id: Uuid,
+    action: MatchAction,
+    input: ActionInput,
+) -> Result<Match, MatchingError> {
+    let (actor, user_id) = actor(reader)?;
+    let (current, need, offer, party) = read_match(conn, reader, id)?;
+    let after = next(current.state(), action, party)?;
+    let mut change = MatchChange {
+        reason: input.reason.clone().filter(|r| !r.trim().is_empty()),
+        ..MatchChange::default()
+    };
+    if matches!(action, MatchAction::Approve | MatchAction::Reject) {
+        change.decided_by = Some(user_id);
+    }
+    if after.status == MatchStatus::Active && current.status != MatchStatus::Active {
+        // The work starts: hold the offer's capacity (one winner when seats run out) and
+        // mark the need as matched.
+        let wanted = need.fields.quantity - need.quantity_covered;
+        let reserved = wanted.min(offer.capacity_left);
+        if reserved <= 0 {
+            return Err(StoreError::Conflict(
+                "the offer has no capacity left for this match".into(),
+            )
+            .into());
+        }
+        offers::reserve(conn, offer.id, reserved)?;
+        let engaged =
+            next_need_status(need.status, Action::Engage).map_err(CatalogueError::from)?;
+        needs::record_delivery(conn, &need, 0, engaged)?;
+        change.reserved_quantity = Some(reserved);
+    }
+    if action == MatchAction::Cancel && current.status == MatchStatus::Active {
+        offers::release(conn, offer.id, current.reserved_quantity)?;
+    }
+    if action == MatchAction::Complete {
+        let (delivered, rating) = check_outcome(&input, current.reserved_quantity)?;
+        let covered = need.quantity_covered + delivered;
+        let status = if covered >= need.fields.quantity {
+            next_need_status(need.status, Action::Fulfil).map_err(CatalogueError::from)?
+        } else {
+            need.status
+        };
+        needs::record_delivery(conn, &need, delivered, status)?;
+        // Capacity held but not used goes back to the offer.
+        if delivered < current.reserved_quantity {
+            offers::release(conn, offer.id, current.reserved_quantity - delivered)?;
+        }
+        change.delivered_quantity = Some(delivered);
+        change.outcome = input.outcome.map(|o| o.trim().to_owned());
+        change.rating = Some(rating);
+    }
+    let updated = store::update(conn, &current, after, change)?;
+    let as_json = |m: &Match| serde_json::to_value(m).unwrap_or_default();
+    audit::record(
+        conn,
+        AuditEntry::change(
+            "match",
+            id,
+            action.as_str(),
+            actor,
+            &as_json(&current),
+            &as_json(&updated),
+        ),
+    )?;
+    Ok(updated)
+}

@@ -1,0 +1,290 @@
+//! Matches in the database, and the open catalogue that candidate generation reads.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::accounts::store::parse_id;
+use crate::db::schema::matches;
+use crate::db::{self, Conn, StoreError};
+use crate::dispatch;
+use crate::matching::score::Score;
+use crate::matching::workflow::{MatchState, MatchStatus, Party};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = matches)]
+struct MatchRow {
+    id: String,
+    need_id: String,
+    offer_id: String,
+    score: f64,
+    explanation: String,
+    proposed_by: String,
+    proposed_by_user: Option<String>,
+    status: String,
+    requester_accepted: bool,
+    provider_accepted: bool,
+    reserved_quantity: i32,
+    note: Option<String>,
+    decided_by: Option<String>,
+    reason: Option<String>,
+    delivered_quantity: Option<i32>,
+    outcome: Option<String>,
+    rating: Option<i32>,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// A match as stored and as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Match {
+    pub id: Uuid,
+    pub need_id: Uuid,
+    pub offer_id: Uuid,
+    pub score: f64,
+    #[schema(value_type = Vec<crate::matching::score::Factor>)]
+    pub explanation: serde_json::Value,
+    pub proposed_by: Party,
+    pub status: MatchStatus,
+    pub requester_accepted: bool,
+    pub provider_accepted: bool,
+    /// Offer capacity held while the match is active.
+    pub reserved_quantity: i32,
+    pub note: Option<String>,
+    /// The coordinator who approved or rejected it.
+    pub decided_by: Option<Uuid>,
+    /// Why it was rejected, declined or cancelled.
+    pub reason: Option<String>,
+    pub delivered_quantity: Option<i32>,
+    pub outcome: Option<String>,
+    /// 1 to 5, from the side that reported the outcome.
+    pub rating: Option<i32>,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Match {
+    pub fn state(&self) -> MatchState {
+        MatchState {
+            status: self.status,
+            requester_accepted: self.requester_accepted,
+            provider_accepted: self.provider_accepted,
+        }
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Query(format!("stored match {what} `{value}` is not valid"))
+}
+
+impl TryFrom<MatchRow> for Match {
+    type Error = StoreError;
+
+    fn try_from(row: MatchRow) -> Result<Self, StoreError> {
+        Ok(Match {
+            id: parse_id(&row.id)?,
+            need_id: parse_id(&row.need_id)?,
+            offer_id: parse_id(&row.offer_id)?,
+            score: row.score,
+            explanation: serde_json::from_str(&row.explanation)
+                .map_err(|_| corrupt("explanation", &row.explanation))?,
+            proposed_by: row
+                .proposed_by
+                .parse()
+                .map_err(|_| corrupt("proposer", &row.proposed_by))?,
+            status: row
+                .status
+                .parse()
+                .map_err(|_| corrupt("status", &row.status))?,
+            requester_accepted: row.requester_accepted,
+            provider_accepted: row.provider_accepted,
+            reserved_quantity: row.reserved_quantity,
+            note: row.note,
+            decided_by: row.decided_by.as_deref().map(parse_id).transpose()?,
+            reason: row.reason,
+            delivered_quantity: row.delivered_quantity,
+            outcome: row.outcome,
+            rating: row.rating,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        })
+    }
+}
+
+pub struct NewMatch {
+    pub need_id: Uuid,
+    pub offer_id: Uuid,
+    pub score: Score,
+    pub proposed_by: Party,
+    pub proposed_by_user: Option<Uuid>,
+    pub note: Option<String>,
+}
+
+/// Inserts a proposal. A live match for the same pair is a conflict, decided by the partial
+/// unique index so that two racing proposals cannot both succeed.
+pub fn insert(conn: &mut Conn<'_>, new: NewMatch) -> Result<Match, StoreError> {
+    let now = db::now();
+    let state = MatchState::proposed_by(new.proposed_by);
+    let row = MatchRow {
+        id: Uuid::new_v4().to_string(),
+        need_id: new.need_id.to_string(),
+        offer_id: new.offer_id.to_string(),
+        score: new.score.score,
+        explanation: serde_json::to_string(&new.score.explanation).unwrap_or_else(|_| "[]".into()),
+        proposed_by: new.proposed_by.as_str().to_owned(),
+        proposed_by_user: new.proposed_by_user.map(|id| id.to_string()),
+        status: state.status.as_str().to_owned(),
+        requester_accepted: state.requester_accepted,
+        provider_accepted: state.provider_accepted,
+        reserved_quantity: 0,
+        note: new.note,
+        decided_by: None,
+        reason: None,
+        delivered_quantity: None,
+        outcome: None,
+        rating: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    dispatch!(conn, |c| diesel::insert_into(matches::table)
+        .values(&row)
+        .execute(c))
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict("a live match for this need and offer already exists".into())
+        }
+        other => other,
+    })?;
+    row.try_into()
+}
+
+pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Match>, StoreError> {
+    let row: Option<MatchRow> = dispatch!(conn, |c| matches::table
+        .find(id.to_string())
+        .select(MatchRow::as_select())
+        .first(c)
+        .optional())?;
+    row.map(Match::try_from).transpose()
+}
+
+/// What an action changes on a match besides its state.
+#[derive(Debug, Default, Clone)]
+pub struct MatchChange {
+    pub decided_by: Option<Uuid>,
+    pub reason: Option<String>,
+    pub reserved_quantity: Option<i32>,
+    pub delivered_quantity: Option<i32>,
+    pub outcome: Option<String>,
+    pub rating: Option<i32>,
+}
+
+/// Writes `state` and `change` over `current` if it is still at the version read.
+pub fn update(
+    conn: &mut Conn<'_>,
+    current: &Match,
+    state: MatchState,
+    change: MatchChange,
+) -> Result<Match, StoreError> {
+    let id = current.id.to_string();
+    let updated = dispatch!(conn, |c| diesel::update(
+        matches::table
+            .find(&id)
+            .filter(matches::version.eq(current.version))
+    )
+    .set((
+        matches::status.eq(state.status.as_str()),
+        matches::requester_accepted.eq(state.requester_accepted),
+        matches::provider_accepted.eq(state.provider_accepted),
+        matches::decided_by.eq(change
+            .decided_by
+            .map(|id| id.to_string())
+            .or(current.decided_by.map(|id| id.to_string()))),
+        matches::reason.eq(change.reason.or_else(|| current.reason.clone())),
+        matches::reserved_quantity.eq(change
+            .reserved_quantity
+            .unwrap_or(current.reserved_quantity)),
+        matches::delivered_quantity.eq(change.delivered_quantity.or(current.delivered_quantity)),
+        matches::outcome.eq(change.outcome.or_else(|| current.outcome.clone())),
+        matches::rating.eq(change.rating.or(current.rating)),
+        matches::version.eq(current.version + 1),
+        matches::updated_at.eq(db::now()),
+    ))
+    .execute(c))?;
+    crate::catalogue::store::expect_one(updated)?;
+    find(conn, current.id)?.ok_or(StoreError::NotFound("match"))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct MatchFilter {
+    pub status: Option<MatchStatus>,
+    pub need_id: Option<Uuid>,
+    pub offer_id: Option<Uuid>,
+    /// Only matches whose need or offer belongs to this organisation (everyone but coordinators).
+    pub party_organisation: Option<Uuid>,
+}
+
+/// Newest first, after the (created_at, id) cursor.
+pub fn list(
+    conn: &mut Conn<'_>,
+    filter: &MatchFilter,
+    after: Option<&db::TimeKey>,
+    limit: usize,
+) -> Result<(Vec<Match>, Option<db::TimeKey>), StoreError> {
+    use crate::db::schema::{needs, offers};
+    let mut rows: Vec<MatchRow> = dispatch!(conn, |c| {
+        let mut query = matches::table.select(MatchRow::as_select()).into_boxed();
+        if let Some(status) = filter.status {
+            query = query.filter(matches::status.eq(status.as_str()));
+        }
+        if let Some(need_id) = filter.need_id {
+            query = query.filter(matches::need_id.eq(need_id.to_string()));
+        }
+        if let Some(offer_id) = filter.offer_id {
+            query = query.filter(matches::offer_id.eq(offer_id.to_string()));
+        }
+        if let Some(organisation) = filter.party_organisation {
+            let organisation = organisation.to_string();
+            query = query.filter(
+                matches::need_id
+                    .eq_any(
+                        needs::table
+                            .filter(needs::organisation_id.eq(organisation.clone()))
+                            .select(needs::id),
+                    )
+                    .or(matches::offer_id.eq_any(
+                        offers::table
+                            .filter(offers::organisation_id.eq(organisation))
+                            .select(offers::id),
+                    )),
+            );
+        }
+        if let Some((created_at, id)) = after {
+            query = query.filter(
+                matches::created_at.lt(*created_at).or(matches::created_at
+                    .eq(*created_at)
+                    .and(matches::id.lt(id.clone()))),
+            );
+        }
+        query
+            .order((matches::created_at.desc(), matches::id.desc()))
+            .limit(limit as i64 + 1)
+            .load(c)
+    })?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|last| (last.created_at, last.id.clone()))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(Match::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((items, next))
+}
