@@ -1,6 +1,7 @@
 //! Matching needs with offers: geography, scoring with explanations, and candidate
 //! generation through a theme index, and the match lifecycle (all pure).
 
+pub mod allocation;
 pub mod geography;
 pub mod index;
 #[cfg(test)]

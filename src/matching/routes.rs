@@ -24,7 +24,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(propose_match)
         .service(list_matches)
         .service(get_match)
-        .service(act_on_match);
+        .service(act_on_match)
+        .service(allocation);
 }
 
 fn scoring(
@@ -393,4 +394,35 @@ async fn act_on_match(
         .transaction(move |conn| service::act(conn, &reader, id, action, input))
         .await;
     Ok(web::Json(updated?))
+}
+
+/// A proposed spread of all open offer capacity over all open needs, most urgent first,
+/// each row explained (coordinators only). Turn a row into a match with `POST /api/v1/matches`.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The proposed allocation", body = service::Allocation),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/allocation")]
+async fn allocation(
+    state: web::Data<AppState>,
+    _coordinator: crate::auth::extract::Coordinator,
+) -> Result<web::Json<service::Allocation>, ApiError> {
+    let (taxonomy, weights) = scoring(&state);
+    let today = Utc::now().date_naive();
+    let plan = state
+        .db
+        .transaction(move |conn| {
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            service::allocation(conn, scoring)
+        })
+        .await?;
+    Ok(web::Json(plan))
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::catalogue::lifecycle::{next_need_status, Action};
-use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::model::{Need, Offer, Urgency};
 use crate::catalogue::service::{read_need, read_offer, CatalogueError};
 use crate::catalogue::store::{needs, offers};
 use crate::catalogue::themes::Taxonomy;
@@ -358,4 +358,121 @@ pub fn act(
         ),
     )?;
     Ok(updated)
+}
+
+/// One row of the proposed allocation: units of an offer for a need, and why.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AllocationRow {
+    pub need_id: Uuid,
+    pub offer_id: Uuid,
+    pub quantity: i64,
+    pub score: f64,
+    pub urgency: Urgency,
+    /// Why this row, for the coordinator who turns it into a match (`POST /api/v1/matches`).
+    pub reason: String,
+}
+
+/// How much of what is wanted the allocation covers, per urgency.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Coverage {
+    pub urgency: Option<Urgency>,
+    pub needs: usize,
+    pub needs_fully_covered: usize,
+    pub units_wanted: i64,
+    pub units_allocated: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Allocation {
+    pub rows: Vec<AllocationRow>,
+    /// All urgencies first, then one line per urgency, most urgent first.
+    pub coverage: Vec<Coverage>,
+}
+
+/// A proposed assignment of all open offer capacity to all open needs, most urgent first
+/// (an exact min-cost flow over the candidate pairs), for coordinators to review.
+pub fn allocation(conn: &mut Conn<'_>, scoring: Scoring<'_>) -> Result<Allocation, MatchingError> {
+    use crate::matching::allocation::{allocate, Arc, Demand};
+    use crate::matching::index::Matcher;
+    let open_needs = needs::all_open(conn)?;
+    let open_offers = offers::all_open(conn)?;
+    let matcher = Matcher::new(
+        &open_needs,
+        &open_offers,
+        scoring.taxonomy,
+        *scoring.weights,
+        scoring.today,
+    );
+    let arcs: Vec<Arc> = matcher
+        .all_pairs(0.0)
+        .into_iter()
+        .map(|pair| Arc {
+            need: pair.need,
+            offer: pair.offer,
+            score: pair.score.score,
+        })
+        .collect();
+    let demands: Vec<Demand> = open_needs
+        .iter()
+        .map(|need| Demand {
+            remaining: i64::from((need.fields.quantity - need.quantity_covered).max(0)),
+            urgency: need.fields.urgency,
+        })
+        .collect();
+    let capacities: Vec<i64> = open_offers
+        .iter()
+        .map(|offer| i64::from(offer.capacity_left))
+        .collect();
+    let assignments = allocate(&demands, &capacities, &arcs);
+
+    let mut allocated = vec![0i64; open_needs.len()];
+    for assignment in &assignments {
+        allocated[assignment.need] += assignment.quantity;
+    }
+    let mut rows: Vec<AllocationRow> = assignments
+        .iter()
+        .map(|a| {
+            let need = &open_needs[a.need];
+            let offer = &open_offers[a.offer];
+            AllocationRow {
+                need_id: need.id,
+                offer_id: offer.id,
+                quantity: a.quantity,
+                score: a.score,
+                urgency: need.fields.urgency,
+                reason: format!(
+                    "{} of the {} still wanted by a {} need, from an offer with {} left (score {:.2}); the need is {} covered in this plan",
+                    a.quantity,
+                    demands[a.need].remaining,
+                    need.fields.urgency.as_str(),
+                    offer.capacity_left,
+                    a.score,
+                    if allocated[a.need] >= demands[a.need].remaining { "fully" } else { "partly" },
+                ),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(b.score.total_cmp(&a.score)));
+
+    let mut coverage = vec![Coverage::default()];
+    for &urgency in Urgency::ALL.iter().rev() {
+        coverage.push(Coverage {
+            urgency: Some(urgency),
+            ..Coverage::default()
+        });
+    }
+    for (n, need) in open_needs.iter().enumerate() {
+        // Line 0 is every need; then critical (line 1) down to low.
+        let line = 1 + (Urgency::Critical.rank() - need.fields.urgency.rank()) as usize;
+        for index in [0, line] {
+            let entry = &mut coverage[index];
+            entry.needs += 1;
+            entry.units_wanted += demands[n].remaining;
+            entry.units_allocated += allocated[n];
+            if allocated[n] >= demands[n].remaining {
+                entry.needs_fully_covered += 1;
+            }
+        }
+    }
+    Ok(Allocation { rows, coverage })
 }

@@ -74,6 +74,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         matching::a_match_goes_from_proposal_to_completion,
         matching::bad_match_requests_are_refused_and_change_nothing,
         matching::racing_accepts_for_the_last_seat_have_one_winner,
+        matching::the_allocation_covers_the_most_urgent_need_first,
     ]
 }
 

@@ -596,3 +596,66 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
         (Some(1), Some("open"))
     );
 }
+
+pub async fn the_allocation_covers_the_most_urgent_need_first(app: TestApp) {
+    let ngo = app.verified_org("ngo", "MW").await;
+    let calm = app.verified_org("hospital", "MW").await;
+    let burning = app.verified_org("hospital", "MW").await;
+    let offer = app
+        .publish_offer(&ngo, &with(offer_input("A single incident responder"), json!({"themes": ["ransomware.backup_recovery"], "countries": ["MW"], "capacity": 1})))
+        .await;
+    let low = app
+        .publish_need(
+            &calm,
+            &with(
+                need_input("Backups someday"),
+                json!({"country": "MW", "quantity": 1, "urgency": "low"}),
+            ),
+        )
+        .await;
+    let critical = app
+        .publish_need(
+            &burning,
+            &with(
+                need_input("Backups destroyed by ransomware"),
+                json!({"country": "MW", "quantity": 1, "urgency": "critical"}),
+            ),
+        )
+        .await;
+    let coordinator = app.coordinator().await;
+    app.get("/api/v1/allocation", ngo.token())
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let plan = app.get("/api/v1/allocation", coordinator.token()).await;
+    plan.assert_status(StatusCode::OK);
+    let rows = plan.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}", plan.text);
+    assert_eq!(
+        (rows[0]["need_id"].as_str(), rows[0]["offer_id"].as_str()),
+        (Some(id(&critical).as_str()), Some(id(&offer).as_str()))
+    );
+    assert!(rows[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("critical need"));
+    assert!(!plan.text.contains(&format!("\"need_id\":\"{}\"", id(&low))));
+    let everything = &plan.body["coverage"][0];
+    assert_eq!(
+        (
+            everything["needs"].as_i64(),
+            everything["units_allocated"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+
+    // One call turns the row into a proposed match.
+    let proposed = app
+        .post(
+            "/api/v1/matches",
+            coordinator.token(),
+            &json!({"need_id": rows[0]["need_id"], "offer_id": rows[0]["offer_id"]}),
+        )
+        .await;
+    proposed.assert_status(StatusCode::CREATED);
+    assert_eq!(proposed.body["proposed_by"], "coordinator");
+}

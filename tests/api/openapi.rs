@@ -41,6 +41,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/matches"),
     ("get", "/api/v1/matches/{id}"),
     ("post", "/api/v1/matches/{id}/{action}"),
+    ("get", "/api/v1/allocation"),
 ];
 
 fn document() -> Value {

@@ -317,6 +317,15 @@ pub fn record_delivery(
     find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
 }
 
+/// Every open need: what the allocation and the reports work over.
+pub fn all_open(conn: &mut Conn<'_>) -> Result<Vec<Need>, StoreError> {
+    let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
+        .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .select(NeedRow::as_select())
+        .load(c))?;
+    with_themes(conn, rows)
+}
+
 /// Open needs that carry one of `themes`: the candidates of an offer, through the theme index.
 pub fn open_with_themes(conn: &mut Conn<'_>, themes: &[String]) -> Result<Vec<Need>, StoreError> {
     let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table

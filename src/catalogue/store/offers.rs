@@ -345,6 +345,16 @@ pub fn release(conn: &mut Conn<'_>, offer_id: Uuid, quantity: i32) -> Result<(),
     Ok(())
 }
 
+/// Every open offer with capacity left.
+pub fn all_open(conn: &mut Conn<'_>) -> Result<Vec<Offer>, StoreError> {
+    let rows: Vec<OfferRow> = dispatch!(conn, |c| offers::table
+        .filter(offers::status.eq(OfferStatus::Open.as_str()))
+        .filter(offers::capacity_left.gt(0))
+        .select(OfferRow::as_select())
+        .load(c))?;
+    with_themes(conn, rows)
+}
+
 /// Open offers with capacity left that carry one of `themes`: the candidates of a need,
 /// found through the theme index rather than by reading every offer.
 pub fn open_with_themes(conn: &mut Conn<'_>, themes: &[String]) -> Result<Vec<Offer>, StoreError> {
