@@ -41,16 +41,26 @@ pub struct ThemeTree {
 #[derive(Debug, Clone, Default)]
 pub struct Taxonomy {
     themes: BTreeMap<String, Theme>,
+    /// Each code's direct children, so that walking down costs no scan.
+    children: BTreeMap<String, Vec<String>>,
 }
 
 impl Taxonomy {
     pub fn new(themes: impl IntoIterator<Item = Theme>) -> Self {
-        Self {
-            themes: themes
-                .into_iter()
-                .map(|theme| (theme.code.clone(), theme))
-                .collect(),
+        let themes: BTreeMap<String, Theme> = themes
+            .into_iter()
+            .map(|theme| (theme.code.clone(), theme))
+            .collect();
+        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for theme in themes.values() {
+            if let Some(parent) = &theme.parent {
+                children
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(theme.code.clone());
+            }
         }
+        Self { themes, children }
     }
 
     pub fn contains(&self, code: &str) -> bool {
@@ -69,6 +79,14 @@ impl Taxonomy {
         self.themes.is_empty()
     }
 
+    /// The direct children of `code`.
+    pub fn children_of(&self, code: &str) -> &[String] {
+        self.children
+            .get(code)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
     pub fn codes(&self) -> impl Iterator<Item = &str> {
         self.themes.keys().map(String::as_str)
     }
@@ -78,13 +96,8 @@ impl Taxonomy {
         let mut found = vec![code.to_owned()];
         let mut index = 0;
         while index < found.len() {
-            let current = found[index].clone();
-            found.extend(
-                self.themes
-                    .values()
-                    .filter(|theme| theme.parent.as_deref() == Some(current.as_str()))
-                    .map(|theme| theme.code.clone()),
-            );
+            let below = self.children_of(&found[index]).to_vec();
+            found.extend(below);
             index += 1;
         }
         found

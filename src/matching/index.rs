@@ -8,27 +8,14 @@ use chrono::NaiveDate;
 
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::themes::Taxonomy;
-use crate::matching::score::{score, Score, Weights};
+use crate::matching::score::{evaluate, Score, Weights};
 
 /// The theme codes that can give credit for `code`: itself, its parent, its children.
-pub fn related_themes(code: &str, taxonomy: &Taxonomy) -> Vec<String> {
-    let mut related = vec![code.to_owned()];
-    if let Some(parent) = taxonomy.get(code).and_then(|theme| theme.parent.clone()) {
-        related.push(parent);
-    }
-    related.extend(
-        taxonomy
-            .with_descendants(code)
-            .into_iter()
-            .skip(1)
-            .filter(|child| {
-                taxonomy
-                    .get(child)
-                    .and_then(|theme| theme.parent.as_deref())
-                    == Some(code)
-            }),
-    );
-    related
+pub fn related_themes<'a>(code: &'a str, taxonomy: &'a Taxonomy) -> impl Iterator<Item = &'a str> {
+    let parent = taxonomy.get(code).and_then(|theme| theme.parent.as_deref());
+    std::iter::once(code)
+        .chain(parent)
+        .chain(taxonomy.children_of(code).iter().map(String::as_str))
 }
 
 /// Positions of items by theme code.
@@ -63,7 +50,7 @@ impl ThemeIndex {
             for related in related_themes(theme, taxonomy) {
                 for &position in self
                     .by_theme
-                    .get(&related)
+                    .get(related)
                     .map(Vec::as_slice)
                     .unwrap_or_default()
                 {
@@ -86,11 +73,11 @@ impl ThemeIndex {
 }
 
 /// A scored pair, by positions in the catalogue given to the matcher.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pair {
     pub need: usize,
     pub offer: usize,
-    pub score: Score,
+    pub score: f64,
 }
 
 /// Open needs and offers indexed for matching in both directions.
@@ -126,12 +113,35 @@ impl<'a> Matcher<'a> {
     fn rank(mut pairs: Vec<Pair>) -> Vec<Pair> {
         pairs.sort_by(|a, b| {
             b.score
-                .score
-                .total_cmp(&a.score.score)
+                .total_cmp(&a.score)
                 .then(a.offer.cmp(&b.offer))
                 .then(a.need.cmp(&b.need))
         });
         pairs
+    }
+
+    /// The pair's score, if it passes the hard filters.
+    fn pair(&self, need: usize, offer: usize) -> Option<Pair> {
+        evaluate(
+            &self.needs[need],
+            &self.offers[offer],
+            self.taxonomy,
+            self.today,
+        )
+        .ok()
+        .map(|evaluation| Pair {
+            need,
+            offer,
+            score: evaluation.score(&self.weights),
+        })
+    }
+
+    /// The pair's score with its explanation.
+    pub fn explain(&self, pair: Pair) -> Option<Score> {
+        let (need, offer) = (&self.needs[pair.need], &self.offers[pair.offer]);
+        evaluate(need, offer, self.taxonomy, self.today)
+            .ok()
+            .map(|evaluation| evaluation.explain(need, offer, &self.weights))
     }
 
     /// The offers that can meet need `need`, best first.
@@ -143,17 +153,7 @@ impl<'a> Matcher<'a> {
         Self::rank(
             candidates
                 .into_iter()
-                .filter_map(|offer| {
-                    score(
-                        &self.needs[need],
-                        &self.offers[offer],
-                        self.taxonomy,
-                        &self.weights,
-                        self.today,
-                    )
-                    .ok()
-                    .map(|score| Pair { need, offer, score })
-                })
+                .filter_map(|offer| self.pair(need, offer))
                 .collect(),
         )
     }
@@ -167,17 +167,7 @@ impl<'a> Matcher<'a> {
         Self::rank(
             candidates
                 .into_iter()
-                .filter_map(|need| {
-                    score(
-                        &self.needs[need],
-                        &self.offers[offer],
-                        self.taxonomy,
-                        &self.weights,
-                        self.today,
-                    )
-                    .ok()
-                    .map(|score| Pair { need, offer, score })
-                })
+                .filter_map(|need| self.pair(need, offer))
                 .collect(),
         )
     }
@@ -191,16 +181,11 @@ impl<'a> Matcher<'a> {
                 self.offer_index
                     .probe(&self.needs[need].fields.themes, self.taxonomy, &mut seen)
             {
-                if let Ok(score) = score(
-                    &self.needs[need],
-                    &self.offers[offer],
-                    self.taxonomy,
-                    &self.weights,
-                    self.today,
-                ) {
-                    if score.score >= threshold {
-                        pairs.push(Pair { need, offer, score });
-                    }
+                if let Some(pair) = self
+                    .pair(need, offer)
+                    .filter(|pair| pair.score >= threshold)
+                {
+                    pairs.push(pair);
                 }
             }
         }

@@ -208,11 +208,11 @@ proptest! {
         let matcher = Matcher::new(&needs, &offers, &taxonomy, Weights::default(), today());
         let mut from_needs: Vec<(usize, usize, u64)> = (0..needs.len())
             .flat_map(|n| matcher.offers_for(n))
-            .map(|p| (p.need, p.offer, p.score.score.to_bits()))
+            .map(|p| (p.need, p.offer, p.score.to_bits()))
             .collect();
         let mut from_offers: Vec<(usize, usize, u64)> = (0..offers.len())
             .flat_map(|o| matcher.needs_for(o))
-            .map(|p| (p.need, p.offer, p.score.score.to_bits()))
+            .map(|p| (p.need, p.offer, p.score.to_bits()))
             .collect();
         from_needs.sort();
         from_offers.sort();

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::catalogue::model::{Need, NeedStatus, Offer, OfferKind, OfferStatus, Urgency};
+use crate::catalogue::model::{Need, NeedStatus, Offer, OfferKind, OfferStatus, Region, Urgency};
 use crate::catalogue::themes::Taxonomy;
 use crate::matching::geography::regions_of;
 
@@ -87,14 +87,15 @@ pub enum Exclusion {
 /// How a need theme relates to an offer's themes: the same code, a parent or child (partial
 /// credit), or nothing.
 fn theme_fit(need_theme: &str, offer_themes: &[String], taxonomy: &Taxonomy) -> f64 {
-    let parent = |code: &str| taxonomy.get(code).and_then(|theme| theme.parent.clone());
+    let parent = |code: &str| taxonomy.get(code).and_then(|theme| theme.parent.as_deref());
+    let need_parent = parent(need_theme);
     offer_themes
         .iter()
         .map(|offer_theme| {
             if offer_theme == need_theme {
                 1.0
-            } else if parent(need_theme).as_deref() == Some(offer_theme.as_str())
-                || parent(offer_theme).as_deref() == Some(need_theme)
+            } else if need_parent == Some(offer_theme.as_str())
+                || parent(offer_theme) == Some(need_theme)
             {
                 0.5
             } else {
@@ -113,15 +114,37 @@ fn urgency_value(urgency: Urgency) -> f64 {
     }
 }
 
-/// Scores `offer` for `need`, or says which hard filter it fails. `today` starts a need's
-/// window when it names no start.
-pub fn score(
+/// How an offer reaches a need's country.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    ByName,
+    ByRegion(Region),
+    Global,
+}
+
+/// The factor values of a pair that passed the hard filters, and what their reasons need.
+/// Computing it builds no text, so that a full run pays for words only where it keeps them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    exact_themes: usize,
+    related_themes: usize,
+    need_themes: usize,
+    reach: Reach,
+    first_choice_language: bool,
+    overlap_days: i64,
+    need_days: i64,
+    /// theme, geography, language, timing, urgency, capacity, funding.
+    values: [f64; 7],
+}
+
+/// Checks the hard filters and computes the factor values of `offer` for `need`. `today`
+/// starts a need's window when it names no start.
+pub fn evaluate(
     need: &Need,
     offer: &Offer,
     taxonomy: &Taxonomy,
-    weights: &Weights,
     today: NaiveDate,
-) -> Result<Score, Exclusion> {
+) -> Result<Evaluation, Exclusion> {
     let (n, o) = (&need.fields, &offer.fields);
     if need.status != NeedStatus::Open || offer.status != OfferStatus::Open {
         return Err(Exclusion::NotOpen);
@@ -129,70 +152,40 @@ pub fn score(
     if offer.capacity_left <= 0 {
         return Err(Exclusion::NoCapacityLeft);
     }
-
-    let fits: Vec<f64> = n
-        .themes
-        .iter()
-        .map(|t| theme_fit(t, &o.themes, taxonomy))
-        .collect();
-    if fits.iter().all(|fit| *fit == 0.0) {
+    let (mut exact_themes, mut related_themes, mut theme_sum) = (0, 0, 0.0);
+    for theme in &n.themes {
+        let fit = theme_fit(theme, &o.themes, taxonomy);
+        theme_sum += fit;
+        if fit == 1.0 {
+            exact_themes += 1;
+        } else if fit > 0.0 {
+            related_themes += 1;
+        }
+    }
+    if exact_themes + related_themes == 0 {
         return Err(Exclusion::NoSharedTheme);
     }
-    let exact = fits.iter().filter(|fit| **fit == 1.0).count();
-    let related = fits.iter().filter(|fit| **fit == 0.5).count();
-    let theme_value = fits.iter().sum::<f64>() / fits.len() as f64;
-    let theme_reason = format!(
-        "covers {exact} of the need's {} themes exactly{}",
-        fits.len(),
-        if related > 0 {
-            format!(" and {related} through a parent or child theme")
-        } else {
-            String::new()
-        }
-    );
-
-    let country_regions = regions_of(n.country);
-    let (geography_value, geography_reason) = if o.coverage.countries.contains(&n.country) {
-        (1.0, format!("serves {} by name", n.country.name()))
-    } else if let Some(region) = o
-        .coverage
-        .regions
-        .iter()
-        .find(|r| country_regions.contains(r))
+    let reach = if o.coverage.countries.contains(&n.country) {
+        Reach::ByName
+    } else if let Some(region) = (!o.coverage.regions.is_empty())
+        .then(|| regions_of(n.country))
+        .and_then(|regions| {
+            o.coverage
+                .regions
+                .iter()
+                .copied()
+                .find(|r| regions.contains(r))
+        })
     {
-        (
-            0.8,
-            format!(
-                "serves the region {} that {} is in",
-                region.as_str(),
-                n.country.name()
-            ),
-        )
+        Reach::ByRegion(region)
     } else if o.coverage.global {
-        (0.6, "serves every country".to_owned())
+        Reach::Global
     } else {
         return Err(Exclusion::OutsideCoverage);
     };
-
-    let shared: Vec<&str> = n
-        .languages
-        .iter()
-        .filter(|l| o.languages.contains(l))
-        .map(|l| l.as_str())
-        .collect();
-    if shared.is_empty() {
+    if !n.languages.iter().any(|l| o.languages.contains(l)) {
         return Err(Exclusion::NoSharedLanguage);
     }
-    // The need lists languages in order of preference; its first choice is worth most.
-    let first_choice = o.languages.contains(&n.languages[0]);
-    let language_value = if first_choice { 1.0 } else { 0.7 };
-    let need_languages: Vec<&str> = n.languages.iter().map(|l| l.as_str()).collect();
-    let language_reason = format!(
-        "delivers in {}; the need asks for {}",
-        shared.join(", "),
-        need_languages.join(" or ")
-    );
-
     if !n
         .delivery_modes
         .iter()
@@ -200,103 +193,173 @@ pub fn score(
     {
         return Err(Exclusion::NoSharedDeliveryMode);
     }
-
     let need_from = n.wanted_from.unwrap_or(today).max(today);
     let need_until = n.wanted_by;
-    let offer_from = o.available_from.unwrap_or(NaiveDate::MIN);
-    let offer_until = o.available_until.unwrap_or(NaiveDate::MAX);
-    let overlap_from = need_from.max(offer_from);
-    let overlap_until = need_until.min(offer_until);
+    let overlap_from = need_from.max(o.available_from.unwrap_or(NaiveDate::MIN));
+    let overlap_until = need_until.min(o.available_until.unwrap_or(NaiveDate::MAX));
     if overlap_from > overlap_until {
         return Err(Exclusion::WindowsDoNotOverlap);
     }
     let need_days = (need_until - need_from).num_days().max(0) + 1;
     let overlap_days = (overlap_until - overlap_from).num_days() + 1;
-    let timing_value = (overlap_days as f64 / need_days as f64).clamp(0.0, 1.0);
-    let timing_reason =
-        format!("available for {overlap_days} of the {need_days} days the need is wanted");
 
-    let urgency = urgency_value(n.urgency);
-    let urgency_reason = format!("the need is {} urgency", n.urgency.as_str());
-
-    let capacity_value = (f64::from(offer.capacity_left) / f64::from(n.quantity.max(1))).min(1.0);
-    let capacity_reason = format!("{} left for a need of {}", offer.capacity_left, n.quantity);
-
-    let (funding_value, funding_reason) = match (o.kind, &o.funding, &n.budget) {
+    // The need lists languages in order of preference; its first choice is worth most.
+    let first_choice_language = o.languages.contains(&n.languages[0]);
+    let funding = match (o.kind, &o.funding, &n.budget) {
         (OfferKind::Funding, Some(funding), Some(budget))
             if funding.currency == budget.currency && budget.amount > 0 =>
         {
-            (
-                (funding.amount as f64 / budget.amount as f64).min(1.0),
+            (funding.amount as f64 / budget.amount as f64).min(1.0)
+        }
+        (OfferKind::Funding, _, _) => 0.5,
+        _ => 1.0,
+    };
+    let values = [
+        theme_sum / n.themes.len() as f64,
+        match reach {
+            Reach::ByName => 1.0,
+            Reach::ByRegion(_) => 0.8,
+            Reach::Global => 0.6,
+        },
+        if first_choice_language { 1.0 } else { 0.7 },
+        (overlap_days as f64 / need_days as f64).clamp(0.0, 1.0),
+        urgency_value(n.urgency),
+        (f64::from(offer.capacity_left) / f64::from(n.quantity.max(1))).min(1.0),
+        funding,
+    ];
+    Ok(Evaluation {
+        exact_themes,
+        related_themes,
+        need_themes: n.themes.len(),
+        reach,
+        first_choice_language,
+        overlap_days,
+        need_days,
+        values,
+    })
+}
+
+impl Evaluation {
+    fn weights(weights: &Weights) -> [f64; 7] {
+        [
+            weights.theme,
+            weights.geography,
+            weights.language,
+            weights.timing,
+            weights.urgency,
+            weights.capacity,
+            weights.funding,
+        ]
+    }
+
+    /// The weighted mean of the factor values, in [0, 1].
+    pub fn score(&self, weights: &Weights) -> f64 {
+        let weights = Self::weights(weights);
+        let total: f64 = weights.iter().sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let weighted: f64 = weights.iter().zip(self.values).map(|(w, v)| w * v).sum();
+        (weighted / total).clamp(0.0, 1.0)
+    }
+
+    /// The score with one sentence per factor.
+    pub fn explain(&self, need: &Need, offer: &Offer, weights: &Weights) -> Score {
+        let (n, o) = (&need.fields, &offer.fields);
+        let theme = format!(
+            "covers {} of the need's {} themes exactly{}",
+            self.exact_themes,
+            self.need_themes,
+            if self.related_themes > 0 {
+                format!(
+                    " and {} through a parent or child theme",
+                    self.related_themes
+                )
+            } else {
+                String::new()
+            }
+        );
+        let geography = match self.reach {
+            Reach::ByName => format!("serves {} by name", n.country.name()),
+            Reach::ByRegion(region) => format!(
+                "serves the region {} that {} is in",
+                region.as_str(),
+                n.country.name()
+            ),
+            Reach::Global => "serves every country".to_owned(),
+        };
+        let shared: Vec<&str> = n
+            .languages
+            .iter()
+            .filter(|l| o.languages.contains(l))
+            .map(|l| l.as_str())
+            .collect();
+        let wanted: Vec<&str> = n.languages.iter().map(|l| l.as_str()).collect();
+        let language = format!(
+            "delivers in {}; the need asks for {}",
+            shared.join(", "),
+            wanted.join(" or ")
+        );
+        let timing = format!(
+            "available for {} of the {} days the need is wanted",
+            self.overlap_days, self.need_days
+        );
+        let urgency = format!("the need is {} urgency", n.urgency.as_str());
+        let capacity = format!("{} left for a need of {}", offer.capacity_left, n.quantity);
+        let funding = match (o.kind, &o.funding, &n.budget) {
+            (OfferKind::Funding, Some(funding), Some(budget))
+                if funding.currency == budget.currency && budget.amount > 0 =>
+            {
                 format!(
                     "funds {} {} of a {} {} budget",
                     funding.amount, funding.currency, budget.amount, budget.currency
-                ),
-            )
+                )
+            }
+            (OfferKind::Funding, Some(_), Some(_)) => {
+                "funding in another currency than the budget".to_owned()
+            }
+            (OfferKind::Funding, _, _) => "funding, for a need that names no budget".to_owned(),
+            _ => "delivered in kind, at no cost to the requester".to_owned(),
+        };
+        let names = [
+            "theme",
+            "geography",
+            "language",
+            "timing",
+            "urgency",
+            "capacity",
+            "funding",
+        ];
+        let reasons = [
+            theme, geography, language, timing, urgency, capacity, funding,
+        ];
+        let explanation = names
+            .into_iter()
+            .zip(Self::weights(weights))
+            .zip(self.values)
+            .zip(reasons)
+            .map(|(((factor, weight), value), reason)| Factor {
+                factor,
+                weight,
+                value,
+                reason,
+            })
+            .collect();
+        Score {
+            score: self.score(weights),
+            explanation,
         }
-        (OfferKind::Funding, Some(_), Some(_)) => (
-            0.5,
-            "funding in another currency than the budget".to_owned(),
-        ),
-        (OfferKind::Funding, _, None) => {
-            (0.5, "funding, for a need that names no budget".to_owned())
-        }
-        _ => (
-            1.0,
-            "delivered in kind, at no cost to the requester".to_owned(),
-        ),
-    };
+    }
+}
 
-    let explanation = vec![
-        Factor {
-            factor: "theme",
-            weight: weights.theme,
-            value: theme_value,
-            reason: theme_reason,
-        },
-        Factor {
-            factor: "geography",
-            weight: weights.geography,
-            value: geography_value,
-            reason: geography_reason,
-        },
-        Factor {
-            factor: "language",
-            weight: weights.language,
-            value: language_value,
-            reason: language_reason,
-        },
-        Factor {
-            factor: "timing",
-            weight: weights.timing,
-            value: timing_value,
-            reason: timing_reason,
-        },
-        Factor {
-            factor: "urgency",
-            weight: weights.urgency,
-            value: urgency,
-            reason: urgency_reason,
-        },
-        Factor {
-            factor: "capacity",
-            weight: weights.capacity,
-            value: capacity_value,
-            reason: capacity_reason,
-        },
-        Factor {
-            factor: "funding",
-            weight: weights.funding,
-            value: funding_value,
-            reason: funding_reason,
-        },
-    ];
-    let total_weight: f64 = explanation.iter().map(|f| f.weight).sum();
-    let weighted: f64 = explanation.iter().map(|f| f.weight * f.value).sum();
-    let score = if total_weight > 0.0 {
-        (weighted / total_weight).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    Ok(Score { score, explanation })
+/// Scores `offer` for `need` with an explanation, or says which hard filter it fails.
+pub fn score(
+    need: &Need,
+    offer: &Offer,
+    taxonomy: &Taxonomy,
+    weights: &Weights,
+    today: NaiveDate,
+) -> Result<Score, Exclusion> {
+    evaluate(need, offer, taxonomy, today)
+        .map(|evaluation| evaluation.explain(need, offer, weights))
 }

@@ -67,7 +67,7 @@ pub struct Scoring<'a> {
 fn related(themes: &[String], taxonomy: &Taxonomy) -> Vec<String> {
     let mut all: Vec<String> = themes
         .iter()
-        .flat_map(|theme| related_themes(theme, taxonomy))
+        .flat_map(|theme| related_themes(theme, taxonomy).map(str::to_owned))
         .collect();
     all.sort();
     all.dedup();
@@ -409,7 +409,7 @@ pub fn allocation(conn: &mut Conn<'_>, scoring: Scoring<'_>) -> Result<Allocatio
         .map(|pair| Arc {
             need: pair.need,
             offer: pair.offer,
-            score: pair.score.score,
+            score: pair.score,
         })
         .collect();
     let demands: Vec<Demand> = open_needs
