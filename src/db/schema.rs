@@ -159,6 +159,8 @@ diesel::table! {
         outcome -> Nullable<Text>,
         rating -> Nullable<Integer>,
         version -> Integer,
+        activated_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

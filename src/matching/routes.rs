@@ -25,7 +25,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_matches)
         .service(get_match)
         .service(act_on_match)
-        .service(allocation);
+        .service(allocation)
+        .service(gap_report);
 }
 
 fn scoring(
@@ -425,4 +426,27 @@ async fn allocation(
         })
         .await?;
     Ok(web::Json(plan))
+}
+
+/// Where needs go unmet (open needs by theme x country x urgency, with median days open)
+/// and how matching performs (share matched, time to match, outcomes). Coordinators only.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The gap report", body = crate::matching::gaps::GapReport),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/gaps")]
+async fn gap_report(
+    state: web::Data<AppState>,
+    _coordinator: crate::auth::extract::Coordinator,
+) -> Result<web::Json<crate::matching::gaps::GapReport>, ApiError> {
+    let today = Utc::now().date_naive();
+    let report = state
+        .db
+        .transaction(move |conn| service::gap_report(conn, today))
+        .await?;
+    Ok(web::Json(report))
 }

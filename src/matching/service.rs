@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::catalogue::lifecycle::{next_need_status, Action};
-use crate::catalogue::model::{Need, Offer, Urgency};
+use crate::catalogue::model::{Need, NeedStatus, Offer, Urgency};
 use crate::catalogue::service::{read_need, read_offer, CatalogueError};
 use crate::catalogue::store::{needs, offers};
 use crate::catalogue::themes::Taxonomy;
@@ -394,7 +394,7 @@ pub struct Allocation {
 pub fn allocation(conn: &mut Conn<'_>, scoring: Scoring<'_>) -> Result<Allocation, MatchingError> {
     use crate::matching::allocation::{allocate, Arc, Demand};
     use crate::matching::index::Matcher;
-    let open_needs = needs::all_open(conn)?;
+    let open_needs = needs::with_statuses(conn, &[NeedStatus::Open])?;
     let open_offers = offers::all_open(conn)?;
     let matcher = Matcher::new(
         &open_needs,
@@ -475,4 +475,19 @@ pub fn allocation(conn: &mut Conn<'_>, scoring: Scoring<'_>) -> Result<Allocatio
         }
     }
     Ok(Allocation { rows, coverage })
+}
+
+/// The evidence policy makers ask for: where needs go unmet, and how matching performs.
+pub fn gap_report(
+    conn: &mut Conn<'_>,
+    today: NaiveDate,
+) -> Result<crate::matching::gaps::GapReport, MatchingError> {
+    let published: Vec<NeedStatus> = NeedStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| !crate::catalogue::lifecycle::need_is_private(*s))
+        .collect();
+    let needs = needs::with_statuses(conn, &published)?;
+    let matches = store::all(conn)?;
+    Ok(crate::matching::gaps::report(&needs, &matches, today))
 }

@@ -34,6 +34,8 @@ struct MatchRow {
     outcome: Option<String>,
     rating: Option<i32>,
     version: i32,
+    activated_at: Option<NaiveDateTime>,
+    completed_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -63,6 +65,9 @@ pub struct Match {
     /// 1 to 5, from the side that reported the outcome.
     pub rating: Option<i32>,
     pub version: i32,
+    /// When it became active (approved and accepted by both sides).
+    pub activated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -110,6 +115,8 @@ impl TryFrom<MatchRow> for Match {
             outcome: row.outcome,
             rating: row.rating,
             version: row.version,
+            activated_at: row.activated_at.map(|at| at.and_utc()),
+            completed_at: row.completed_at.map(|at| at.and_utc()),
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         })
@@ -149,6 +156,8 @@ pub fn insert(conn: &mut Conn<'_>, new: NewMatch) -> Result<Match, StoreError> {
         outcome: None,
         rating: None,
         version: 1,
+        activated_at: None,
+        completed_at: None,
         created_at: now,
         updated_at: now,
     };
@@ -184,6 +193,13 @@ pub struct MatchChange {
     pub rating: Option<i32>,
 }
 
+/// A moment kept once set: the first time a match reached a state.
+fn stamp(existing: Option<chrono::DateTime<chrono::Utc>>, reached: bool) -> Option<NaiveDateTime> {
+    existing
+        .map(|at| at.naive_utc())
+        .or_else(|| reached.then(db::now))
+}
+
 /// Writes `state` and `change` over `current` if it is still at the version read.
 pub fn update(
     conn: &mut Conn<'_>,
@@ -212,6 +228,14 @@ pub fn update(
         matches::delivered_quantity.eq(change.delivered_quantity.or(current.delivered_quantity)),
         matches::outcome.eq(change.outcome.or_else(|| current.outcome.clone())),
         matches::rating.eq(change.rating.or(current.rating)),
+        matches::activated_at.eq(stamp(
+            current.activated_at,
+            state.status == MatchStatus::Active
+        )),
+        matches::completed_at.eq(stamp(
+            current.completed_at,
+            state.status == MatchStatus::Completed
+        )),
         matches::version.eq(current.version + 1),
         matches::updated_at.eq(db::now()),
     ))
@@ -287,4 +311,12 @@ pub fn list(
         .map(Match::try_from)
         .collect::<Result<_, _>>()?;
     Ok((items, next))
+}
+
+/// Every match: what the gap report reads (there are far fewer matches than needs).
+pub fn all(conn: &mut Conn<'_>) -> Result<Vec<Match>, StoreError> {
+    let rows: Vec<MatchRow> = dispatch!(conn, |c| matches::table
+        .select(MatchRow::as_select())
+        .load(c))?;
+    rows.into_iter().map(Match::try_from).collect()
 }

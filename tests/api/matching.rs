@@ -372,6 +372,55 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
         .map(|l| l["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["complete", "accept", "approve", "create"]);
+
+    // The gap report counts the delivery, and the need nobody meets.
+    let unmet = app.publish_need(&hospital, &with(need_input("Unmet need for a forensic lab"), json!({"country": "GH", "themes": ["incident_response.forensics"], "urgency": "critical"}))).await;
+    app.get("/api/v1/reports/gaps", hospital.token())
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let report = app.get("/api/v1/reports/gaps", coordinator.token()).await;
+    report.assert_status(StatusCode::OK);
+    let summary = &report.body["summary"];
+    assert_eq!(
+        (
+            summary["published_needs"].as_i64(),
+            summary["needs_matched"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            summary["matches_completed"].as_i64(),
+            summary["quantity_delivered"].as_i64()
+        ),
+        (Some(1), Some(8))
+    );
+    assert_eq!(summary["average_rating"].as_f64(), Some(5.0));
+    assert!(summary["median_days_to_match"].as_f64().is_some());
+    let first = &report.body["rows"][0];
+    assert_eq!(
+        (
+            first["theme"].as_str(),
+            first["country"].as_str(),
+            first["urgency"].as_str()
+        ),
+        (
+            Some("incident_response.forensics"),
+            Some("GH"),
+            Some("critical")
+        )
+    );
+    assert_eq!(
+        (
+            first["open_needs"].as_i64(),
+            first["unmatched_needs"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert!(
+        !report.text.contains(&id(&unmet)),
+        "the report aggregates; it names no need"
+    );
 }
 
 pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {

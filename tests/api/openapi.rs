@@ -42,6 +42,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/matches/{id}"),
     ("post", "/api/v1/matches/{id}/{action}"),
     ("get", "/api/v1/allocation"),
+    ("get", "/api/v1/reports/gaps"),
 ];
 
 fn document() -> Value {

@@ -23,6 +23,10 @@ CREATE TABLE matches (
     outcome            TEXT,
     rating             INTEGER CHECK (rating BETWEEN 1 AND 5),
     version            INTEGER NOT NULL,
+    -- When both sides had accepted an approved match, and when it was completed: the
+    -- gap report's time to match and time to deliver.
+    activated_at       TIMESTAMP,
+    completed_at       TIMESTAMP,
     created_at         TIMESTAMP NOT NULL,
     updated_at         TIMESTAMP NOT NULL
 );

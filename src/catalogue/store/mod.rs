@@ -35,6 +35,9 @@ pub fn load_taxonomy(conn: &mut Conn<'_>) -> Result<Taxonomy, StoreError> {
     )))
 }
 
+/// Ids bound in one `IN (...)`: SQLite accepts at most 32,766 bound values per statement.
+pub(crate) const MAX_BOUND_IDS: usize = 10_000;
+
 /// Lists are stored as `,a,b,` so that membership is one `LIKE '%,a,%'`.
 pub(crate) fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     let mut joined = String::from(",");

@@ -168,14 +168,16 @@ fn themes_of(
     conn: &mut Conn<'_>,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<String>>, StoreError> {
-    let pairs: Vec<(String, String)> = dispatch!(conn, |c| need_themes::table
-        .filter(need_themes::need_id.eq_any(ids))
-        .select((need_themes::need_id, need_themes::theme_code))
-        .order((need_themes::need_id, need_themes::theme_code))
-        .load(c))?;
     let mut themes: HashMap<String, Vec<String>> = HashMap::new();
-    for (need_id, code) in pairs {
-        themes.entry(need_id).or_default().push(code);
+    for chunk in ids.chunks(super::MAX_BOUND_IDS) {
+        let pairs: Vec<(String, String)> = dispatch!(conn, |c| need_themes::table
+            .filter(need_themes::need_id.eq_any(chunk))
+            .select((need_themes::need_id, need_themes::theme_code))
+            .order((need_themes::need_id, need_themes::theme_code))
+            .load(c))?;
+        for (need_id, code) in pairs {
+            themes.entry(need_id).or_default().push(code);
+        }
     }
     Ok(themes)
 }
@@ -317,10 +319,14 @@ pub fn record_delivery(
     find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
 }
 
-/// Every open need: what the allocation and the reports work over.
-pub fn all_open(conn: &mut Conn<'_>) -> Result<Vec<Need>, StoreError> {
+/// Every need in one of `statuses`: what the allocation and the reports work over.
+pub fn with_statuses(
+    conn: &mut Conn<'_>,
+    statuses: &[NeedStatus],
+) -> Result<Vec<Need>, StoreError> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
-        .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .filter(needs::status.eq_any(&statuses))
         .select(NeedRow::as_select())
         .load(c))?;
     with_themes(conn, rows)

@@ -172,14 +172,16 @@ fn replace_themes(
 
 fn with_themes(conn: &mut Conn<'_>, rows: Vec<OfferRow>) -> Result<Vec<Offer>, StoreError> {
     let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let pairs: Vec<(String, String)> = dispatch!(conn, |c| offer_themes::table
-        .filter(offer_themes::offer_id.eq_any(&ids))
-        .select((offer_themes::offer_id, offer_themes::theme_code))
-        .order((offer_themes::offer_id, offer_themes::theme_code))
-        .load(c))?;
     let mut themes: HashMap<String, Vec<String>> = HashMap::new();
-    for (offer_id, code) in pairs {
-        themes.entry(offer_id).or_default().push(code);
+    for chunk in ids.chunks(super::MAX_BOUND_IDS) {
+        let pairs: Vec<(String, String)> = dispatch!(conn, |c| offer_themes::table
+            .filter(offer_themes::offer_id.eq_any(chunk))
+            .select((offer_themes::offer_id, offer_themes::theme_code))
+            .order((offer_themes::offer_id, offer_themes::theme_code))
+            .load(c))?;
+        for (offer_id, code) in pairs {
+            themes.entry(offer_id).or_default().push(code);
+        }
     }
     rows.into_iter()
         .map(|row| {
