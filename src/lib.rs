@@ -15,6 +15,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod openapi;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod visibility;
