@@ -8,6 +8,7 @@ mod cli;
 mod harness;
 mod http;
 mod openapi;
+mod seed;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,6 +55,9 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         http::unknown_routes_and_methods_are_problems,
         http::every_response_carries_a_request_id,
         openapi::every_documented_operation_is_routed,
+        seed::seed_demo_fills_an_empty_database_for_a_first_look,
+        seed::seed_demo_twice_adds_nothing,
+        seed::seed_demo_takes_sizes_and_refuses_bad_ones,
     ]
 }
 
