@@ -6,6 +6,7 @@
 #   bench/catalogue.sh                      SQLite; PostgreSQL too when BENCH_POSTGRES_URL or
 #                                           CLEARINGHOUSE_TEST_POSTGRES_URL names a server
 #   BENCH_NEEDS=10000 BENCH_OFFERS=2000 BENCH_SECONDS=5 bench/catalogue.sh   a quicker run
+#   BENCH_ENGINES=postgres bench/catalogue.sh                                  one engine only
 #
 # Every database it creates (a temporary SQLite file, a PostgreSQL database) is removed at
 # the end. Traffic goes to 127.0.0.1 only.
@@ -47,6 +48,7 @@ run_engine() {
     export CLEARINGHOUSE_DATA_DIR="$data"
     export CLEARINGHOUSE_JWT_SECRET="bench-secret-bench-secret-bench-secret-00"
     export RUST_LOG=warn
+    export CLEARINGHOUSE_PUBLIC_URL=http://127.0.0.1/
     echo
     echo "==> $name: seed-demo --needs $NEEDS --offers $OFFERS"
     /usr/bin/time -f "    seeding took %e s, max RSS %M KiB" "$BIN" seed-demo --needs "$NEEDS" --offers "$OFFERS"
@@ -68,9 +70,15 @@ run_engine() {
     SERVER_PID=""
 }
 
-run_engine sqlite "sqlite://$WORK/sqlite/bench.db"
+ENGINES="${BENCH_ENGINES:-sqlite postgres}"
 
-if [[ -n "$POSTGRES_ADMIN_URL" ]]; then
+if [[ " $ENGINES " == *" sqlite "* ]]; then
+    run_engine sqlite "sqlite://$WORK/sqlite/bench.db"
+fi
+
+if [[ " $ENGINES " != *" postgres "* ]]; then
+    :
+elif [[ -n "$POSTGRES_ADMIN_URL" ]]; then
     command -v psql >/dev/null || { echo "psql is needed to create the PostgreSQL database"; exit 1; }
     PG_DATABASE="ch_bench_$$"
     psql -q "$POSTGRES_ADMIN_URL" -c "CREATE DATABASE $PG_DATABASE"
