@@ -19,6 +19,9 @@ const MAX_REQUESTS_PER_SCENARIO: usize = 5_000_000;
 /// Pages of the anonymous need list read to collect ids of public open needs.
 const ID_PAGES: usize = 50;
 
+/// A scenario: its name, the paths it picks from, and its aim as a ratio to /health.
+type Scenario = (&'static str, Vec<String>, Option<(f64, &'static str)>);
+
 struct Options {
     base: String,
     connections: usize,
@@ -219,7 +222,7 @@ fn main() {
             !ids.is_empty(),
             "the server has no public open needs: seed it first"
         );
-        let scenarios: Vec<(&str, Vec<String>, Option<(f64, &str)>)> = vec![
+        let scenarios: Vec<Scenario> = vec![
             ("GET /health", vec!["/health".to_owned()], None),
             (
                 "GET /api/v1/needs/{id}",
