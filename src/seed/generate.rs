@@ -99,7 +99,7 @@ const fn unverified(organisation: DemoOrganisation) -> DemoOrganisation {
     }
 }
 
-/// The demo's organisations: every self-registrable kind, verified, on every continent, and a
+/// The demo's organisations: every self-registrable kind, verified, on four continents, and a
 /// few still waiting for verification.
 pub static ORGANISATIONS: [DemoOrganisation; 42] = [
     org(
