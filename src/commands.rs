@@ -99,3 +99,69 @@ pub fn create_coordinator(
     println!("created coordinator {} ({})", user.email, user.id);
     Ok(())
 }
+
+/// What `seed-demo` is asked for.
+pub struct SeedDemoOptions {
+    pub needs: usize,
+    pub offers: usize,
+    /// Every demo user's password; printed at the end, so it must never be a real one.
+    pub password: String,
+}
+
+/// The most items `seed-demo` writes of each kind: enough for any benchmark.
+const MAX_SEEDED_ITEMS: usize = 1_000_000;
+
+/// `clearinghouse seed-demo`: organisations of every kind with their admins, a demo
+/// coordinator, needs and offers, written once; a second run adds nothing.
+pub fn seed_demo(config: Config, options: SeedDemoOptions) -> CommandResult {
+    use crate::seed::generate::{COORDINATOR_EMAIL, ORGANISATIONS, SEED};
+    use crate::seed::write::{self, SeedOutcome, SeedPlan};
+
+    if options.needs > MAX_SEEDED_ITEMS || options.offers > MAX_SEEDED_ITEMS {
+        return Err(format!("--needs and --offers go up to {MAX_SEEDED_ITEMS}").into());
+    }
+    password::check_length(&options.password)
+        .map_err(|reason| format!("the demo password {reason}"))?;
+    let database = Database::connect(&config.database_target()?, 1)?;
+    if write::is_seeded(&database)? {
+        println!("the demo data is already seeded ({COORDINATOR_EMAIL} exists); nothing added");
+        return Ok(());
+    }
+    let plan = SeedPlan {
+        seed: SEED,
+        needs: options.needs,
+        offers: options.offers,
+        password_hash: password::hash_blocking(&SecretString::from(options.password.clone()))?,
+        today: chrono::Utc::now().date_naive(),
+    };
+    match write::seed(&database, &plan)? {
+        SeedOutcome::AlreadySeeded => {
+            println!("the demo data is already seeded ({COORDINATOR_EMAIL} exists); nothing added");
+        }
+        SeedOutcome::Seeded(report) => {
+            println!(
+                "seeded the demo in {:.1} s: {} organisations ({} not yet verified), {} users, \
+                 {} needs ({} open, {} drafts), {} offers ({} open, {} drafts), {} audit lines",
+                report.elapsed.as_secs_f64(),
+                report.organisations,
+                report.unverified_organisations,
+                report.users,
+                report.open_needs + report.draft_needs,
+                report.open_needs,
+                report.draft_needs,
+                report.open_offers + report.draft_offers,
+                report.open_offers,
+                report.draft_offers,
+                report.audit_lines,
+            );
+            println!(
+                "sign in as {COORDINATOR_EMAIL} (coordinator) or as any organisation's admin, \
+                 e.g. {} ({}), with the demo password: {}",
+                ORGANISATIONS[10].admin_email(),
+                ORGANISATIONS[10].name,
+                options.password
+            );
+        }
+    }
+    Ok(())
+}

@@ -16,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod matching;
 pub mod openapi;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
 pub mod visibility;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use clearinghouse::commands::{self, NewCoordinator};
+use clearinghouse::commands::{self, NewCoordinator, SeedDemoOptions};
 use clearinghouse::config::Config;
 
 #[derive(Parser)]
@@ -40,7 +40,23 @@ enum Command {
         #[arg(long, default_value = "NL")]
         country: String,
     },
+    /// Fill the database with a realistic demo: organisations of every kind, their admins,
+    /// a coordinator, needs and offers. Running it again adds nothing.
+    SeedDemo {
+        /// How many needs to write.
+        #[arg(long, default_value_t = 200)]
+        needs: usize,
+        /// How many offers to write.
+        #[arg(long, default_value_t = 100)]
+        offers: usize,
+        /// The password of every demo user (12 to 128 characters). Demo only: it is printed.
+        #[arg(long, default_value = DEMO_PASSWORD)]
+        password: String,
+    },
 }
+
+/// The documented password of the demo users (README, "First look: demo data").
+const DEMO_PASSWORD: &str = "clearinghouse-demo";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -68,6 +84,18 @@ fn main() -> ExitCode {
                 country,
             },
             std::io::stdin().lock(),
+        ),
+        Command::SeedDemo {
+            needs,
+            offers,
+            password,
+        } => commands::seed_demo(
+            config,
+            SeedDemoOptions {
+                needs,
+                offers,
+                password,
+            },
         ),
     };
     match outcome {

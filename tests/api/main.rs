@@ -10,6 +10,7 @@ mod harness;
 mod http;
 mod matching;
 mod openapi;
+mod seed;
 mod visibility;
 
 use std::future::Future;
@@ -75,6 +76,9 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         matching::bad_match_requests_are_refused_and_change_nothing,
         matching::racing_accepts_for_the_last_seat_have_one_winner,
         matching::the_allocation_covers_the_most_urgent_need_first,
+        seed::seed_demo_fills_an_empty_database_for_a_first_look,
+        seed::seed_demo_twice_adds_nothing,
+        seed::seed_demo_takes_sizes_and_refuses_bad_ones,
     ]
 }
 

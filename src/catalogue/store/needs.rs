@@ -452,13 +452,15 @@ pub fn list(
             query = query.filter(needs::status.eq(status.as_str()));
         }
         if let Some(themes) = &filter.themes {
-            query = query.filter(
-                needs::id.eq_any(
-                    need_themes::table
-                        .filter(need_themes::theme_code.eq_any(themes.clone()))
-                        .select(need_themes::need_id),
-                ),
-            );
+            // A correlated EXISTS, not `id IN (SELECT ...)`: SQLite materialises an IN list of
+            // every need with the theme (tens of thousands at 100k needs) on each request,
+            // while EXISTS probes the (need_id, theme_code) key of the rows it walks in order
+            // and stops at the page's end (docs/PERFORMANCE.md, "Catalogue").
+            query = query.filter(diesel::dsl::exists(
+                need_themes::table
+                    .filter(need_themes::need_id.eq(needs::id))
+                    .filter(need_themes::theme_code.eq_any(themes.clone())),
+            ));
         }
         if let Some(country) = filter.country {
             query = query.filter(needs::country.eq(country.alpha2()));

@@ -1,0 +1,1 @@
+DROP INDEX needs_country_status_created_idx;

@@ -1,0 +1,306 @@
+//! Writes the generated demo through the same store functions and audit lines as the API,
+//! in transactions of a few thousand items, after checking that every record validates.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::accounts::model::{Country, OrganisationKind, Role};
+use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
+use crate::audit::store as audit;
+use crate::audit::{Actor, AuditEntry};
+use crate::catalogue::lifecycle::{next_need_status, next_offer_status, Action, Refusal};
+use crate::catalogue::model::{NeedStatus, OfferStatus};
+use crate::catalogue::store::{load_taxonomy, needs, offers};
+use crate::catalogue::themes::Taxonomy;
+use crate::catalogue::validate::{validate_need, validate_offer};
+use crate::catalogue::view::{NeedView, OfferView};
+use crate::db::{Database, StoreError};
+use crate::error::FieldError;
+use crate::seed::generate::{
+    Generator, COORDINATOR_EMAIL, COORDINATOR_NAME, ORGANISATIONS, SECRETARIAT_NAME,
+};
+
+/// Items per transaction: large enough that commits cost little, small enough that a
+/// server sharing the SQLite file waits at most a moment for the write lock.
+const CHUNK: usize = 2_000;
+
+/// What to seed.
+pub struct SeedPlan {
+    pub seed: u64,
+    pub needs: usize,
+    pub offers: usize,
+    /// The argon2 hash every demo user shares: hashing is slow, so it is done once.
+    pub password_hash: String,
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub organisations: usize,
+    pub unverified_organisations: usize,
+    pub users: usize,
+    pub open_needs: usize,
+    pub draft_needs: usize,
+    pub open_offers: usize,
+    pub draft_offers: usize,
+    pub audit_lines: usize,
+    pub elapsed: Duration,
+}
+
+pub enum SeedOutcome {
+    Seeded(SeedReport),
+    /// The demo coordinator exists: the demo was seeded before, and nothing was added.
+    AlreadySeeded,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("generated {what} #{index} is invalid: {}", describe(.errors))]
+    Invalid {
+        what: &'static str,
+        index: usize,
+        errors: Vec<FieldError>,
+    },
+    #[error("a previous seed-demo stopped halfway (admin@{0}.example exists but the demo coordinator does not); seed a fresh database")]
+    Unfinished(&'static str),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for SeedError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    serde_json::to_string(errors).unwrap_or_default()
+}
+
+fn json(view: &impl serde::Serialize) -> Value {
+    serde_json::to_value(view).unwrap_or(Value::Null)
+}
+
+/// Whether the demo was seeded: its coordinator is written in the last transaction.
+pub fn is_seeded(database: &Database) -> Result<bool, StoreError> {
+    database.read_blocking(|conn| accounts::email_taken(conn, COORDINATOR_EMAIL))
+}
+
+/// Checks every record the plan would write against the API's validation, before writing any.
+fn validate_all(plan: &SeedPlan, taxonomy: &Taxonomy) -> Result<(), SeedError> {
+    let mut generator = Generator::new(plan.seed, plan.today);
+    for index in 0..plan.needs {
+        let need = generator.need();
+        validate_need(&need.input, taxonomy, plan.today).map_err(|errors| SeedError::Invalid {
+            what: "need",
+            index,
+            errors,
+        })?;
+    }
+    for index in 0..plan.offers {
+        let offer = generator.offer();
+        validate_offer(&offer.input, taxonomy, plan.today).map_err(|errors| {
+            SeedError::Invalid {
+                what: "offer",
+                index,
+                errors,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Seeds the demo unless it is there already.
+pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedError> {
+    let started = Instant::now();
+    if is_seeded(database)? {
+        return Ok(SeedOutcome::AlreadySeeded);
+    }
+    let first = &ORGANISATIONS[0];
+    if database.read_blocking(|conn| accounts::email_taken(conn, &first.admin_email()))? {
+        return Err(SeedError::Unfinished(first.key));
+    }
+    let taxonomy = database.read_blocking(load_taxonomy)?;
+    validate_all(plan, &taxonomy)?;
+    let mut report = SeedReport::default();
+
+    // Organisations and their admins: (organisation id, admin user id) by index.
+    let members: Vec<(Uuid, Uuid)> = database.write_blocking(|conn| {
+        ORGANISATIONS
+            .iter()
+            .map(|demo| {
+                let country = Country::parse(demo.country).ok_or_else(|| {
+                    StoreError::Query(format!("bad demo country {}", demo.country))
+                })?;
+                let organisation = accounts::insert_organisation(
+                    conn,
+                    NewOrganisation {
+                        name: demo.name.to_owned(),
+                        kind: demo.kind,
+                        country,
+                        verified: demo.verified,
+                    },
+                )?;
+                let user = accounts::insert_user(
+                    conn,
+                    organisation.id,
+                    NewUser {
+                        email: demo.admin_email(),
+                        name: demo.admin_name.to_owned(),
+                        password_hash: plan.password_hash.clone(),
+                        role: Role::OrgAdmin,
+                        email_verified: true,
+                    },
+                )?;
+                Ok::<_, SeedError>((organisation.id, user.id))
+            })
+            .collect()
+    })?;
+    report.organisations = members.len();
+    report.unverified_organisations = ORGANISATIONS.iter().filter(|o| !o.verified).count();
+    report.users = members.len();
+    let actor = |organisation: usize| {
+        let (organisation_id, user_id) = members[organisation];
+        (
+            Actor::User {
+                user_id,
+                organisation_id,
+            },
+            organisation_id,
+            user_id,
+        )
+    };
+
+    let mut generator = Generator::new(plan.seed, plan.today);
+    let mut written = 0;
+    while written < plan.needs {
+        let batch = CHUNK.min(plan.needs - written);
+        let demos: Vec<_> = (0..batch).map(|_| generator.need()).collect();
+        let (open, lines) = database.write_blocking(|conn| {
+            let (mut open, mut lines) = (0, 0);
+            for demo in &demos {
+                let fields =
+                    validate_need(&demo.input, &taxonomy, plan.today).map_err(|errors| {
+                        SeedError::Invalid {
+                            what: "need",
+                            index: written,
+                            errors,
+                        }
+                    })?;
+                let (actor, organisation_id, user_id) = actor(demo.organisation);
+                let need = needs::insert(conn, organisation_id, user_id, &fields)?;
+                audit::record(
+                    conn,
+                    AuditEntry::creation("need", need.id, actor, json(&NeedView::full(&need))),
+                )?;
+                lines += 1;
+                if demo.publish {
+                    let next = next_need_status(need.status, Action::Publish)?;
+                    let published = needs::set_status(conn, &need, next, true)?;
+                    audit::record(
+                        conn,
+                        AuditEntry::change(
+                            "need",
+                            need.id,
+                            Action::Publish.as_str(),
+                            actor,
+                            &json(&NeedView::full(&need)),
+                            &json(&NeedView::full(&published)),
+                        ),
+                    )?;
+                    open += usize::from(published.status == NeedStatus::Open);
+                    lines += 1;
+                }
+            }
+            Ok::<_, SeedError>((open, lines))
+        })?;
+        report.open_needs += open;
+        report.draft_needs += batch - open;
+        report.audit_lines += lines;
+        written += batch;
+    }
+
+    written = 0;
+    while written < plan.offers {
+        let batch = CHUNK.min(plan.offers - written);
+        let demos: Vec<_> = (0..batch).map(|_| generator.offer()).collect();
+        let (open, lines) = database.write_blocking(|conn| {
+            let (mut open, mut lines) = (0, 0);
+            for demo in &demos {
+                let fields =
+                    validate_offer(&demo.input, &taxonomy, plan.today).map_err(|errors| {
+                        SeedError::Invalid {
+                            what: "offer",
+                            index: written,
+                            errors,
+                        }
+                    })?;
+                let (actor, organisation_id, user_id) = actor(demo.organisation);
+                let offer = offers::insert(conn, organisation_id, user_id, &fields)?;
+                audit::record(
+                    conn,
+                    AuditEntry::creation("offer", offer.id, actor, json(&OfferView::from(&offer))),
+                )?;
+                lines += 1;
+                if demo.publish {
+                    let next = next_offer_status(offer.status, Action::Publish)?;
+                    let published = offers::set_status(conn, &offer, next)?;
+                    audit::record(
+                        conn,
+                        AuditEntry::change(
+                            "offer",
+                            offer.id,
+                            Action::Publish.as_str(),
+                            actor,
+                            &json(&OfferView::from(&offer)),
+                            &json(&OfferView::from(&published)),
+                        ),
+                    )?;
+                    open += usize::from(published.status == OfferStatus::Open);
+                    lines += 1;
+                }
+            }
+            Ok::<_, SeedError>((open, lines))
+        })?;
+        report.open_offers += open;
+        report.draft_offers += batch - open;
+        report.audit_lines += lines;
+        written += batch;
+    }
+
+    // Last, so that its presence means the whole demo is in.
+    database.write_blocking(|conn| {
+        let secretariat = match accounts::find_secretariat(conn)? {
+            Some(existing) => existing,
+            None => accounts::insert_organisation(
+                conn,
+                NewOrganisation {
+                    name: SECRETARIAT_NAME.to_owned(),
+                    kind: OrganisationKind::Secretariat,
+                    country: Country::parse("NL").ok_or(StoreError::NotFound("country"))?,
+                    verified: true,
+                },
+            )?,
+        };
+        accounts::insert_user(
+            conn,
+            secretariat.id,
+            NewUser {
+                email: COORDINATOR_EMAIL.to_owned(),
+                name: COORDINATOR_NAME.to_owned(),
+                password_hash: plan.password_hash.clone(),
+                role: Role::Coordinator,
+                email_verified: true,
+            },
+        )?;
+        Ok::<_, SeedError>(())
+    })?;
+    report.users += 1;
+    report.elapsed = started.elapsed();
+    Ok(SeedOutcome::Seeded(report))
+}

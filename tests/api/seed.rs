@@ -1,0 +1,221 @@
+//! `clearinghouse seed-demo` as a newcomer runs it, checked over HTTP as clients see it.
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::harness::TestApp;
+
+const DEMO_PASSWORD: &str = "clearinghouse-demo";
+
+/// Every item of a list endpoint, following cursors; bounded so that a cursor bug cannot loop.
+async fn all_items(app: &TestApp, path: &str, token: Option<&str>) -> Vec<Value> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let page_path = match &cursor {
+            Some(cursor) => format!("{path}{separator}limit=100&cursor={cursor}"),
+            None => format!("{path}{separator}limit=100"),
+        };
+        let page = app.get(&page_path, token).await;
+        page.assert_status(StatusCode::OK);
+        items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+    panic!("{path} did not end within 100 pages");
+}
+
+fn seed(app: &TestApp) -> String {
+    let output = app.run_cli(&["seed-demo"], "");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "seed-demo failed: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+struct Counts {
+    needs: usize,
+    offers: usize,
+    organisations: usize,
+}
+
+async fn counts(app: &TestApp, token: Option<&str>) -> Counts {
+    let mut needs = 0;
+    let mut offers = 0;
+    for status in ["open", "draft"] {
+        needs += all_items(app, &format!("/api/v1/needs?status={status}"), token)
+            .await
+            .len();
+        offers += all_items(app, &format!("/api/v1/offers?status={status}"), token)
+            .await
+            .len();
+    }
+    let organisations = all_items(app, "/api/v1/organisations", token).await.len();
+    Counts {
+        needs,
+        offers,
+        organisations,
+    }
+}
+
+pub async fn seed_demo_fills_an_empty_database_for_a_first_look(app: TestApp) {
+    let stdout = seed(&app);
+    assert!(stdout.contains("seeded the demo"), "{stdout}");
+    assert!(
+        stdout.contains(DEMO_PASSWORD),
+        "the password is printed: {stdout}"
+    );
+    let coordinator = app.coordinator().await;
+    let token = coordinator.token();
+
+    let open_needs = all_items(&app, "/api/v1/needs?status=open", token).await;
+    let draft_needs = all_items(&app, "/api/v1/needs?status=draft", token).await;
+    assert_eq!(open_needs.len() + draft_needs.len(), 200);
+    assert!(
+        open_needs.len() >= 150,
+        "mostly published: {}",
+        open_needs.len()
+    );
+    assert!(!draft_needs.is_empty(), "some drafts");
+    let open_offers = all_items(&app, "/api/v1/offers?status=open", token).await;
+    let draft_offers = all_items(&app, "/api/v1/offers?status=draft", token).await;
+    assert_eq!(open_offers.len() + draft_offers.len(), 100);
+    assert!(
+        open_offers.len() >= 70,
+        "mostly published: {}",
+        open_offers.len()
+    );
+
+    let field_values = |items: &[Value], field: &str| -> HashSet<String> {
+        items
+            .iter()
+            .flat_map(|item| match &item[field] {
+                Value::Array(values) => values.clone(),
+                value => vec![value.clone()],
+            })
+            .map(|value| value.to_string().trim_matches('"').to_owned())
+            .collect()
+    };
+    let languages = field_values(&open_needs, "languages");
+    for language in ["en", "fr", "es", "pt", "ar", "sw"] {
+        assert!(languages.contains(language), "a need in {language}");
+    }
+    assert_eq!(field_values(&open_needs, "visibility").len(), 3);
+    assert_eq!(field_values(&open_needs, "urgency").len(), 4);
+    assert!(
+        field_values(&open_needs, "themes").len() >= 10,
+        "varied themes"
+    );
+    assert!(open_needs.iter().any(|need| need["anonymous"] == true));
+    assert_eq!(
+        field_values(&open_offers, "kind").len(),
+        6,
+        "every offer kind"
+    );
+    assert!(open_offers.iter().any(|offer| offer["global"] == true));
+    assert!(open_offers
+        .iter()
+        .any(|offer| !offer["regions"].as_array().unwrap().is_empty()));
+    assert!(open_offers
+        .iter()
+        .any(|offer| !offer["countries"].as_array().unwrap().is_empty()));
+    for offer in open_offers.iter().chain(&draft_offers) {
+        let funding = offer["kind"] == "funding";
+        assert_eq!(offer["funding_amount"].is_i64(), funding, "{offer}");
+        assert_eq!(offer["funding_currency"].is_string(), funding, "{offer}");
+    }
+
+    let organisations = all_items(&app, "/api/v1/organisations", token).await;
+    assert!(organisations.len() >= 31, "{}", organisations.len());
+    let verified_kinds = organisations
+        .iter()
+        .filter(|organisation| organisation["verified"] == true)
+        .map(|organisation| organisation["kind"].as_str().unwrap().to_owned())
+        .collect::<HashSet<_>>();
+    for kind in [
+        "ministry",
+        "health_agency",
+        "hospital",
+        "ngo",
+        "company",
+        "donor",
+        "academia",
+        "intergovernmental",
+    ] {
+        assert!(verified_kinds.contains(kind), "a verified {kind}");
+    }
+    assert!(organisations.iter().any(|o| o["verified"] == false));
+    assert!(
+        field_values(&organisations, "country").len() >= 20,
+        "many countries"
+    );
+
+    // Anonymous readers see public open needs only, and no owner of an anonymous one.
+    let public = all_items(&app, "/api/v1/needs", None).await;
+    assert!(!public.is_empty() && public.len() < open_needs.len());
+    let expected_public = open_needs
+        .iter()
+        .filter(|need| need["visibility"] == "public")
+        .count();
+    assert_eq!(public.len(), expected_public);
+    for need in &public {
+        assert_eq!(need["visibility"], "public", "{need}");
+        if need["anonymous"] == true {
+            assert!(need["organisation_id"].is_null(), "{need}");
+        }
+    }
+    app.get("/api/v1/needs?status=draft", None)
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(all_items(&app, "/api/v1/needs?status=draft", None)
+        .await
+        .is_empty());
+
+    // The printed accounts work with the printed password.
+    for email in [
+        "coordinator@clearinghouse-demo.example",
+        "admin@riverside-nairobi.example",
+    ] {
+        app.login(email, DEMO_PASSWORD)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+}
+
+pub async fn seed_demo_twice_adds_nothing(app: TestApp) {
+    seed(&app);
+    let coordinator = app.coordinator().await;
+    let before = counts(&app, coordinator.token()).await;
+    let again = seed(&app);
+    assert!(again.contains("already seeded"), "{again}");
+    let after = counts(&app, coordinator.token()).await;
+    assert_eq!(
+        (before.needs, before.offers, before.organisations),
+        (after.needs, after.offers, after.organisations)
+    );
+    assert_eq!((after.needs, after.offers), (200, 100));
+}
+
+pub async fn seed_demo_takes_sizes_and_refuses_bad_ones(app: TestApp) {
+    let output = app.run_cli(&["seed-demo", "--needs", "30", "--offers", "7"], "");
+    assert!(output.status.success());
+    let coordinator = app.coordinator().await;
+    let counts = counts(&app, coordinator.token()).await;
+    assert_eq!((counts.needs, counts.offers), (30, 7));
+    for args in [
+        &["seed-demo", "--password", "short"][..],
+        &["seed-demo", "--needs", "many"][..],
+        &["seed-demo", "--needs", "2000000"][..],
+    ] {
+        let output = app.run_cli(args, "");
+        assert!(!output.status.success(), "{args:?} should fail");
+    }
+}
