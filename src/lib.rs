@@ -12,6 +12,8 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod notify;
 pub mod openapi;
+pub mod pages;
 pub mod startup;
 pub mod telemetry;

@@ -19,8 +19,12 @@ use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
+use crate::notify::templates::{TemplateError, Templates};
+use crate::notify::transport::{Transport, TransportError};
+use crate::notify::worker::{Worker, WorkerHandle, WorkerSettings};
+use crate::notify::Notifier;
 use crate::openapi::ApiDoc;
-use crate::{accounts, auth, health};
+use crate::{accounts, auth, health, notify, pages};
 
 /// What every handler may reach, built once and shared by all workers.
 pub struct AppState {
@@ -29,6 +33,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub rate_limits: RateLimiters,
     pub refresh_token_ttl: chrono::Duration,
+    /// Puts emails in the outbox, inside the caller's transaction.
+    pub notifier: Arc<Notifier>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,16 +47,25 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     #[error("password hashing: {0}")]
     Passwords(#[from] PasswordError),
+    #[error("email {0}")]
+    Templates(#[from] TemplateError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
 }
 
 /// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
 /// it in the OpenAPI document.
 fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.configure(health::routes).service(
-        scope::scope("/api/v1")
-            .configure(auth::routes::routes)
-            .configure(accounts::routes::routes),
-    );
+    config
+        .configure(health::routes)
+        .configure(pages::routes)
+        .service(
+            scope::scope("/api/v1")
+                .configure(auth::routes::routes)
+                .configure(accounts::routes::routes)
+                .configure(accounts::email_routes::routes)
+                .configure(notify::routes::routes),
+        );
 }
 
 /// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
@@ -66,6 +81,41 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
 pub struct Application {
     server: Server,
     address: std::net::SocketAddr,
+    worker: Option<WorkerHandle>,
+}
+
+/// The notifier every process that writes emails shares: templates checked now, links to
+/// `public_url`, unsubscribe links signed with the JWT secret.
+pub fn build_notifier(config: &Config, public_url: url::Url) -> Result<Notifier, StartError> {
+    let from = config.mail_from.parse().map_err(|_| ConfigError::Invalid {
+        setting: "mail_from",
+        reason: "must be an address, or `Name <address>`".into(),
+    })?;
+    Ok(Notifier::new(
+        Templates::load()?,
+        public_url,
+        &from,
+        &config.jwt_secret_or_generate()?,
+    ))
+}
+
+/// An outbox worker for `config`, not yet running.
+pub fn build_worker(
+    config: &Config,
+    db: Database,
+    notifier: Arc<Notifier>,
+) -> Result<Worker, StartError> {
+    let settings = WorkerSettings::from_config(&config.outbox);
+    let transport = Transport::new(
+        config.smtp_url.as_ref(),
+        config.mail_dir(),
+        settings.send_timeout(),
+    )?;
+    let from = config.mail_from.parse().map_err(|_| ConfigError::Invalid {
+        setting: "mail_from",
+        reason: "must be an address, or `Name <address>`".into(),
+    })?;
+    Ok(Worker::new(db, transport, from, notifier, settings))
 }
 
 impl Application {
@@ -82,7 +132,18 @@ impl Application {
             .public_url
             .clone()
             .map_or_else(|| format!("http://{address}/"), |url| url.to_string());
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| config.public_url_for(address));
+        let notifier = Arc::new(build_notifier(&config, public_url)?);
+        let worker = if config.outbox.worker {
+            Some(build_worker(&config, db.clone(), notifier.clone())?.spawn())
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
+            notifier,
             db,
             access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),
             passwords: Passwords::new(config.password_hash_concurrency)?,
@@ -120,7 +181,11 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { server, address })
+        Ok(Self {
+            server,
+            address,
+            worker,
+        })
     }
 
     pub fn address(&self) -> std::net::SocketAddr {
@@ -131,8 +196,13 @@ impl Application {
         self.address.port()
     }
 
-    /// Serves until the process is asked to stop (SIGINT or SIGTERM: a graceful shutdown).
+    /// Serves until the process is asked to stop (SIGINT or SIGTERM: a graceful shutdown),
+    /// then stops the outbox worker once it has settled the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        served
     }
 }

@@ -6,12 +6,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::accounts::credentials;
 use crate::accounts::model::{self, Country, Organisation, OrganisationKind, OrganisationScope};
 use crate::accounts::store::{self, OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::notify::{EventKind, Recipient};
 use crate::startup::AppState;
+use serde_json::json;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -129,7 +132,8 @@ async fn get_organisation(
         .ok_or_else(|| ApiError::not_found("organisation"))
 }
 
-/// Verify an organisation (coordinators only): its users may then publish.
+/// Verify an organisation (coordinators only): its users may then publish. Its org admins
+/// are notified (as their preferences say).
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
@@ -150,6 +154,7 @@ async fn verify_organisation(
 ) -> Result<web::Json<Organisation>, ApiError> {
     let id = id.into_inner();
     let coordinator_id = coordinator.0.sub;
+    let notifier = state.notifier.clone();
     let verified = state
         .db
         .write(move |conn| {
@@ -159,7 +164,22 @@ async fn verify_organisation(
             if let Err(refusal) = model::verify(&organisation) {
                 return Ok(Err(ApiError::Conflict(refusal.to_string().into())));
             }
-            store::mark_verified(conn, id, coordinator_id).map(Ok)
+            let verified = store::mark_verified(conn, id, coordinator_id)?;
+            let admins: Vec<Recipient> = credentials::org_admins(conn, id)?
+                .iter()
+                .map(Recipient::from)
+                .collect();
+            // Only the organisation's own admins hear of it, in the same transaction.
+            notifier.notify(
+                conn,
+                EventKind::OrganisationVerified,
+                &admins,
+                json!({
+                    "organisation_name": verified.name,
+                    "link": notifier.link(&format!("api/v1/organisations/{id}"), None),
+                }),
+            )?;
+            Ok(Ok(verified))
         })
         .await??;
     tracing::info!(organisation_id = %id, coordinator_id = %coordinator_id, "organisation verified");
