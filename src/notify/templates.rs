@@ -2,7 +2,9 @@
 //! the server starts: a broken template stops the start, not a send. Each email is a folder
 //! `templates/email/<name>/` with `subject.txt`, `body.txt` and `body.html`.
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, Value,
+};
 use serde::Serialize;
 
 macro_rules! embedded {
@@ -50,6 +52,30 @@ pub struct TemplateError {
     source: minijinja::Error,
 }
 
+/// HTML escaping that leaves `/` alone (minijinja's default writes `&#x2f;`), so that links
+/// stay readable in the HTML source; `&`, `<`, `>`, `"` and `'` are escaped.
+fn escape_html(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
+    match (state.auto_escape(), value.as_str()) {
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => {
+            let mut escaped = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped).map_err(|_| {
+                Error::new(ErrorKind::WriteFailure, "cannot write the template output")
+            })
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
 pub struct Templates {
     env: Environment<'static>,
 }
@@ -61,6 +87,7 @@ impl Templates {
         // A variable a template names but the code did not give is an error, not a blank.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
+        env.set_formatter(escape_html);
         for (name, source) in FILES {
             env.add_template(name, source)
                 .map_err(|source| TemplateError {

@@ -69,8 +69,24 @@ pub enum SendError {
 pub struct TransportError(String);
 
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpTransport),
     Folder(PathBuf),
+}
+
+/// lettre's pooled transport spawns a task when it is dropped, which needs a Tokio runtime;
+/// a worker dropped after its runtime stopped (a test server's end) lends it a brief one.
+pub struct SmtpTransport(Option<AsyncSmtpTransport<Tokio1Executor>>);
+
+impl Drop for SmtpTransport {
+    fn drop(&mut self) {
+        let Some(inner) = self.0.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            drop(inner);
+        } else if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() {
+            let _inside = runtime.enter();
+            drop(inner);
+        }
+    }
 }
 
 impl Transport {
@@ -87,7 +103,9 @@ impl Transport {
                 let builder =
                     AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                         .map_err(|e| TransportError(format!("smtp_url is not usable: {e}")))?;
-                Ok(Self::Smtp(builder.timeout(Some(timeout)).build()))
+                Ok(Self::Smtp(SmtpTransport(Some(
+                    builder.timeout(Some(timeout)).build(),
+                ))))
             }
             None => {
                 std::fs::create_dir_all(&mail_dir).map_err(|e| {
@@ -108,8 +126,11 @@ impl Transport {
     pub async fn send(&self, from: &Mailbox, message: &ClaimedMessage) -> Result<(), SendError> {
         let email = build(from, message)?;
         match self {
-            Self::Smtp(smtp) => {
+            Self::Smtp(SmtpTransport(Some(smtp))) => {
                 smtp.send(email).await?;
+            }
+            Self::Smtp(SmtpTransport(None)) => {
+                return Err(SendError::Build("the SMTP transport is closed".into()))
             }
             Self::Folder(dir) => {
                 // Named after the outbox row, so that a resend replaces the file; written

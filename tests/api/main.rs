@@ -5,9 +5,11 @@
 mod accounts;
 mod auth;
 mod cli;
+mod email;
 mod harness;
 mod http;
 mod openapi;
+mod smtp_sink;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,6 +56,17 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         http::unknown_routes_and_methods_are_problems,
         http::every_response_carries_a_request_id,
         openapi::every_documented_operation_is_routed,
+        email::registration_emails_a_verification_link_that_verifies,
+        email::a_newcomer_finds_the_email_as_a_file_and_is_verified,
+        email::password_reset_is_single_use_and_ends_every_session,
+        email::invitations_email_a_link_that_creates_a_verified_member,
+        email::organisation_verified_tells_its_admins_with_one_click_unsubscribe,
+        email::preferences_turn_events_off_or_into_a_daily_digest,
+        email::preferences_refuse_unknown_kinds_modes_and_strangers,
+        email::smtp_down_then_up_delivers_every_message_once_with_backoff,
+        email::a_killed_worker_s_messages_are_delivered_after_its_lease,
+        email::two_workers_never_send_a_message_twice,
+        email::bad_credentials_retry_then_die_visibly_and_can_be_retried,
     ]
 }
 

@@ -18,6 +18,15 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/organisations"),
     ("get", "/api/v1/organisations/{id}"),
     ("post", "/api/v1/organisations/{id}/verify"),
+    ("post", "/api/v1/auth/verify-email"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/organisations/{id}/invitations"),
+    ("post", "/api/v1/invitations/accept"),
+    ("get", "/api/v1/me/notification-preferences"),
+    ("put", "/api/v1/me/notification-preferences"),
+    ("get", "/api/v1/outbox"),
+    ("post", "/api/v1/outbox/{id}/retry"),
 ];
 
 fn document() -> Value {
