@@ -61,6 +61,8 @@ pub struct OutboxSettings {
     pub poll_interval_ms: u64,
     /// Messages one worker claims at a time.
     pub batch_size: u32,
+    /// Messages one worker sends at once (each on its own pooled SMTP connection).
+    pub concurrency: u32,
     /// How long a claim lasts; a claim whose worker died is taken again after it.
     pub lease_seconds: u64,
     /// Attempts before a message is dead.
@@ -183,6 +185,7 @@ impl Default for Defaults {
                 worker: true,
                 poll_interval_ms: 1000,
                 batch_size: 20,
+                concurrency: 4,
                 lease_seconds: 300,
                 max_attempts: 8,
                 retry_base_ms: 60_000,
@@ -321,6 +324,11 @@ impl Config {
                 "outbox.batch_size",
                 (1..=1000).contains(&outbox.batch_size),
                 "must be between 1 and 1000",
+            ),
+            (
+                "outbox.concurrency",
+                (1..=64).contains(&outbox.concurrency),
+                "must be between 1 and 64",
             ),
             (
                 "outbox.lease_seconds",

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use tokio::sync::watch;
 
@@ -20,6 +21,7 @@ use crate::notify::transport::Transport;
 pub struct WorkerSettings {
     pub poll_interval: Duration,
     pub batch_size: usize,
+    pub concurrency: usize,
     pub lease: Duration,
     pub retry: RetryPolicy,
     pub digest_period: Duration,
@@ -30,6 +32,7 @@ impl WorkerSettings {
         Self {
             poll_interval: Duration::from_millis(settings.poll_interval_ms),
             batch_size: settings.batch_size as usize,
+            concurrency: settings.concurrency.max(1) as usize,
             lease: Duration::from_secs(settings.lease_seconds),
             retry: RetryPolicy {
                 base: Duration::from_millis(settings.retry_base_ms),
@@ -145,17 +148,31 @@ impl Worker {
             .await?;
         let count = claimed.len();
         let margin = chrono::Duration::from_std(self.settings.send_timeout()).unwrap_or_default();
-        let mut messages = claimed.into_iter();
-        while let Some(message) = messages.next() {
-            // Stopping, or too little lease left to finish before another worker may take
-            // the message: give it back (and the rest) untried.
-            if *stop.borrow() || db::now() + margin > message.lease_until {
-                let mut rest: Vec<ClaimedMessage> = vec![message];
-                rest.extend(messages);
-                self.release(rest).await?;
-                break;
-            }
-            self.deliver(message).await?;
+        let given_back = std::sync::Mutex::new(Vec::new());
+        // Up to `concurrency` messages in flight, each recorded on its own as soon as its
+        // outcome is known, so that a crash repeats at most the messages in flight.
+        futures_util::stream::iter(claimed)
+            .for_each_concurrent(self.settings.concurrency, |message| {
+                let given_back = &given_back;
+                async move {
+                    // Stopping, or too little lease left to finish before another worker
+                    // may take the message: give it back untried.
+                    if *stop.borrow() || db::now() + margin > message.lease_until {
+                        if let Ok(mut given_back) = given_back.lock() {
+                            given_back.push(message);
+                        }
+                        return;
+                    }
+                    let id = message.id;
+                    if let Err(error) = self.deliver(message).await {
+                        tracing::error!(outbox_id = %id, %error, "recording an email's outcome failed; it is sent again after its lease");
+                    }
+                }
+            })
+            .await;
+        let given_back = given_back.into_inner().unwrap_or_default();
+        if !given_back.is_empty() {
+            self.release(given_back).await?;
         }
         Ok(count)
     }

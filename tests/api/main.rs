@@ -67,6 +67,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         email::a_killed_worker_s_messages_are_delivered_after_its_lease,
         email::two_workers_never_send_a_message_twice,
         email::bad_credentials_retry_then_die_visibly_and_can_be_retried,
+        email::a_stopped_worker_finishes_its_message_and_gives_the_rest_back,
     ]
 }
 
