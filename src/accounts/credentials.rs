@@ -144,6 +144,24 @@ pub fn consume(
     }))
 }
 
+/// True when `token` is live for `purpose`, without using it up: a cheap check before work
+/// that costs (a password hash), so that made-up tokens cost an attacker more than us.
+pub fn is_live(
+    conn: &mut Conn<'_>,
+    purpose: TokenPurpose,
+    token: &str,
+) -> Result<bool, StoreError> {
+    let now = db::now();
+    let count: i64 = dispatch!(conn, |c| email_tokens::table
+        .filter(email_tokens::token_hash.eq(digest(token)))
+        .filter(email_tokens::purpose.eq(purpose.as_str()))
+        .filter(email_tokens::used_at.is_null())
+        .filter(email_tokens::expires_at.gt(now))
+        .count()
+        .get_result(c))?;
+    Ok(count > 0)
+}
+
 /// Uses up every live token of `purpose` for `user_id`: a new password makes older reset
 /// links worthless.
 pub fn expire_all(

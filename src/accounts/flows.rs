@@ -36,6 +36,25 @@ fn internal(error: impl std::fmt::Display) -> ApiError {
     ApiError::Internal
 }
 
+/// Refuses a token that is not live before any password is hashed; the transaction that
+/// uses it still decides (two racing uses have one winner).
+async fn require_live(
+    state: &AppState,
+    purpose: TokenPurpose,
+    token: &str,
+) -> Result<(), ApiError> {
+    let token = token.to_owned();
+    if state
+        .db
+        .read(move |conn| credentials::is_live(conn, purpose, &token))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(bad_token())
+    }
+}
+
 /// Emails are compared without case or surrounding space.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -134,6 +153,7 @@ pub async fn reset_password(
     new_password: SecretString,
 ) -> Result<(), ApiError> {
     check_password("new_password", &new_password)?;
+    require_live(state, TokenPurpose::PasswordReset, &token).await?;
     let hash = state.passwords.hash(new_password).await.map_err(internal)?;
     state
         .db
@@ -266,6 +286,7 @@ pub async fn accept_invitation(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    require_live(state, TokenPurpose::Invitation, &token).await?;
     let hash = state.passwords.hash(password).await.map_err(internal)?;
     state
         .db

@@ -303,6 +303,16 @@ pub async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
     short.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(short.invalid_fields(), ["new_password"]);
 
+    let forged = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            &json!({"token": "made-up", "new_password": "a long enough passphrase"}),
+        )
+        .await;
+    forged.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(forged.invalid_fields(), ["token"]);
+
     let new_password = "a brand new passphrase";
     app.post(
         "/api/v1/auth/password-reset/confirm",
@@ -769,7 +779,7 @@ pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestA
     // that the rescuer, on its own connections, sends every held message.
     let rescued = eventually(
         "the rescuer to send every held message",
-        Duration::from_secs(40),
+        Duration::from_secs(60),
         || async {
             let rescued: Vec<Received> = sink
                 .messages()
