@@ -122,7 +122,7 @@ async fn request_reset(app: &TestApp, email: &str) {
 }
 
 /// A process running `clearinghouse worker` on the app's database, killed when dropped.
-struct WorkerProcess(Child);
+struct WorkerProcess(Child, std::path::PathBuf);
 
 impl WorkerProcess {
     fn spawn(app: &TestApp, settings: &[(&str, &str)]) -> Self {
@@ -135,13 +135,19 @@ impl WorkerProcess {
             .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
             .env("CLEARINGHOUSE_DATA_DIR", app.data_dir.path())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::null());
+        // Its log, shown if the test fails.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let log = app.data_dir.path().join(format!(
+            "worker-{}.log",
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        command.stderr(std::fs::File::create(&log).expect("a log file"));
         for (key, value) in settings {
             let name = format!("CLEARINGHOUSE_{}", key.replace('.', "__").to_uppercase());
             command.env(name, value);
         }
-        WorkerProcess(command.spawn().expect("the worker starts"))
+        WorkerProcess(command.spawn().expect("the worker starts"), log)
     }
 
     /// SIGKILL: the worker gets no chance to give anything back.
@@ -155,6 +161,10 @@ impl Drop for WorkerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+            eprintln!("--- {} ---\n{log}", self.1.display());
+        }
     }
 }
 
