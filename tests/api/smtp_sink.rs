@@ -26,8 +26,6 @@ pub struct Received {
     pub to: Vec<String>,
     pub data: String,
     pub at: Instant,
-    /// Which connection brought it (numbered from 0 in the order they were accepted).
-    pub connection: usize,
 }
 
 impl Received {
@@ -40,7 +38,6 @@ impl Received {
 struct Shared {
     messages: Mutex<Vec<Received>>,
     auth_failures: Mutex<usize>,
-    connections: std::sync::atomic::AtomicUsize,
     stopped: AtomicBool,
 }
 
@@ -68,16 +65,15 @@ impl SmtpSink {
         let shared = Arc::new(Shared::default());
         let accepting = shared.clone();
         std::thread::spawn(move || {
-            for (connection, stream) in listener.incoming().enumerate() {
+            for stream in listener.incoming() {
                 if accepting.stopped.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                accepting.connections.fetch_add(1, Ordering::SeqCst);
                 let shared = accepting.clone();
                 let options = options.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, connection, &shared, &options);
+                    let _ = serve(stream, &shared, &options);
                 });
             }
         });
@@ -94,11 +90,6 @@ impl SmtpSink {
 
     pub fn messages(&self) -> Vec<Received> {
         self.shared.messages.lock().unwrap().clone()
-    }
-
-    /// How many connections the sink has accepted so far (the next one gets this number).
-    pub fn connections(&self) -> usize {
-        self.shared.connections.load(Ordering::SeqCst)
     }
 
     pub fn auth_failures(&self) -> usize {
@@ -131,12 +122,7 @@ impl Drop for SmtpSink {
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    connection: usize,
-    shared: &Shared,
-    options: &SinkOptions,
-) -> std::io::Result<()> {
+fn serve(stream: TcpStream, shared: &Shared, options: &SinkOptions) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     stream.set_nodelay(true)?;
     let mut writer = stream.try_clone()?;
@@ -228,7 +214,6 @@ fn serve(
                 to: to.clone(),
                 data,
                 at: Instant::now(),
-                connection,
             });
             reply("250 OK queued")?;
         } else if upper == "RSET" {
