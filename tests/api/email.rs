@@ -134,6 +134,8 @@ impl WorkerProcess {
             .env("DATABASE_URL", app.database.url())
             .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
             .env("CLEARINGHOUSE_DATA_DIR", app.data_dir.path())
+            // Links in what a worker writes (digests) point where the test server listens.
+            .env("CLEARINGHOUSE_PUBLIC_URL", format!("{}/", app.base_url))
             .stdin(Stdio::null())
             .stdout(Stdio::null());
         // Its log, shown if the test fails.
