@@ -9,8 +9,9 @@ use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, Database};
-use crate::startup::Application;
+use crate::startup::{self, Application};
 use crate::telemetry;
+use std::sync::Arc;
 
 pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -23,6 +24,45 @@ pub async fn serve(config: Config) -> CommandResult {
     println!("clearinghouse is serving on http://{address}  (API docs: http://{address}/docs/)");
     application.run_until_stopped().await?;
     Ok(())
+}
+
+/// `clearinghouse worker`: delivers the outbox until SIGINT or SIGTERM, then finishes the
+/// message in hand and gives the rest of its batch back.
+pub async fn worker(config: Config) -> CommandResult {
+    telemetry::init(config.log_format);
+    let target = config.database_target()?;
+    let pool_size = config.database_pool_size.min(4);
+    let db = actix_web::web::block(move || Database::connect(&target, pool_size))
+        .await
+        .map_err(|e| e.to_string())??;
+    let notifier = Arc::new(startup::build_notifier(&config, config.public_url())?);
+    let handle = startup::build_worker(&config, db, notifier)?.spawn();
+    println!("clearinghouse worker is delivering the outbox");
+    wait_for_stop_signal().await;
+    handle.stop().await;
+    Ok(())
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// `clearinghouse migrate`: applies pending migrations and exits.

@@ -48,6 +48,38 @@ pub struct Config {
     /// capacity, funding).
     pub matching_weights: crate::matching::score::Weights,
     pub rate_limits: RateLimits,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://...:465`; unset: emails are
+    /// written as `.eml` files to `mail_dir`. A secret: it may carry credentials.
+    pub smtp_url: Option<SecretString>,
+    /// Where the file transport writes `.eml` files; default `data_dir/mail`.
+    pub mail_dir: Option<PathBuf>,
+    /// The sender of every email, `Name <address>` or a bare address.
+    pub mail_from: String,
+    pub outbox: OutboxSettings,
+}
+
+/// How the outbox worker delivers: its pace, its batches, its retries and the digest period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Run the worker inside `serve` (`serve --no-worker` turns it off).
+    pub worker: bool,
+    /// How often an idle worker looks for due messages.
+    pub poll_interval_ms: u64,
+    /// Messages one worker claims at a time.
+    pub batch_size: u32,
+    /// Messages one worker sends at once (each on its own pooled SMTP connection).
+    pub concurrency: u32,
+    /// How long a claim lasts; a claim whose worker died is taken again after it.
+    pub lease_seconds: u64,
+    /// Attempts before a message is dead.
+    pub max_attempts: u32,
+    /// The first retry waits about this long; each further one twice as long.
+    pub retry_base_ms: u64,
+    /// The longest wait between two attempts.
+    pub retry_cap_seconds: u64,
+    /// Digest period: one digest per user per period, at the period's start (UTC).
+    pub digest_period_seconds: u64,
 }
 
 /// Requests per minute allowed on the credential endpoints, per client IP and per account.
@@ -136,6 +168,8 @@ struct Defaults {
     expiry_interval_seconds: u64,
     matching_weights: crate::matching::score::Weights,
     rate_limits: RateLimits,
+    mail_from: &'static str,
+    outbox: OutboxSettings,
 }
 
 impl Default for Defaults {
@@ -158,6 +192,18 @@ impl Default for Defaults {
                 login_per_account: 10,
                 register_per_ip: 10,
                 refresh_per_ip: 60,
+            },
+            mail_from: "Clearing house <clearinghouse@localhost>",
+            outbox: OutboxSettings {
+                worker: true,
+                poll_interval_ms: 1000,
+                batch_size: 20,
+                concurrency: 4,
+                lease_seconds: 300,
+                max_attempts: 8,
+                retry_base_ms: 60_000,
+                retry_cap_seconds: 6 * 60 * 60,
+                digest_period_seconds: 24 * 60 * 60,
             },
         }
     }
@@ -287,7 +333,82 @@ impl Config {
                 return Err(invalid(setting, "must be at least 1 request per minute"));
             }
         }
+        self.validate_email_settings()
+    }
+
+    fn validate_email_settings(&self) -> Result<(), ConfigError> {
+        if let Some(smtp_url) = &self.smtp_url {
+            // The reason never repeats the URL: it may carry a password.
+            let url = Url::parse(smtp_url.expose_secret())
+                .map_err(|_| invalid("smtp_url", "is not a valid URL"))?;
+            if !matches!(url.scheme(), "smtp" | "smtps") {
+                return Err(invalid("smtp_url", "must start with smtp:// or smtps://"));
+            }
+            if url.host_str().is_none_or(str::is_empty) {
+                return Err(invalid("smtp_url", "needs a host"));
+            }
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "mail_from",
+                "must be an address, or `Name <address>`",
+            ));
+        }
+        let outbox = &self.outbox;
+        for (setting, ok, reason) in [
+            (
+                "outbox.poll_interval_ms",
+                (10..=600_000).contains(&outbox.poll_interval_ms),
+                "must be between 10 ms and 10 minutes",
+            ),
+            (
+                "outbox.batch_size",
+                (1..=1000).contains(&outbox.batch_size),
+                "must be between 1 and 1000",
+            ),
+            (
+                "outbox.concurrency",
+                (1..=64).contains(&outbox.concurrency),
+                "must be between 1 and 64",
+            ),
+            (
+                "outbox.lease_seconds",
+                (1..=86_400).contains(&outbox.lease_seconds),
+                "must be between 1 second and one day",
+            ),
+            (
+                "outbox.max_attempts",
+                (1..=100).contains(&outbox.max_attempts),
+                "must be between 1 and 100",
+            ),
+            (
+                "outbox.retry_base_ms",
+                (1..=86_400_000).contains(&outbox.retry_base_ms),
+                "must be between 1 ms and one day",
+            ),
+            (
+                "outbox.retry_cap_seconds",
+                (1..=7 * 86_400).contains(&outbox.retry_cap_seconds),
+                "must be between 1 second and one week",
+            ),
+            (
+                "outbox.digest_period_seconds",
+                (1..=7 * 86_400).contains(&outbox.digest_period_seconds),
+                "must be between 1 second and one week",
+            ),
+        ] {
+            if !ok {
+                return Err(invalid(setting, reason));
+            }
+        }
         Ok(())
+    }
+
+    /// Where the file transport writes its `.eml` files.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.mail_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mail"))
     }
 
     /// Which engine `DATABASE_URL` names, or why it names none.
@@ -351,6 +472,18 @@ impl Config {
     /// Validated to at most a year, so that adding it to a date cannot overflow.
     pub fn refresh_token_ttl(&self) -> chrono::Duration {
         chrono::Duration::seconds(self.refresh_token_ttl_seconds as i64)
+    }
+
+    /// The base URL for links, defaulting to the listen address.
+    pub fn public_url(&self) -> Url {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| self.public_url_for(self.listen))
+    }
+
+    /// The base URL for links when `public_url` is unset: the address actually bound.
+    pub fn public_url_for(&self, address: SocketAddr) -> Url {
+        Url::parse(&format!("http://{address}/")).expect("a socket address forms a URL")
     }
 }
 
@@ -427,6 +560,10 @@ mod tests {
                 vec![("refresh_token_ttl_seconds", "99999999999")],
                 "refresh_token_ttl_seconds",
             ),
+            (vec![("smtp_url", "http://mail.example")], "smtp_url"),
+            (vec![("mail_from", "not an address")], "mail_from"),
+            (vec![("outbox.max_attempts", "0")], "outbox.max_attempts"),
+            (vec![("outbox.lease_seconds", "0")], "outbox.lease_seconds"),
         ] {
             let error = load(&pairs).unwrap_err().to_string();
             assert!(error.contains(setting), "{error} should name {setting}");
@@ -439,10 +576,12 @@ mod tests {
             ("database_url", "postgres://user:hunter2hunter2@localhost/x"),
             ("jwt_secret", "topsecret-topsecret-topsecret-topsecret"),
             ("public_url", "https://clearinghouse.example/"),
+            ("smtp_url", "smtp://mailer:smtp-hunter3@mail.example:587"),
         ])
         .unwrap();
         let debug = format!("{config:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(!debug.contains("topsecret"), "{debug}");
+        assert!(!debug.contains("smtp-hunter3"), "{debug}");
     }
 }

@@ -23,8 +23,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (the default).
-    Serve,
+    /// Serve the API (the default); also delivers the email outbox unless --no-worker.
+    Serve {
+        /// Do not run the outbox worker in this process (run `clearinghouse worker` instead).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Deliver the email outbox, without serving the API (any number may run at once).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a coordinator in the secretariat organisation; reads the password from stdin.
@@ -67,8 +73,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_web::rt::System::new().block_on(commands::serve(config)),
+    let outcome = match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
+        Command::Serve { no_worker } => {
+            let mut config = config;
+            if no_worker {
+                config.outbox.worker = false;
+            }
+            actix_web::rt::System::new().block_on(commands::serve(config))
+        }
+        Command::Worker => actix_web::rt::System::new().block_on(commands::worker(config)),
         Command::Migrate => commands::migrate(config),
         Command::CreateCoordinator {
             email,

@@ -22,8 +22,12 @@ use crate::db::{Database, StoreError};
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
 use crate::matching::score::Weights;
+use crate::notify::templates::{TemplateError, Templates};
+use crate::notify::transport::{Transport, TransportError};
+use crate::notify::worker::{Worker, WorkerHandle, WorkerSettings};
+use crate::notify::Notifier;
 use crate::openapi::ApiDoc;
-use crate::{accounts, audit, auth, catalogue, health, matching};
+use crate::{accounts, audit, auth, catalogue, health, matching, notify, pages};
 
 /// What every handler may reach, built once and shared by all workers.
 pub struct AppState {
@@ -34,6 +38,8 @@ pub struct AppState {
     pub refresh_token_ttl: chrono::Duration,
     pub taxonomy: Arc<Taxonomy>,
     pub matching_weights: Weights,
+    /// Puts emails in the outbox, inside the caller's transaction.
+    pub notifier: Arc<Notifier>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,19 +52,28 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     #[error("password hashing: {0}")]
     Passwords(#[from] PasswordError),
+    #[error("email {0}")]
+    Templates(#[from] TemplateError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
 }
 
 /// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
 /// it in the OpenAPI document.
 fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.configure(health::routes).service(
-        scope::scope("/api/v1")
-            .configure(auth::routes::routes)
-            .configure(accounts::routes::routes)
-            .configure(catalogue::routes::routes)
-            .configure(matching::routes::routes)
-            .configure(audit::routes::routes),
-    );
+    config
+        .configure(health::routes)
+        .configure(pages::routes)
+        .service(
+            scope::scope("/api/v1")
+                .configure(auth::routes::routes)
+                .configure(accounts::routes::routes)
+                .configure(accounts::email_routes::routes)
+                .configure(catalogue::routes::routes)
+                .configure(matching::routes::routes)
+                .configure(audit::routes::routes)
+                .configure(notify::routes::routes),
+        );
 }
 
 /// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
@@ -75,6 +90,7 @@ pub struct Application {
     server: Server,
     address: std::net::SocketAddr,
     expiry: ExpiryTask,
+    worker: Option<WorkerHandle>,
 }
 
 /// Expires needs and offers whose time has passed, every `interval`, while the server runs.
@@ -106,6 +122,40 @@ impl ExpiryTask {
     }
 }
 
+/// The notifier every process that writes emails shares: templates checked now, links to
+/// `public_url`, unsubscribe links signed with the JWT secret.
+pub fn build_notifier(config: &Config, public_url: url::Url) -> Result<Notifier, StartError> {
+    let from = config.mail_from.parse().map_err(|_| ConfigError::Invalid {
+        setting: "mail_from",
+        reason: "must be an address, or `Name <address>`".into(),
+    })?;
+    Ok(Notifier::new(
+        Templates::load()?,
+        public_url,
+        &from,
+        &config.jwt_secret_or_generate()?,
+    ))
+}
+
+/// An outbox worker for `config`, not yet running.
+pub fn build_worker(
+    config: &Config,
+    db: Database,
+    notifier: Arc<Notifier>,
+) -> Result<Worker, StartError> {
+    let settings = WorkerSettings::from_config(&config.outbox);
+    let transport = Transport::new(
+        config.smtp_url.as_ref(),
+        config.mail_dir(),
+        settings.send_timeout(),
+    )?;
+    let from = config.mail_from.parse().map_err(|_| ConfigError::Invalid {
+        setting: "mail_from",
+        reason: "must be an address, or `Name <address>`".into(),
+    })?;
+    Ok(Worker::new(db, transport, from, notifier, settings))
+}
+
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let target = config.database_target()?;
@@ -126,7 +176,18 @@ impl Application {
             .public_url
             .clone()
             .map_or_else(|| format!("http://{address}/"), |url| url.to_string());
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| config.public_url_for(address));
+        let notifier = Arc::new(build_notifier(&config, public_url)?);
+        let worker = if config.outbox.worker {
+            Some(build_worker(&config, db.clone(), notifier.clone())?.spawn())
+        } else {
+            None
+        };
         let state = web::Data::new(AppState {
+            notifier,
             db,
             access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),
             passwords: Passwords::new(config.password_hash_concurrency)?,
@@ -174,6 +235,7 @@ impl Application {
             server,
             address,
             expiry,
+            worker,
         })
     }
 
@@ -185,12 +247,16 @@ impl Application {
         self.address.port()
     }
 
-    /// Serves until the process is asked to stop (SIGINT or SIGTERM: a graceful shutdown).
+    /// Serves until the process is asked to stop (SIGINT or SIGTERM: a graceful shutdown),
+    /// then stops the outbox worker once it has settled the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // The task lives on the server's runtime and ends with it.
         let expiry = actix_web::rt::spawn(self.expiry.run());
         let served = self.server.await;
         expiry.abort();
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
         served
     }
 }

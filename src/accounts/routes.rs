@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::accounts::credentials;
 use crate::accounts::model::{self, Country, Organisation, OrganisationKind, OrganisationScope};
 use crate::accounts::store::{self, OrganisationCursor, OrganisationFilter};
 use crate::audit::store as audit;
@@ -13,7 +14,9 @@ use crate::audit::{Actor, AuditEntry};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::notify::{EventKind, Recipient};
 use crate::startup::AppState;
+use serde_json::json;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -131,7 +134,8 @@ async fn get_organisation(
         .ok_or_else(|| ApiError::not_found("organisation"))
 }
 
-/// Verify an organisation (coordinators only): its users may then publish.
+/// Verify an organisation (coordinators only): its users may then publish. Its org admins
+/// are notified (as their preferences say).
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
@@ -152,6 +156,7 @@ async fn verify_organisation(
 ) -> Result<web::Json<Organisation>, ApiError> {
     let id = id.into_inner();
     let coordinator_id = coordinator.0.sub;
+    let notifier = state.notifier.clone();
     let actor = Actor::User {
         user_id: coordinator_id,
         organisation_id: coordinator.0.org,
@@ -175,6 +180,20 @@ async fn verify_organisation(
                     &as_json(&organisation),
                     &as_json(&verified),
                 ),
+            )?;
+            let admins: Vec<Recipient> = credentials::org_admins(conn, id)?
+                .iter()
+                .map(Recipient::from)
+                .collect();
+            // Only the organisation's own admins hear of it, in the same transaction.
+            notifier.notify(
+                conn,
+                EventKind::OrganisationVerified,
+                &admins,
+                json!({
+                    "organisation_name": verified.name,
+                    "link": notifier.link(&format!("api/v1/organisations/{id}"), None),
+                }),
             )?;
             Ok::<_, ApiError>(verified)
         })

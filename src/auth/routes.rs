@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
+use crate::accounts::flows;
 use crate::accounts::model::{Country, Organisation, OrganisationKind, Role, User};
 use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::auth::extract::Authenticated;
@@ -153,6 +154,7 @@ fn internal(error: impl std::fmt::Display) -> ApiError {
 }
 
 /// Register a user and their (unverified) organisation; the user becomes its org admin.
+/// A verification link is emailed to the address.
 #[utoipa::path(
     tag = "auth",
     request_body = RegisterRequest,
@@ -211,11 +213,14 @@ async fn register(
         role: Role::OrgAdmin,
         email_verified: false,
     };
+    let notifier = state.notifier.clone();
     let account = state
         .db
         .write(move |conn| {
             let organisation = accounts::insert_organisation(conn, new_organisation)?;
             let user = accounts::insert_user(conn, organisation.id, new_user)?;
+            // In the same transaction: no account without its verification email.
+            flows::send_verification(&notifier, conn, &user, &organisation.name)?;
             Ok(RegisteredAccount { user, organisation })
         })
         .await?;

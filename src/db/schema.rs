@@ -166,6 +166,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        kind -> Text,
+        recipient -> Text,
+        user_id -> Nullable<Text>,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        list_unsubscribe -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claim_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        user_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        email -> Text,
+        role -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id, event_kind) {
+        user_id -> Text,
+        event_kind -> Text,
+        mode -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> Text,
+        user_id -> Text,
+        event_kind -> Text,
+        headline -> Text,
+        link -> Text,
+        created_at -> Timestamp,
+        outbox_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
 diesel::joinable!(matches -> needs (need_id));
 diesel::joinable!(matches -> offers (offer_id));
@@ -182,5 +243,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     offers,
     offer_themes,
     audit_log,
-    matches
+    matches,
+    outbox,
+    email_tokens,
+    notification_preferences,
+    digest_items
 );

@@ -66,10 +66,14 @@ pub fn query_config() -> web::QueryConfig {
 /// method a resource does not have, a body actix refused before our code ran).
 pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        // Problems, and the HTML pages of `pages.rs`, are our own answers: keep them.
         let already_problem = response
             .headers()
             .get(header::CONTENT_TYPE)
-            .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+            .is_some_and(|value| {
+                value.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                    || value.as_bytes().starts_with(b"text/html")
+            });
         if already_problem {
             return Ok(ErrorHandlerResponse::Response(
                 response.map_into_left_body(),

@@ -6,11 +6,13 @@ mod accounts;
 mod auth;
 mod catalogue;
 mod cli;
+mod email;
 mod harness;
 mod http;
 mod matching;
 mod openapi;
 mod seed;
+mod smtp_sink;
 mod visibility;
 
 use std::future::Future;
@@ -79,6 +81,18 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         seed::seed_demo_fills_an_empty_database_for_a_first_look,
         seed::seed_demo_twice_adds_nothing,
         seed::seed_demo_takes_sizes_and_refuses_bad_ones,
+        email::registration_emails_a_verification_link_that_verifies,
+        email::a_newcomer_finds_the_email_as_a_file_and_is_verified,
+        email::password_reset_is_single_use_and_ends_every_session,
+        email::invitations_email_a_link_that_creates_a_verified_member,
+        email::organisation_verified_tells_its_admins_with_one_click_unsubscribe,
+        email::preferences_turn_events_off_or_into_a_daily_digest,
+        email::preferences_refuse_unknown_kinds_modes_and_strangers,
+        email::smtp_down_then_up_delivers_every_message_once_with_backoff,
+        email::a_killed_worker_s_messages_are_delivered_after_its_lease,
+        email::two_workers_never_send_a_message_twice,
+        email::bad_credentials_retry_then_die_visibly_and_can_be_retried,
+        email::a_stopped_worker_finishes_its_message_and_gives_the_rest_back,
     ]
 }
 

@@ -43,6 +43,15 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/matches/{id}/{action}"),
     ("get", "/api/v1/allocation"),
     ("get", "/api/v1/reports/gaps"),
+    ("post", "/api/v1/auth/verify-email"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
+    ("post", "/api/v1/organisations/{id}/invitations"),
+    ("post", "/api/v1/invitations/accept"),
+    ("get", "/api/v1/me/notification-preferences"),
+    ("put", "/api/v1/me/notification-preferences"),
+    ("get", "/api/v1/outbox"),
+    ("post", "/api/v1/outbox/{id}/retry"),
 ];
 
 fn document() -> Value {

@@ -1,0 +1,177 @@
+//! The JSON routes of the email journeys: `/auth/verify-email`, `/auth/password-reset`,
+//! `/auth/password-reset/confirm`, `/organisations/{id}/invitations`, `/invitations/accept`.
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::accounts::flows::{self, Invitation};
+use crate::accounts::model::{Role, User};
+use crate::auth::extract::Authenticated;
+use crate::auth::rate_limit::client_ip;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(verify_email)
+        .service(request_password_reset)
+        .service(confirm_password_reset)
+        .service(invite)
+        .service(accept_invitation);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The token from the verification email's link.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmation {
+    /// The token from the reset email's link.
+    pub token: String,
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
+    pub new_password: SecretString,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRequest {
+    pub email: String,
+    /// `member` or `org_admin`.
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    /// The token from the invitation email's link.
+    pub token: String,
+    pub name: String,
+    #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
+    pub password: SecretString,
+}
+
+/// Confirm an email address with the token from the verification email.
+#[utoipa::path(
+    tag = "auth",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 204, description = "The address is verified"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The token is invalid, expired or used", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/verify-email")]
+async fn verify_email(
+    state: web::Data<AppState>,
+    body: web::Json<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    flows::verify_email(&state, body.into_inner().token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ask for a password-reset email. The answer is 202 whether or not the address has an
+/// account, so that it reveals nothing.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the address has an account, a reset link is on its way"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password-reset")]
+async fn request_password_reset(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .rate_limits
+        .register_per_ip
+        .check(&client_ip(&request))?;
+    flows::request_password_reset(&state, body.into_inner().email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Choose a new password with the token from the reset email. Every session of the user
+/// ends; the token and any other reset link stop working.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordResetConfirmation,
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The token is invalid, expired or used, or the password is not 12 to 128 characters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    body: web::Json<PasswordResetConfirmation>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    flows::reset_password(&state, body.token, body.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Invite someone into an organisation (its org admins only): they get an email with a link
+/// to join as `member` or `org_admin`.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    request_body = InvitationRequest,
+    responses(
+        (status = 201, description = "The invitation is on its way", body = Invitation),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an org admin of this organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid email or role", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organisations/{id}/invitations")]
+async fn invite(
+    state: web::Data<AppState>,
+    user: Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<InvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let invitation = flows::invite(&state, &user.0, id.into_inner(), body.email, body.role).await?;
+    Ok(HttpResponse::Created().json(invitation))
+}
+
+/// Accept an invitation: creates the user in the inviting organisation, address verified.
+#[utoipa::path(
+    tag = "organisations",
+    request_body = AcceptInvitationRequest,
+    responses(
+        (status = 201, description = "The new user", body = User),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The token is invalid, expired or used, or a field is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/invitations/accept")]
+async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: web::Json<AcceptInvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user = flows::accept_invitation(&state, body.token, body.name, body.password).await?;
+    Ok(HttpResponse::Created().json(user))
+}

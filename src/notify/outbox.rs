@@ -1,0 +1,377 @@
+//! The outbox table: messages are enqueued inside the transaction of the change that causes
+//! them, claimed by workers under a lease, and marked sent, retried later, or dead.
+//!
+//! Claims are atomic on both engines: PostgreSQL locks the due rows with `FOR UPDATE SKIP
+//! LOCKED`, so concurrent workers take disjoint batches; SQLite runs the claim in a
+//! `BEGIN IMMEDIATE` transaction, which admits one writer at a time.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::accounts::store::parse_id;
+use crate::db::schema::outbox;
+use crate::db::{self, Conn, StoreError};
+use crate::dispatch;
+use crate::notify::model::{AfterFailure, OutboxEntry, OutboxStatus};
+use crate::notify::templates::RenderedEmail;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+struct OutboxRow {
+    id: String,
+    message_id: String,
+    kind: String,
+    recipient: String,
+    user_id: Option<String>,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    list_unsubscribe: Option<String>,
+    status: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    claim_token: Option<String>,
+    lease_until: Option<NaiveDateTime>,
+    last_error: Option<String>,
+    created_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<OutboxRow> for OutboxEntry {
+    type Error = StoreError;
+
+    fn try_from(row: OutboxRow) -> Result<Self, StoreError> {
+        Ok(OutboxEntry {
+            id: parse_id(&row.id)?,
+            status: row
+                .status
+                .parse()
+                .map_err(|_| StoreError::Query(format!("stored outbox status `{}`", row.status)))?,
+            message_id: row.message_id,
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at.and_utc(),
+            last_error: row.last_error,
+            created_at: row.created_at.and_utc(),
+            sent_at: row.sent_at.map(|at| at.and_utc()),
+        })
+    }
+}
+
+/// A message to write to the outbox.
+pub struct NewEmail {
+    /// The template it was rendered from.
+    pub kind: String,
+    pub recipient: String,
+    pub user_id: Option<Uuid>,
+    pub rendered: RenderedEmail,
+    /// The one-click unsubscribe URL, for event emails.
+    pub list_unsubscribe: Option<String>,
+}
+
+/// Writes a message, due now. `domain` is the right-hand side of its Message-ID.
+pub fn enqueue(conn: &mut Conn<'_>, new: NewEmail, domain: &str) -> Result<Uuid, StoreError> {
+    let now = db::now();
+    let id = Uuid::new_v4();
+    let row = OutboxRow {
+        id: id.to_string(),
+        message_id: format!("<{}@{domain}>", id.simple()),
+        kind: new.kind,
+        recipient: new.recipient,
+        user_id: new.user_id.map(|id| id.to_string()),
+        subject: new.rendered.subject,
+        body_text: new.rendered.text,
+        body_html: new.rendered.html,
+        list_unsubscribe: new.list_unsubscribe,
+        status: OutboxStatus::Pending.as_str().to_owned(),
+        attempts: 0,
+        next_attempt_at: now,
+        claim_token: None,
+        lease_until: None,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+        updated_at: now,
+    };
+    dispatch!(conn, |c| diesel::insert_into(outbox::table)
+        .values(&row)
+        .execute(c))?;
+    Ok(id)
+}
+
+/// A message a worker holds until `lease_until`.
+#[derive(Debug, Clone)]
+pub struct ClaimedMessage {
+    pub id: Uuid,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub list_unsubscribe: Option<String>,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    pub claim_token: String,
+    pub lease_until: NaiveDateTime,
+}
+
+/// Claims up to `limit` due messages for `lease`: pending ones whose time has come, and ones
+/// whose previous worker let its lease run out (it died or hung). Each claim counts as an
+/// attempt. Run inside a write transaction.
+pub fn claim_due(
+    conn: &mut Conn<'_>,
+    limit: usize,
+    lease: chrono::Duration,
+    max_attempts: u32,
+) -> Result<Vec<ClaimedMessage>, StoreError> {
+    let now = db::now();
+    let pending = OutboxStatus::Pending.as_str();
+    let sending = OutboxStatus::Sending.as_str();
+    let max_attempts = max_attempts as i32;
+    // A message whose worker died on its last allowed attempt is dead, not tried again.
+    dispatch!(conn, |c| diesel::update(
+        outbox::table
+            .filter(outbox::status.eq(sending))
+            .filter(outbox::lease_until.le(now))
+            .filter(outbox::attempts.ge(max_attempts))
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Dead.as_str()),
+        outbox::claim_token.eq(None::<String>),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(Some(
+            "the worker holding the message stopped before it was sent"
+        )),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(c))?;
+
+    let due = outbox::status
+        .eq(pending)
+        .and(outbox::next_attempt_at.le(now))
+        .or(outbox::status.eq(sending).and(outbox::lease_until.le(now)));
+    let ids: Vec<String> = match conn {
+        Conn::Postgres(c) => outbox::table
+            .filter(due)
+            .order(outbox::next_attempt_at.asc())
+            .select(outbox::id)
+            .limit(limit as i64)
+            .for_update()
+            .skip_locked()
+            .load(*c)?,
+        Conn::Sqlite(c) => outbox::table
+            .filter(due)
+            .order(outbox::next_attempt_at.asc())
+            .select(outbox::id)
+            .limit(limit as i64)
+            .load(*c)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let claim_token = Uuid::new_v4().to_string();
+    let lease_until = now + lease;
+    dispatch!(conn, |c| diesel::update(
+        outbox::table.filter(outbox::id.eq_any(&ids))
+    )
+    .set((
+        outbox::status.eq(sending),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::claim_token.eq(Some(&claim_token)),
+        outbox::lease_until.eq(Some(lease_until)),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    let rows: Vec<OutboxRow> = dispatch!(conn, |c| outbox::table
+        .filter(outbox::claim_token.eq(&claim_token))
+        .order(outbox::next_attempt_at.asc())
+        .select(OutboxRow::as_select())
+        .load(c))?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ClaimedMessage {
+                id: parse_id(&row.id)?,
+                message_id: row.message_id,
+                recipient: row.recipient,
+                subject: row.subject,
+                body_text: row.body_text,
+                body_html: row.body_html,
+                list_unsubscribe: row.list_unsubscribe,
+                attempts: row.attempts.max(0) as u32,
+                claim_token: claim_token.clone(),
+                lease_until,
+            })
+        })
+        .collect()
+}
+
+/// Marks a claimed message sent and drops its bodies (they may hold single-use tokens).
+/// False when the claim was lost: the lease ran out and another worker took the message.
+pub fn mark_sent(conn: &mut Conn<'_>, id: Uuid, claim_token: &str) -> Result<bool, StoreError> {
+    let now = db::now();
+    let updated = dispatch!(conn, |c| diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::claim_token.eq(claim_token))
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Sent.as_str()),
+        outbox::sent_at.eq(Some(now)),
+        outbox::body_text.eq(""),
+        outbox::body_html.eq(""),
+        outbox::claim_token.eq(None::<String>),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    Ok(updated == 1)
+}
+
+/// Records a failed attempt: the message waits for its next attempt, or is dead.
+pub fn mark_failed(
+    conn: &mut Conn<'_>,
+    id: Uuid,
+    claim_token: &str,
+    error: &str,
+    after: AfterFailure,
+) -> Result<bool, StoreError> {
+    let now = db::now();
+    let (status, next_attempt_at) = match after {
+        AfterFailure::RetryIn(wait) => (
+            OutboxStatus::Pending,
+            now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6)),
+        ),
+        AfterFailure::Dead => (OutboxStatus::Dead, now),
+    };
+    let error: String = error.chars().take(1000).collect();
+    let updated = dispatch!(conn, |c| diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::claim_token.eq(claim_token))
+    )
+    .set((
+        outbox::status.eq(status.as_str()),
+        outbox::next_attempt_at.eq(next_attempt_at),
+        outbox::claim_token.eq(None::<String>),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(Some(&error)),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    Ok(updated == 1)
+}
+
+/// Gives back a claimed message that was not tried (the worker is stopping): due at once,
+/// and the claim does not count as an attempt.
+pub fn release(conn: &mut Conn<'_>, id: Uuid, claim_token: &str) -> Result<(), StoreError> {
+    let now = db::now();
+    dispatch!(conn, |c| diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::claim_token.eq(claim_token))
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Pending.as_str()),
+        outbox::attempts.eq(outbox::attempts - 1),
+        outbox::next_attempt_at.eq(now),
+        outbox::claim_token.eq(None::<String>),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Where a page of the outbox starts: after this (created_at, id), newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxCursor {
+    pub created_at: NaiveDateTime,
+    pub id: Uuid,
+}
+
+/// One page of messages, newest first, optionally of one status, and the next page's cursor.
+pub fn list(
+    conn: &mut Conn<'_>,
+    status: Option<OutboxStatus>,
+    after: Option<&OutboxCursor>,
+    limit: usize,
+) -> Result<(Vec<OutboxEntry>, Option<OutboxCursor>), StoreError> {
+    let after = after.map(|cursor| (cursor.created_at, cursor.id.to_string()));
+    let mut rows: Vec<OutboxRow> = dispatch!(conn, |c| {
+        let mut query = outbox::table.select(OutboxRow::as_select()).into_boxed();
+        if let Some(status) = status {
+            query = query.filter(outbox::status.eq(status.as_str()));
+        }
+        if let Some((created_at, id)) = &after {
+            query = query.filter(
+                outbox::created_at.lt(*created_at).or(outbox::created_at
+                    .eq(*created_at)
+                    .and(outbox::id.lt(id.clone()))),
+            );
+        }
+        query
+            .order((outbox::created_at.desc(), outbox::id.desc()))
+            .limit(limit as i64 + 1)
+            .load(c)
+    })?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+            .map(|last| -> Result<_, StoreError> {
+                Ok(OutboxCursor {
+                    created_at: last.created_at,
+                    id: parse_id(&last.id)?,
+                })
+            })
+            .transpose()?
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(OutboxEntry::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((items, next))
+}
+
+pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<OutboxEntry>, StoreError> {
+    let row: Option<OutboxRow> = dispatch!(conn, |c| outbox::table
+        .find(id.to_string())
+        .select(OutboxRow::as_select())
+        .first(c)
+        .optional())?;
+    row.map(OutboxEntry::try_from).transpose()
+}
+
+/// Gives a dead message a fresh set of attempts, due now. None when there is no such
+/// message; Err(Conflict) when it is not dead.
+pub fn retry(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<OutboxEntry>, StoreError> {
+    let Some(entry) = find(conn, id)? else {
+        return Ok(None);
+    };
+    if entry.status != OutboxStatus::Dead {
+        return Err(StoreError::Conflict(format!(
+            "only a dead message can be retried; this one is {}",
+            entry.status.as_str()
+        )));
+    }
+    let now = db::now();
+    dispatch!(conn, |c| diesel::update(
+        outbox::table
+            .find(id.to_string())
+            .filter(outbox::status.eq(OutboxStatus::Dead.as_str()))
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Pending.as_str()),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    find(conn, id)
+}

@@ -1,0 +1,180 @@
+//! `/api/v1/me/notification-preferences` (each user's delivery modes) and `/api/v1/outbox`
+//! (coordinators: dead messages and their retry).
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::extract::{Authenticated, Coordinator};
+use crate::error::{ApiError, Problem};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::notify::model::{DeliveryMode, EventKind, OutboxEntry, OutboxStatus};
+use crate::notify::outbox::{self, OutboxCursor};
+use crate::notify::preferences;
+use crate::startup::AppState;
+
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(get_preferences)
+        .service(put_preferences)
+        .service(list_outbox)
+        .service(retry_message);
+}
+
+/// A delivery mode for each kind of event: `immediate`, `daily` (one digest email a day) or
+/// `off`. Account and security emails are not listed: they cannot be turned off.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    #[schema(value_type = Object, example = json!({"organisation_verified": "daily"}))]
+    pub preferences: BTreeMap<EventKind, DeliveryMode>,
+}
+
+/// The caller's notification preferences, every event kind included.
+#[utoipa::path(
+    tag = "notifications",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The delivery mode of each event kind", body = NotificationPreferences),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/notification-preferences")]
+async fn get_preferences(
+    state: web::Data<AppState>,
+    user: Authenticated,
+) -> Result<web::Json<NotificationPreferences>, ApiError> {
+    let user_id = user.0.sub;
+    let preferences = state
+        .db
+        .read(move |conn| preferences::modes(conn, user_id))
+        .await?;
+    Ok(web::Json(NotificationPreferences { preferences }))
+}
+
+/// Change the delivery mode of the event kinds given; the others keep theirs.
+#[utoipa::path(
+    tag = "notifications",
+    security(("bearer" = [])),
+    request_body = NotificationPreferences,
+    responses(
+        (status = 200, description = "Every event kind's mode, after the change", body = NotificationPreferences),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown event kind or mode", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/notification-preferences")]
+async fn put_preferences(
+    state: web::Data<AppState>,
+    user: Authenticated,
+    body: web::Json<NotificationPreferences>,
+) -> Result<web::Json<NotificationPreferences>, ApiError> {
+    let user_id = user.0.sub;
+    let changes = body.into_inner().preferences;
+    let preferences = state
+        .db
+        .write(move |conn| {
+            preferences::set(conn, user_id, &changes)?;
+            preferences::modes(conn, user_id)
+        })
+        .await?;
+    Ok(web::Json(NotificationPreferences { preferences }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// Only messages in this state (`dead` for those that need a coordinator).
+    pub status: Option<OutboxStatus>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxPage {
+    pub items: Vec<OutboxEntry>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorPosition(DateTime<Utc>, Uuid);
+
+/// Outbox messages, newest first (coordinators only). Bodies are never shown: they may
+/// carry single-use tokens.
+#[utoipa::path(
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(OutboxQuery),
+    responses(
+        (status = 200, description = "One page of messages", body = OutboxPage),
+        (status = 400, description = "Malformed query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/outbox")]
+async fn list_outbox(
+    state: web::Data<AppState>,
+    _coordinator: Coordinator,
+    query: web::Query<OutboxQuery>,
+) -> Result<web::Json<OutboxPage>, ApiError> {
+    let query = query.into_inner();
+    let limit = page_limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(decode_cursor::<CursorPosition>)
+        .transpose()?
+        .map(|CursorPosition(created_at, id)| OutboxCursor {
+            created_at: created_at.naive_utc(),
+            id,
+        });
+    let status = query.status;
+    let (items, next) = state
+        .db
+        .read(move |conn| outbox::list(conn, status, after.as_ref(), limit))
+        .await?;
+    Ok(web::Json(OutboxPage {
+        items,
+        next_cursor: next
+            .map(|next| encode_cursor(&CursorPosition(next.created_at.and_utc(), next.id))),
+    }))
+}
+
+/// Give a dead message a fresh set of attempts, due now (coordinators only).
+#[utoipa::path(
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Outbox message id")),
+    responses(
+        (status = 200, description = "The message, pending again", body = OutboxEntry),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such message", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The message is not dead", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/outbox/{id}/retry")]
+async fn retry_message(
+    state: web::Data<AppState>,
+    coordinator: Coordinator,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<OutboxEntry>, ApiError> {
+    let id = id.into_inner();
+    let entry = state
+        .db
+        .write(move |conn| outbox::retry(conn, id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("outbox message"))?;
+    tracing::info!(outbox_id = %id, coordinator_id = %coordinator.0.sub, "dead email retried");
+    Ok(web::Json(entry))
+}

@@ -1,0 +1,1009 @@
+//! Email: every message the users need, read from a real SMTP server (tests/api/smtp_sink.rs)
+//! or from the mail folder; delivery through outages, crashes, competing workers and bad
+//! credentials; preferences, digests and the coordinators' view of dead messages.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::harness::{Account, Session, TestApp, JWT_SECRET, PASSWORD};
+use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SmtpSink};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A test server that delivers to `smtp_url` (the mail folder when None), polling fast.
+async fn app_with(app: TestApp, smtp_url: Option<&str>, extra: &[(&'static str, &str)]) -> TestApp {
+    let mut settings: Vec<(&'static str, &str)> = vec![("outbox.poll_interval_ms", "50")];
+    if let Some(url) = smtp_url {
+        settings.push(("smtp_url", url));
+    }
+    settings.extend_from_slice(extra);
+    TestApp::spawn_with(app.engine, &settings).await
+}
+
+/// Polls `probe` until it yields a value, or fails naming `what` after `timeout`.
+async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn to(messages: &[Received], address: &str) -> Vec<Email> {
+    messages
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .map(Received::email)
+        .collect()
+}
+
+fn token_of(link: &str) -> String {
+    let url = url::Url::parse(link).expect("a link");
+    url.query_pairs()
+        .find(|(key, _)| key == "token")
+        .map(|(_, value)| value.into_owned())
+        .expect("the link carries a token")
+}
+
+/// Every message in the outbox, as a coordinator lists it.
+async fn outbox(app: &TestApp, coordinator: &Session, status: Option<&str>) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/outbox?limit=100".to_owned();
+        if let Some(status) = status {
+            path.push_str(&format!("&status={status}"));
+        }
+        if let Some(cursor) = &cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        let page = app.get(&path, coordinator.token()).await;
+        page.assert_status(StatusCode::OK);
+        items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+}
+
+/// Checks what every email must carry: sender, recipient, subject, a stable Message-ID, a
+/// text and an HTML part, and why it was sent.
+fn assert_well_formed(email: &Email, recipient: &str) {
+    assert!(email
+        .header("from")
+        .unwrap()
+        .contains("clearinghouse@localhost"));
+    assert!(email.header("to").unwrap().contains(recipient));
+    assert!(!email.header("subject").unwrap_or_default().is_empty());
+    let message_id = email.header("message-id").unwrap();
+    assert!(
+        message_id.starts_with('<') && message_id.ends_with("@localhost>"),
+        "{message_id}"
+    );
+    assert!(
+        email.content_type.starts_with("multipart/alternative"),
+        "{}",
+        email.content_type
+    );
+    assert!(
+        email.text.contains("Why you received this"),
+        "{}",
+        email.text
+    );
+    assert!(
+        email.html.contains("Why you received this"),
+        "{}",
+        email.html
+    );
+    assert!(email.html.contains("<a href="), "{}", email.html);
+}
+
+async fn request_reset(app: &TestApp, email: &str) {
+    app.post(
+        "/api/v1/auth/password-reset",
+        None,
+        &json!({"email": email}),
+    )
+    .await
+    .assert_status(StatusCode::ACCEPTED);
+}
+
+/// A process running `clearinghouse worker` on the app's database, killed when dropped.
+struct WorkerProcess(Child, std::path::PathBuf);
+
+impl WorkerProcess {
+    fn spawn(app: &TestApp, settings: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clearinghouse"));
+        command
+            .arg("worker")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", app.database.url())
+            .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
+            .env("CLEARINGHOUSE_DATA_DIR", app.data_dir.path())
+            // Links in what a worker writes (digests) point where the test server listens.
+            .env("CLEARINGHOUSE_PUBLIC_URL", format!("{}/", app.base_url))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        // Its log, shown if the test fails.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let log = app.data_dir.path().join(format!(
+            "worker-{}.log",
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        command.stderr(std::fs::File::create(&log).expect("a log file"));
+        for (key, value) in settings {
+            let name = format!("CLEARINGHOUSE_{}", key.replace('.', "__").to_uppercase());
+            command.env(name, value);
+        }
+        WorkerProcess(command.spawn().expect("the worker starts"), log)
+    }
+
+    /// SIGKILL: the worker gets no chance to give anything back.
+    fn kill(&mut self) {
+        self.0.kill().expect("kill the worker");
+        self.0.wait().expect("reap the worker");
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+            eprintln!("--- {} ---\n{log}", self.1.display());
+        }
+    }
+}
+
+pub async fn registration_emails_a_verification_link_that_verifies(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let account = app.register("hospital", "KE").await;
+    let messages = sink.wait_for(1, WAIT).await;
+    let emails = to(&messages, &account.email);
+    assert_eq!(emails.len(), 1);
+    assert_eq!(
+        messages[0].from, "clearinghouse@localhost",
+        "the envelope sender"
+    );
+    let email = &emails[0];
+    assert_well_formed(email, &account.email);
+    assert!(
+        email.header("list-unsubscribe").is_none(),
+        "account emails cannot be unsubscribed"
+    );
+    let link = email
+        .link(&format!("{}/verify-email?token=", app.base_url))
+        .expect("a verification link for a person");
+    assert!(
+        email.html.contains(&link.replace('&', "&amp;")),
+        "{}",
+        email.html
+    );
+    assert!(
+        email.text.contains("A hospital in KE"),
+        "says which organisation: {}",
+        email.text
+    );
+
+    // The link opens a page from this server; the page changes nothing by itself.
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    let session = app.sign_in(&account).await;
+    assert_eq!(
+        app.get("/api/v1/me", session.token()).await.body["email_verified"],
+        false
+    );
+
+    let token = token_of(&link);
+    app.post("/api/v1/auth/verify-email", None, &json!({"token": token}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/me", session.token()).await.body["email_verified"],
+        true
+    );
+    let again = app
+        .post("/api/v1/auth/verify-email", None, &json!({"token": token}))
+        .await;
+    again.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.invalid_fields(), ["token"]);
+    app.post(
+        "/api/v1/auth/verify-email",
+        None,
+        &json!({"token": "forged"}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The acceptance journey of the embedded default: no mail server, the email is a file.
+pub async fn a_newcomer_finds_the_email_as_a_file_and_is_verified(app: TestApp) {
+    let app = app_with(app, None, &[]).await;
+    let account = app.register("ngo", "SN").await;
+    let folder = app.data_dir.path().join("mail");
+    let email = eventually("an .eml file in the mail folder", WAIT, || {
+        let folder = folder.clone();
+        async move {
+            std::fs::read_dir(&folder)
+                .ok()?
+                .filter_map(Result::ok)
+                .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
+                .find_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        }
+    })
+    .await;
+    let email = Email::parse(&email);
+    assert_well_formed(&email, &account.email);
+    let link = email
+        .link(&format!("{}/verify-email?token=", app.base_url))
+        .expect("a link to follow");
+
+    // What a browser does: open the link, press the button (a form POST).
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let confirmed = app
+        .client
+        .post(app.url("/verify-email"))
+        .form(&[("token", token_of(&link))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert!(confirmed.text().await.unwrap().contains("is confirmed"));
+    let session = app.sign_in(&account).await;
+    assert_eq!(
+        app.get("/api/v1/me", session.token()).await.body["email_verified"],
+        true
+    );
+}
+
+pub async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let coordinator = app.coordinator().await;
+    let account = app.register("ministry", "GH").await;
+    let session = app.sign_in(&account).await;
+    sink.wait_for(1, WAIT).await; // the verification email
+
+    let unknown = "nobody-here@nowhere.example";
+    request_reset(&app, unknown).await;
+    request_reset(&app, &format!("  {}  ", account.email.to_uppercase())).await;
+    let messages = sink.wait_for(2, WAIT).await;
+    let resets: Vec<Email> = to(&messages, &account.email)
+        .into_iter()
+        .filter(|e| e.header("subject").unwrap().contains("Reset"))
+        .collect();
+    assert_eq!(resets.len(), 1);
+    assert_well_formed(&resets[0], &account.email);
+    assert!(
+        outbox(&app, &coordinator, None)
+            .await
+            .iter()
+            .all(|m| m["recipient"] != unknown),
+        "nothing is sent to an address without an account"
+    );
+    let link = resets[0]
+        .link(&format!("{}/password-reset?token=", app.base_url))
+        .expect("a reset link");
+    let token = token_of(&link);
+
+    let short = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            &json!({"token": token, "new_password": "short"}),
+        )
+        .await;
+    short.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(short.invalid_fields(), ["new_password"]);
+
+    let forged = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            &json!({"token": "made-up", "new_password": "a long enough passphrase"}),
+        )
+        .await;
+    forged.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(forged.invalid_fields(), ["token"]);
+
+    let new_password = "a brand new passphrase";
+    app.post(
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        &json!({"token": token, "new_password": new_password}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": session.refresh_token}),
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED);
+    app.login(&account.email, PASSWORD)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.login(&account.email, new_password)
+        .await
+        .assert_status(StatusCode::OK);
+    app.post(
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        &json!({"token": token, "new_password": "yet another passphrase"}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+pub async fn invitations_email_a_link_that_creates_a_verified_member(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let admin = app.sign_in(&app.register("hospital", "UG").await).await;
+    let outsider = app.sign_in(&app.register("ngo", "UG").await).await;
+    let path = format!(
+        "/api/v1/organisations/{}/invitations",
+        admin.account.organisation_id
+    );
+    let invitee = "new.colleague@hospital.example";
+
+    app.post(
+        &path,
+        outsider.token(),
+        &json!({"email": invitee, "role": "member"}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+    app.post(&path, None, &json!({"email": invitee, "role": "member"}))
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.post(
+        &path,
+        admin.token(),
+        &json!({"email": invitee, "role": "coordinator"}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post(
+        &path,
+        admin.token(),
+        &json!({"email": outsider.account.email, "role": "member"}),
+    )
+    .await
+    .assert_problem(StatusCode::CONFLICT);
+    let created = app
+        .post(
+            &path,
+            admin.token(),
+            &json!({"email": invitee, "role": "member"}),
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    assert_eq!(created.body["email"], invitee);
+    assert!(created.body.get("token").is_none());
+
+    let messages = sink.wait_for(3, WAIT).await; // two verifications and the invitation
+    let emails = to(&messages, invitee);
+    assert_eq!(emails.len(), 1);
+    assert_well_formed(&emails[0], invitee);
+    assert!(emails[0]
+        .header("subject")
+        .unwrap()
+        .contains("A hospital in UG"));
+    assert!(
+        emails[0].text.contains("Test User"),
+        "says who invited: {}",
+        emails[0].text
+    );
+    let link = emails[0]
+        .link(&format!("{}/invitations/accept?token=", app.base_url))
+        .expect("an invitation link");
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    let token = token_of(&link);
+    let accepted = app
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            &json!({"token": token, "name": "Grace Achieng", "password": PASSWORD}),
+        )
+        .await;
+    accepted.assert_status(StatusCode::CREATED);
+    assert_eq!(
+        accepted.body["organisation_id"],
+        admin.account.organisation_id.as_str()
+    );
+    assert_eq!(accepted.body["role"], "member");
+    assert_eq!(accepted.body["email_verified"], true);
+    app.login(invitee, PASSWORD)
+        .await
+        .assert_status(StatusCode::OK);
+    app.post(
+        "/api/v1/invitations/accept",
+        None,
+        &json!({"token": token, "name": "Again", "password": PASSWORD}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let coordinator = app.coordinator().await;
+    let account = app.register("health_agency", "RW").await;
+    let bystander = app.register("hospital", "RW").await;
+    // A member of the organisation, who is not one of its admins.
+    let admin = app.sign_in(&account).await;
+    let member = "member@agency.example";
+    app.post(
+        &format!(
+            "/api/v1/organisations/{}/invitations",
+            account.organisation_id
+        ),
+        admin.token(),
+        &json!({"email": member, "role": "member"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let invitation = eventually("the invitation", WAIT, || async {
+        to(&sink.messages(), member).into_iter().next()
+    })
+    .await;
+    let token = token_of(&invitation.link(&app.base_url).unwrap());
+    app.post(
+        "/api/v1/invitations/accept",
+        None,
+        &json!({"token": token, "name": "A Member", "password": PASSWORD}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+
+    app.post(
+        &format!("/api/v1/organisations/{}/verify", account.organisation_id),
+        coordinator.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let messages = sink.wait_for(4, WAIT).await;
+    let told: Vec<Value> = outbox(&app, &coordinator, None)
+        .await
+        .into_iter()
+        .filter(|m| m["kind"] == "organisation_verified")
+        .collect();
+    assert_eq!(told.len(), 1, "only the org admin is told: {told:?}");
+    assert_eq!(told[0]["recipient"], account.email.as_str());
+    let verified: Vec<Email> = to(&messages, &account.email)
+        .into_iter()
+        .filter(|e| e.header("subject").unwrap().contains("is now verified"))
+        .collect();
+    assert_eq!(verified.len(), 1);
+    let email = &verified[0];
+    assert_well_formed(email, &account.email);
+    assert!(
+        to(&messages, &bystander.email)
+            .iter()
+            .all(|e| !e.header("subject").unwrap().contains("verified")),
+        "nobody outside the organisation hears of it"
+    );
+    let item = format!(
+        "{}/api/v1/organisations/{}",
+        app.base_url, account.organisation_id
+    );
+    assert!(
+        email.text.contains(&item),
+        "links to the item: {}",
+        email.text
+    );
+    let unsubscribe = email.header("list-unsubscribe").expect("List-Unsubscribe");
+    assert_eq!(
+        email.header("list-unsubscribe-post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let url = unsubscribe
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned();
+    assert!(
+        url.starts_with(&format!("{}/unsubscribe?token=", app.base_url)),
+        "{url}"
+    );
+
+    // RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click` to the URL.
+    let response = app
+        .client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let session = app.sign_in(&account).await;
+    let preferences = app
+        .get("/api/v1/me/notification-preferences", session.token())
+        .await;
+    assert_eq!(
+        preferences.body["preferences"]["organisation_verified"],
+        "off"
+    );
+    let forged = app
+        .client
+        .post(format!("{}/unsubscribe?token=forged", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn verify(app: &TestApp, coordinator: &Session, account: &Account) {
+    app.post(
+        &format!("/api/v1/organisations/{}/verify", account.organisation_id),
+        coordinator.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+}
+
+pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    // A one-second digest period stands in for a day.
+    let app = app_with(
+        app,
+        Some(&sink.url(None)),
+        &[("outbox.digest_period_seconds", "1")],
+    )
+    .await;
+    let coordinator = app.coordinator().await;
+    let quiet = app.sign_in(&app.register("hospital", "MW").await).await;
+    let digest_reader = app.sign_in(&app.register("hospital", "ZM").await).await;
+
+    let defaults = app
+        .get("/api/v1/me/notification-preferences", quiet.token())
+        .await;
+    defaults.assert_status(StatusCode::OK);
+    assert_eq!(
+        defaults.body,
+        json!({"preferences": {"organisation_verified": "immediate"}})
+    );
+    let changed = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/me/notification-preferences",
+            quiet.token(),
+            Some(&json!({"preferences": {"organisation_verified": "off"}})),
+        )
+        .await;
+    changed.assert_status(StatusCode::OK);
+    assert_eq!(changed.body["preferences"]["organisation_verified"], "off");
+    app.request(
+        reqwest::Method::PUT,
+        "/api/v1/me/notification-preferences",
+        digest_reader.token(),
+        Some(&json!({"preferences": {"organisation_verified": "daily"}})),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    verify(&app, &coordinator, &quiet.account).await;
+    verify(&app, &coordinator, &digest_reader.account).await;
+
+    let digest = eventually("the digest", WAIT, || async {
+        to(&sink.messages(), &digest_reader.account.email)
+            .into_iter()
+            .find(|e| e.header("subject").unwrap_or_default().contains("digest"))
+    })
+    .await;
+    assert_well_formed(&digest, &digest_reader.account.email);
+    assert!(
+        digest.text.contains("A hospital in ZM is now verified"),
+        "{}",
+        digest.text
+    );
+    assert!(digest.header("list-unsubscribe").is_some());
+    assert_eq!(
+        digest.header("list-unsubscribe-post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let sent = outbox(&app, &coordinator, None).await;
+    assert!(
+        sent.iter()
+            .all(|m| !(m["recipient"] == quiet.account.email.as_str()
+                && m["kind"] == "organisation_verified")),
+        "an event turned off is not emailed"
+    );
+    assert!(
+        sent.iter()
+            .all(|m| !(m["recipient"] == digest_reader.account.email.as_str()
+                && m["kind"] == "organisation_verified")),
+        "a digest reader gets no immediate email"
+    );
+    assert_eq!(
+        sent.iter().filter(|m| m["kind"] == "digest").count(),
+        1,
+        "one digest, carrying the event once"
+    );
+}
+
+pub async fn preferences_refuse_unknown_kinds_modes_and_strangers(app: TestApp) {
+    let session = app.sign_in(&app.register("hospital", "KE").await).await;
+    let path = "/api/v1/me/notification-preferences";
+    for body in [
+        json!({"preferences": {"verify_email": "off"}}),
+        json!({"preferences": {"password_reset": "off"}}),
+        json!({"preferences": {"organisation_verified": "weekly"}}),
+        json!({"organisation_verified": "off"}),
+    ] {
+        app.request(reqwest::Method::PUT, path, session.token(), Some(&body))
+            .await
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    app.get(path, None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    let unchanged = app.get(path, session.token()).await;
+    assert_eq!(
+        unchanged.body["preferences"]["organisation_verified"],
+        "immediate"
+    );
+}
+
+pub async fn smtp_down_then_up_delivers_every_message_once_with_backoff(app: TestApp) {
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = app_with(
+        app,
+        Some(&url),
+        &[
+            ("outbox.retry_base_ms", "400"),
+            ("outbox.max_attempts", "30"),
+        ],
+    )
+    .await;
+    let coordinator = app.coordinator().await;
+    let mut addresses = Vec::new();
+    for _ in 0..3 {
+        addresses.push(app.register("hospital", "TZ").await.email);
+    }
+    // Nothing listens: every message fails, and waits longer after each failure.
+    let failing = eventually("two failed attempts of each message", WAIT, || async {
+        let items = outbox(&app, &coordinator, None).await;
+        (items.len() == 3
+            && items
+                .iter()
+                .all(|m| m["attempts"].as_i64().unwrap() >= 2 && m["status"] == "pending"))
+        .then_some(items)
+    })
+    .await;
+    for item in &failing {
+        assert!(
+            item["last_error"].as_str().unwrap().contains("SMTP"),
+            "{item}"
+        );
+        let created =
+            chrono::DateTime::parse_from_rfc3339(item["created_at"].as_str().unwrap()).unwrap();
+        let next = chrono::DateTime::parse_from_rfc3339(item["next_attempt_at"].as_str().unwrap())
+            .unwrap();
+        // At least half of 400 ms after the first failure, plus half of 800 ms after the second.
+        assert!(
+            next - created >= chrono::Duration::milliseconds(600),
+            "backoff: {item}"
+        );
+    }
+
+    let sink = SmtpSink::start_on(port, SinkOptions::default());
+    let messages = sink.wait_for(3, WAIT).await;
+    eventually("every message marked sent", WAIT, || async {
+        outbox(&app, &coordinator, Some("sent"))
+            .await
+            .len()
+            .eq(&3)
+            .then_some(())
+    })
+    .await;
+    let messages_after = sink.messages();
+    assert_eq!(messages_after.len(), 3, "each message once: {messages:?}");
+    let mut ids: Vec<String> = messages_after
+        .iter()
+        .map(|m| m.email().header("message-id").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+    for address in addresses {
+        assert_eq!(to(&messages_after, &address).len(), 1);
+    }
+}
+
+/// Many password-reset emails, quickly: three accounts, `count` requests spread over them.
+async fn many_emails(app: &TestApp, count: usize) -> usize {
+    let accounts = [
+        app.register("hospital", "KE").await,
+        app.register("ngo", "KE").await,
+        app.register("donor", "KE").await,
+    ];
+    for i in 0..count {
+        request_reset(app, &accounts[i % accounts.len()].email).await;
+    }
+    count + accounts.len() // and the three verification emails
+}
+
+fn message_ids(messages: &[Received]) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for message in messages {
+        *counts
+            .entry(message.email().header("message-id").unwrap())
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions {
+        delay: Duration::from_millis(250),
+        ..SinkOptions::default()
+    });
+    let smtp_url = sink.url(None);
+    let app = app_with(app, None, &[("outbox.worker", "false")]).await;
+    let coordinator = app.coordinator().await;
+    let total = many_emails(&app, 5).await;
+    let settings = [
+        ("smtp_url", smtp_url.as_str()),
+        ("outbox.poll_interval_ms", "50"),
+        ("outbox.lease_seconds", "3"),
+    ];
+    let mut doomed = WorkerProcess::spawn(&app, &settings);
+    sink.wait_for(1, WAIT).await;
+    doomed.kill();
+    let killed_at = Instant::now();
+    let held = outbox(&app, &coordinator, Some("sending")).await;
+    assert!(!held.is_empty(), "the dead worker still holds its claim");
+    // The rescuer delivers to a sink of its own, so that what it sent cannot be confused
+    // with what the dead worker had in flight.
+    let rescue_sink = SmtpSink::start(SinkOptions::default());
+    let rescue_url = rescue_sink.url(None);
+    let rescue_settings = [
+        ("smtp_url", rescue_url.as_str()),
+        ("outbox.poll_interval_ms", "50"),
+        ("outbox.lease_seconds", "3"),
+    ];
+    let _rescuer = WorkerProcess::spawn(&app, &rescue_settings);
+    let held_ids: Vec<String> = held
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap().to_owned())
+        .collect();
+    // Every message ends up recorded sent. (A record the dead worker had already sent to the
+    // database may still commit after the kill, so the rescuer need not resend all of
+    // `held`: only what is still unsent when its lease runs out.)
+    eventually(
+        "every message marked sent",
+        Duration::from_secs(60),
+        || async {
+            outbox(&app, &coordinator, Some("sent"))
+                .await
+                .len()
+                .eq(&total)
+                .then_some(())
+        },
+    )
+    .await;
+    let mut everything = sink.messages();
+    everything.extend(rescue_sink.messages());
+    assert_eq!(
+        message_ids(&everything).len(),
+        total,
+        "every message delivered"
+    );
+    // What the dead worker had in flight may have reached its sink; the rescuer sends only
+    // held messages, each once, and only after the lease.
+    let rescued = rescue_sink.messages();
+    let ids = message_ids(&rescued);
+    assert!(
+        !ids.is_empty(),
+        "the rescuer sent what the dead worker held"
+    );
+    assert!(
+        ids.keys().all(|id| held_ids.contains(id)),
+        "the rescuer sends only what was held: {ids:?} of {held_ids:?}"
+    );
+    assert!(ids.values().all(|&n| n == 1), "and each once: {ids:?}");
+    for message in &rescued {
+        // The lease (3 s from the claim) had to run out first.
+        assert!(
+            message.at.duration_since(killed_at) >= Duration::from_secs(2),
+            "taken again only after the lease"
+        );
+    }
+}
+
+pub async fn two_workers_never_send_a_message_twice(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions {
+        delay: Duration::from_millis(10),
+        ..SinkOptions::default()
+    });
+    let smtp_url = sink.url(None);
+    let app = app_with(app, None, &[("outbox.worker", "false")]).await;
+    let total = many_emails(&app, 40).await;
+    let settings = [
+        ("smtp_url", smtp_url.as_str()),
+        ("outbox.poll_interval_ms", "20"),
+        ("outbox.batch_size", "4"),
+    ];
+    let _first = WorkerProcess::spawn(&app, &settings);
+    let _second = WorkerProcess::spawn(&app, &settings);
+    let messages = sink.wait_for(total, Duration::from_secs(40)).await;
+    let counts = message_ids(&messages);
+    assert_eq!(counts.len(), total);
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "a message was sent twice: {counts:?}"
+    );
+}
+
+pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions {
+        credentials: Some(("mailer".into(), "right-password".into())),
+        ..SinkOptions::default()
+    });
+    let url = sink.url(Some(("mailer", "wrong-password")));
+    let app = app_with(
+        app,
+        Some(&url),
+        &[("outbox.retry_base_ms", "50"), ("outbox.max_attempts", "3")],
+    )
+    .await;
+    let coordinator = app.coordinator().await;
+    let account = app.register("hospital", "NG").await;
+    let dead = eventually("a dead message", WAIT, || async {
+        let items = outbox(&app, &coordinator, Some("dead")).await;
+        (!items.is_empty()).then_some(items)
+    })
+    .await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0]["recipient"], account.email.as_str());
+    assert_eq!(dead[0]["attempts"], 3);
+    assert!(
+        dead[0]["last_error"].as_str().unwrap().contains("535"),
+        "{}",
+        dead[0]
+    );
+    assert!(
+        dead[0].get("body_text").is_none(),
+        "coordinators never see bodies"
+    );
+    assert!(sink.auth_failures() >= 3);
+    assert!(sink.messages().is_empty());
+
+    // Only coordinators see the outbox; paging works like the directory's.
+    let member = app.sign_in(&account).await;
+    app.get("/api/v1/outbox?status=dead", member.token())
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    app.get("/api/v1/outbox?status=dead", None)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.get("/api/v1/outbox?status=lost", coordinator.token())
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
+    app.get("/api/v1/outbox?limit=0", coordinator.token())
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+
+    let id = dead[0]["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/outbox/{id}/retry"),
+        member.token(),
+        &json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::FORBIDDEN);
+    app.post(
+        &format!("/api/v1/outbox/{}/retry", uuid::Uuid::new_v4()),
+        coordinator.token(),
+        &json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    let retried = app
+        .post(
+            &format!("/api/v1/outbox/{id}/retry"),
+            coordinator.token(),
+            &json!({}),
+        )
+        .await;
+    retried.assert_status(StatusCode::OK);
+    assert_eq!(retried.body["attempts"], 0);
+    let again = app
+        .post(
+            &format!("/api/v1/outbox/{id}/retry"),
+            coordinator.token(),
+            &json!({}),
+        )
+        .await;
+    // Pending or already failing again: either way, not dead, so not retryable.
+    if again.status != StatusCode::OK {
+        again.assert_problem(StatusCode::CONFLICT);
+    }
+    eventually("dead again after its fresh attempts", WAIT, || async {
+        let items = outbox(&app, &coordinator, Some("dead")).await;
+        (items.len() == 1 && items[0]["attempts"] == 3).then_some(())
+    })
+    .await;
+}
+
+pub async fn a_stopped_worker_finishes_its_message_and_gives_the_rest_back(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions {
+        delay: Duration::from_millis(200),
+        ..SinkOptions::default()
+    });
+    let smtp_url = sink.url(None);
+    let app = app_with(app, None, &[("outbox.worker", "false")]).await;
+    let coordinator = app.coordinator().await;
+    let total = many_emails(&app, 5).await;
+    // A long lease: only a graceful stop can make the held emails due again soon.
+    let settings = [
+        ("smtp_url", smtp_url.as_str()),
+        ("outbox.poll_interval_ms", "50"),
+        ("outbox.lease_seconds", "600"),
+        // One at a time, so that the stop surely falls mid-batch.
+        ("outbox.concurrency", "1"),
+    ];
+    let mut stopping = WorkerProcess::spawn(&app, &settings);
+    sink.wait_for(1, WAIT).await;
+    let signal = Command::new("kill")
+        .args(["-TERM", &stopping.0.id().to_string()])
+        .status()
+        .expect("kill -TERM runs");
+    assert!(signal.success());
+    let status = eventually("the worker to exit", WAIT, || {
+        let exited = stopping.0.try_wait().expect("the worker's status");
+        async move { exited }
+    })
+    .await;
+    assert!(
+        status.success(),
+        "a stopped worker exits cleanly: {status:?}"
+    );
+    assert!(
+        outbox(&app, &coordinator, Some("sending")).await.is_empty(),
+        "nothing stays claimed"
+    );
+    let sent = outbox(&app, &coordinator, Some("sent")).await.len();
+    assert!(
+        sent >= 1 && sent < total,
+        "it stopped mid-batch ({sent} of {total})"
+    );
+
+    let _next = WorkerProcess::spawn(&app, &settings);
+    let messages = eventually(
+        "every email delivered well before the lease",
+        WAIT,
+        || async {
+            let messages = sink.messages();
+            (message_ids(&messages).len() == total).then_some(messages)
+        },
+    )
+    .await;
+    assert_eq!(messages.len(), total, "nothing was sent twice");
+}
