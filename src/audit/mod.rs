@@ -18,6 +18,26 @@ pub enum Actor {
     System,
 }
 
+impl Actor {
+    /// The actor a signed-in viewer acts as, with their user id; none for anonymous readers.
+    pub fn of(viewer: &crate::accounts::model::Viewer) -> Option<(Actor, Uuid)> {
+        match *viewer {
+            crate::accounts::model::Viewer::User {
+                user_id,
+                organisation_id,
+                ..
+            } => Some((
+                Actor::User {
+                    user_id,
+                    organisation_id,
+                },
+                user_id,
+            )),
+            crate::accounts::model::Viewer::Anonymous => None,
+        }
+    }
+}
+
 /// One line of the log, before it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {

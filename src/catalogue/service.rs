@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::accounts::model::{Side, Viewer};
+use crate::accounts::model::Side;
 use crate::accounts::store as accounts;
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
@@ -59,20 +59,7 @@ pub struct Request {
 
 impl Request {
     fn actor(&self) -> Result<(Actor, Uuid), CatalogueError> {
-        match self.reader.viewer {
-            Viewer::User {
-                user_id,
-                organisation_id,
-                ..
-            } => Ok((
-                Actor::User {
-                    user_id,
-                    organisation_id,
-                },
-                user_id,
-            )),
-            Viewer::Anonymous => Err(CatalogueError::SignedOut),
-        }
+        Actor::of(&self.reader.viewer).ok_or(CatalogueError::SignedOut)
     }
 
     fn check_version(&self, current: i32) -> Result<(), CatalogueError> {

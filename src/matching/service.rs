@@ -75,20 +75,7 @@ fn related(themes: &[String], taxonomy: &Taxonomy) -> Vec<String> {
 }
 
 fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
-    match reader.viewer {
-        crate::accounts::model::Viewer::User {
-            user_id,
-            organisation_id,
-            ..
-        } => Ok((
-            Actor::User {
-                user_id,
-                organisation_id,
-            },
-            user_id,
-        )),
-        crate::accounts::model::Viewer::Anonymous => Err(CatalogueError::SignedOut.into()),
-    }
+    Actor::of(&reader.viewer).ok_or_else(|| CatalogueError::SignedOut.into())
 }
 
 /// The offers that can meet a need, best first, among those the reader may see. For the
