@@ -199,6 +199,16 @@ pub fn find_organisation(
     row.map(Organisation::try_from).transpose()
 }
 
+/// Every coordinator: who hears of matches waiting for a decision.
+pub fn coordinators(conn: &mut Conn<'_>) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> = dispatch!(conn, |c| users::table
+        .filter(users::role.eq(Role::Coordinator.as_str()))
+        .order(users::created_at.asc())
+        .select(UserRow::as_select())
+        .load(c))?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
 /// The oldest secretariat organisation, if one exists.
 pub fn find_secretariat(conn: &mut Conn<'_>) -> Result<Option<Organisation>, StoreError> {
     let row: Option<OrganisationRow> = dispatch!(conn, |c| organisations::table

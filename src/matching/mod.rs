@@ -5,6 +5,7 @@ pub mod allocation;
 pub mod gaps;
 pub mod geography;
 pub mod index;
+pub mod notices;
 #[cfg(test)]
 mod properties;
 pub mod routes;

@@ -213,6 +213,7 @@ async fn propose_match(
     body: web::Json<ProposeMatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let notifier = state.notifier.clone();
     if body
         .note
         .as_deref()
@@ -238,6 +239,7 @@ async fn propose_match(
                 conn,
                 &reader,
                 scoring,
+                &notifier,
                 body.need_id,
                 body.offer_id,
                 body.note,
@@ -378,6 +380,7 @@ async fn act_on_match(
 ) -> Result<web::Json<Match>, ApiError> {
     let (id, action) = path.into_inner();
     let body: MatchActionBody = optional_json(&body)?;
+    let notifier = state.notifier.clone();
     let needs_reason = matches!(action, MatchAction::Reject | MatchAction::Cancel);
     if needs_reason && body.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(ApiError::validation(vec![crate::error::FieldError::new(
@@ -392,7 +395,7 @@ async fn act_on_match(
     };
     let updated: Result<Match, MatchingError> = state
         .db
-        .transaction(move |conn| service::act(conn, &reader, id, action, input))
+        .transaction(move |conn| service::act(conn, &reader, &notifier, id, action, input))
         .await;
     Ok(web::Json(updated?))
 }

@@ -15,9 +15,11 @@ use crate::catalogue::themes::Taxonomy;
 use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
 use crate::matching::index::related_themes;
+use crate::matching::notices;
 use crate::matching::score::{score, Exclusion, Score, Weights};
 use crate::matching::store::{self, Match, MatchChange, NewMatch};
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
+use crate::notify::Notifier;
 use crate::visibility::{may_read_need, may_read_offer, Reader};
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +179,7 @@ pub fn propose(
     conn: &mut Conn<'_>,
     reader: &Reader,
     scoring: Scoring<'_>,
+    notifier: &Notifier,
     need_id: Uuid,
     offer_id: Uuid,
     note: Option<String>,
@@ -215,6 +218,7 @@ pub fn propose(
             serde_json::to_value(&created).unwrap_or_default(),
         ),
     )?;
+    notices::proposed(conn, notifier, &created, &need, &offer)?;
     Ok(created)
 }
 
@@ -280,6 +284,7 @@ fn check_outcome(input: &ActionInput, reserved: i32) -> Result<(i32, i32), Match
 pub fn act(
     conn: &mut Conn<'_>,
     reader: &Reader,
+    notifier: &Notifier,
     id: Uuid,
     action: MatchAction,
     input: ActionInput,
@@ -344,6 +349,11 @@ pub fn act(
             &as_json(&updated),
         ),
     )?;
+    // An acceptance that does not start the work changes nothing the other side must hear.
+    if updated.status != current.status {
+        let need = needs::find(conn, need.id)?.ok_or(StoreError::NotFound("need"))?;
+        notices::updated(conn, notifier, &updated, &need, &offer)?;
+    }
     Ok(updated)
 }
 

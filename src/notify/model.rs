@@ -39,14 +39,25 @@ impl AccountEmail {
 pub enum EventKind {
     /// The user's organisation was verified by a coordinator (sent to its org admins).
     OrganisationVerified,
+    /// A match was proposed and waits for a decision (sent to coordinators).
+    MatchProposed,
+    /// A match was approved, rejected, accepted by both, declined, completed or cancelled
+    /// (sent to the org admins of both sides).
+    MatchUpdated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 1] = [Self::OrganisationVerified];
+    pub const ALL: [EventKind; 3] = [
+        Self::OrganisationVerified,
+        Self::MatchProposed,
+        Self::MatchUpdated,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OrganisationVerified => "organisation_verified",
+            Self::MatchProposed => "match_proposed",
+            Self::MatchUpdated => "match_updated",
         }
     }
 

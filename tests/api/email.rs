@@ -586,7 +586,11 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
     defaults.assert_status(StatusCode::OK);
     assert_eq!(
         defaults.body,
-        json!({"preferences": {"organisation_verified": "immediate"}})
+        json!({"preferences": {
+            "organisation_verified": "immediate",
+            "match_proposed": "immediate",
+            "match_updated": "immediate",
+        }})
     );
     let changed = app
         .request(
@@ -1006,4 +1010,115 @@ pub async fn a_stopped_worker_finishes_its_message_and_gives_the_rest_back(app: 
     )
     .await;
     assert_eq!(messages.len(), total, "nothing was sent twice");
+}
+
+/// The emails of `address` whose subject starts with `prefix`, once there are `count`.
+async fn emails_to(sink: &SmtpSink, address: &str, prefix: &str, count: usize) -> Vec<Email> {
+    eventually(
+        &format!("{count} email(s) `{prefix}` to {address}"),
+        WAIT,
+        || async {
+            let found: Vec<Email> = to(&sink.messages(), address)
+                .into_iter()
+                .filter(|e| e.header("subject").unwrap_or_default().starts_with(prefix))
+                .collect();
+            (found.len() >= count).then_some(found)
+        },
+    )
+    .await
+}
+
+pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    let need = app
+        .publish_need(
+            &hospital,
+            &crate::harness::with(
+                crate::harness::need_input("Backups after an attack"),
+                json!({"anonymous": true}),
+            ),
+        )
+        .await;
+    let offer = app
+        .publish_offer(
+            &ngo,
+            &crate::harness::with(
+                crate::harness::offer_input("Restore drills for hospitals"),
+                json!({"themes": ["ransomware.backup_recovery"]}),
+            ),
+        )
+        .await;
+    let proposed = app
+        .post(
+            "/api/v1/matches",
+            hospital.token(),
+            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
+        )
+        .await;
+    proposed.assert_status(StatusCode::CREATED);
+    let match_id = proposed.body["id"].as_str().unwrap().to_owned();
+
+    let review = &emails_to(&sink, &coordinator.account.email, "A match to review", 1).await[0];
+    assert_well_formed(review, &coordinator.account.email);
+    assert!(
+        review.text.contains("Backups after an attack") && review.text.contains(&match_id),
+        "{}",
+        review.text
+    );
+    assert!(review.header("list-unsubscribe").is_some());
+
+    app.post(
+        &format!("/api/v1/matches/{match_id}/approve"),
+        coordinator.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let to_provider = &emails_to(&sink, &ngo.account.email, "Match approved", 1).await[0];
+    assert!(
+        to_provider.text.contains("Your acceptance is awaited"),
+        "{}",
+        to_provider.text
+    );
+    let to_requester = &emails_to(&sink, &hospital.account.email, "Match approved", 1).await[0];
+    assert!(
+        to_requester
+            .text
+            .contains("The other side's acceptance is awaited"),
+        "{}",
+        to_requester.text
+    );
+    // The need is anonymous: until the match is active, nothing names the hospital.
+    assert!(
+        !to_provider.text.contains(&hospital.account.email)
+            && !to_provider.text.contains("A hospital in KE")
+    );
+
+    app.post(
+        &format!("/api/v1/matches/{match_id}/accept"),
+        ngo.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let introduced = &emails_to(&sink, &ngo.account.email, "Match active", 1).await[0];
+    assert!(
+        introduced.text.contains(&hospital.account.email)
+            && introduced.text.contains("A hospital in KE"),
+        "active: the contacts cross: {}",
+        introduced.text
+    );
+    let other_way = &emails_to(&sink, &hospital.account.email, "Match active", 1).await[0];
+    assert!(
+        other_way.text.contains(&ngo.account.email),
+        "{}",
+        other_way.text
+    );
+    assert!(other_way
+        .html
+        .contains(&format!("mailto:{}", ngo.account.email)));
 }
