@@ -226,6 +226,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    candidate_notices (need_id, offer_id) {
+        need_id -> Text,
+        offer_id -> Text,
+        score -> Double,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
 diesel::joinable!(matches -> needs (need_id));
@@ -247,5 +256,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     email_tokens,
     notification_preferences,
-    digest_items
+    digest_items,
+    candidate_notices
 );

@@ -2,6 +2,7 @@
 //! generation through a theme index, and the match lifecycle (all pure).
 
 pub mod allocation;
+pub mod announce;
 pub mod gaps;
 pub mod geography;
 pub mod index;

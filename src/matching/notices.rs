@@ -56,7 +56,7 @@ pub fn proposed(
 }
 
 /// How an organisation's admins read: the same rule as any of its users.
-fn reader_for(conn: &mut Conn<'_>, organisation_id: Uuid) -> Result<Reader, StoreError> {
+pub(crate) fn reader_for(conn: &mut Conn<'_>, organisation_id: Uuid) -> Result<Reader, StoreError> {
     let organisation = accounts::find_organisation(conn, organisation_id)?
         .ok_or(StoreError::NotFound("organisation"))?;
     Ok(Reader {

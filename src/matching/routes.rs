@@ -26,6 +26,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_match)
         .service(act_on_match)
         .service(allocation)
+        .service(run_matching)
         .service(gap_report);
 }
 
@@ -452,4 +453,37 @@ async fn gap_report(
         .transaction(move |conn| service::gap_report(conn, today))
         .await?;
     Ok(web::Json(report))
+}
+
+/// Recompute every candidate pair of the open catalogue and tell the owners of pairs not
+/// announced before (coordinators only). Publishing or changing an item does the same for
+/// that item alone.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What the run found", body = crate::matching::announce::RunSummary),
+        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/matching/run")]
+async fn run_matching(
+    state: web::Data<AppState>,
+    _coordinator: crate::auth::extract::Coordinator,
+) -> Result<web::Json<crate::matching::announce::RunSummary>, ApiError> {
+    let (taxonomy, weights) = scoring(&state);
+    let notifier = state.notifier.clone();
+    let today = Utc::now().date_naive();
+    let summary = state
+        .db
+        .write(move |conn| {
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            crate::matching::announce::run(conn, &notifier, scoring)
+        })
+        .await?;
+    Ok(web::Json(summary))
 }

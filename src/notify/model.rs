@@ -44,13 +44,16 @@ pub enum EventKind {
     /// A match was approved, rejected, accepted by both, declined, completed or cancelled
     /// (sent to the org admins of both sides).
     MatchUpdated,
+    /// New candidates for one of the organisation's needs or offers (to its org admins).
+    NewCandidates,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [
+    pub const ALL: [EventKind; 4] = [
         Self::OrganisationVerified,
         Self::MatchProposed,
         Self::MatchUpdated,
+        Self::NewCandidates,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl EventKind {
             Self::OrganisationVerified => "organisation_verified",
             Self::MatchProposed => "match_proposed",
             Self::MatchUpdated => "match_updated",
+            Self::NewCandidates => "new_candidates",
         }
     }
 

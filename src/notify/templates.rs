@@ -33,6 +33,9 @@ const FILES: &[(&str, &str)] = embedded![
     "email/match_updated/subject.txt",
     "email/match_updated/body.txt",
     "email/match_updated/body.html",
+    "email/new_candidates/subject.txt",
+    "email/new_candidates/body.txt",
+    "email/new_candidates/body.html",
     "email/digest/subject.txt",
     "email/digest/body.txt",
     "email/digest/body.html",
@@ -165,6 +168,9 @@ mod tests {
             "status": "active",
             "what_next": "Agree the dates with the other side.",
             "contacts": {"organisation": "Ngo", "people": [{"name": "Ama", "email": "ama@x"}]},
+            "item_title": "Backups after ransomware",
+            "candidate_kind": "offers",
+            "candidates": [{"title": "Restore drills", "score": "0.82", "link": "http://x/2"}],
         });
         for name in [
             "verify_email",
@@ -173,6 +179,7 @@ mod tests {
             "organisation_verified",
             "match_proposed",
             "match_updated",
+            "new_candidates",
             "digest",
         ] {
             let email = templates.email(name, &context).unwrap();

@@ -590,6 +590,7 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
             "organisation_verified": "immediate",
             "match_proposed": "immediate",
             "match_updated": "immediate",
+            "new_candidates": "immediate",
         }})
     );
     let changed = app
@@ -1121,4 +1122,101 @@ pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
     assert!(other_way
         .html
         .contains(&format!("mailto:{}", ngo.account.email)));
+}
+
+pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    let offer_body = crate::harness::with(
+        crate::harness::offer_input("Restore drills for Kenyan hospitals"),
+        json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
+    );
+    app.publish_offer(&ngo, &offer_body).await;
+    let public = app
+        .publish_need(
+            &hospital,
+            &crate::harness::need_input("Backups rebuilt after an attack"),
+        )
+        .await;
+    let to_hospital =
+        &emails_to(&sink, &hospital.account.email, "New candidate offers", 1).await[0];
+    assert!(
+        to_hospital
+            .text
+            .contains("Restore drills for Kenyan hospitals"),
+        "{}",
+        to_hospital.text
+    );
+    let to_ngo = &emails_to(&sink, &ngo.account.email, "New candidate needs", 1).await[0];
+    assert!(
+        to_ngo.text.contains("Backups rebuilt after an attack"),
+        "{}",
+        to_ngo.text
+    );
+    assert!(to_ngo.header("list-unsubscribe").is_some());
+
+    // A need for coordinators only: its owner hears of the offer; the provider hears nothing.
+    app.publish_need(
+        &hospital,
+        &crate::harness::with(
+            crate::harness::need_input("Confidential: our PACS was breached"),
+            json!({"visibility": "coordinators"}),
+        ),
+    )
+    .await;
+    emails_to(&sink, &hospital.account.email, "New candidate offers", 2).await;
+    let run = app
+        .post("/api/v1/matching/run", coordinator.token(), &json!({}))
+        .await;
+    run.assert_status(StatusCode::OK);
+    assert_eq!(
+        run.body["new_pairs_announced"], 0,
+        "every pair was announced once already: {}",
+        run.text
+    );
+    assert!(run.body["pairs_above_threshold"].as_i64().unwrap() >= 2);
+    app.post("/api/v1/matching/run", ngo.token(), &json!({}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+
+    // A change to the need announces nothing new.
+    let path = format!("/api/v1/needs/{}", public["id"].as_str().unwrap());
+    let changed = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&hospital.access_token)
+        .header("if-match", format!("\"{}\"", public["version"]))
+        .json(&json!({"quantity": 30}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    // Let the worker deliver anything the change might have queued, then count.
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let all_to_ngo = to(&sink.messages(), &ngo.account.email);
+    assert!(
+        all_to_ngo.iter().all(|e| !e.text.contains("PACS")),
+        "a hidden need never reaches the provider"
+    );
+    let announcements = all_to_ngo
+        .iter()
+        .filter(|e| {
+            e.header("subject")
+                .unwrap_or_default()
+                .starts_with("New candidate")
+        })
+        .count();
+    assert_eq!(announcements, 1, "once per pair");
+    let to_hospital_count = to(&sink.messages(), &hospital.account.email)
+        .iter()
+        .filter(|e| {
+            e.header("subject")
+                .unwrap_or_default()
+                .starts_with("New candidate")
+        })
+        .count();
+    assert_eq!(to_hospital_count, 2);
 }

@@ -94,6 +94,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         email::bad_credentials_retry_then_die_visibly_and_can_be_retried,
         email::a_stopped_worker_finishes_its_message_and_gives_the_rest_back,
         email::a_match_s_steps_email_the_people_they_concern,
+        email::new_candidates_are_announced_once_to_who_may_read_them,
     ]
 }
 

@@ -43,6 +43,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/matches/{id}/{action}"),
     ("get", "/api/v1/allocation"),
     ("get", "/api/v1/reports/gaps"),
+    ("post", "/api/v1/matching/run"),
     ("post", "/api/v1/auth/verify-email"),
     ("post", "/api/v1/auth/password-reset"),
     ("post", "/api/v1/auth/password-reset/confirm"),

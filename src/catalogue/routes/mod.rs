@@ -28,6 +28,15 @@ async fn list_themes(state: web::Data<AppState>) -> web::Json<ThemeTree> {
     web::Json(state.taxonomy.tree())
 }
 
+/// What a write path needs to announce new candidates in its own transaction.
+pub fn announcer(state: &AppState) -> crate::matching::announce::Announcer {
+    crate::matching::announce::Announcer {
+        notifier: state.notifier.clone(),
+        taxonomy: state.taxonomy.clone(),
+        weights: state.matching_weights,
+    }
+}
+
 /// The ETag of a version: strong, quoted.
 pub fn etag(version: i32) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{etag, optional_if_match, required_if_match, SharedFilters};
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{NeedStatus, Urgency};
-use crate::catalogue::service::{self, Request};
+use crate::catalogue::service::{self, CatalogueError, Request};
 use crate::catalogue::store::needs::{self as store, NeedCursor, NeedFilter, NeedSort};
 use crate::catalogue::validate::{NeedInput, NeedPatch};
 use crate::catalogue::view::NeedView;
@@ -229,9 +229,14 @@ async fn patch_need(
         expected_version,
     };
     let (id, patch, taxonomy) = (id.into_inner(), body.into_inner(), state.taxonomy.clone());
+    let announcer = super::announcer(&state);
     let need = state
         .db
-        .transaction(move |conn| service::edit_need(conn, &request, &taxonomy, id, patch))
+        .transaction(move |conn| {
+            let need = service::edit_need(conn, &request, &taxonomy, id, patch)?;
+            announcer.need(conn, &need)?;
+            Ok::<_, CatalogueError>(need)
+        })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &need, &reader))
 }
@@ -249,9 +254,14 @@ async fn transition(
         today: today(),
         expected_version,
     };
+    let announcer = super::announcer(&state);
     let need = state
         .db
-        .transaction(move |conn| service::transition_need(conn, &request, id, action))
+        .transaction(move |conn| {
+            let need = service::transition_need(conn, &request, id, action)?;
+            announcer.need(conn, &need)?;
+            Ok::<_, CatalogueError>(need)
+        })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, &need, &reader))
 }

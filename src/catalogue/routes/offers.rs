@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{etag, optional_if_match, required_if_match, SharedFilters};
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{Offer, OfferKind, OfferStatus};
-use crate::catalogue::service::{self, Request};
+use crate::catalogue::service::{self, CatalogueError, Request};
 use crate::catalogue::store::offers::{self as store, OfferCursor, OfferFilter, OfferSort};
 use crate::catalogue::validate::{OfferInput, OfferPatch};
 use crate::catalogue::view::OfferView;
@@ -215,9 +215,14 @@ async fn patch_offer(
 ) -> Result<HttpResponse, ApiError> {
     let request = request(reader, required_if_match(&http)?);
     let (id, patch, taxonomy) = (id.into_inner(), body.into_inner(), state.taxonomy.clone());
+    let announcer = super::announcer(&state);
     let offer = state
         .db
-        .transaction(move |conn| service::edit_offer(conn, &request, &taxonomy, id, patch))
+        .transaction(move |conn| {
+            let offer = service::edit_offer(conn, &request, &taxonomy, id, patch)?;
+            announcer.offer(conn, &offer)?;
+            Ok::<_, CatalogueError>(offer)
+        })
         .await?;
     Ok(respond(false, &offer))
 }
@@ -230,9 +235,14 @@ async fn transition(
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let request = request(reader, optional_if_match(&http)?.flatten());
+    let announcer = super::announcer(&state);
     let offer = state
         .db
-        .transaction(move |conn| service::transition_offer(conn, &request, id, action))
+        .transaction(move |conn| {
+            let offer = service::transition_offer(conn, &request, id, action)?;
+            announcer.offer(conn, &offer)?;
+            Ok::<_, CatalogueError>(offer)
+        })
         .await?;
     Ok(respond(false, &offer))
 }

@@ -1,0 +1,307 @@
+//! Telling owners about new candidates, once per pair: when a need or an offer is published
+//! or changed (incrementally), and for everything on a coordinator's full run. Each email
+//! lists only the candidates its recipients may read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::accounts::credentials;
+use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::store::{needs, offers};
+use crate::db::schema::candidate_notices;
+use crate::db::{self, Conn, StoreError};
+use crate::dispatch;
+use crate::matching::index::{related_themes, Matcher};
+use crate::matching::notices::reader_for;
+use crate::matching::score::evaluate;
+use crate::matching::service::Scoring;
+use crate::notify::{EventKind, Notifier, Recipient};
+use crate::visibility::{may_read_need, may_read_offer, Reader};
+
+/// Pairs scoring at least this are worth an owner's attention.
+pub const NOTIFY_THRESHOLD: f64 = 0.6;
+
+/// Records the pair as announced; false when it already was.
+fn first_time(
+    conn: &mut Conn<'_>,
+    need: &Need,
+    offer: &Offer,
+    score: f64,
+) -> Result<bool, StoreError> {
+    let row = (
+        candidate_notices::need_id.eq(need.id.to_string()),
+        candidate_notices::offer_id.eq(offer.id.to_string()),
+        candidate_notices::score.eq(score),
+        candidate_notices::created_at.eq(db::now()),
+    );
+    let inserted = dispatch!(conn, |c| diesel::insert_into(candidate_notices::table)
+        .values(row.clone())
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
+}
+
+fn related(themes: &[String], scoring: &Scoring<'_>) -> Vec<String> {
+    let mut all: Vec<String> = themes
+        .iter()
+        .flat_map(|theme| related_themes(theme, scoring.taxonomy).map(str::to_owned))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// An item and its newly found candidates with their scores.
+type NewFor<'a, Item, Candidate> = (&'a Item, Vec<(&'a Candidate, f64)>);
+
+/// Announces the new pairs among `pairs` (need, offer, score): one email to each need's
+/// organisation listing its new candidate offers, one to each offer's listing its new
+/// candidate needs, each limited to what the recipients may read. Returns how many pairs
+/// were new.
+fn announce(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    pairs: Vec<(&Need, &Offer, f64)>,
+) -> Result<usize, StoreError> {
+    let mut for_needs: BTreeMap<Uuid, NewFor<'_, Need, Offer>> = BTreeMap::new();
+    let mut for_offers: BTreeMap<Uuid, NewFor<'_, Offer, Need>> = BTreeMap::new();
+    let mut new_pairs = 0;
+    for (need, offer, score) in pairs {
+        if score < NOTIFY_THRESHOLD || !first_time(conn, need, offer, score)? {
+            continue;
+        }
+        new_pairs += 1;
+        for_needs
+            .entry(need.id)
+            .or_insert((need, Vec::new()))
+            .1
+            .push((offer, score));
+        for_offers
+            .entry(offer.id)
+            .or_insert((offer, Vec::new()))
+            .1
+            .push((need, score));
+    }
+    let mut readers: HashMap<Uuid, Reader> = HashMap::new();
+    for (need, candidates) in for_needs.into_values() {
+        let reader = cached_reader(conn, &mut readers, need.organisation_id)?;
+        let visible: Vec<_> = candidates
+            .into_iter()
+            .filter(|(offer, _)| {
+                may_read_offer(
+                    &reader,
+                    offer.organisation_id,
+                    offer.status,
+                    offer.fields.visibility,
+                )
+            })
+            .map(|(offer, score)| {
+                json!({
+                    "title": offer.fields.title,
+                    "score": format!("{score:.2}"),
+                    "link": notifier.link(&format!("api/v1/offers/{}", offer.id), None),
+                })
+            })
+            .collect();
+        tell(
+            conn,
+            notifier,
+            need.organisation_id,
+            &need.fields.title,
+            "offers",
+            visible,
+            format!("api/v1/needs/{}/candidates", need.id),
+        )?;
+    }
+    for (offer, candidates) in for_offers.into_values() {
+        let reader = cached_reader(conn, &mut readers, offer.organisation_id)?;
+        // A need the provider may not read is nobody's business there, title included.
+        let visible: Vec<_> = candidates
+            .into_iter()
+            .filter(|(need, _)| {
+                may_read_need(
+                    &reader,
+                    need.organisation_id,
+                    need.status,
+                    need.fields.visibility,
+                )
+            })
+            .map(|(need, score)| {
+                json!({
+                    "title": need.fields.title,
+                    "score": format!("{score:.2}"),
+                    "link": notifier.link(&format!("api/v1/needs/{}", need.id), None),
+                })
+            })
+            .collect();
+        tell(
+            conn,
+            notifier,
+            offer.organisation_id,
+            &offer.fields.title,
+            "needs",
+            visible,
+            format!("api/v1/offers/{}/candidates", offer.id),
+        )?;
+    }
+    Ok(new_pairs)
+}
+
+/// How an organisation's admins read, looked up once per announcement.
+fn cached_reader(
+    conn: &mut Conn<'_>,
+    readers: &mut HashMap<Uuid, Reader>,
+    organisation_id: Uuid,
+) -> Result<Reader, StoreError> {
+    if let Some(reader) = readers.get(&organisation_id) {
+        return Ok(*reader);
+    }
+    let reader = reader_for(conn, organisation_id)?;
+    readers.insert(organisation_id, reader);
+    Ok(reader)
+}
+
+fn tell(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    organisation_id: Uuid,
+    item_title: &str,
+    candidate_kind: &str,
+    candidates: Vec<serde_json::Value>,
+    candidates_path: String,
+) -> Result<(), StoreError> {
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let admins: Vec<Recipient> = credentials::org_admins(conn, organisation_id)?
+        .iter()
+        .map(Recipient::from)
+        .collect();
+    notifier.notify(
+        conn,
+        EventKind::NewCandidates,
+        &admins,
+        json!({
+            "item_title": item_title,
+            "candidate_kind": candidate_kind,
+            "candidates": candidates,
+            "link": notifier.link(&candidates_path, None),
+        }),
+    )
+}
+
+/// After a need is published or changed: its new candidate offers.
+pub fn for_need(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    scoring: Scoring<'_>,
+    need: &Need,
+) -> Result<usize, StoreError> {
+    let candidates = offers::open_with_themes(conn, &related(&need.fields.themes, &scoring))?;
+    let pairs = candidates
+        .iter()
+        .filter_map(|offer| {
+            evaluate(need, offer, scoring.taxonomy, scoring.today)
+                .ok()
+                .map(|evaluation| (need, offer, evaluation.score(scoring.weights)))
+        })
+        .collect();
+    announce(conn, notifier, pairs)
+}
+
+/// After an offer is published or changed: its new candidate needs.
+pub fn for_offer(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    scoring: Scoring<'_>,
+    offer: &Offer,
+) -> Result<usize, StoreError> {
+    let candidates = needs::open_with_themes(conn, &related(&offer.fields.themes, &scoring))?;
+    let pairs = candidates
+        .iter()
+        .filter_map(|need| {
+            evaluate(need, offer, scoring.taxonomy, scoring.today)
+                .ok()
+                .map(|evaluation| (need, offer, evaluation.score(scoring.weights)))
+        })
+        .collect();
+    announce(conn, notifier, pairs)
+}
+
+/// What a full run found.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RunSummary {
+    pub open_needs: usize,
+    pub open_offers: usize,
+    /// Pairs scoring at least the notification threshold.
+    pub pairs_above_threshold: usize,
+    /// Of those, pairs announced for the first time by this run.
+    pub new_pairs_announced: usize,
+}
+
+/// Recomputes every candidate pair of the open catalogue and announces the new ones.
+pub fn run(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    scoring: Scoring<'_>,
+) -> Result<RunSummary, StoreError> {
+    let open_needs = needs::with_statuses(conn, &[crate::catalogue::model::NeedStatus::Open])?;
+    let open_offers = offers::all_open(conn)?;
+    let matcher = Matcher::new(
+        &open_needs,
+        &open_offers,
+        scoring.taxonomy,
+        *scoring.weights,
+        scoring.today,
+    );
+    let pairs: Vec<(&Need, &Offer, f64)> = matcher
+        .all_pairs(NOTIFY_THRESHOLD)
+        .into_iter()
+        .map(|pair| (&open_needs[pair.need], &open_offers[pair.offer], pair.score))
+        .collect();
+    let pairs_above_threshold = pairs.len();
+    let new_pairs_announced = announce(conn, notifier, pairs)?;
+    Ok(RunSummary {
+        open_needs: open_needs.len(),
+        open_offers: open_offers.len(),
+        pairs_above_threshold,
+        new_pairs_announced,
+    })
+}
+
+/// What the catalogue's write paths need to announce candidates after a change.
+#[derive(Clone)]
+pub struct Announcer {
+    pub notifier: std::sync::Arc<Notifier>,
+    pub taxonomy: std::sync::Arc<crate::catalogue::themes::Taxonomy>,
+    pub weights: crate::matching::score::Weights,
+}
+
+impl Announcer {
+    fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            taxonomy: &self.taxonomy,
+            weights: &self.weights,
+            today: chrono::Utc::now().date_naive(),
+        }
+    }
+
+    /// New candidates of a need that is open after the change; nothing otherwise.
+    pub fn need(&self, conn: &mut Conn<'_>, need: &Need) -> Result<usize, StoreError> {
+        if need.status != crate::catalogue::model::NeedStatus::Open {
+            return Ok(0);
+        }
+        for_need(conn, &self.notifier, self.scoring(), need)
+    }
+
+    /// New candidates of an offer that is open after the change; nothing otherwise.
+    pub fn offer(&self, conn: &mut Conn<'_>, offer: &Offer) -> Result<usize, StoreError> {
+        if offer.status != crate::catalogue::model::OfferStatus::Open {
+            return Ok(0);
+        }
+        for_offer(conn, &self.notifier, self.scoring(), offer)
+    }
+}
