@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Catalogue load benchmark (docs/PERFORMANCE.md, "Catalogue"): seeds a large catalogue into a
 # fresh database, starts the release server, and measures GET /health, one need by id, a
-# filtered list and a free-text search at 32 connections, as ratios to /health in one run.
+# filtered list, a free-text search and the candidates of a need (as the demo coordinator)
+# at 32 connections, as ratios to /health in one run.
 #
 #   bench/catalogue.sh                      SQLite; PostgreSQL too when BENCH_POSTGRES_URL or
 #                                           CLEARINGHOUSE_TEST_POSTGRES_URL names a server
