@@ -107,12 +107,8 @@ async fn need_candidates(
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<OfferCandidatePage>, ApiError> {
-    let (taxonomy, weights, id) = (
-        state.taxonomy.clone(),
-        state.matching_weights,
-        id.into_inner(),
-    );
-    let today = Utc::now().date_naive();
+    let (taxonomy, weights) = scoring(&state);
+    let (id, today) = (id.into_inner(), Utc::now().date_naive());
     let ranked = state
         .db
         .transaction(move |conn| {
