@@ -230,6 +230,23 @@ impl Database {
             .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?
     }
 
+    /// `read` for work with its own error type: no transaction, so that concurrent readers
+    /// never queue behind SQLite's write lock.
+    pub async fn query<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let database = self.clone();
+        web::block(move || match database.get()? {
+            Pooled::Sqlite(mut c) => work(&mut Conn::Sqlite(&mut c)),
+            Pooled::Postgres(mut c) => work(&mut Conn::Postgres(&mut c)),
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?
+    }
+
     /// True when the database answers and every embedded migration has been applied.
     pub async fn is_ready(&self) -> Result<bool, StoreError> {
         self.read(|conn| {

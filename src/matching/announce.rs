@@ -200,7 +200,11 @@ pub fn for_need(
     scoring: Scoring<'_>,
     need: &Need,
 ) -> Result<usize, StoreError> {
-    let candidates = offers::open_with_themes(conn, &related(&need.fields.themes, &scoring))?;
+    let candidates = offers::open_with_themes(
+        conn,
+        &related(&need.fields.themes, &scoring),
+        Some(need.fields.country),
+    )?;
     let pairs = candidates
         .iter()
         .filter_map(|offer| {

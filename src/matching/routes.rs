@@ -111,7 +111,7 @@ async fn need_candidates(
     let (id, today) = (id.into_inner(), Utc::now().date_naive());
     let ranked = state
         .db
-        .transaction(move |conn| {
+        .query(move |conn| {
             let scoring = Scoring {
                 taxonomy: &taxonomy,
                 weights: &weights,
@@ -156,7 +156,7 @@ async fn offer_candidates(
     let (id, today) = (id.into_inner(), Utc::now().date_naive());
     let ranked = state
         .db
-        .transaction(move |conn| {
+        .query(move |conn| {
             let scoring = Scoring {
                 taxonomy: &taxonomy,
                 weights: &weights,
@@ -330,7 +330,7 @@ async fn get_match(
     let id = id.into_inner();
     let (found, ..) = state
         .db
-        .transaction(move |conn| service::read_match(conn, &reader, id))
+        .query(move |conn| service::read_match(conn, &reader, id))
         .await?;
     Ok(web::Json(found))
 }
@@ -416,7 +416,7 @@ async fn allocation(
     let today = Utc::now().date_naive();
     let plan = state
         .db
-        .transaction(move |conn| {
+        .query(move |conn| {
             let scoring = Scoring {
                 taxonomy: &taxonomy,
                 weights: &weights,
@@ -446,7 +446,7 @@ async fn gap_report(
     let today = Utc::now().date_naive();
     let report = state
         .db
-        .transaction(move |conn| service::gap_report(conn, today))
+        .query(move |conn| service::gap_report(conn, today))
         .await?;
     Ok(web::Json(report))
 }

@@ -94,29 +94,32 @@ pub fn candidates_for_need(
             "only the need's organisation or a coordinator sees its candidates",
         ));
     }
-    let mut ranked: Vec<(Offer, Score)> =
-        offers::open_with_themes(conn, &related(&need.fields.themes, scoring.taxonomy))?
-            .into_iter()
-            .filter(|offer| {
-                may_read_offer(
-                    reader,
-                    offer.organisation_id,
-                    offer.status,
-                    offer.fields.visibility,
-                )
-            })
-            .filter_map(|offer| {
-                score(
-                    &need,
-                    &offer,
-                    scoring.taxonomy,
-                    scoring.weights,
-                    scoring.today,
-                )
-                .ok()
-                .map(|score| (offer, score))
-            })
-            .collect();
+    let mut ranked: Vec<(Offer, Score)> = offers::open_with_themes(
+        conn,
+        &related(&need.fields.themes, scoring.taxonomy),
+        Some(need.fields.country),
+    )?
+    .into_iter()
+    .filter(|offer| {
+        may_read_offer(
+            reader,
+            offer.organisation_id,
+            offer.status,
+            offer.fields.visibility,
+        )
+    })
+    .filter_map(|offer| {
+        score(
+            &need,
+            &offer,
+            scoring.taxonomy,
+            scoring.weights,
+            scoring.today,
+        )
+        .ok()
+        .map(|score| (offer, score))
+    })
+    .collect();
     ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.id.cmp(&b.0.id)));
     Ok(ranked)
 }

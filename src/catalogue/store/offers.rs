@@ -359,10 +359,26 @@ pub fn all_open(conn: &mut Conn<'_>) -> Result<Vec<Offer>, StoreError> {
 
 /// Open offers with capacity left that carry one of `themes`: the candidates of a need,
 /// found through the theme index rather than by reading every offer.
-pub fn open_with_themes(conn: &mut Conn<'_>, themes: &[String]) -> Result<Vec<Offer>, StoreError> {
+///
+/// With `serving`, only offers that could serve that country are read: named, global, or
+/// naming some region (whose countries the scoring checks).
+pub fn open_with_themes(
+    conn: &mut Conn<'_>,
+    themes: &[String],
+    serving: Option<Country>,
+) -> Result<Vec<Offer>, StoreError> {
+    let named = serving
+        .map(|country| contains_pattern(country.alpha2()))
+        .unwrap_or_else(|| "%".to_owned());
     let rows: Vec<OfferRow> = dispatch!(conn, |c| offers::table
         .filter(offers::status.eq(OfferStatus::Open.as_str()))
         .filter(offers::capacity_left.gt(0))
+        .filter(
+            offers::countries
+                .like(&named)
+                .or(offers::global.eq(true))
+                .or(offers::regions.ne(",")),
+        )
         .filter(
             offers::id.eq_any(
                 offer_themes::table
