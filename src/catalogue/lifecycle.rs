@@ -19,6 +19,8 @@ vocabulary! {
         Engage = "engage",
         /// Delivered quantity covers the need, or capacity is used up (system).
         Fulfil = "fulfil",
+        /// The need's last active match ended without covering it: it is open again (system).
+        Release = "release",
     }
 }
 
@@ -61,6 +63,7 @@ fn need_table(status: NeedStatus, action: Action) -> Option<NeedStatus> {
         (Expired, Reconfirm) => Some(Open),
         (Matched | InProgress, Close) => Some(Closed),
         (Open | Matched, Engage) => Some(Matched),
+        (Matched, Release) => Some(Open),
         (Open | Matched | InProgress, Fulfil) => Some(Fulfilled),
         _ => None,
     }
@@ -137,6 +140,7 @@ mod tests {
                 (Open, Close) | (Matched, Close) | (InProgress, Close) => Some(Closed),
                 (Open, Expire) => Some(Expired),
                 (Open, Engage) | (Matched, Engage) => Some(Matched),
+                (Matched, Release) => Some(Open),
                 (Open, Fulfil) | (Matched, Fulfil) | (InProgress, Fulfil) => Some(Fulfilled),
                 _ => None,
             }

@@ -321,6 +321,12 @@ pub fn act(
     }
     if action == MatchAction::Cancel && current.status == MatchStatus::Active {
         offers::release(conn, offer.id, current.reserved_quantity)?;
+        // Without another active match the need is open again, and a candidate again.
+        if need.status == NeedStatus::Matched && !store::other_active_for_need(conn, need.id, id)? {
+            let reopened =
+                next_need_status(need.status, Action::Release).map_err(CatalogueError::from)?;
+            needs::record_delivery(conn, &need, 0, reopened)?;
+        }
     }
     if action == MatchAction::Complete {
         let (delivered, rating) = check_outcome(&input, current.reserved_quantity)?;

@@ -320,3 +320,18 @@ pub fn all(conn: &mut Conn<'_>) -> Result<Vec<Match>, StoreError> {
         .load(c))?;
     rows.into_iter().map(Match::try_from).collect()
 }
+
+/// Whether `need_id` has an active match other than `except`.
+pub fn other_active_for_need(
+    conn: &mut Conn<'_>,
+    need_id: Uuid,
+    except: Uuid,
+) -> Result<bool, StoreError> {
+    let count: i64 = dispatch!(conn, |c| matches::table
+        .filter(matches::need_id.eq(need_id.to_string()))
+        .filter(matches::status.eq(MatchStatus::Active.as_str()))
+        .filter(matches::id.ne(except.to_string()))
+        .count()
+        .get_result(c))?;
+    Ok(count > 0)
+}

@@ -644,6 +644,15 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
         ),
         (Some(1), Some("open"))
     );
+    // Its need is open again, and so a candidate again.
+    let cancelled = app
+        .get(&format!("/api/v1/matches/{winner}"), coordinator.token())
+        .await;
+    let need_id = cancelled.body["need_id"].as_str().unwrap();
+    let need = app
+        .get(&format!("/api/v1/needs/{need_id}"), coordinator.token())
+        .await;
+    assert_eq!(need.body["status"], "open", "{}", need.text);
 }
 
 pub async fn the_allocation_covers_the_most_urgent_need_first(app: TestApp) {
