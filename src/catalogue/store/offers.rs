@@ -466,13 +466,13 @@ pub fn list(
             query = query.filter(offers::status.eq(status.as_str()));
         }
         if let Some(themes) = &filter.themes {
-            query = query.filter(
-                offers::id.eq_any(
-                    offer_themes::table
-                        .filter(offer_themes::theme_code.eq_any(themes.clone()))
-                        .select(offer_themes::offer_id),
-                ),
-            );
+            // EXISTS, as for needs: probe each walked row's themes instead of building the
+            // list of every offer with the theme on each request.
+            query = query.filter(diesel::dsl::exists(
+                offer_themes::table
+                    .filter(offer_themes::offer_id.eq(offers::id))
+                    .filter(offer_themes::theme_code.eq_any(themes.clone())),
+            ));
         }
         if let Some(country) = filter.country {
             // An offer serves a country it names, or every country when it is global.
