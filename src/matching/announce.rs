@@ -14,10 +14,9 @@ use crate::catalogue::store::{needs, offers};
 use crate::db::schema::candidate_notices;
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
-use crate::matching::index::{related_themes, Matcher};
+use crate::matching::index::Matcher;
 use crate::matching::notices::reader_for;
-use crate::matching::score::evaluate;
-use crate::matching::service::Scoring;
+use crate::matching::service::{open_needs_met_by, open_offers_meeting, Scoring};
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::{may_read_need, may_read_offer, Reader};
 
@@ -42,16 +41,6 @@ fn first_time(
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(inserted == 1)
-}
-
-fn related(themes: &[String], scoring: &Scoring<'_>) -> Vec<String> {
-    let mut all: Vec<String> = themes
-        .iter()
-        .flat_map(|theme| related_themes(theme, scoring.taxonomy).map(str::to_owned))
-        .collect();
-    all.sort();
-    all.dedup();
-    all
 }
 
 /// An item and its newly found candidates with their scores.
@@ -200,18 +189,10 @@ pub fn for_need(
     scoring: Scoring<'_>,
     need: &Need,
 ) -> Result<usize, StoreError> {
-    let candidates = offers::open_with_themes(
-        conn,
-        &related(&need.fields.themes, &scoring),
-        Some(need.fields.country),
-    )?;
+    let candidates = open_offers_meeting(conn, need, scoring)?;
     let pairs = candidates
         .iter()
-        .filter_map(|offer| {
-            evaluate(need, offer, scoring.taxonomy, scoring.today)
-                .ok()
-                .map(|evaluation| (need, offer, evaluation.score(scoring.weights)))
-        })
+        .map(|(offer, evaluation)| (need, offer, evaluation.score(scoring.weights)))
         .collect();
     announce(conn, notifier, pairs)
 }
@@ -223,14 +204,10 @@ pub fn for_offer(
     scoring: Scoring<'_>,
     offer: &Offer,
 ) -> Result<usize, StoreError> {
-    let candidates = needs::open_with_themes(conn, &related(&offer.fields.themes, &scoring))?;
+    let candidates = open_needs_met_by(conn, offer, scoring)?;
     let pairs = candidates
         .iter()
-        .filter_map(|need| {
-            evaluate(need, offer, scoring.taxonomy, scoring.today)
-                .ok()
-                .map(|evaluation| (need, offer, evaluation.score(scoring.weights)))
-        })
+        .map(|(need, evaluation)| (need, offer, evaluation.score(scoring.weights)))
         .collect();
     announce(conn, notifier, pairs)
 }

@@ -18,6 +18,17 @@ pub fn related_themes<'a>(code: &'a str, taxonomy: &'a Taxonomy) -> impl Iterato
         .chain(taxonomy.children_of(code).iter().map(String::as_str))
 }
 
+/// Every code related to any of `themes`, each once: what candidate reads filter by.
+pub fn related_theme_codes(themes: &[String], taxonomy: &Taxonomy) -> Vec<String> {
+    let mut all: Vec<String> = themes
+        .iter()
+        .flat_map(|theme| related_themes(theme, taxonomy).map(str::to_owned))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
 /// Positions of items by theme code.
 #[derive(Debug, Default)]
 pub struct ThemeIndex {

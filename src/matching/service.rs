@@ -14,9 +14,9 @@ use crate::catalogue::store::{needs, offers};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
-use crate::matching::index::related_themes;
+use crate::matching::index::related_theme_codes;
 use crate::matching::notices;
-use crate::matching::score::{score, Exclusion, Score, Weights};
+use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights};
 use crate::matching::store::{self, Match, MatchChange, NewMatch};
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::notify::Notifier;
@@ -66,18 +66,54 @@ pub struct Scoring<'a> {
     pub today: NaiveDate,
 }
 
-fn related(themes: &[String], taxonomy: &Taxonomy) -> Vec<String> {
-    let mut all: Vec<String> = themes
-        .iter()
-        .flat_map(|theme| related_themes(theme, taxonomy).map(str::to_owned))
-        .collect();
-    all.sort();
-    all.dedup();
-    all
-}
-
 fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
     Actor::of(&reader.viewer).ok_or_else(|| CatalogueError::SignedOut.into())
+}
+
+/// The offers that can meet a need, best first, among those the reader may see. For the
+/// The open offers that pass a need's hard filters, with their factor values: read through
+/// the theme index, never by scanning the catalogue. Shared by the candidate lists and the
+/// announcements.
+pub(crate) fn open_offers_meeting(
+    conn: &mut Conn<'_>,
+    need: &Need,
+    scoring: Scoring<'_>,
+) -> Result<Vec<(Offer, Evaluation)>, StoreError> {
+    let themes = related_theme_codes(&need.fields.themes, scoring.taxonomy);
+    Ok(
+        offers::open_with_themes(conn, &themes, Some(need.fields.country))?
+            .into_iter()
+            .filter_map(|offer| {
+                let evaluation = evaluate(need, &offer, scoring.taxonomy, scoring.today).ok()?;
+                Some((offer, evaluation))
+            })
+            .collect(),
+    )
+}
+
+/// The open needs an offer passes the hard filters for, with their factor values.
+pub(crate) fn open_needs_met_by(
+    conn: &mut Conn<'_>,
+    offer: &Offer,
+    scoring: Scoring<'_>,
+) -> Result<Vec<(Need, Evaluation)>, StoreError> {
+    let themes = related_theme_codes(&offer.fields.themes, scoring.taxonomy);
+    Ok(needs::open_with_themes(conn, &themes)?
+        .into_iter()
+        .filter_map(|need| {
+            let evaluation = evaluate(&need, offer, scoring.taxonomy, scoring.today).ok()?;
+            Some((need, evaluation))
+        })
+        .collect())
+}
+
+fn best_first<T>(mut ranked: Vec<(T, Score)>, id: impl Fn(&T) -> Uuid) -> Vec<(T, Score)> {
+    ranked.sort_by(|a, b| {
+        b.1.score
+            .total_cmp(&a.1.score)
+            .then(id(&a.0).cmp(&id(&b.0)))
+    });
+    ranked
 }
 
 /// The offers that can meet a need, best first, among those the reader may see. For the
@@ -94,34 +130,22 @@ pub fn candidates_for_need(
             "only the need's organisation or a coordinator sees its candidates",
         ));
     }
-    let mut ranked: Vec<(Offer, Score)> = offers::open_with_themes(
-        conn,
-        &related(&need.fields.themes, scoring.taxonomy),
-        Some(need.fields.country),
-    )?
-    .into_iter()
-    .filter(|offer| {
-        may_read_offer(
-            reader,
-            offer.organisation_id,
-            offer.status,
-            offer.fields.visibility,
-        )
-    })
-    .filter_map(|offer| {
-        score(
-            &need,
-            &offer,
-            scoring.taxonomy,
-            scoring.weights,
-            scoring.today,
-        )
-        .ok()
-        .map(|score| (offer, score))
-    })
-    .collect();
-    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.id.cmp(&b.0.id)));
-    Ok(ranked)
+    let ranked = open_offers_meeting(conn, &need, scoring)?
+        .into_iter()
+        .filter(|(offer, _)| {
+            may_read_offer(
+                reader,
+                offer.organisation_id,
+                offer.status,
+                offer.fields.visibility,
+            )
+        })
+        .map(|(offer, evaluation)| {
+            let explained = evaluation.explain(&need, &offer, scoring.weights);
+            (offer, explained)
+        })
+        .collect();
+    Ok(best_first(ranked, |offer: &Offer| offer.id))
 }
 
 /// The needs an offer can meet, best first, among those the reader may see: a hidden need
@@ -138,31 +162,22 @@ pub fn candidates_for_offer(
             "only the offer's organisation or a coordinator sees its candidates",
         ));
     }
-    let mut ranked: Vec<(Need, Score)> =
-        needs::open_with_themes(conn, &related(&offer.fields.themes, scoring.taxonomy))?
-            .into_iter()
-            .filter(|need| {
-                may_read_need(
-                    reader,
-                    need.organisation_id,
-                    need.status,
-                    need.fields.visibility,
-                )
-            })
-            .filter_map(|need| {
-                score(
-                    &need,
-                    &offer,
-                    scoring.taxonomy,
-                    scoring.weights,
-                    scoring.today,
-                )
-                .ok()
-                .map(|score| (need, score))
-            })
-            .collect();
-    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.id.cmp(&b.0.id)));
-    Ok(ranked)
+    let ranked = open_needs_met_by(conn, &offer, scoring)?
+        .into_iter()
+        .filter(|(need, _)| {
+            may_read_need(
+                reader,
+                need.organisation_id,
+                need.status,
+                need.fields.visibility,
+            )
+        })
+        .map(|(need, evaluation)| {
+            let explained = evaluation.explain(&need, &offer, scoring.weights);
+            (need, explained)
+        })
+        .collect();
+    Ok(best_first(ranked, |need: &Need| need.id))
 }
 
 /// The side a reader acts for in a match between `need` and `offer`, if any.
