@@ -56,6 +56,19 @@ pub struct Config {
     /// The sender of every email, `Name <address>` or a bare address.
     pub mail_from: String,
     pub outbox: OutboxSettings,
+    pub reminders: ReminderSettings,
+}
+
+/// When the reminder pass (inside `serve`, with the expiry task) writes its emails.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    /// Days a match may wait for a decision or an acceptance before the awaited side is
+    /// reminded, once.
+    pub match_waiting_days: u32,
+    /// Days before an open need expires that its organisation is told, with a link to
+    /// reconfirm it.
+    pub need_expiry_warning_days: u32,
 }
 
 /// How the outbox worker delivers: its pace, its batches, its retries and the digest period.
@@ -170,6 +183,7 @@ struct Defaults {
     rate_limits: RateLimits,
     mail_from: &'static str,
     outbox: OutboxSettings,
+    reminders: ReminderSettings,
 }
 
 impl Default for Defaults {
@@ -204,6 +218,10 @@ impl Default for Defaults {
                 retry_base_ms: 60_000,
                 retry_cap_seconds: 6 * 60 * 60,
                 digest_period_seconds: 24 * 60 * 60,
+            },
+            reminders: ReminderSettings {
+                match_waiting_days: 7,
+                need_expiry_warning_days: 7,
             },
         }
     }
@@ -309,6 +327,21 @@ impl Config {
         }
         if !(1..=3650).contains(&self.need_reconfirm_days) {
             return Err(invalid("need_reconfirm_days", "must be between 1 and 3650"));
+        }
+        if !(1..=365).contains(&self.reminders.match_waiting_days) {
+            return Err(invalid(
+                "reminders.match_waiting_days",
+                "must be between 1 and 365",
+            ));
+        }
+        // A warning as long as a need's whole life would be sent the day it is published.
+        if self.reminders.need_expiry_warning_days == 0
+            || self.reminders.need_expiry_warning_days >= self.need_reconfirm_days
+        {
+            return Err(invalid(
+                "reminders.need_expiry_warning_days",
+                "must be at least 1 and fewer than need_reconfirm_days",
+            ));
         }
         if !(1..=7 * 24 * 60 * 60).contains(&self.expiry_interval_seconds) {
             return Err(invalid(

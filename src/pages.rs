@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::accounts::flows;
-use crate::error::ApiError;
+use crate::accounts::store as accounts;
+use crate::catalogue::lifecycle::Action;
+use crate::catalogue::service::{self as catalogue, CatalogueError};
+use crate::db::{Conn, StoreError};
+use crate::error::{ApiError, FieldError};
+use crate::matching::service::{self as matching, MatchingError, ReportInput};
 use crate::notify::preferences;
+use crate::notify::signed_links::EmailAction;
 use crate::startup::AppState;
+use crate::visibility::{Reader, ReaderOrganisation};
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -24,7 +31,11 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(invitation_page)
         .service(invitation_submit)
         .service(unsubscribe_page)
-        .service(unsubscribe_submit);
+        .service(unsubscribe_submit)
+        .service(reconfirm_need_page)
+        .service(reconfirm_need_submit)
+        .service(report_outcome_page)
+        .service(report_outcome_submit);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -337,7 +348,7 @@ async fn unsubscribe_submit(
     let verified = query
         .token
         .as_deref()
-        .and_then(|token| state.notifier.unsubscribe_tokens().verify(token));
+        .and_then(|token| state.notifier.signed_links().verify_unsubscribe(token));
     let result = match verified {
         None => Err(ApiError::validation(vec![crate::error::FieldError::new(
             "token",
@@ -352,4 +363,182 @@ async fn unsubscribe_submit(
             .map(|()| "Done: you will not receive these emails any more. You can turn them on again in your notification preferences.".to_owned()),
     };
     outcome(&state, "unsubscribe", "Stop these emails", result, None)
+}
+
+fn invalid_link() -> ApiError {
+    ApiError::validation(vec![FieldError::new(
+        "token",
+        "token",
+        "is not a valid link, or it has expired",
+    )])
+}
+
+/// The action a link was signed for, if it is `expected`'s kind.
+fn action_of(
+    state: &AppState,
+    token: &str,
+    expected: fn(&EmailAction) -> bool,
+) -> Result<(uuid::Uuid, EmailAction), ApiError> {
+    state
+        .notifier
+        .signed_links()
+        .verify_action(token)
+        .filter(|(_, action)| expected(action))
+        .ok_or_else(invalid_link)
+}
+
+/// The user an action link was signed for, as a reader with the role and organisation they
+/// have now: a link does not outlive a change of membership, and what it opens goes through
+/// the same authorisation as the API.
+fn reader_of_user(conn: &mut Conn<'_>, user_id: uuid::Uuid) -> Result<Reader, StoreError> {
+    let user = accounts::find_user(conn, user_id)?.ok_or(StoreError::NotFound("user"))?;
+    let organisation = accounts::find_organisation(conn, user.organisation_id)?
+        .ok_or(StoreError::NotFound("organisation"))?;
+    Ok(Reader {
+        viewer: crate::accounts::model::Viewer::User {
+            user_id: user.id,
+            organisation_id: organisation.id,
+            role: user.role,
+        },
+        organisation: Some(ReaderOrganisation {
+            id: organisation.id,
+            verified: organisation.verified,
+            side: organisation.kind.side(),
+        }),
+    })
+}
+
+/// The page a need-expiry email's link opens: a button that keeps the need open.
+#[utoipa::path(tag = "pages", params(TokenQuery), responses(
+    (status = 200, description = "An HTML page with a reconfirm button", content_type = "text/html"),
+    (status = 400, description = "No token in the link", content_type = "text/html"),
+))]
+#[get("/needs/reconfirm")]
+async fn reconfirm_need_page(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> HttpResponse {
+    form_page(
+        &state,
+        "reconfirm_need",
+        "Keep your need open",
+        query.token.as_deref(),
+        None,
+    )
+}
+
+/// The reconfirm button's target: reconfirms the need, as the API's `reconfirm` does.
+#[utoipa::path(tag = "pages", request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token`"), responses(
+    (status = 200, description = "An HTML page: the need stays open", content_type = "text/html"),
+    (status = 409, description = "An HTML page: the need can no longer be reconfirmed", content_type = "text/html"),
+    (status = 422, description = "An HTML page: the link is invalid or expired", content_type = "text/html"),
+))]
+#[post("/needs/reconfirm")]
+async fn reconfirm_need_submit(
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> HttpResponse {
+    let title = "Keep your need open";
+    let link = action_of(&state, &form.token, |action| {
+        matches!(action, EmailAction::ReconfirmNeed { .. })
+    });
+    let (user_id, EmailAction::ReconfirmNeed { need_id }) = (match link {
+        Ok(link) => link,
+        Err(error) => return outcome(&state, "reconfirm_need", title, Err(error), None),
+    }) else {
+        return outcome(&state, "reconfirm_need", title, Err(invalid_link()), None);
+    };
+    let announcer = crate::catalogue::routes::announcer(&state);
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let request = catalogue::Request {
+                reader: reader_of_user(conn, user_id)?,
+                today: chrono::Utc::now().date_naive(),
+                expected_version: None,
+            };
+            let need = catalogue::transition_need(
+                conn,
+                &request,
+                &announcer.notifier,
+                need_id,
+                Action::Reconfirm,
+            )?;
+            announcer.need(conn, &need)?;
+            Ok::<_, CatalogueError>(need)
+        })
+        .await
+        .map_err(ApiError::from)
+        .map(|need| {
+            format!(
+                "Done: \u{201c}{}\u{201d} stays open. The clearing house will ask again before it expires.",
+                need.fields.title
+            )
+        });
+    outcome(&state, "reconfirm_need", title, result, None)
+}
+
+/// The page an outcome request's link opens: a form for the rating and the words.
+#[utoipa::path(tag = "pages", params(TokenQuery), responses(
+    (status = 200, description = "An HTML form for the outcome report", content_type = "text/html"),
+    (status = 400, description = "No token in the link", content_type = "text/html"),
+))]
+#[get("/matches/report")]
+async fn report_outcome_page(
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> HttpResponse {
+    form_page(
+        &state,
+        "report_outcome",
+        "How did it go?",
+        query.token.as_deref(),
+        None,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportForm {
+    pub token: String,
+    pub rating: Option<i32>,
+    pub outcome: Option<String>,
+}
+
+/// The report form's target: records the side's report, as `POST /api/v1/matches/{id}/reports`.
+#[utoipa::path(tag = "pages", request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token`, `rating` (1 to 5), `outcome`"), responses(
+    (status = 200, description = "An HTML page: the report is recorded", content_type = "text/html"),
+    (status = 409, description = "An HTML page: the side has reported already", content_type = "text/html"),
+    (status = 422, description = "An HTML page: the link or a field is invalid", content_type = "text/html"),
+))]
+#[post("/matches/report")]
+async fn report_outcome_submit(
+    state: web::Data<AppState>,
+    form: web::Form<ReportForm>,
+) -> HttpResponse {
+    let title = "How did it go?";
+    let form = form.into_inner();
+    let token = form.token.clone();
+    let link = action_of(&state, &form.token, |action| {
+        matches!(action, EmailAction::ReportOutcome { .. })
+    });
+    let (user_id, EmailAction::ReportOutcome { match_id }) = (match link {
+        Ok(link) => link,
+        Err(error) => return outcome(&state, "report_outcome", title, Err(error), None),
+    }) else {
+        return outcome(&state, "report_outcome", title, Err(invalid_link()), None);
+    };
+    let input = ReportInput {
+        rating: form.rating,
+        outcome: form.outcome,
+    };
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let reader = reader_of_user(conn, user_id)?;
+            matching::report_outcome(conn, &reader, match_id, input)
+        })
+        .await
+        .map_err(|error: MatchingError| ApiError::from(error))
+        .map(|_| "Thank you: your report is recorded. Coordinators read every report to learn which support works.".to_owned());
+    outcome(&state, "report_outcome", title, result, Some(&token))
 }

@@ -89,36 +89,100 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
 pub struct Application {
     server: Server,
     address: std::net::SocketAddr,
-    expiry: ExpiryTask,
+    housekeeping: Housekeeping,
     worker: Option<WorkerHandle>,
 }
 
-/// Expires needs and offers whose time has passed, every `interval`, while the server runs.
-struct ExpiryTask {
+/// The periodic work of `serve`: expires needs and offers whose time has passed, then
+/// writes the reminders that are due (needs about to expire, matches waiting for an answer).
+/// Every step is safe to run on several instances at once.
+struct Housekeeping {
     db: Database,
+    notifier: Arc<Notifier>,
     interval: std::time::Duration,
     reconfirm_within: chrono::Duration,
+    expiry_warning: chrono::Duration,
+    match_waiting: chrono::Duration,
 }
 
-impl ExpiryTask {
+/// Batches one step may run per pass: a bound on one pass's work, the rest waits.
+const BATCHES_PER_PASS: usize = 50;
+
+impl Housekeeping {
     async fn run(self) {
         let mut ticks = tokio::time::interval(self.interval);
         loop {
             ticks.tick().await;
-            let now = chrono::Utc::now();
-            let (today, stale_before) =
-                (now.date_naive(), (now - self.reconfirm_within).naive_utc());
-            let outcome: Result<_, CatalogueError> = self
-                .db
-                .transaction(move |conn| catalogue::service::expire_due(conn, today, stale_before))
-                .await;
-            match outcome {
-                Ok((0, 0)) => {}
-                Ok((needs, offers)) => tracing::info!(needs, offers, "expired what was due"),
-                // A failed pass is retried at the next tick; nothing was half-written.
-                Err(error) => tracing::warn!(%error, "the expiry pass failed"),
+            // A failed step is retried at the next tick; nothing was half-written.
+            if let Err(error) = self.expire().await {
+                tracing::warn!(%error, "the expiry pass failed");
+            }
+            if let Err(error) = self.remind().await {
+                tracing::warn!(%error, "the reminder pass failed");
             }
         }
+    }
+
+    async fn expire(&self) -> Result<(), CatalogueError> {
+        let now = chrono::Utc::now();
+        let (today, stale_before) = (now.date_naive(), (now - self.reconfirm_within).naive_utc());
+        let (needs, offers) = self
+            .db
+            .transaction(move |conn| catalogue::service::expire_due(conn, today, stale_before))
+            .await?;
+        if needs + offers > 0 {
+            tracing::info!(needs, offers, "expired what was due");
+        }
+        Ok(())
+    }
+
+    async fn remind(&self) -> Result<(), StoreError> {
+        let policy = catalogue::notices::ExpiryWarning {
+            reconfirm_within: self.reconfirm_within,
+            warn_within: self.expiry_warning,
+        };
+        let wait = self.match_waiting;
+        let (mut needs_warned, mut matches_reminded) = (0, 0);
+        for _ in 0..BATCHES_PER_PASS {
+            let notifier = self.notifier.clone();
+            let (seen, warned) = self
+                .db
+                .transaction(move |conn| {
+                    catalogue::notices::warn_expiring_needs(
+                        conn,
+                        &notifier,
+                        chrono::Utc::now(),
+                        policy,
+                    )
+                })
+                .await?;
+            needs_warned += warned;
+            if seen < catalogue::notices::WARNING_BATCH {
+                break;
+            }
+        }
+        for _ in 0..BATCHES_PER_PASS {
+            let notifier = self.notifier.clone();
+            let (seen, reminded) = self
+                .db
+                .transaction(move |conn| {
+                    crate::matching::reminders::remind_waiting_matches(
+                        conn,
+                        &notifier,
+                        chrono::Utc::now(),
+                        wait,
+                    )
+                })
+                .await?;
+            matches_reminded += reminded;
+            if seen < crate::matching::reminders::REMINDER_BATCH {
+                break;
+            }
+        }
+        if needs_warned + matches_reminded > 0 {
+            tracing::info!(needs_warned, matches_reminded, "reminders written");
+        }
+        Ok(())
     }
 }
 
@@ -196,10 +260,15 @@ impl Application {
             taxonomy: Arc::new(taxonomy),
             matching_weights: config.matching_weights,
         });
-        let expiry = ExpiryTask {
+        let housekeeping = Housekeeping {
             db: state.db.clone(),
+            notifier: state.notifier.clone(),
             interval: std::time::Duration::from_secs(config.expiry_interval_seconds),
             reconfirm_within: chrono::Duration::days(config.need_reconfirm_days.into()),
+            expiry_warning: chrono::Duration::days(
+                config.reminders.need_expiry_warning_days.into(),
+            ),
+            match_waiting: chrono::Duration::days(config.reminders.match_waiting_days.into()),
         };
         let body_limit = config.body_limit_bytes;
         let api = api_document();
@@ -234,7 +303,7 @@ impl Application {
         Ok(Self {
             server,
             address,
-            expiry,
+            housekeeping,
             worker,
         })
     }
@@ -251,9 +320,9 @@ impl Application {
     /// then stops the outbox worker once it has settled the message in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // The task lives on the server's runtime and ends with it.
-        let expiry = actix_web::rt::spawn(self.expiry.run());
+        let housekeeping = actix_web::rt::spawn(self.housekeeping.run());
         let served = self.server.await;
-        expiry.abort();
+        housekeeping.abort();
         if let Some(worker) = self.worker {
             worker.stop().await;
         }

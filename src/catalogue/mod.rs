@@ -4,6 +4,7 @@
 
 pub mod lifecycle;
 pub mod model;
+pub mod notices;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -12,6 +12,7 @@ use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::catalogue::lifecycle::{next_need_status, next_offer_status, Action, Refusal};
 use crate::catalogue::model::{Need, NeedStatus, Offer, OfferStatus};
+use crate::catalogue::notices;
 use crate::catalogue::store::{needs, offers};
 use crate::catalogue::themes::Taxonomy;
 use crate::catalogue::validate::{
@@ -20,6 +21,7 @@ use crate::catalogue::validate::{
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
+use crate::notify::Notifier;
 use crate::visibility::{may_read_need, may_read_offer, Reader};
 
 #[derive(Debug, thiserror::Error)]
@@ -182,9 +184,11 @@ fn check_publishable(
     Ok(())
 }
 
+/// Moves a need through its lifecycle; publishing tells its organisation's admins.
 pub fn transition_need(
     conn: &mut Conn<'_>,
     request: &Request,
+    notifier: &Notifier,
     id: Uuid,
     action: Action,
 ) -> Result<Need, CatalogueError> {
@@ -216,6 +220,9 @@ pub fn transition_need(
             &json(&NeedView::full(&updated)),
         ),
     )?;
+    if action == Action::Publish {
+        notices::published_need(conn, notifier, &updated)?;
+    }
     Ok(updated)
 }
 
@@ -301,9 +308,11 @@ pub fn edit_offer(
     Ok(updated)
 }
 
+/// Moves an offer through its lifecycle; publishing tells its organisation's admins.
 pub fn transition_offer(
     conn: &mut Conn<'_>,
     request: &Request,
+    notifier: &Notifier,
     id: Uuid,
     action: Action,
 ) -> Result<Offer, CatalogueError> {
@@ -330,6 +339,9 @@ pub fn transition_offer(
             &json(&OfferView::from(&updated)),
         ),
     )?;
+    if action == Action::Publish {
+        notices::published_offer(conn, notifier, &updated)?;
+    }
     Ok(updated)
 }
 

@@ -235,10 +235,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders_sent (kind, subject_id, occasion) {
+        kind -> Text,
+        subject_id -> Text,
+        occasion -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    match_reports (match_id, party) {
+        match_id -> Text,
+        party -> Text,
+        rating -> Integer,
+        outcome -> Text,
+        reported_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
 diesel::joinable!(matches -> needs (need_id));
 diesel::joinable!(matches -> offers (offer_id));
+diesel::joinable!(match_reports -> matches (match_id));
 diesel::joinable!(offers -> organisations (organisation_id));
 diesel::joinable!(need_themes -> needs (need_id));
 diesel::joinable!(offer_themes -> offers (offer_id));
@@ -257,5 +278,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     notification_preferences,
     digest_items,
-    candidate_notices
+    candidate_notices,
+    reminders_sent,
+    match_reports
 );

@@ -9,6 +9,7 @@ pub mod index;
 pub mod notices;
 #[cfg(test)]
 mod properties;
+pub mod reminders;
 pub mod routes;
 pub mod score;
 pub mod service;

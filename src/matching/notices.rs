@@ -11,8 +11,9 @@ use crate::accounts::model::{Role, User, Viewer};
 use crate::accounts::store as accounts;
 use crate::catalogue::model::{Need, Offer};
 use crate::db::{Conn, StoreError};
-use crate::matching::store::Match;
+use crate::matching::store::{self, Match};
 use crate::matching::workflow::{MatchStatus, Party};
+use crate::notify::signed_links::EmailAction;
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::{may_read_need, may_read_offer, Reader, ReaderOrganisation};
 
@@ -25,7 +26,12 @@ fn proposer_label(party: Party) -> &'static str {
     }
 }
 
-fn link(notifier: &Notifier, found: &Match) -> String {
+/// The page a report link opens.
+pub const REPORT_PAGE: &str = "matches/report";
+/// How long a side may follow the link to report on a completed match.
+const REPORT_LINK_DAYS: i64 = 60;
+
+pub(crate) fn link(notifier: &Notifier, found: &Match) -> String {
     notifier.link(&format!("api/v1/matches/{}", found.id), None)
 }
 
@@ -107,7 +113,7 @@ fn what_next(found: &Match, side: Party) -> String {
         }
         MatchStatus::Declined => format!("It was declined: {reason}."),
         MatchStatus::Completed => format!(
-            "It is completed, with {} delivered. Thank you for reporting the outcome.",
+            "It is completed, with {} delivered.",
             found.delivered_quantity.unwrap_or(0)
         ),
         MatchStatus::Cancelled => format!("It was cancelled: {reason}."),
@@ -180,6 +186,58 @@ pub fn updated(
                 "contacts": contacts,
                 "link": link(notifier, found),
             }),
+        )?;
+    }
+    Ok(())
+}
+
+/// Asks each side that has not reported on a completed match how it went, with a link that
+/// opens the report form without signing in. Once completed, a match's two items are
+/// readable by both sides (as from approval on).
+pub fn outcome_requested(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    found: &Match,
+    need: &Need,
+    offer: &Offer,
+    completed_by: Party,
+) -> Result<(), StoreError> {
+    let reported: Vec<Party> = store::reports(conn, found.id)?
+        .into_iter()
+        .map(|report| report.party)
+        .collect();
+    let sides = [
+        (Party::Requester, need.organisation_id),
+        (Party::Provider, offer.organisation_id),
+    ];
+    for (side, organisation_id) in sides {
+        if reported.contains(&side) {
+            continue;
+        }
+        let recipients: Vec<Recipient> = credentials::org_admins(conn, organisation_id)?
+            .iter()
+            .map(Recipient::from)
+            .collect();
+        notifier.notify_each(
+            conn,
+            EventKind::OutcomeRequested,
+            &recipients,
+            json!({
+                "need_title": need.fields.title,
+                "offer_title": offer.fields.title,
+                "completed_by": proposer_label(completed_by),
+                "delivered": found.delivered_quantity.unwrap_or(0),
+                "link": link(notifier, found),
+            }),
+            |user_id| {
+                let report_url = notifier.action_link(
+                    REPORT_PAGE,
+                    user_id,
+                    EmailAction::ReportOutcome { match_id: found.id },
+                    chrono::Duration::days(REPORT_LINK_DAYS),
+                );
+                json!({ "report_url": report_url })
+            },
         )?;
     }
     Ok(())

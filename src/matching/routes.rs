@@ -11,8 +11,8 @@ use crate::error::{ApiError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::http::problems::optional_json;
 use crate::matching::score::Factor;
-use crate::matching::service::{self, ActionInput, MatchingError, Scoring};
-use crate::matching::store::{self as store, Match, MatchFilter};
+use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
+use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{MatchAction, MatchStatus};
 use crate::startup::AppState;
 use crate::visibility::Reader;
@@ -24,6 +24,9 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(propose_match)
         .service(list_matches)
         .service(get_match)
+        // Before `act_on_match`, whose `{action}` would otherwise claim `reports`.
+        .service(report_on_match)
+        .service(list_match_reports)
         .service(act_on_match)
         .service(allocation)
         .service(run_matching)
@@ -333,6 +336,74 @@ async fn get_match(
         .query(move |conn| service::read_match(conn, &reader, id))
         .await?;
     Ok(web::Json(found))
+}
+
+/// A side's report on a completed match.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeReportBody {
+    /// 1 (it did not help) to 5 (it changed a lot).
+    pub rating: Option<i32>,
+    /// What changed, 1 to 5000 characters.
+    pub outcome: Option<String>,
+}
+
+/// Report how a completed match went for your side, once. The side that completed the
+/// match reported with the completion; the other side is asked by email.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = OutcomeReportBody,
+    responses(
+        (status = 201, description = "The report", body = OutcomeReport),
+        (status = 403, description = "Coordinators read reports but do not write them", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not completed yet, or the caller's side has reported", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid rating or outcome", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/matches/{id}/reports")]
+async fn report_on_match(
+    state: web::Data<AppState>,
+    reader: Reader,
+    id: web::Path<Uuid>,
+    body: web::Json<OutcomeReportBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let input = ReportInput {
+        rating: body.rating,
+        outcome: body.outcome,
+    };
+    let report: Result<OutcomeReport, MatchingError> = state
+        .db
+        .transaction(move |conn| service::report_outcome(conn, &reader, id, input))
+        .await;
+    Ok(HttpResponse::Created().json(report?))
+}
+
+/// The outcome reports on a match: coordinators read both sides', a side reads its own.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The reports the caller may read", body = Vec<OutcomeReport>),
+        (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/matches/{id}/reports")]
+async fn list_match_reports(
+    state: web::Data<AppState>,
+    reader: Reader,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<OutcomeReport>>, ApiError> {
+    let id = id.into_inner();
+    let reports = state
+        .db
+        .query(move |conn| service::reports_for(conn, &reader, id))
+        .await?;
+    Ok(web::Json(reports))
 }
 
 /// The body of a match action; which fields count depends on the action.

@@ -17,7 +17,7 @@ use crate::error::FieldError;
 use crate::matching::index::related_theme_codes;
 use crate::matching::notices;
 use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights};
-use crate::matching::store::{self, Match, MatchChange, NewMatch};
+use crate::matching::store::{self, Match, MatchChange, NewMatch, OutcomeReport};
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::notify::Notifier;
 use crate::visibility::{may_read_need, may_read_offer, Reader};
@@ -263,7 +263,33 @@ pub struct ActionInput {
     pub rating: Option<i32>,
 }
 
-fn check_outcome(input: &ActionInput, reserved: i32) -> Result<(i32, i32), MatchingError> {
+/// A side's rating and words on a completed match, checked.
+fn check_report(
+    rating: Option<i32>,
+    outcome: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> (i32, String) {
+    let rating = rating.unwrap_or(0);
+    if !(1..=5).contains(&rating) {
+        errors.push(FieldError::new(
+            "rating",
+            "range",
+            "must be between 1 and 5",
+        ));
+    }
+    let outcome = outcome.map(str::trim).unwrap_or_default();
+    if outcome.is_empty() || outcome.chars().count() > 5000 {
+        errors.push(FieldError::new(
+            "outcome",
+            "length",
+            "must say what changed, in 1 to 5000 characters",
+        ));
+    }
+    (rating, outcome.to_owned())
+}
+
+/// What a completion reports: the quantity delivered, the rating and the words.
+fn check_outcome(input: &ActionInput, reserved: i32) -> Result<(i32, i32, String), MatchingError> {
     let mut errors = Vec::new();
     let delivered = input.delivered_quantity.unwrap_or(-1);
     if !(0..=reserved).contains(&delivered) {
@@ -273,27 +299,9 @@ fn check_outcome(input: &ActionInput, reserved: i32) -> Result<(i32, i32), Match
             format!("must be between 0 and the {reserved} reserved"),
         ));
     }
-    let rating = input.rating.unwrap_or(0);
-    if !(1..=5).contains(&rating) {
-        errors.push(FieldError::new(
-            "rating",
-            "range",
-            "must be between 1 and 5",
-        ));
-    }
-    if input
-        .outcome
-        .as_deref()
-        .is_none_or(|o| o.trim().is_empty() || o.chars().count() > 5000)
-    {
-        errors.push(FieldError::new(
-            "outcome",
-            "length",
-            "must say what changed, in 1 to 5000 characters",
-        ));
-    }
+    let (rating, outcome) = check_report(input.rating, input.outcome.as_deref(), &mut errors);
     if errors.is_empty() {
-        Ok((delivered, rating))
+        Ok((delivered, rating, outcome))
     } else {
         Err(MatchingError::Invalid(errors))
     }
@@ -344,7 +352,7 @@ pub fn act(
         }
     }
     if action == MatchAction::Complete {
-        let (delivered, rating) = check_outcome(&input, current.reserved_quantity)?;
+        let (delivered, rating, outcome) = check_outcome(&input, current.reserved_quantity)?;
         let covered = need.quantity_covered + delivered;
         let status = if covered >= need.fields.quantity {
             next_need_status(need.status, Action::Fulfil).map_err(CatalogueError::from)?
@@ -357,8 +365,22 @@ pub fn act(
             offers::release(conn, offer.id, current.reserved_quantity - delivered)?;
         }
         change.delivered_quantity = Some(delivered);
-        change.outcome = input.outcome.map(|o| o.trim().to_owned());
+        change.outcome = Some(outcome.clone());
         change.rating = Some(rating);
+        // The completing side's report is its first; the other side is asked for its own.
+        if matches!(party, Party::Requester | Party::Provider) {
+            store::insert_report(
+                conn,
+                &OutcomeReport {
+                    match_id: id,
+                    party,
+                    rating,
+                    outcome,
+                    reported_by: user_id,
+                    created_at: chrono::Utc::now(),
+                },
+            )?;
+        }
     }
     let updated = store::update(conn, &current, after, change)?;
     let as_json = |m: &Match| serde_json::to_value(m).unwrap_or_default();
@@ -377,8 +399,80 @@ pub fn act(
     if updated.status != current.status {
         let need = needs::find(conn, need.id)?.ok_or(StoreError::NotFound("need"))?;
         notices::updated(conn, notifier, &updated, &need, &offer)?;
+        if updated.status == MatchStatus::Completed {
+            notices::outcome_requested(conn, notifier, &updated, &need, &offer, party)?;
+        }
     }
     Ok(updated)
+}
+
+/// A side's rating and words on a completed match, once per side.
+#[derive(Debug, Default, Clone)]
+pub struct ReportInput {
+    pub rating: Option<i32>,
+    pub outcome: Option<String>,
+}
+
+/// Records how a completed match went for the reader's side. Coordinators read reports
+/// but do not write them; each side reports once (409 after that).
+pub fn report_outcome(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    id: Uuid,
+    input: ReportInput,
+) -> Result<OutcomeReport, MatchingError> {
+    let (actor, user_id) = actor(reader)?;
+    let (found, _, _, party) = read_match(conn, reader, id)?;
+    if !matches!(party, Party::Requester | Party::Provider) {
+        return Err(MatchingError::Forbidden(
+            "only the two sides of a match report on it",
+        ));
+    }
+    if found.status != MatchStatus::Completed {
+        return Err(StoreError::Conflict(format!(
+            "a match is reported on once it is completed; this one is {}",
+            found.status
+        ))
+        .into());
+    }
+    let mut errors = Vec::new();
+    let (rating, outcome) = check_report(input.rating, input.outcome.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(MatchingError::Invalid(errors));
+    }
+    let report = OutcomeReport {
+        match_id: id,
+        party,
+        rating,
+        outcome,
+        reported_by: user_id,
+        created_at: chrono::Utc::now(),
+    };
+    store::insert_report(conn, &report)?;
+    audit::record(
+        conn,
+        AuditEntry::creation(
+            "match_report",
+            id,
+            actor,
+            serde_json::to_value(&report).unwrap_or_default(),
+        ),
+    )?;
+    Ok(report)
+}
+
+/// The reports on a match the reader may read: coordinators read both sides', a side only
+/// its own (the other side's words are for the clearing house).
+pub fn reports_for(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<Vec<OutcomeReport>, MatchingError> {
+    let (_, _, _, party) = read_match(conn, reader, id)?;
+    Ok(store::reports(conn, id)?
+        .into_iter()
+        .filter(|report| party == Party::Coordinator || report.party == party)
+        .collect())
 }
 
 /// One row of the proposed allocation: units of an offer for a need, and why.

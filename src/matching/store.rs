@@ -335,3 +335,101 @@ pub fn other_active_for_need(
         .get_result(c))?;
     Ok(count > 0)
 }
+
+/// Live matches waiting for an answer since before `before` (proposed: a coordinator's
+/// decision; approved: a side's acceptance) that were not reminded of this wait yet. A wait
+/// is named by the moment the match last changed.
+pub fn waiting_unreminded(
+    conn: &mut Conn<'_>,
+    before: NaiveDateTime,
+    reminder_kind: &str,
+    limit: usize,
+) -> Result<Vec<Match>, StoreError> {
+    use crate::db::schema::reminders_sent;
+    let reminded = reminders_sent::table
+        .filter(reminders_sent::kind.eq(reminder_kind))
+        .filter(reminders_sent::subject_id.eq(matches::id))
+        .filter(reminders_sent::occasion.eq(matches::updated_at));
+    let rows: Vec<MatchRow> = dispatch!(conn, |c| matches::table
+        .filter(matches::status.eq_any([
+            MatchStatus::Proposed.as_str(),
+            MatchStatus::Approved.as_str()
+        ]))
+        .filter(matches::updated_at.lt(before))
+        .filter(diesel::dsl::not(diesel::dsl::exists(reminded)))
+        .order((matches::updated_at, matches::id))
+        .select(MatchRow::as_select())
+        .limit(limit as i64)
+        .load(c))?;
+    rows.into_iter().map(Match::try_from).collect()
+}
+
+/// One side's report on a completed match.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OutcomeReport {
+    pub match_id: Uuid,
+    /// `requester` or `provider`.
+    pub party: Party,
+    /// 1 (it did not help) to 5 (it changed a lot).
+    pub rating: i32,
+    /// What changed, in the side's words.
+    pub outcome: String,
+    pub reported_by: Uuid,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Stores a side's report; a second report from the same side is a conflict, decided by
+/// the primary key so that two racing reports cannot both land.
+pub fn insert_report(conn: &mut Conn<'_>, report: &OutcomeReport) -> Result<(), StoreError> {
+    use crate::db::schema::match_reports;
+    let row = (
+        match_reports::match_id.eq(report.match_id.to_string()),
+        match_reports::party.eq(report.party.as_str()),
+        match_reports::rating.eq(report.rating),
+        match_reports::outcome.eq(&report.outcome),
+        match_reports::reported_by.eq(report.reported_by.to_string()),
+        match_reports::created_at.eq(report.created_at.naive_utc()),
+    );
+    dispatch!(conn, |c| diesel::insert_into(match_reports::table)
+        .values(row.clone())
+        .execute(c))
+    .map_err(|error| match StoreError::from(error) {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict("your side has already reported on this match".into())
+        }
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// The reports on a match, the requester's first.
+pub fn reports(conn: &mut Conn<'_>, match_id: Uuid) -> Result<Vec<OutcomeReport>, StoreError> {
+    use crate::db::schema::match_reports;
+    type Row = (String, String, i32, String, String, NaiveDateTime);
+    let rows: Vec<Row> = dispatch!(conn, |c| match_reports::table
+        .filter(match_reports::match_id.eq(match_id.to_string()))
+        .order(match_reports::party.desc())
+        .select((
+            match_reports::match_id,
+            match_reports::party,
+            match_reports::rating,
+            match_reports::outcome,
+            match_reports::reported_by,
+            match_reports::created_at,
+        ))
+        .load(c))?;
+    rows.into_iter()
+        .map(
+            |(match_id, party, rating, outcome, reported_by, created_at)| {
+                Ok(OutcomeReport {
+                    match_id: parse_id(&match_id)?,
+                    party: party.parse().map_err(|_| corrupt("report party", &party))?,
+                    rating,
+                    outcome,
+                    reported_by: parse_id(&reported_by)?,
+                    created_at: created_at.and_utc(),
+                })
+            },
+        )
+        .collect()
+}

@@ -46,14 +46,31 @@ pub enum EventKind {
     MatchUpdated,
     /// New candidates for one of the organisation's needs or offers (to its org admins).
     NewCandidates,
+    /// One of the organisation's needs or offers was published (to its org admins).
+    ItemPublished,
+    /// A match has waited days for the recipient's answer: a coordinator's decision, or a
+    /// side's acceptance (sent once per wait).
+    MatchWaiting,
+    /// One of the organisation's open needs expires soon (to its org admins, with a link to
+    /// reconfirm it).
+    NeedExpiring,
+    /// A match was completed: the recipient's side is asked how it went.
+    OutcomeRequested,
+    /// Emails that could not be delivered in the last period (to coordinators).
+    DeadLetters,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [
+    pub const ALL: [EventKind; 9] = [
         Self::OrganisationVerified,
         Self::MatchProposed,
         Self::MatchUpdated,
         Self::NewCandidates,
+        Self::ItemPublished,
+        Self::MatchWaiting,
+        Self::NeedExpiring,
+        Self::OutcomeRequested,
+        Self::DeadLetters,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +79,11 @@ impl EventKind {
             Self::MatchProposed => "match_proposed",
             Self::MatchUpdated => "match_updated",
             Self::NewCandidates => "new_candidates",
+            Self::ItemPublished => "item_published",
+            Self::MatchWaiting => "match_waiting",
+            Self::NeedExpiring => "need_expiring",
+            Self::OutcomeRequested => "outcome_requested",
+            Self::DeadLetters => "dead_letters",
         }
     }
 

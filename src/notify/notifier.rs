@@ -14,8 +14,8 @@ use crate::notify::digest::{self, DigestItem};
 use crate::notify::model::{AccountEmail, DeliveryMode, EventKind};
 use crate::notify::outbox::{self, NewEmail};
 use crate::notify::preferences;
+use crate::notify::signed_links::{EmailAction, SignedLinks, Unsubscribe};
 use crate::notify::templates::{RenderedEmail, TemplateError, Templates};
-use crate::notify::unsubscribe::{Unsubscribe, UnsubscribeTokens};
 
 /// Who an email goes to.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub struct Notifier {
     templates: Templates,
     public_url: Url,
     message_id_domain: String,
-    unsubscribe: UnsubscribeTokens,
+    signed_links: SignedLinks,
 }
 
 fn render_failed(error: TemplateError) -> StoreError {
@@ -71,7 +71,7 @@ impl Notifier {
             templates,
             public_url,
             message_id_domain: mail_from.email.domain().to_owned(),
-            unsubscribe: UnsubscribeTokens::new(secret),
+            signed_links: SignedLinks::new(secret),
         }
     }
 
@@ -79,8 +79,20 @@ impl Notifier {
         &self.templates
     }
 
-    pub fn unsubscribe_tokens(&self) -> &UnsubscribeTokens {
-        &self.unsubscribe
+    pub fn signed_links(&self) -> &SignedLinks {
+        &self.signed_links
+    }
+
+    /// An absolute link to the page `path` that lets `user_id` take `action` from an email.
+    pub fn action_link(
+        &self,
+        path: &str,
+        user_id: Uuid,
+        action: EmailAction,
+        lifetime: chrono::Duration,
+    ) -> String {
+        let token = self.signed_links.action(user_id, action, lifetime);
+        self.link(path, Some(&token))
     }
 
     /// An absolute link for a person: `public_url` + `path`, with a `token` query if given.
@@ -144,6 +156,19 @@ impl Notifier {
         recipients: &[Recipient],
         context: Value,
     ) -> Result<(), StoreError> {
+        self.notify_each(conn, kind, recipients, context, |_| Value::Null)
+    }
+
+    /// As `notify`, with what differs per recipient (a signed action link) added to
+    /// `context` by `personal`, called only for those who will get the event.
+    pub fn notify_each(
+        &self,
+        conn: &mut Conn<'_>,
+        kind: EventKind,
+        recipients: &[Recipient],
+        context: Value,
+        personal: impl Fn(Uuid) -> Value,
+    ) -> Result<(), StoreError> {
         for to in recipients {
             let Some(user_id) = to.user_id else {
                 continue;
@@ -154,10 +179,14 @@ impl Notifier {
             }
             let unsubscribe_url = self.link(
                 "unsubscribe",
-                Some(&self.unsubscribe.issue(user_id, Unsubscribe::Event(kind))),
+                Some(
+                    &self
+                        .signed_links
+                        .unsubscribe(user_id, Unsubscribe::Event(kind)),
+                ),
             );
             let context = with(
-                context.clone(),
+                with(context.clone(), personal(user_id)),
                 json!({
                     "name": to.name,
                     "email": to.email,
@@ -192,7 +221,7 @@ impl Notifier {
     ) -> Result<Uuid, StoreError> {
         let unsubscribe_url = self.link(
             "unsubscribe",
-            Some(&self.unsubscribe.issue(user.id, Unsubscribe::Digest)),
+            Some(&self.signed_links.unsubscribe(user.id, Unsubscribe::Digest)),
         );
         let context = json!({
             "name": user.name,

@@ -375,3 +375,31 @@ pub fn retry(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<OutboxEntry>, Store
     .execute(c))?;
     find(conn, id)
 }
+
+/// Messages that died in `[from, to)`: how many, and the first `limit` of them, oldest first.
+pub fn died_between(
+    conn: &mut Conn<'_>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    limit: usize,
+) -> Result<(i64, Vec<OutboxEntry>), StoreError> {
+    let dead = outbox::status
+        .eq(OutboxStatus::Dead.as_str())
+        .and(outbox::updated_at.ge(from))
+        .and(outbox::updated_at.lt(to));
+    let count: i64 = dispatch!(conn, |c| outbox::table.filter(dead).count().get_result(c))?;
+    if count == 0 {
+        return Ok((0, Vec::new()));
+    }
+    let rows: Vec<OutboxRow> = dispatch!(conn, |c| outbox::table
+        .filter(dead)
+        .order((outbox::updated_at, outbox::id))
+        .limit(limit as i64)
+        .select(OutboxRow::as_select())
+        .load(c))?;
+    let entries = rows
+        .into_iter()
+        .map(OutboxEntry::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((count, entries))
+}

@@ -79,9 +79,9 @@ pub fn set(
 pub fn unsubscribe(
     conn: &mut Conn<'_>,
     user_id: Uuid,
-    what: crate::notify::unsubscribe::Unsubscribe,
+    what: crate::notify::signed_links::Unsubscribe,
 ) -> Result<(), StoreError> {
-    use crate::notify::unsubscribe::Unsubscribe;
+    use crate::notify::signed_links::Unsubscribe;
     let changes: BTreeMap<EventKind, DeliveryMode> = match what {
         Unsubscribe::Event(kind) => [(kind, DeliveryMode::Off)].into(),
         Unsubscribe::Digest => modes(conn, user_id)?

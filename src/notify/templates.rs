@@ -36,6 +36,21 @@ const FILES: &[(&str, &str)] = embedded![
     "email/new_candidates/subject.txt",
     "email/new_candidates/body.txt",
     "email/new_candidates/body.html",
+    "email/item_published/subject.txt",
+    "email/item_published/body.txt",
+    "email/item_published/body.html",
+    "email/match_waiting/subject.txt",
+    "email/match_waiting/body.txt",
+    "email/match_waiting/body.html",
+    "email/need_expiring/subject.txt",
+    "email/need_expiring/body.txt",
+    "email/need_expiring/body.html",
+    "email/outcome_requested/subject.txt",
+    "email/outcome_requested/body.txt",
+    "email/outcome_requested/body.html",
+    "email/dead_letters/subject.txt",
+    "email/dead_letters/body.txt",
+    "email/dead_letters/body.html",
     "email/digest/subject.txt",
     "email/digest/body.txt",
     "email/digest/body.html",
@@ -44,6 +59,8 @@ const FILES: &[(&str, &str)] = embedded![
     "pages/password_reset.html",
     "pages/accept_invitation.html",
     "pages/unsubscribe.html",
+    "pages/reconfirm_need.html",
+    "pages/report_outcome.html",
 ];
 
 /// The three parts of one email.
@@ -148,7 +165,7 @@ mod tests {
     #[test]
     fn every_email_renders_its_three_parts_and_escapes_html() {
         let templates = Templates::load().unwrap();
-        let context = json!({
+        let mut context = json!({
             "name": "Amina <script>",
             "email": "a@b.example",
             "link": "http://x/verify-email?token=abc",
@@ -172,6 +189,30 @@ mod tests {
             "candidate_kind": "offers",
             "candidates": [{"title": "Restore drills", "score": "0.82", "link": "http://x/2"}],
         });
+        // Two objects: one would pass serde_json's macro recursion limit.
+        let reminders = json!({
+            "item_kind": "need",
+            "audience": "Verified providers can read it.",
+            "awaited": "your decision",
+            "waiting_days": 7,
+            "what_to_do": "Approve or reject it.",
+            "why": "you are a coordinator",
+            "expires_on": "2026-12-01",
+            "expiry_reason": "it was last confirmed 83 days ago.",
+            "reconfirm_url": "http://x/needs/reconfirm?token=t",
+            "completed_by": "The providing organisation",
+            "delivered": 3,
+            "report_url": "http://x/matches/report?token=t",
+            "count": 2,
+            "more": 0,
+            "window_from": "2026-11-23 00:00",
+            "window_to": "2026-11-24 00:00",
+            "messages": [{"kind": "digest", "recipient": "a@b.example", "last_error": "550 <no>"}],
+        });
+        context
+            .as_object_mut()
+            .unwrap()
+            .extend(reminders.as_object().unwrap().clone());
         for name in [
             "verify_email",
             "password_reset",
@@ -180,6 +221,11 @@ mod tests {
             "match_proposed",
             "match_updated",
             "new_candidates",
+            "item_published",
+            "match_waiting",
+            "need_expiring",
+            "outcome_requested",
+            "dead_letters",
             "digest",
         ] {
             let email = templates.email(name, &context).unwrap();

@@ -11,11 +11,11 @@ use tokio::sync::watch;
 
 use crate::config::OutboxSettings;
 use crate::db::{self, Database, StoreError};
-use crate::notify::digest;
 use crate::notify::model::{digest_window_start, AfterFailure, RetryPolicy};
 use crate::notify::notifier::Notifier;
 use crate::notify::outbox::{self, ClaimedMessage};
 use crate::notify::transport::Transport;
+use crate::notify::{dead_letters, digest};
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -56,6 +56,9 @@ pub struct Worker {
     from: Mailbox,
     notifier: Arc<Notifier>,
     settings: WorkerSettings,
+    /// The digest window whose dead-letter summary this worker has seen to, so that the
+    /// database is asked once per window, not on every poll.
+    summarised_window: std::sync::Mutex<Option<chrono::NaiveDateTime>>,
 }
 
 /// A running worker: `stop` lets it finish the message in hand, give back the rest of its
@@ -86,6 +89,7 @@ impl Worker {
             from,
             notifier,
             settings,
+            summarised_window: std::sync::Mutex::new(None),
         }
     }
 
@@ -132,6 +136,32 @@ impl Worker {
             .await?;
         if written > 0 {
             tracing::info!(written, "digests written");
+        }
+        self.summarise_dead_letters(window_start).await
+    }
+
+    async fn summarise_dead_letters(
+        &self,
+        window_start: chrono::NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let seen = |window| {
+            self.summarised_window
+                .lock()
+                .is_ok_and(|summarised| *summarised == Some(window))
+        };
+        if seen(window_start) {
+            return Ok(());
+        }
+        let (notifier, period) = (self.notifier.clone(), self.settings.digest_period);
+        let reported = self
+            .db
+            .write(move |conn| dead_letters::summarise(conn, &notifier, window_start, period))
+            .await?;
+        if reported > 0 {
+            tracing::warn!(reported, "dead-letter summary written for the coordinators");
+        }
+        if let Ok(mut summarised) = self.summarised_window.lock() {
+            *summarised = Some(window_start);
         }
         Ok(())
     }

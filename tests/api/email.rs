@@ -13,10 +13,14 @@ use serde_json::{json, Value};
 use crate::harness::{Account, Session, TestApp, JWT_SECRET, PASSWORD};
 use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SmtpSink};
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// A test server that delivers to `smtp_url` (the mail folder when None), polling fast.
-async fn app_with(app: TestApp, smtp_url: Option<&str>, extra: &[(&'static str, &str)]) -> TestApp {
+pub(crate) async fn app_with(
+    app: TestApp,
+    smtp_url: Option<&str>,
+    extra: &[(&'static str, &str)],
+) -> TestApp {
     let mut settings: Vec<(&'static str, &str)> = vec![("outbox.poll_interval_ms", "50")];
     if let Some(url) = smtp_url {
         settings.push(("smtp_url", url));
@@ -26,7 +30,7 @@ async fn app_with(app: TestApp, smtp_url: Option<&str>, extra: &[(&'static str, 
 }
 
 /// Polls `probe` until it yields a value, or fails naming `what` after `timeout`.
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -41,7 +45,7 @@ where
     }
 }
 
-fn to(messages: &[Received], address: &str) -> Vec<Email> {
+pub(crate) fn to(messages: &[Received], address: &str) -> Vec<Email> {
     messages
         .iter()
         .filter(|m| m.to.iter().any(|t| t == address))
@@ -49,7 +53,7 @@ fn to(messages: &[Received], address: &str) -> Vec<Email> {
         .collect()
 }
 
-fn token_of(link: &str) -> String {
+pub(crate) fn token_of(link: &str) -> String {
     let url = url::Url::parse(link).expect("a link");
     url.query_pairs()
         .find(|(key, _)| key == "token")
@@ -58,7 +62,11 @@ fn token_of(link: &str) -> String {
 }
 
 /// Every message in the outbox, as a coordinator lists it.
-async fn outbox(app: &TestApp, coordinator: &Session, status: Option<&str>) -> Vec<Value> {
+pub(crate) async fn outbox(
+    app: &TestApp,
+    coordinator: &Session,
+    status: Option<&str>,
+) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -81,7 +89,7 @@ async fn outbox(app: &TestApp, coordinator: &Session, status: Option<&str>) -> V
 
 /// Checks what every email must carry: sender, recipient, subject, a stable Message-ID, a
 /// text and an HTML part, and why it was sent.
-fn assert_well_formed(email: &Email, recipient: &str) {
+pub(crate) fn assert_well_formed(email: &Email, recipient: &str) {
     assert!(email
         .header("from")
         .unwrap()
@@ -591,6 +599,11 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
             "match_proposed": "immediate",
             "match_updated": "immediate",
             "new_candidates": "immediate",
+            "item_published": "immediate",
+            "match_waiting": "immediate",
+            "need_expiring": "immediate",
+            "outcome_requested": "immediate",
+            "dead_letters": "immediate",
         }})
     );
     let changed = app
@@ -1014,7 +1027,12 @@ pub async fn a_stopped_worker_finishes_its_message_and_gives_the_rest_back(app: 
 }
 
 /// The emails of `address` whose subject starts with `prefix`, once there are `count`.
-async fn emails_to(sink: &SmtpSink, address: &str, prefix: &str, count: usize) -> Vec<Email> {
+pub(crate) async fn emails_to(
+    sink: &SmtpSink,
+    address: &str,
+    prefix: &str,
+    count: usize,
+) -> Vec<Email> {
     eventually(
         &format!("{count} email(s) `{prefix}` to {address}"),
         WAIT,

@@ -11,6 +11,7 @@ mod harness;
 mod http;
 mod matching;
 mod openapi;
+mod reminders;
 mod seed;
 mod smtp_sink;
 mod visibility;
@@ -95,6 +96,11 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         email::a_stopped_worker_finishes_its_message_and_gives_the_rest_back,
         email::a_match_s_steps_email_the_people_they_concern,
         email::new_candidates_are_announced_once_to_who_may_read_them,
+        reminders::publishing_tells_the_organisation_who_can_read_it,
+        reminders::a_waiting_match_reminds_whoever_it_waits_for_once,
+        reminders::a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it,
+        reminders::completion_asks_the_other_side_for_its_report_once,
+        reminders::dead_letters_are_summarised_to_coordinators_once_per_period,
     ]
 }
 

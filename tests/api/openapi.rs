@@ -41,6 +41,8 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/matches"),
     ("get", "/api/v1/matches/{id}"),
     ("post", "/api/v1/matches/{id}/{action}"),
+    ("get", "/api/v1/matches/{id}/reports"),
+    ("post", "/api/v1/matches/{id}/reports"),
     ("get", "/api/v1/allocation"),
     ("get", "/api/v1/reports/gaps"),
     ("post", "/api/v1/matching/run"),

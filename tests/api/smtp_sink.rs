@@ -17,6 +17,8 @@ pub struct SinkOptions {
     pub credentials: Option<(String, String)>,
     /// How long the sink takes to accept each message's data.
     pub delay: Duration,
+    /// Refuse recipients at this domain for good (550), as a server does for a bad address.
+    pub reject_domain: Option<String>,
 }
 
 /// One accepted message: its envelope and its data as sent.
@@ -190,7 +192,16 @@ fn serve(stream: TcpStream, shared: &Shared, options: &SinkOptions) -> std::io::
             to.clear();
             reply("250 OK")?;
         } else if upper.starts_with("RCPT TO:") {
-            to.push(address(&command[8..]));
+            let recipient = address(&command[8..]);
+            let refused = options
+                .reject_domain
+                .as_deref()
+                .is_some_and(|domain| recipient.ends_with(&format!("@{domain}")));
+            if refused {
+                reply("550 5.1.1 No such user here")?;
+                continue;
+            }
+            to.push(recipient);
             reply("250 OK")?;
         } else if upper == "DATA" {
             reply("354 End data with <CR><LF>.<CR><LF>")?;

@@ -258,7 +258,7 @@ async fn transition(
     let need = state
         .db
         .transaction(move |conn| {
-            let need = service::transition_need(conn, &request, id, action)?;
+            let need = service::transition_need(conn, &request, &announcer.notifier, id, action)?;
             announcer.need(conn, &need)?;
             Ok::<_, CatalogueError>(need)
         })

@@ -239,7 +239,7 @@ async fn transition(
     let offer = state
         .db
         .transaction(move |conn| {
-            let offer = service::transition_offer(conn, &request, id, action)?;
+            let offer = service::transition_offer(conn, &request, &announcer.notifier, id, action)?;
             announcer.offer(conn, &offer)?;
             Ok::<_, CatalogueError>(offer)
         })

@@ -368,6 +368,38 @@ pub fn due_for_expiry(
     with_themes(conn, rows)
 }
 
+/// Open needs that expire within the warning window (past their wanted-by date before
+/// `wanted_before`, or not reconfirmed since `stale_before`) and whose organisation was not
+/// warned since the need last changed: a reconfirmation or an edit makes a need eligible
+/// again, and the caller's once-per-occasion record keeps an unchanged expiry from being
+/// announced twice.
+pub fn expiring_unwarned(
+    conn: &mut Conn<'_>,
+    wanted_before: NaiveDate,
+    stale_before: NaiveDateTime,
+    warning_kind: &str,
+    limit: usize,
+) -> Result<Vec<Need>, StoreError> {
+    use crate::db::schema::reminders_sent;
+    let warned = reminders_sent::table
+        .filter(reminders_sent::kind.eq(warning_kind))
+        .filter(reminders_sent::subject_id.eq(needs::id))
+        .filter(reminders_sent::created_at.ge(needs::updated_at));
+    let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
+        .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .filter(
+            needs::wanted_by
+                .lt(wanted_before)
+                .or(needs::reconfirmed_at.lt(stale_before))
+        )
+        .filter(diesel::dsl::not(diesel::dsl::exists(warned)))
+        .order(needs::id)
+        .select(NeedRow::as_select())
+        .limit(limit as i64)
+        .load(c))?;
+    with_themes(conn, rows)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NeedSort {

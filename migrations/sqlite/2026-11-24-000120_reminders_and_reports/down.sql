@@ -1,0 +1,2 @@
+DROP TABLE match_reports;
+DROP TABLE reminders_sent;

@@ -1,0 +1,210 @@
+//! The catalogue's emails, written in the transaction of the change they report: an item
+//! was published (to its organisation's admins), and an open need is about to expire (a
+//! warning ahead of time, with a link that reconfirms it without signing in).
+
+use chrono::{DateTime, NaiveTime, Utc};
+use serde_json::json;
+
+use crate::accounts::credentials;
+use crate::catalogue::model::{Need, NeedVisibility, Offer, OfferVisibility};
+use crate::catalogue::store::needs;
+use crate::db::{Conn, StoreError};
+use crate::notify::reminders::{self, ReminderKind};
+use crate::notify::signed_links::EmailAction;
+use crate::notify::{EventKind, Notifier, Recipient};
+
+/// The page a reconfirm link opens.
+pub const RECONFIRM_PAGE: &str = "needs/reconfirm";
+
+fn admins_of(
+    conn: &mut Conn<'_>,
+    organisation_id: uuid::Uuid,
+) -> Result<Vec<Recipient>, StoreError> {
+    Ok(credentials::org_admins(conn, organisation_id)?
+        .iter()
+        .map(Recipient::from)
+        .collect())
+}
+
+fn need_audience(need: &Need) -> String {
+    let readers = match need.fields.visibility {
+        NeedVisibility::Public => "Anyone can read it, people who are not signed in included.",
+        NeedVisibility::VerifiedProviders => {
+            "Users of verified provider organisations and the coordinators can read it."
+        }
+        NeedVisibility::Coordinators => {
+            "Only your organisation and the clearing house's coordinators can read it; coordinators may propose it to providers."
+        }
+    };
+    if need.fields.anonymous {
+        format!(
+            "{readers} Your organisation's name is not shown to providers until a match is active."
+        )
+    } else {
+        readers.to_owned()
+    }
+}
+
+fn offer_audience(offer: &Offer) -> &'static str {
+    match offer.fields.visibility {
+        OfferVisibility::Public => "Anyone can read it, people who are not signed in included.",
+        OfferVisibility::VerifiedOrganisations => {
+            "Users of verified organisations and the coordinators can read it."
+        }
+        OfferVisibility::Coordinators => {
+            "Only your organisation and the clearing house's coordinators can read it; coordinators may propose it to those in need."
+        }
+    }
+}
+
+/// Tells the need's organisation that it is published, and who can now read it.
+pub fn published_need(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    need: &Need,
+) -> Result<(), StoreError> {
+    let recipients = admins_of(conn, need.organisation_id)?;
+    notifier.notify(
+        conn,
+        EventKind::ItemPublished,
+        &recipients,
+        json!({
+            "item_kind": "need",
+            "item_title": need.fields.title,
+            "audience": need_audience(need),
+            "candidate_kind": "offers",
+            "link": notifier.link(&format!("api/v1/needs/{}", need.id), None),
+        }),
+    )
+}
+
+/// Tells the offer's organisation that it is published, and who can now read it.
+pub fn published_offer(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    offer: &Offer,
+) -> Result<(), StoreError> {
+    let recipients = admins_of(conn, offer.organisation_id)?;
+    notifier.notify(
+        conn,
+        EventKind::ItemPublished,
+        &recipients,
+        json!({
+            "item_kind": "offer",
+            "item_title": offer.fields.title,
+            "audience": offer_audience(offer),
+            "candidate_kind": "needs",
+            "link": notifier.link(&format!("api/v1/offers/{}", offer.id), None),
+        }),
+    )
+}
+
+/// When an open need expires, and whether reconfirming it would keep it open longer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    pub at: DateTime<Utc>,
+    /// True when the need expires for want of a reconfirmation, before its wanted-by date.
+    pub reconfirmable: bool,
+}
+
+/// A need expires when it has gone `reconfirm_within` without a reconfirmation, or when its
+/// wanted-by day is over, whichever comes first.
+pub fn expiry_of(need: &Need, reconfirm_within: chrono::Duration) -> Expiry {
+    let stale_at = need.reconfirmed_at + reconfirm_within;
+    let date_at = need
+        .fields
+        .wanted_by
+        .succ_opt()
+        .unwrap_or(need.fields.wanted_by)
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    Expiry {
+        at: stale_at.min(date_at),
+        reconfirmable: stale_at < date_at,
+    }
+}
+
+/// How far ahead the expiry warning goes out.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpiryWarning {
+    pub reconfirm_within: chrono::Duration,
+    pub warn_within: chrono::Duration,
+}
+
+/// Needs looked at in one batch; the caller runs batches until one comes back short.
+pub const WARNING_BATCH: usize = 200;
+
+/// Warns the organisations of open needs that expire within the warning window, once per
+/// expiry: a need reconfirmed or given a later date is warned again before its new expiry.
+/// Returns how many needs were looked at (a full batch means more may wait) and how many
+/// warnings went out.
+pub fn warn_expiring_needs(
+    conn: &mut Conn<'_>,
+    notifier: &Notifier,
+    now: DateTime<Utc>,
+    policy: ExpiryWarning,
+) -> Result<(usize, usize), StoreError> {
+    let horizon = now + policy.warn_within;
+    let candidates = needs::expiring_unwarned(
+        conn,
+        horizon.date_naive(),
+        (horizon - policy.reconfirm_within).naive_utc(),
+        ReminderKind::NeedExpiring.as_str(),
+        WARNING_BATCH,
+    )?;
+    let mut warned = 0;
+    for need in &candidates {
+        let expiry = expiry_of(need, policy.reconfirm_within);
+        let subject = need.id.to_string();
+        let occasion = expiry.at.naive_utc();
+        // Already past: the expiry pass takes it.
+        if expiry.at <= now {
+            continue;
+        }
+        // Warned of this very expiry before (the need changed since, but not its expiry):
+        // note it, so that it is not looked at again.
+        if !reminders::first_time(conn, ReminderKind::NeedExpiring, &subject, occasion)? {
+            reminders::touch(conn, ReminderKind::NeedExpiring, &subject, occasion)?;
+            continue;
+        }
+        let expiry_reason = if expiry.reconfirmable {
+            format!(
+                "it was last confirmed on {}, and open needs are reconfirmed every {} days.",
+                need.reconfirmed_at.format("%Y-%m-%d"),
+                policy.reconfirm_within.num_days()
+            )
+        } else {
+            format!(
+                "its wanted-by date, {}, will have passed.",
+                need.fields.wanted_by
+            )
+        };
+        let recipients = admins_of(conn, need.organisation_id)?;
+        // A link outlives the expiry a little: reconfirming reopens an expired need too.
+        let link_lifetime = (expiry.at - now) + chrono::Duration::days(30);
+        notifier.notify_each(
+            conn,
+            EventKind::NeedExpiring,
+            &recipients,
+            json!({
+                "item_title": need.fields.title,
+                "expires_on": expiry.at.format("%Y-%m-%d").to_string(),
+                "expiry_reason": expiry_reason,
+                "link": notifier.link(&format!("api/v1/needs/{}", need.id), None),
+            }),
+            |user_id| {
+                let reconfirm_url = expiry.reconfirmable.then(|| {
+                    notifier.action_link(
+                        RECONFIRM_PAGE,
+                        user_id,
+                        EmailAction::ReconfirmNeed { need_id: need.id },
+                        link_lifetime,
+                    )
+                });
+                json!({ "reconfirm_url": reconfirm_url })
+            },
+        )?;
+        warned += 1;
+    }
+    Ok((candidates.len(), warned))
+}

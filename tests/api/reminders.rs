@@ -1,0 +1,543 @@
+//! The event emails that follow an item's life after the change that caused them: published,
+//! a match waiting for an answer, a need about to expire (with its reconfirm link), the
+//! outcome report asked of the other side, and the coordinators' dead-letter summary. Time
+//! passing is written into the database, as the expiry tests do; the reminder pass runs
+//! every second.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::email::{app_with, assert_well_formed, emails_to, outbox, token_of};
+use crate::harness::{need_input, offer_input, with, Session, TestApp};
+use crate::smtp_sink::{SinkOptions, SmtpSink};
+
+/// Passes of the reminder task (one a second) that a test waits out to see that nothing
+/// more is sent.
+const A_FEW_PASSES: Duration = Duration::from_millis(2500);
+
+async fn reminding_app(app: TestApp, sink: &SmtpSink) -> TestApp {
+    app_with(
+        app,
+        Some(&sink.url(None)),
+        &[("expiry_interval_seconds", "1")],
+    )
+    .await
+}
+
+fn id(item: &Value) -> String {
+    item["id"].as_str().expect("an id").to_owned()
+}
+
+/// Time passing for one column of one row: `days` ago.
+fn days_ago(days: i64) -> chrono::NaiveDateTime {
+    (chrono::Utc::now() - chrono::Duration::days(days)).naive_utc()
+}
+
+fn set_match_updated_at(app: &TestApp, match_id: &str, at: chrono::NaiveDateTime) {
+    use clearinghouse::db::schema::matches;
+    let match_id = match_id.to_owned();
+    app.database()
+        .write_blocking(move |conn| {
+            clearinghouse::dispatch!(conn, |c| diesel::update(matches::table.find(&match_id))
+                .set(matches::updated_at.eq(at))
+                .execute(c))?;
+            Ok::<_, clearinghouse::db::StoreError>(())
+        })
+        .unwrap();
+}
+
+fn set_need_reconfirmed_at(app: &TestApp, need_id: &str, at: chrono::NaiveDateTime) {
+    use clearinghouse::db::schema::needs;
+    let need_id = need_id.to_owned();
+    app.database()
+        .write_blocking(move |conn| {
+            clearinghouse::dispatch!(conn, |c| diesel::update(needs::table.find(&need_id))
+                .set(needs::reconfirmed_at.eq(at))
+                .execute(c))?;
+            Ok::<_, clearinghouse::db::StoreError>(())
+        })
+        .unwrap();
+}
+
+/// How many messages of `kind` the outbox holds for `address`.
+async fn count_of(app: &TestApp, coordinator: &Session, kind: &str, address: &str) -> usize {
+    outbox(app, coordinator, None)
+        .await
+        .iter()
+        .filter(|m| m["kind"] == kind && m["recipient"] == address)
+        .count()
+}
+
+pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = reminding_app(app, &sink).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let member = app.add_member(&hospital.account.organisation_id).await;
+    let need = app
+        .publish_need(
+            &hospital,
+            &with(
+                need_input("Backups after an attack"),
+                json!({"visibility": "verified_providers", "anonymous": true}),
+            ),
+        )
+        .await;
+    let offer = app
+        .publish_offer(&ngo, &offer_input("Restore drills for hospitals"))
+        .await;
+
+    let to_hospital =
+        &emails_to(&sink, &hospital.account.email, "Your need is published", 1).await[0];
+    assert_well_formed(to_hospital, &hospital.account.email);
+    assert!(
+        to_hospital.text.contains("Backups after an attack")
+            && to_hospital
+                .text
+                .contains("Users of verified provider organisations")
+            && to_hospital.text.contains("not shown to providers"),
+        "says who reads it: {}",
+        to_hospital.text
+    );
+    assert!(to_hospital
+        .text
+        .contains(&app.url(&format!("/api/v1/needs/{}", id(&need)))));
+    assert!(to_hospital.header("list-unsubscribe").is_some());
+    let to_ngo = &emails_to(&sink, &ngo.account.email, "Your offer is published", 1).await[0];
+    assert!(
+        to_ngo.text.contains("Restore drills for hospitals")
+            && to_ngo.text.contains("Anyone can read it")
+            && to_ngo
+                .text
+                .contains(&app.url(&format!("/api/v1/offers/{}", id(&offer)))),
+        "{}",
+        to_ngo.text
+    );
+    // Org admins hear of it; a plain member does not, and the other side is not told.
+    let coordinator = app.coordinator().await;
+    assert_eq!(
+        count_of(&app, &coordinator, "item_published", &member.account.email).await,
+        0
+    );
+    assert_eq!(
+        count_of(&app, &coordinator, "item_published", &ngo.account.email).await,
+        1
+    );
+    // A change that is not a publication sends no such email.
+    app.post(
+        &format!("/api/v1/needs/{}/reconfirm", id(&need)),
+        hospital.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert_eq!(
+        count_of(
+            &app,
+            &coordinator,
+            "item_published",
+            &hospital.account.email
+        )
+        .await,
+        1
+    );
+}
+
+pub async fn a_waiting_match_reminds_whoever_it_waits_for_once(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = reminding_app(app, &sink).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    let need = app
+        .publish_need(&hospital, &need_input("Backups after an attack"))
+        .await;
+    let offer = app
+        .publish_offer(
+            &ngo,
+            &with(
+                offer_input("Restore drills for hospitals"),
+                json!({"themes": ["ransomware.backup_recovery"]}),
+            ),
+        )
+        .await;
+    let proposed = app
+        .post(
+            "/api/v1/matches",
+            hospital.token(),
+            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
+        )
+        .await;
+    proposed.assert_status(StatusCode::CREATED);
+    let match_id = id(&proposed.body);
+
+    // A proposal nobody decided on for eight days: the coordinators are reminded, once.
+    set_match_updated_at(&app, &match_id, days_ago(8));
+    let reminder = &emails_to(
+        &sink,
+        &coordinator.account.email,
+        "Waiting for a coordinator's decision",
+        1,
+    )
+    .await[0];
+    assert_well_formed(reminder, &coordinator.account.email);
+    assert!(
+        reminder.text.contains("waiting 8 days")
+            && reminder.text.contains("Backups after an attack")
+            && reminder.text.contains(&match_id),
+        "{}",
+        reminder.text
+    );
+    tokio::time::sleep(A_FEW_PASSES).await;
+    assert_eq!(
+        count_of(
+            &app,
+            &coordinator,
+            "match_waiting",
+            &coordinator.account.email
+        )
+        .await,
+        1,
+        "one reminder per wait"
+    );
+
+    // Approved; the hospital proposed (so accepted); the NGO's acceptance waits.
+    app.post(
+        &format!("/api/v1/matches/{match_id}/approve"),
+        coordinator.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    set_match_updated_at(&app, &match_id, days_ago(9));
+    let awaited = &emails_to(
+        &sink,
+        &ngo.account.email,
+        "Waiting for your organisation's acceptance",
+        1,
+    )
+    .await[0];
+    assert!(
+        awaited.text.contains("Accept it to start the work"),
+        "{}",
+        awaited.text
+    );
+    tokio::time::sleep(A_FEW_PASSES).await;
+    assert_eq!(
+        count_of(&app, &coordinator, "match_waiting", &hospital.account.email).await,
+        0,
+        "the side that accepted is not reminded"
+    );
+    assert_eq!(
+        count_of(&app, &coordinator, "match_waiting", &ngo.account.email).await,
+        1
+    );
+
+    // A match that waits less than the configured days is left alone.
+    app.post(
+        &format!("/api/v1/matches/{match_id}/accept"),
+        ngo.token(),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let other_need = app
+        .publish_need(&hospital, &need_input("Phishing drills"))
+        .await;
+    let fresh = app
+        .post(
+            "/api/v1/matches",
+            hospital.token(),
+            &json!({"need_id": other_need["id"], "offer_id": offer["id"]}),
+        )
+        .await;
+    fresh.assert_status(StatusCode::CREATED);
+    set_match_updated_at(&app, &id(&fresh.body), days_ago(6));
+    tokio::time::sleep(A_FEW_PASSES).await;
+    assert_eq!(
+        count_of(
+            &app,
+            &coordinator,
+            "match_waiting",
+            &coordinator.account.email
+        )
+        .await,
+        1
+    );
+}
+
+pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = reminding_app(app, &sink).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let coordinator = app.coordinator().await;
+    let need = app
+        .publish_need(&hospital, &need_input("Backups after an attack"))
+        .await;
+    let fresh = app
+        .publish_need(&hospital, &need_input("A need reconfirmed today"))
+        .await;
+    let path = format!("/api/v1/needs/{}", id(&need));
+
+    // Last reconfirmed 85 days ago: it expires in five days (90), inside the week's warning.
+    set_need_reconfirmed_at(&app, &id(&need), days_ago(85));
+    let warning = &emails_to(&sink, &hospital.account.email, "Your need expires on", 1).await[0];
+    assert_well_formed(warning, &hospital.account.email);
+    let expires_on = (chrono::Utc::now() + chrono::Duration::days(5))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        warning.text.contains("Backups after an attack")
+            && warning.text.contains(&expires_on)
+            && warning.text.contains("reconfirmed every 90 days"),
+        "{}",
+        warning.text
+    );
+    assert!(!warning.text.contains("A need reconfirmed today"));
+    let link = warning
+        .link(&app.url("/needs/reconfirm?token="))
+        .expect("a reconfirm link");
+    assert!(warning.html.contains("reconfirm it</a>"));
+
+    // The link opens a page that changes nothing; its button reconfirms.
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    let before = app.get(&path, hospital.token()).await;
+    let token = token_of(&link);
+    let done = app
+        .client
+        .post(app.url("/needs/reconfirm"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(done.text().await.unwrap().contains("stays open"));
+    let after = app.get(&path, hospital.token()).await;
+    assert!(
+        after.body["reconfirmed_at"].as_str() > before.body["reconfirmed_at"].as_str(),
+        "reconfirmed: {} then {}",
+        before.body["reconfirmed_at"],
+        after.body["reconfirmed_at"]
+    );
+    assert_eq!(after.body["status"], "open");
+
+    // A forged or foreign link changes nothing.
+    for forged in ["forged", token.as_str().trim_end_matches(|c| c != '.')] {
+        let refused = app
+            .client
+            .post(app.url("/needs/reconfirm"))
+            .form(&[("token", forged)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    tokio::time::sleep(A_FEW_PASSES).await;
+    assert_eq!(
+        count_of(&app, &coordinator, "need_expiring", &hospital.account.email).await,
+        1,
+        "one warning per expiry"
+    );
+    // Reconfirmed, then unattended again: a new expiry, a new warning.
+    set_need_reconfirmed_at(&app, &id(&need), days_ago(86));
+    emails_to(&sink, &hospital.account.email, "Your need expires on", 2).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/needs/{}", id(&fresh)), None)
+            .await
+            .body["status"],
+        "open"
+    );
+}
+
+pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = reminding_app(app, &sink).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    let need = app
+        .publish_need(&hospital, &need_input("Backups after an attack"))
+        .await;
+    let offer = app
+        .publish_offer(
+            &ngo,
+            &with(
+                offer_input("Restore drills for hospitals"),
+                json!({"themes": ["ransomware.backup_recovery"]}),
+            ),
+        )
+        .await;
+    let proposed = app
+        .post(
+            "/api/v1/matches",
+            hospital.token(),
+            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
+        )
+        .await;
+    let match_id = id(&proposed.body);
+    let reports = format!("/api/v1/matches/{match_id}/reports");
+    let report = json!({"rating": 4, "outcome": "Backups restored in a drill"});
+    app.post(&reports, hospital.token(), &report)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    for (action, session) in [("approve", &coordinator), ("accept", &ngo)] {
+        app.post(
+            &format!("/api/v1/matches/{match_id}/{action}"),
+            session.token(),
+            &json!({}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    }
+    app.post(
+        &format!("/api/v1/matches/{match_id}/complete"),
+        ngo.token(),
+        &json!({"delivered_quantity": 12, "outcome": "Twelve staff trained", "rating": 5}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+
+    let asked = &emails_to(&sink, &hospital.account.email, "How did it go?", 1).await[0];
+    assert_well_formed(asked, &hospital.account.email);
+    assert!(
+        asked
+            .text
+            .contains("The providing organisation marked this match as completed")
+            && asked.text.contains("12 delivered"),
+        "{}",
+        asked.text
+    );
+    let link = asked
+        .link(&app.url("/matches/report?token="))
+        .expect("a report link");
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("name=\"rating\""));
+
+    // A bad rating shows the form again; a good report is recorded; a second is refused.
+    let token = token_of(&link);
+    let submit = |fields: Vec<(&'static str, String)>| {
+        let request = app.client.post(app.url("/matches/report")).form(&fields);
+        async move { request.send().await.unwrap() }
+    };
+    let bad = submit(vec![
+        ("token", token.clone()),
+        ("rating", "9".into()),
+        ("outcome", "x".into()),
+    ])
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("name=\"rating\""));
+    let good = submit(vec![
+        ("token", token.clone()),
+        ("rating", "4".into()),
+        ("outcome", "Our backups were restored in a drill".into()),
+    ])
+    .await;
+    assert_eq!(good.status(), StatusCode::OK);
+    let again = submit(vec![
+        ("token", token.clone()),
+        ("rating", "4".into()),
+        ("outcome", "Twice".into()),
+    ])
+    .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    // Each side reads its own report; coordinators read both and do not write one.
+    let own = app.get(&reports, hospital.token()).await;
+    own.assert_status(StatusCode::OK);
+    assert_eq!(own.body.as_array().unwrap().len(), 1);
+    assert_eq!(own.body[0]["party"], "requester");
+    assert_eq!(own.body[0]["rating"], 4);
+    let provider_side = app.get(&reports, ngo.token()).await;
+    assert_eq!(provider_side.body.as_array().unwrap().len(), 1);
+    assert_eq!(provider_side.body[0]["party"], "provider");
+    assert_eq!(provider_side.body[0]["outcome"], "Twelve staff trained");
+    let both = app.get(&reports, coordinator.token()).await;
+    assert_eq!(both.body.as_array().unwrap().len(), 2);
+    app.post(&reports, coordinator.token(), &report)
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    app.post(&reports, ngo.token(), &report)
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let stranger = app.verified_org("ngo", "UG").await;
+    app.get(&reports, stranger.token())
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let invalid = app
+        .post(
+            &reports,
+            hospital.token(),
+            &json!({"rating": 0, "outcome": " "}),
+        )
+        .await;
+    invalid.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The side that completed was not asked: it reported with the completion.
+    assert_eq!(
+        count_of(&app, &coordinator, "outcome_requested", &ngo.account.email).await,
+        0
+    );
+    assert_eq!(
+        count_of(
+            &app,
+            &coordinator,
+            "outcome_requested",
+            &hospital.account.email
+        )
+        .await,
+        1
+    );
+}
+
+pub async fn dead_letters_are_summarised_to_coordinators_once_per_period(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions {
+        reject_domain: Some("ngo.example".into()),
+        ..SinkOptions::default()
+    });
+    // Two attempts, then dead; a two-second period stands in for a day.
+    let app = app_with(
+        app,
+        Some(&sink.url(None)),
+        &[
+            ("outbox.retry_base_ms", "50"),
+            ("outbox.max_attempts", "2"),
+            ("outbox.digest_period_seconds", "2"),
+        ],
+    )
+    .await;
+    let coordinator = app.coordinator().await;
+    let unreachable = app.register("ngo", "KE").await;
+    let summary = &emails_to(
+        &sink,
+        &coordinator.account.email,
+        "1 email could not be delivered",
+        1,
+    )
+    .await[0];
+    assert_well_formed(summary, &coordinator.account.email);
+    assert!(
+        summary.text.contains(&unreachable.email)
+            && summary.text.contains("550")
+            && summary.text.contains("verify_email"),
+        "{}",
+        summary.text
+    );
+    assert!(summary
+        .text
+        .contains(&app.url("/api/v1/outbox?status=dead")));
+    // Later periods saw no new death: no more summaries.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let summaries = outbox(&app, &coordinator, None)
+        .await
+        .into_iter()
+        .filter(|m| m["kind"] == "dead_letters")
+        .count();
+    assert_eq!(summaries, 1);
+}
