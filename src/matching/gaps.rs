@@ -33,7 +33,11 @@ pub struct GapSummary {
     pub median_days_to_match: Option<f64>,
     pub matches_completed: usize,
     pub quantity_delivered: i64,
+    /// The ratings given with completions, averaged.
     pub average_rating: Option<f64>,
+    /// The ratings the organisations in need gave in their outcome reports, averaged: whether
+    /// the help helped, in the words of those it was for.
+    pub average_requester_rating: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -147,6 +151,8 @@ pub fn report(needs: &[Need], matches: &[Match], today: NaiveDate) -> GapReport 
                 .sum(),
             average_rating: (!ratings.is_empty())
                 .then(|| ratings.iter().sum::<f64>() / ratings.len() as f64),
+            // Reports live in their own table; the caller adds their average.
+            average_requester_rating: None,
         },
     }
 }

@@ -604,5 +604,7 @@ pub fn gap_report(
         .collect();
     let needs = needs::with_statuses(conn, &published)?;
     let matches = store::all(conn)?;
-    Ok(crate::matching::gaps::report(&needs, &matches, today))
+    let mut report = crate::matching::gaps::report(&needs, &matches, today);
+    report.summary.average_requester_rating = store::average_rating_of(conn, Party::Requester)?;
+    Ok(report)
 }

@@ -433,3 +433,14 @@ pub fn reports(conn: &mut Conn<'_>, match_id: Uuid) -> Result<Vec<OutcomeReport>
         )
         .collect()
 }
+
+/// The average rating one side gave in its outcome reports, if it gave any.
+pub fn average_rating_of(conn: &mut Conn<'_>, party: Party) -> Result<Option<f64>, StoreError> {
+    use crate::db::schema::match_reports;
+    let ratings: Vec<i32> = dispatch!(conn, |c| match_reports::table
+        .filter(match_reports::party.eq(party.as_str()))
+        .select(match_reports::rating)
+        .load(c))?;
+    Ok((!ratings.is_empty())
+        .then(|| ratings.iter().map(|r| f64::from(*r)).sum::<f64>() / ratings.len() as f64))
+}

@@ -45,7 +45,7 @@ pub fn first_time(
         reminders_sent::created_at.eq(db::now()),
     );
     let inserted = dispatch!(conn, |c| diesel::insert_into(reminders_sent::table)
-        .values(row.clone())
+        .values(row)
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(inserted == 1)

@@ -396,6 +396,8 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
         (Some(1), Some(8))
     );
     assert_eq!(summary["average_rating"].as_f64(), Some(5.0));
+    // Completed by the provider: the hospital has not reported yet.
+    assert_eq!(summary["average_requester_rating"], Value::Null);
     assert!(summary["median_days_to_match"].as_f64().is_some());
     let first = &report.body["rows"][0];
     assert_eq!(

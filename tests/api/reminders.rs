@@ -479,6 +479,14 @@ pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
         .await;
     invalid.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 
+    // The gap report averages what those in need said.
+    let gaps = app.get("/api/v1/reports/gaps", coordinator.token()).await;
+    gaps.assert_status(StatusCode::OK);
+    assert_eq!(
+        gaps.body["summary"]["average_requester_rating"].as_f64(),
+        Some(4.0)
+    );
+
     // The side that completed was not asked: it reported with the completion.
     assert_eq!(
         count_of(&app, &coordinator, "outcome_requested", &ngo.account.email).await,
