@@ -101,6 +101,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         reminders::a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it,
         reminders::completion_asks_the_other_side_for_its_report_once,
         reminders::dead_letters_are_summarised_to_coordinators_once_per_period,
+        reminders::a_reminder_occasion_is_taken_once,
     ]
 }
 

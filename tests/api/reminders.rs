@@ -549,3 +549,21 @@ pub async fn dead_letters_are_summarised_to_coordinators_once_per_period(app: Te
         .count();
     assert_eq!(summaries, 1);
 }
+
+/// Two instances' passes may see the same occasion at once; the record lets one of them
+/// send. (The passes' queries already skip what was reminded, so within one instance this
+/// record is never the deciding check: here it is checked on its own.)
+pub async fn a_reminder_occasion_is_taken_once(app: TestApp) {
+    use clearinghouse::notify::reminders::{first_time, ReminderKind};
+    let db = app.database();
+    let occasion = days_ago(3);
+    let take = |kind, subject: &'static str, at| {
+        db.write_blocking(move |conn| first_time(conn, kind, subject, at))
+            .unwrap()
+    };
+    assert!(take(ReminderKind::MatchWaiting, "a-match", occasion));
+    assert!(!take(ReminderKind::MatchWaiting, "a-match", occasion));
+    assert!(take(ReminderKind::MatchWaiting, "a-match", days_ago(1)));
+    assert!(take(ReminderKind::NeedExpiring, "a-match", occasion));
+    assert!(take(ReminderKind::MatchWaiting, "another", occasion));
+}
