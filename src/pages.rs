@@ -373,17 +373,18 @@ fn invalid_link() -> ApiError {
     )])
 }
 
-/// The action a link was signed for, if it is `expected`'s kind.
-fn action_of(
+/// The user a link was signed for and what `pick` takes from its action; an invalid link,
+/// or one signed for another kind of action, is refused.
+fn action_of<T>(
     state: &AppState,
     token: &str,
-    expected: fn(&EmailAction) -> bool,
-) -> Result<(uuid::Uuid, EmailAction), ApiError> {
+    pick: fn(EmailAction) -> Option<T>,
+) -> Result<(uuid::Uuid, T), ApiError> {
     state
         .notifier
         .signed_links()
         .verify_action(token)
-        .filter(|(_, action)| expected(action))
+        .and_then(|(user_id, action)| Some((user_id, pick(action)?)))
         .ok_or_else(invalid_link)
 }
 
@@ -439,14 +440,13 @@ async fn reconfirm_need_submit(
     form: web::Form<TokenForm>,
 ) -> HttpResponse {
     let title = "Keep your need open";
-    let link = action_of(&state, &form.token, |action| {
-        matches!(action, EmailAction::ReconfirmNeed { .. })
+    let link = action_of(&state, &form.token, |action| match action {
+        EmailAction::ReconfirmNeed { need_id } => Some(need_id),
+        _ => None,
     });
-    let (user_id, EmailAction::ReconfirmNeed { need_id }) = (match link {
+    let (user_id, need_id) = match link {
         Ok(link) => link,
         Err(error) => return outcome(&state, "reconfirm_need", title, Err(error), None),
-    }) else {
-        return outcome(&state, "reconfirm_need", title, Err(invalid_link()), None);
     };
     let announcer = crate::catalogue::routes::announcer(&state);
     let result = state
@@ -518,14 +518,13 @@ async fn report_outcome_submit(
     let title = "How did it go?";
     let form = form.into_inner();
     let token = form.token.clone();
-    let link = action_of(&state, &form.token, |action| {
-        matches!(action, EmailAction::ReportOutcome { .. })
+    let link = action_of(&state, &form.token, |action| match action {
+        EmailAction::ReportOutcome { match_id } => Some(match_id),
+        _ => None,
     });
-    let (user_id, EmailAction::ReportOutcome { match_id }) = (match link {
+    let (user_id, match_id) = match link {
         Ok(link) => link,
         Err(error) => return outcome(&state, "report_outcome", title, Err(error), None),
-    }) else {
-        return outcome(&state, "report_outcome", title, Err(invalid_link()), None);
     };
     let input = ReportInput {
         rating: form.rating,

@@ -371,14 +371,7 @@ pub fn act(
         if matches!(party, Party::Requester | Party::Provider) {
             store::insert_report(
                 conn,
-                &OutcomeReport {
-                    match_id: id,
-                    party,
-                    rating,
-                    outcome,
-                    reported_by: user_id,
-                    created_at: chrono::Utc::now(),
-                },
+                &OutcomeReport::now(id, party, rating, outcome, user_id),
             )?;
         }
     }
@@ -440,14 +433,7 @@ pub fn report_outcome(
     if !errors.is_empty() {
         return Err(MatchingError::Invalid(errors));
     }
-    let report = OutcomeReport {
-        match_id: id,
-        party,
-        rating,
-        outcome,
-        reported_by: user_id,
-        created_at: chrono::Utc::now(),
-    };
+    let report = OutcomeReport::now(id, party, rating, outcome, user_id);
     store::insert_report(conn, &report)?;
     audit::record(
         conn,

@@ -378,6 +378,26 @@ pub struct OutcomeReport {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl OutcomeReport {
+    /// A report made now by `reported_by` for `party`.
+    pub fn now(
+        match_id: Uuid,
+        party: Party,
+        rating: i32,
+        outcome: String,
+        reported_by: Uuid,
+    ) -> Self {
+        Self {
+            match_id,
+            party,
+            rating,
+            outcome,
+            reported_by,
+            created_at: chrono::Utc::now(),
+        }
+    }
+}
+
 /// Stores a side's report; a second report from the same side is a conflict, decided by
 /// the primary key so that two racing reports cannot both land.
 pub fn insert_report(conn: &mut Conn<'_>, report: &OutcomeReport) -> Result<(), StoreError> {

@@ -146,33 +146,60 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
     );
 }
 
+/// A hospital's need and an NGO's offer, published, and the hospital's proposal to match them.
+struct Proposal {
+    hospital: Session,
+    ngo: Session,
+    coordinator: Session,
+    offer: Value,
+    match_id: String,
+}
+
+impl Proposal {
+    async fn make(app: &TestApp) -> Self {
+        let hospital = app.verified_org("hospital", "KE").await;
+        let ngo = app.verified_org("ngo", "KE").await;
+        let coordinator = app.coordinator().await;
+        let need = app
+            .publish_need(&hospital, &need_input("Backups after an attack"))
+            .await;
+        let offer = app
+            .publish_offer(
+                &ngo,
+                &with(
+                    offer_input("Restore drills for hospitals"),
+                    json!({"themes": ["ransomware.backup_recovery"]}),
+                ),
+            )
+            .await;
+        let proposed = app
+            .post(
+                "/api/v1/matches",
+                hospital.token(),
+                &json!({"need_id": need["id"], "offer_id": offer["id"]}),
+            )
+            .await;
+        proposed.assert_status(StatusCode::CREATED);
+        Self {
+            match_id: id(&proposed.body),
+            hospital,
+            ngo,
+            coordinator,
+            offer,
+        }
+    }
+}
+
 pub async fn a_waiting_match_reminds_whoever_it_waits_for_once(app: TestApp) {
     let sink = SmtpSink::start(SinkOptions::default());
     let app = reminding_app(app, &sink).await;
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
-    let need = app
-        .publish_need(&hospital, &need_input("Backups after an attack"))
-        .await;
-    let offer = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Restore drills for hospitals"),
-                json!({"themes": ["ransomware.backup_recovery"]}),
-            ),
-        )
-        .await;
-    let proposed = app
-        .post(
-            "/api/v1/matches",
-            hospital.token(),
-            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
-        )
-        .await;
-    proposed.assert_status(StatusCode::CREATED);
-    let match_id = id(&proposed.body);
+    let Proposal {
+        hospital,
+        ngo,
+        coordinator,
+        offer,
+        match_id,
+    } = Proposal::make(&app).await;
 
     // A proposal nobody decided on for eight days: the coordinators are reminded, once.
     set_match_updated_at(&app, &match_id, days_ago(8));
@@ -357,29 +384,13 @@ pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(
 pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
     let sink = SmtpSink::start(SinkOptions::default());
     let app = reminding_app(app, &sink).await;
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
-    let need = app
-        .publish_need(&hospital, &need_input("Backups after an attack"))
-        .await;
-    let offer = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Restore drills for hospitals"),
-                json!({"themes": ["ransomware.backup_recovery"]}),
-            ),
-        )
-        .await;
-    let proposed = app
-        .post(
-            "/api/v1/matches",
-            hospital.token(),
-            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
-        )
-        .await;
-    let match_id = id(&proposed.body);
+    let Proposal {
+        hospital,
+        ngo,
+        coordinator,
+        match_id,
+        ..
+    } = Proposal::make(&app).await;
     let reports = format!("/api/v1/matches/{match_id}/reports");
     let report = json!({"rating": 4, "outcome": "Backups restored in a drill"});
     app.post(&reports, hospital.token(), &report)
