@@ -201,7 +201,7 @@ pub fn warn_expiring_needs(
                         link_lifetime,
                     )
                 });
-                json!({ "reconfirm_url": reconfirm_url })
+                json!({ "reconfirm_url": reconfirm_url, "action_url": reconfirm_url })
             },
         )?;
         warned += 1;

@@ -236,7 +236,7 @@ pub fn outcome_requested(
                     EmailAction::ReportOutcome { match_id: found.id },
                     chrono::Duration::days(REPORT_LINK_DAYS),
                 );
-                json!({ "report_url": report_url })
+                json!({ "report_url": report_url, "action_url": report_url })
             },
         )?;
     }

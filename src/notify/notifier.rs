@@ -160,7 +160,8 @@ impl Notifier {
     }
 
     /// As `notify`, with what differs per recipient (a signed action link) added to
-    /// `context` by `personal`, called only for those who will get the event.
+    /// `context` by `personal`, called only for those who will get the event. A personal
+    /// `action_url` is also what the recipient's digest line links to.
     pub fn notify_each(
         &self,
         conn: &mut Conn<'_>,
@@ -203,7 +204,12 @@ impl Notifier {
                     self.enqueue(conn, kind.template(), to, rendered, Some(unsubscribe_url))?;
                 }
                 DeliveryMode::Daily => {
-                    let link = context["link"].as_str().unwrap_or_default();
+                    // A digest line links to what the email would have asked the reader to
+                    // do (`action_url`), if anything, else to the item.
+                    let link = context["action_url"]
+                        .as_str()
+                        .or(context["link"].as_str())
+                        .unwrap_or_default();
                     digest::add_item(conn, user_id, kind, &rendered.subject, link)?;
                 }
                 DeliveryMode::Off => {}

@@ -102,6 +102,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         reminders::completion_asks_the_other_side_for_its_report_once,
         reminders::dead_letters_are_summarised_to_coordinators_once_per_period,
         reminders::a_reminder_occasion_is_taken_once,
+        reminders::a_digest_line_links_to_the_action_it_asks_for,
     ]
 }
 

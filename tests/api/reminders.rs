@@ -578,3 +578,44 @@ pub async fn a_reminder_occasion_is_taken_once(app: TestApp) {
     assert!(take(ReminderKind::NeedExpiring, "a-match", occasion));
     assert!(take(ReminderKind::MatchWaiting, "another", occasion));
 }
+
+/// A reader of the daily digest gets the reminder as one line, and the line links to what
+/// the email would have asked: here, the reconfirm page.
+pub async fn a_digest_line_links_to_the_action_it_asks_for(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(
+        app,
+        Some(&sink.url(None)),
+        &[
+            ("expiry_interval_seconds", "1"),
+            ("outbox.digest_period_seconds", "1"),
+        ],
+    )
+    .await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    app.request(
+        reqwest::Method::PUT,
+        "/api/v1/me/notification-preferences",
+        hospital.token(),
+        Some(&json!({"preferences": {"need_expiring": "daily"}})),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let need = app
+        .publish_need(&hospital, &need_input("Backups after an attack"))
+        .await;
+    set_need_reconfirmed_at(&app, &id(&need), days_ago(85));
+    let digest = &emails_to(
+        &sink,
+        &hospital.account.email,
+        "Your clearing-house digest",
+        1,
+    )
+    .await[0];
+    assert!(
+        digest.text.contains("Your need expires on")
+            && digest.text.contains(&app.url("/needs/reconfirm?token=")),
+        "{}",
+        digest.text
+    );
+}
