@@ -596,6 +596,18 @@ mod tests {
             (vec![("smtp_url", "http://mail.example")], "smtp_url"),
             (vec![("mail_from", "not an address")], "mail_from"),
             (vec![("outbox.max_attempts", "0")], "outbox.max_attempts"),
+            (
+                vec![("reminders.match_waiting_days", "0")],
+                "reminders.match_waiting_days",
+            ),
+            // A warning as long as a need's life would go out the day it is published.
+            (
+                vec![
+                    ("need_reconfirm_days", "30"),
+                    ("reminders.need_expiry_warning_days", "30"),
+                ],
+                "reminders.need_expiry_warning_days",
+            ),
             (vec![("outbox.lease_seconds", "0")], "outbox.lease_seconds"),
         ] {
             let error = load(&pairs).unwrap_err().to_string();
