@@ -145,10 +145,15 @@ pub fn warn_expiring_needs(
     policy: ExpiryWarning,
 ) -> Result<(usize, usize), StoreError> {
     let horizon = now + policy.warn_within;
+    let window = needs::ExpiryWindow {
+        today: now.date_naive(),
+        wanted_before: horizon.date_naive(),
+        stale_after: (now - policy.reconfirm_within).naive_utc(),
+        stale_before: (horizon - policy.reconfirm_within).naive_utc(),
+    };
     let candidates = needs::expiring_unwarned(
         conn,
-        horizon.date_naive(),
-        (horizon - policy.reconfirm_within).naive_utc(),
+        window,
         ReminderKind::NeedExpiring.as_str(),
         WARNING_BATCH,
     )?;
@@ -157,7 +162,7 @@ pub fn warn_expiring_needs(
         let expiry = expiry_of(need, policy.reconfirm_within);
         let subject = need.id.to_string();
         let occasion = expiry.at.naive_utc();
-        // Already past: the expiry pass takes it.
+        // Due by now (the window's edges are inclusive): the expiry pass takes it.
         if expiry.at <= now {
             continue;
         }

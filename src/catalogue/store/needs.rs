@@ -368,15 +368,25 @@ pub fn due_for_expiry(
     with_themes(conn, rows)
 }
 
-/// Open needs that expire within the warning window (past their wanted-by date before
-/// `wanted_before`, or not reconfirmed since `stale_before`) and whose organisation was not
-/// warned since the need last changed: a reconfirmation or an edit makes a need eligible
-/// again, and the caller's once-per-occasion record keeps an unchanged expiry from being
-/// announced twice.
+/// When the needs to warn expire: from `now` (those due before are the expiry pass's) to the
+/// end of the warning window, as wanted-by dates and as reconfirmation times.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpiryWindow {
+    /// Wanted-by dates in `[today, wanted_before)` end within the window.
+    pub today: NaiveDate,
+    pub wanted_before: NaiveDate,
+    /// Reconfirmations in `[stale_after, stale_before)` run out within the window.
+    pub stale_after: NaiveDateTime,
+    pub stale_before: NaiveDateTime,
+}
+
+/// Open needs, not yet due for expiry, that expire within `window` and whose organisation
+/// was not warned since the need last changed: a reconfirmation or an edit makes a need
+/// eligible again, and the caller's once-per-occasion record keeps an unchanged expiry from
+/// being announced twice.
 pub fn expiring_unwarned(
     conn: &mut Conn<'_>,
-    wanted_before: NaiveDate,
-    stale_before: NaiveDateTime,
+    window: ExpiryWindow,
     warning_kind: &str,
     limit: usize,
 ) -> Result<Vec<Need>, StoreError> {
@@ -387,10 +397,12 @@ pub fn expiring_unwarned(
         .filter(reminders_sent::created_at.ge(needs::updated_at));
     let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
         .filter(needs::status.eq(NeedStatus::Open.as_str()))
+        .filter(needs::wanted_by.ge(window.today))
+        .filter(needs::reconfirmed_at.ge(window.stale_after))
         .filter(
             needs::wanted_by
-                .lt(wanted_before)
-                .or(needs::reconfirmed_at.lt(stale_before))
+                .lt(window.wanted_before)
+                .or(needs::reconfirmed_at.lt(window.stale_before))
         )
         .filter(diesel::dsl::not(diesel::dsl::exists(warned)))
         .order(needs::id)
