@@ -11,7 +11,7 @@ use crate::accounts::model::{Role, User, Viewer};
 use crate::accounts::store as accounts;
 use crate::catalogue::model::{Need, Offer};
 use crate::db::{Conn, StoreError};
-use crate::matching::store::{self, Match};
+use crate::matching::store::Match;
 use crate::matching::workflow::{MatchStatus, Party};
 use crate::notify::signed_links::EmailAction;
 use crate::notify::{EventKind, Notifier, Recipient};
@@ -191,9 +191,9 @@ pub fn updated(
     Ok(())
 }
 
-/// Asks each side that has not reported on a completed match how it went, with a link that
-/// opens the report form without signing in. Once completed, a match's two items are
-/// readable by both sides (as from approval on).
+/// Asks each side that did not complete the match how it went (the side that completed it
+/// reported with the completion), with a link that opens the report form without signing
+/// in. Once completed, a match's two items are readable by both sides (as from approval on).
 pub fn outcome_requested(
     conn: &mut Conn<'_>,
     notifier: &Notifier,
@@ -202,16 +202,12 @@ pub fn outcome_requested(
     offer: &Offer,
     completed_by: Party,
 ) -> Result<(), StoreError> {
-    let reported: Vec<Party> = store::reports(conn, found.id)?
-        .into_iter()
-        .map(|report| report.party)
-        .collect();
     let sides = [
         (Party::Requester, need.organisation_id),
         (Party::Provider, offer.organisation_id),
     ];
     for (side, organisation_id) in sides {
-        if reported.contains(&side) {
+        if side == completed_by {
             continue;
         }
         let recipients: Vec<Recipient> = credentials::org_admins(conn, organisation_id)?

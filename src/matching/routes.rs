@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::catalogue::view::{NeedView, OfferView};
+use crate::db::Conn;
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::http::problems::optional_json;
-use crate::matching::score::Factor;
+use crate::matching::score::{Factor, Score};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{MatchAction, MatchStatus};
@@ -92,6 +93,34 @@ fn page<T>(ranked: Vec<T>, query: &CandidateQuery) -> Result<(Vec<T>, Option<Str
     Ok((items, next))
 }
 
+/// How a candidate list is computed for a reader: `service::candidates_for_need` or `_offer`.
+type Candidates<T> =
+    fn(&mut Conn<'_>, &Reader, Scoring<'_>, Uuid) -> Result<Vec<(T, Score)>, MatchingError>;
+
+/// A candidate list ranked as `reader` sees it with today's scoring, and the page asked for.
+async fn ranked_page<T: Send + 'static>(
+    state: &AppState,
+    reader: Reader,
+    id: Uuid,
+    query: &CandidateQuery,
+    candidates: Candidates<T>,
+) -> Result<(Vec<(T, Score)>, Option<String>), ApiError> {
+    let (taxonomy, weights) = scoring(state);
+    let today = Utc::now().date_naive();
+    let ranked = state
+        .db
+        .query(move |conn| {
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            candidates(conn, &reader, scoring, id)
+        })
+        .await?;
+    page(ranked, query)
+}
+
 /// The offers that can meet a need, best first, each with its score and explanation.
 #[utoipa::path(
     tag = "matching",
@@ -110,20 +139,14 @@ async fn need_candidates(
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<OfferCandidatePage>, ApiError> {
-    let (taxonomy, weights) = scoring(&state);
-    let (id, today) = (id.into_inner(), Utc::now().date_naive());
-    let ranked = state
-        .db
-        .query(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
-            service::candidates_for_need(conn, &reader, scoring, id)
-        })
-        .await?;
-    let (items, next_cursor) = page(ranked, &query)?;
+    let (items, next_cursor) = ranked_page(
+        &state,
+        reader,
+        id.into_inner(),
+        &query,
+        service::candidates_for_need,
+    )
+    .await?;
     Ok(web::Json(OfferCandidatePage {
         items: items
             .into_iter()
@@ -155,20 +178,14 @@ async fn offer_candidates(
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<NeedCandidatePage>, ApiError> {
-    let (taxonomy, weights) = scoring(&state);
-    let (id, today) = (id.into_inner(), Utc::now().date_naive());
-    let ranked = state
-        .db
-        .query(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
-            service::candidates_for_offer(conn, &reader, scoring, id)
-        })
-        .await?;
-    let (items, next_cursor) = page(ranked, &query)?;
+    let (items, next_cursor) = ranked_page(
+        &state,
+        reader,
+        id.into_inner(),
+        &query,
+        service::candidates_for_offer,
+    )
+    .await?;
     Ok(web::Json(NeedCandidatePage {
         items: items
             .into_iter()
