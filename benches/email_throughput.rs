@@ -130,6 +130,7 @@ async fn run(count: usize) {
     let url = SecretString::from(format!("smtp://127.0.0.1:{}", sink_port(&sink)));
     let transport = Transport::new(
         Some(&url),
+        None,
         folder.path().join("mail"),
         settings.send_timeout(),
     )

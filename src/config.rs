@@ -51,6 +51,9 @@ pub struct Config {
     /// `smtp://user:pass@host:587?tls=required`, `smtps://...:465`; unset: emails are
     /// written as `.eml` files to `mail_dir`. A secret: it may carry credentials.
     pub smtp_url: Option<SecretString>,
+    /// A PEM certificate (a private relay's CA) that the SMTP server's TLS certificate may
+    /// chain to, besides the public roots. Needs `smtp_url` with TLS.
+    pub smtp_ca_certificate: Option<PathBuf>,
     /// Where the file transport writes `.eml` files; default `data_dir/mail`.
     pub mail_dir: Option<PathBuf>,
     /// The sender of every email, `Name <address>` or a bare address.
@@ -381,6 +384,17 @@ impl Config {
                 return Err(invalid("smtp_url", "needs a host"));
             }
         }
+        if let Some(path) = &self.smtp_ca_certificate {
+            if self.smtp_url.is_none() {
+                return Err(invalid("smtp_ca_certificate", "needs smtp_url"));
+            }
+            if !path.is_file() {
+                return Err(invalid(
+                    "smtp_ca_certificate",
+                    format!("{} is not a readable file", path.display()),
+                ));
+            }
+        }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(invalid(
                 "mail_from",
@@ -595,6 +609,17 @@ mod tests {
             ),
             (vec![("smtp_url", "http://mail.example")], "smtp_url"),
             (vec![("mail_from", "not an address")], "mail_from"),
+            (
+                vec![("smtp_ca_certificate", "Cargo.toml")],
+                "smtp_ca_certificate",
+            ),
+            (
+                vec![
+                    ("smtp_url", "smtps://mail.example"),
+                    ("smtp_ca_certificate", "/no/such/ca.pem"),
+                ],
+                "smtp_ca_certificate",
+            ),
             (vec![("outbox.max_attempts", "0")], "outbox.max_attempts"),
             (
                 vec![("reminders.match_waiting_days", "0")],

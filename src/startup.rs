@@ -208,8 +208,18 @@ pub fn build_worker(
     notifier: Arc<Notifier>,
 ) -> Result<Worker, StartError> {
     let settings = WorkerSettings::from_config(&config.outbox);
+    let extra_root = config
+        .smtp_ca_certificate
+        .as_ref()
+        .map(std::fs::read)
+        .transpose()
+        .map_err(|e| ConfigError::Invalid {
+            setting: "smtp_ca_certificate",
+            reason: format!("cannot be read: {e}"),
+        })?;
     let transport = Transport::new(
         config.smtp_url.as_ref(),
+        extra_root.as_deref(),
         config.mail_dir(),
         settings.send_timeout(),
     )?;

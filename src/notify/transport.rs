@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{header, Mailbox, MultiPart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -91,18 +92,23 @@ impl Drop for SmtpTransport {
 
 impl Transport {
     /// SMTP when `smtp_url` is set, otherwise the mail folder (created if missing).
-    /// `timeout` bounds each SMTP command.
+    /// `extra_root` is a PEM certificate the SMTP server's TLS certificate may chain to
+    /// besides the public roots (a private relay's CA). `timeout` bounds each SMTP command.
     pub fn new(
         smtp_url: Option<&SecretString>,
+        extra_root: Option<&[u8]>,
         mail_dir: PathBuf,
         timeout: Duration,
     ) -> Result<Self, TransportError> {
         match smtp_url {
             Some(url) => {
                 // The error never repeats the URL: it may carry a password.
-                let builder =
+                let mut builder =
                     AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                         .map_err(|e| TransportError(format!("smtp_url is not usable: {e}")))?;
+                if let Some(pem) = extra_root {
+                    builder = builder.tls(tls_trusting(url.expose_secret(), pem)?);
+                }
                 Ok(Self::Smtp(SmtpTransport(Some(
                     builder.timeout(Some(timeout)).build(),
                 ))))
@@ -145,6 +151,43 @@ impl Transport {
     }
 }
 
+/// The TLS mode `smtp_url` asks for (as lettre reads it: `smtps://` TLS from the start,
+/// `?tls=required` or `?tls=opportunistic` STARTTLS), trusting `pem` as well as the public
+/// roots. A URL without TLS has nothing to trust a certificate for: an error, so that the
+/// setting is not silently ignored.
+fn tls_trusting(smtp_url: &str, pem: &[u8]) -> Result<Tls, TransportError> {
+    let url =
+        url::Url::parse(smtp_url).map_err(|_| TransportError("smtp_url is not a URL".into()))?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    // lettre reads a file without any certificate as an empty list: trusting nothing more,
+    // silently. A wrong file is an error at start instead.
+    let has_certificate =
+        std::str::from_utf8(pem).is_ok_and(|text| text.contains("-----BEGIN CERTIFICATE-----"));
+    let root = Certificate::from_pem(pem)
+        .ok()
+        .filter(|_| has_certificate)
+        .ok_or_else(|| TransportError("smtp_ca_certificate is not a PEM certificate".into()))?;
+    let parameters = || {
+        TlsParameters::builder(host.clone())
+            .add_root_certificate(root.clone())
+            .build()
+            .map_err(|e| TransportError(format!("TLS settings for smtp_url: {e}")))
+    };
+    let mode = url
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.into_owned());
+    match (url.scheme(), mode.as_deref()) {
+        ("smtps", _) => Ok(Tls::Wrapper(parameters()?)),
+        ("smtp", Some("required")) => Ok(Tls::Required(parameters()?)),
+        ("smtp", Some("opportunistic")) => Ok(Tls::Opportunistic(parameters()?)),
+        _ => Err(TransportError(
+            "smtp_ca_certificate is set, but smtp_url asks for no TLS (use smtps:// or ?tls=required)"
+                .into(),
+        )),
+    }
+}
+
 /// The message as it goes out: multipart/alternative (text, then HTML), its stable
 /// Message-ID, and for event emails the unsubscribe headers.
 pub fn build(from: &Mailbox, message: &ClaimedMessage) -> Result<Message, SendError> {
@@ -169,4 +212,52 @@ pub fn build(from: &Mailbox, message: &ClaimedMessage) -> Result<Message, SendEr
             message.body_html.clone(),
         ))
         .map_err(|e| SendError::Build(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEST_CA: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tls/ca.pem"
+    ));
+
+    fn smtp(url: &str, root: Option<&[u8]>) -> Result<Transport, TransportError> {
+        let folder = std::env::temp_dir();
+        Transport::new(
+            Some(&SecretString::from(url.to_owned())),
+            root,
+            folder,
+            Duration::from_secs(1),
+        )
+    }
+
+    #[test]
+    fn an_extra_root_needs_a_url_with_tls_and_a_certificate() {
+        // lettre's pool starts a task when the transport is built.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _inside = runtime.enter();
+        for url in [
+            "smtp://relay.example:587?tls=required",
+            "smtp://relay.example:587?tls=opportunistic",
+            "smtps://relay.example:465",
+        ] {
+            assert!(smtp(url, Some(TEST_CA)).is_ok(), "{url}");
+        }
+        let plain = smtp("smtp://relay.example:25", Some(TEST_CA))
+            .err()
+            .unwrap();
+        assert!(plain.to_string().contains("asks for no TLS"), "{plain}");
+        let garbage = smtp("smtps://relay.example:465", Some(b"not a certificate"))
+            .err()
+            .unwrap();
+        assert!(
+            garbage.to_string().contains("smtp_ca_certificate"),
+            "{garbage}"
+        );
+    }
 }

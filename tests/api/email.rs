@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::{Account, Session, TestApp, JWT_SECRET, PASSWORD};
-use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SmtpSink};
+use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SinkTls, SmtpSink};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
@@ -1237,4 +1237,76 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
         })
         .count();
     assert_eq!(to_hospital_count, 2);
+}
+
+/// STARTTLS and TLS from the start, each to a server whose certificate chains to a private
+/// CA given as `smtp_ca_certificate`, with credentials sent only inside TLS. Without that CA
+/// the server's certificate is refused and nothing is delivered.
+pub async fn email_goes_over_starttls_and_tls_trusting_a_private_ca(app: TestApp) {
+    let ca = SinkTls::ca_certificate().display().to_string();
+    let engine = app.engine;
+    let mut app = Some(app);
+    for implicit in [false, true] {
+        let sink = SmtpSink::start(SinkOptions {
+            credentials: Some(("mailer".into(), "secret".into())),
+            tls: Some(SinkTls::new(implicit)),
+            ..SinkOptions::default()
+        });
+        let url = sink.url(Some(("mailer", "secret")));
+        let settings = [("smtp_ca_certificate", ca.as_str())];
+        let served = match app.take() {
+            Some(first) => app_with(first, Some(&url), &settings).await,
+            None => {
+                TestApp::spawn_with(
+                    engine,
+                    &[
+                        ("outbox.poll_interval_ms", "50"),
+                        ("smtp_url", &url),
+                        ("smtp_ca_certificate", &ca),
+                    ],
+                )
+                .await
+            }
+        };
+        let account = served.register("hospital", "KE").await;
+        let messages = sink.wait_for(1, WAIT).await;
+        let email = &to(&messages, &account.email)[0];
+        assert_well_formed(email, &account.email);
+        assert!(
+            email.text.contains("/verify-email?token="),
+            "over TLS (implicit: {implicit}): {}",
+            email.text
+        );
+        assert_eq!(sink.auth_failures(), 0);
+    }
+
+    // The same server, not trusted: the certificate is refused, nothing is delivered.
+    let sink = SmtpSink::start(SinkOptions {
+        tls: Some(SinkTls::new(false)),
+        ..SinkOptions::default()
+    });
+    let url = sink.url(None);
+    let untrusting = TestApp::spawn_with(
+        engine,
+        &[
+            ("outbox.poll_interval_ms", "50"),
+            ("outbox.retry_base_ms", "50"),
+            ("outbox.max_attempts", "2"),
+            ("smtp_url", &url),
+        ],
+    )
+    .await;
+    let coordinator = untrusting.coordinator().await;
+    untrusting.register("hospital", "KE").await;
+    let dead = eventually("the untrusted delivery to die", WAIT, || async {
+        let items = outbox(&untrusting, &coordinator, Some("dead")).await;
+        (!items.is_empty()).then_some(items)
+    })
+    .await;
+    let error = dead[0]["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(error.contains("certificate"), "{error}");
+    assert!(sink.messages().is_empty());
 }

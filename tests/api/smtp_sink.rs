@@ -2,7 +2,7 @@
 //! demand credentials and be slow, and keeps every message it accepted, whole, for the test
 //! to read. Threads and blocking sockets, so it runs beside any async runtime.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,52 @@ pub struct SinkOptions {
     pub delay: Duration,
     /// Refuse recipients at this domain for good (550), as a server does for a bad address.
     pub reject_domain: Option<String>,
+    /// Offer STARTTLS, or speak TLS from the start.
+    pub tls: Option<SinkTls>,
+}
+
+/// The sink's TLS: the certificate in `tests/fixtures/tls`, signed by the test CA.
+#[derive(Debug, Clone)]
+pub struct SinkTls {
+    config: Arc<rustls::ServerConfig>,
+    /// TLS from the first byte (`smtps://`), rather than STARTTLS.
+    implicit: bool,
+}
+
+impl SinkTls {
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/tls")
+            .join(name)
+    }
+
+    /// The test CA's certificate, for the client to trust.
+    pub fn ca_certificate() -> std::path::PathBuf {
+        Self::fixture("ca.pem")
+    }
+
+    pub fn new(implicit: bool) -> Self {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(Self::fixture("server.pem"))
+            .expect("the sink's certificate")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the sink's certificate parses");
+        let key =
+            PrivateKeyDer::from_pem_file(Self::fixture("server.key")).expect("the sink's key");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("the sink's TLS configuration");
+        Self {
+            config: Arc::new(config),
+            implicit,
+        }
+    }
 }
 
 /// One accepted message: its envelope and its data as sent.
@@ -46,6 +92,8 @@ struct Shared {
 pub struct SmtpSink {
     port: u16,
     shared: Arc<Shared>,
+    /// `Some(implicit)` when the sink speaks TLS.
+    tls: Option<bool>,
 }
 
 /// A port nothing listens on now (the sink may be started on it later).
@@ -64,6 +112,7 @@ impl SmtpSink {
     pub fn start_on(port: u16, options: SinkOptions) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("the sink binds");
         let port = listener.local_addr().unwrap().port();
+        let tls = options.tls.as_ref().map(|tls| tls.implicit);
         let shared = Arc::new(Shared::default());
         let accepting = shared.clone();
         std::thread::spawn(move || {
@@ -79,14 +128,20 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink { port, shared }
+        SmtpSink { port, shared, tls }
     }
 
-    /// `smtp://127.0.0.1:PORT` (plain, no TLS), with credentials if given.
+    /// The URL a client uses: `smtp://127.0.0.1:PORT` (plain), with `?tls=required` when the
+    /// sink offers STARTTLS, or `smtps://` when it speaks TLS from the start; with
+    /// credentials if given.
     pub fn url(&self, credentials: Option<(&str, &str)>) -> String {
-        match credentials {
-            Some((user, password)) => format!("smtp://{user}:{password}@127.0.0.1:{}", self.port),
-            None => format!("smtp://127.0.0.1:{}", self.port),
+        let user = credentials
+            .map(|(user, password)| format!("{user}:{password}@"))
+            .unwrap_or_default();
+        match self.tls {
+            None => format!("smtp://{user}127.0.0.1:{}", self.port),
+            Some(false) => format!("smtp://{user}127.0.0.1:{}?tls=required", self.port),
+            Some(true) => format!("smtps://{user}127.0.0.1:{}", self.port),
         }
     }
 
@@ -124,39 +179,112 @@ impl Drop for SmtpSink {
     }
 }
 
+/// A connection the sink talks over: plain TCP, or TLS on top of it.
+trait Connection: Read + Write {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Connection for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Connection for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
+fn secure(stream: TcpStream, tls: &SinkTls) -> std::io::Result<impl Connection> {
+    let session =
+        rustls::ServerConnection::new(tls.config.clone()).map_err(std::io::Error::other)?;
+    Ok(rustls::StreamOwned::new(session, stream))
+}
+
 fn serve(stream: TcpStream, shared: &Shared, options: &SinkOptions) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     stream.set_nodelay(true)?;
-    let mut writer = stream.try_clone()?;
-    let mut reader = BufReader::new(stream);
-    let mut reply = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes());
-    reply("220 sink.test ESMTP test sink")?;
+    match &options.tls {
+        Some(tls) if tls.implicit => {
+            dialog(secure(stream, tls)?, Stage::Greet, shared, options)?;
+        }
+        Some(tls) => {
+            if let Some(plain) = dialog(stream, Stage::Greet, shared, options)? {
+                dialog(secure(plain, tls)?, Stage::AfterStartTls, shared, options)?;
+            }
+        }
+        None => {
+            dialog(stream, Stage::Greet, shared, options)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// A new connection: the sink speaks first.
+    Greet,
+    /// TLS has just started over a connection that was greeted: the client speaks first.
+    AfterStartTls,
+}
+
+fn reply(connection: &mut impl Write, text: &str) -> std::io::Result<()> {
+    connection.write_all(format!("{text}\r\n").as_bytes())
+}
+
+/// One SMTP dialog; returns the connection when the client asked for STARTTLS (which is
+/// offered only over plain TCP with TLS configured), for the caller to secure.
+fn dialog<C: Connection>(
+    connection: C,
+    stage: Stage,
+    shared: &Shared,
+    options: &SinkOptions,
+) -> std::io::Result<Option<C>> {
+    let offers_starttls =
+        options.tls.as_ref().is_some_and(|tls| !tls.implicit) && stage == Stage::Greet;
+    let mut reader = BufReader::new(connection);
+    if stage == Stage::Greet {
+        reply(reader.get_mut(), "220 sink.test ESMTP test sink")?;
+    }
     let mut authenticated = options.credentials.is_none();
     let mut from = String::new();
     let mut to = Vec::new();
     let mut line = String::new();
-    let read_line =
-        |reader: &mut BufReader<TcpStream>, line: &mut String| -> std::io::Result<bool> {
-            line.clear();
-            quick_ack(reader.get_ref());
-            Ok(reader.read_line(line)? > 0)
-        };
+    let read_line = |reader: &mut BufReader<C>, line: &mut String| -> std::io::Result<bool> {
+        line.clear();
+        quick_ack(reader.get_ref().tcp());
+        Ok(reader.read_line(line)? > 0)
+    };
     while read_line(&mut reader, &mut line)? {
         let command = line.trim_end().to_owned();
         let upper = command.to_uppercase();
         if upper.starts_with("EHLO") {
-            reply("250-sink.test")?;
-            reply("250-8BITMIME")?;
-            if options.credentials.is_some() {
-                reply("250-AUTH PLAIN LOGIN")?;
+            reply(reader.get_mut(), "250-sink.test")?;
+            reply(reader.get_mut(), "250-8BITMIME")?;
+            if offers_starttls {
+                reply(reader.get_mut(), "250-STARTTLS")?;
             }
-            reply("250 OK")?;
+            if options.credentials.is_some() {
+                reply(reader.get_mut(), "250-AUTH PLAIN LOGIN")?;
+            }
+            reply(reader.get_mut(), "250 OK")?;
+        } else if offers_starttls && (upper.starts_with("AUTH") || upper.starts_with("MAIL")) {
+            // A sink with TLS takes credentials and mail only over TLS, as servers that
+            // require it do: a client that skipped STARTTLS delivers nothing.
+            reply(
+                reader.get_mut(),
+                "530 5.7.0 Must issue a STARTTLS command first",
+            )?;
+        } else if upper == "STARTTLS" && offers_starttls {
+            reply(reader.get_mut(), "220 2.0.0 Ready to start TLS")?;
+            return Ok(Some(reader.into_inner()));
         } else if upper.starts_with("HELO") {
-            reply("250 sink.test")?;
+            reply(reader.get_mut(), "250 sink.test")?;
         } else if upper.starts_with("AUTH PLAIN") {
             let initial = command[10..].trim().to_owned();
             let encoded = if initial.is_empty() {
-                reply("334 ")?;
+                reply(reader.get_mut(), "334 ")?;
                 read_line(&mut reader, &mut line)?;
                 line.trim().to_owned()
             } else {
@@ -171,26 +299,26 @@ fn serve(stream: TcpStream, shared: &Shared, options: &SinkOptions) -> std::io::
                 parts.get(1).cloned().unwrap_or_default(),
                 parts.get(2).cloned().unwrap_or_default(),
             );
-            authenticated = check(shared, options, given, &mut reply)?;
+            authenticated = check(shared, options, given, reader.get_mut())?;
         } else if upper.starts_with("AUTH LOGIN") {
-            reply("334 VXNlcm5hbWU6")?;
+            reply(reader.get_mut(), "334 VXNlcm5hbWU6")?;
             read_line(&mut reader, &mut line)?;
             let user = String::from_utf8_lossy(&STANDARD.decode(line.trim()).unwrap_or_default())
                 .into_owned();
-            reply("334 UGFzc3dvcmQ6")?;
+            reply(reader.get_mut(), "334 UGFzc3dvcmQ6")?;
             read_line(&mut reader, &mut line)?;
             let password =
                 String::from_utf8_lossy(&STANDARD.decode(line.trim()).unwrap_or_default())
                     .into_owned();
-            authenticated = check(shared, options, (user, password), &mut reply)?;
+            authenticated = check(shared, options, (user, password), reader.get_mut())?;
         } else if upper.starts_with("MAIL FROM:") {
             if !authenticated {
-                reply("530 5.7.0 Authentication required")?;
+                reply(reader.get_mut(), "530 5.7.0 Authentication required")?;
                 continue;
             }
             from = address(&command[10..]);
             to.clear();
-            reply("250 OK")?;
+            reply(reader.get_mut(), "250 OK")?;
         } else if upper.starts_with("RCPT TO:") {
             let recipient = address(&command[8..]);
             let refused = options
@@ -198,17 +326,17 @@ fn serve(stream: TcpStream, shared: &Shared, options: &SinkOptions) -> std::io::
                 .as_deref()
                 .is_some_and(|domain| recipient.ends_with(&format!("@{domain}")));
             if refused {
-                reply("550 5.1.1 No such user here")?;
+                reply(reader.get_mut(), "550 5.1.1 No such user here")?;
                 continue;
             }
             to.push(recipient);
-            reply("250 OK")?;
+            reply(reader.get_mut(), "250 OK")?;
         } else if upper == "DATA" {
-            reply("354 End data with <CR><LF>.<CR><LF>")?;
+            reply(reader.get_mut(), "354 End data with <CR><LF>.<CR><LF>")?;
             let mut data = String::new();
             loop {
                 if !read_line(&mut reader, &mut line)? {
-                    return Ok(());
+                    return Ok(None);
                 }
                 if line == ".\r\n" || line == ".\n" {
                     break;
@@ -226,21 +354,21 @@ fn serve(stream: TcpStream, shared: &Shared, options: &SinkOptions) -> std::io::
                 data,
                 at: Instant::now(),
             });
-            reply("250 OK queued")?;
+            reply(reader.get_mut(), "250 OK queued")?;
         } else if upper == "RSET" {
             from.clear();
             to.clear();
-            reply("250 OK")?;
+            reply(reader.get_mut(), "250 OK")?;
         } else if upper == "NOOP" {
-            reply("250 OK")?;
+            reply(reader.get_mut(), "250 OK")?;
         } else if upper == "QUIT" {
-            reply("221 Bye")?;
-            return Ok(());
+            reply(reader.get_mut(), "221 Bye")?;
+            return Ok(None);
         } else {
-            reply("502 Command not implemented")?;
+            reply(reader.get_mut(), "502 Command not implemented")?;
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Linux delays ACKs; a client that sends the end of DATA as a second small write waits for
@@ -257,14 +385,14 @@ fn check(
     shared: &Shared,
     options: &SinkOptions,
     given: (String, String),
-    reply: &mut impl FnMut(&str) -> std::io::Result<()>,
+    connection: &mut impl Write,
 ) -> std::io::Result<bool> {
     if options.credentials.as_ref() == Some(&given) {
-        reply("235 2.7.0 Authentication successful")?;
+        reply(connection, "235 2.7.0 Authentication successful")?;
         Ok(true)
     } else {
         *shared.auth_failures.lock().unwrap() += 1;
-        reply("535 5.7.8 Authentication credentials invalid")?;
+        reply(connection, "535 5.7.8 Authentication credentials invalid")?;
         Ok(false)
     }
 }
