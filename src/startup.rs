@@ -142,47 +142,55 @@ impl Housekeeping {
             warn_within: self.expiry_warning,
         };
         let wait = self.match_waiting;
-        let (mut needs_warned, mut matches_reminded) = (0, 0);
-        for _ in 0..BATCHES_PER_PASS {
-            let notifier = self.notifier.clone();
-            let (seen, warned) = self
-                .db
-                .transaction(move |conn| {
-                    catalogue::notices::warn_expiring_needs(
-                        conn,
-                        &notifier,
-                        chrono::Utc::now(),
-                        policy,
-                    )
-                })
-                .await?;
-            needs_warned += warned;
-            if seen < catalogue::notices::WARNING_BATCH {
-                break;
-            }
-        }
-        for _ in 0..BATCHES_PER_PASS {
-            let notifier = self.notifier.clone();
-            let (seen, reminded) = self
-                .db
-                .transaction(move |conn| {
-                    crate::matching::reminders::remind_waiting_matches(
-                        conn,
-                        &notifier,
-                        chrono::Utc::now(),
-                        wait,
-                    )
-                })
-                .await?;
-            matches_reminded += reminded;
-            if seen < crate::matching::reminders::REMINDER_BATCH {
-                break;
-            }
-        }
+        let needs_warned = self
+            .in_batches(
+                catalogue::notices::WARNING_BATCH,
+                move |conn, notifier, now| {
+                    catalogue::notices::warn_expiring_needs(conn, notifier, now, policy)
+                },
+            )
+            .await?;
+        let matches_reminded = self
+            .in_batches(
+                crate::matching::reminders::REMINDER_BATCH,
+                move |conn, notifier, now| {
+                    crate::matching::reminders::remind_waiting_matches(conn, notifier, now, wait)
+                },
+            )
+            .await?;
         if needs_warned + matches_reminded > 0 {
             tracing::info!(needs_warned, matches_reminded, "reminders written");
         }
         Ok(())
+    }
+
+    /// Runs `step` (which looks at up to `batch` items and returns how many it looked at and
+    /// how many it reminded), each batch in its own transaction, until a batch comes back
+    /// short or the pass has run its bound. Returns how many were reminded.
+    async fn in_batches<F>(&self, batch: usize, step: F) -> Result<usize, StoreError>
+    where
+        F: Fn(
+                &mut crate::db::Conn<'_>,
+                &Notifier,
+                chrono::DateTime<chrono::Utc>,
+            ) -> Result<(usize, usize), StoreError>
+            + Copy
+            + Send
+            + 'static,
+    {
+        let mut reminded = 0;
+        for _ in 0..BATCHES_PER_PASS {
+            let notifier = self.notifier.clone();
+            let (seen, sent) = self
+                .db
+                .transaction(move |conn| step(conn, &notifier, chrono::Utc::now()))
+                .await?;
+            reminded += sent;
+            if seen < batch {
+                break;
+            }
+        }
+        Ok(reminded)
     }
 }
 
