@@ -7,13 +7,13 @@
 //! Each size gets a fresh SQLite database seeded like `seed-demo`, with the needs' last
 //! reconfirmation spread evenly over the past 90 days, so that about one need in thirteen
 //! expires within the week's warning. Timed: the needs' warning pass as `serve` runs it
-//! (batches until one comes back short), once when every warning is due (each written to the
+//! (batch after batch, each from where the last stopped), once when every warning is due (each written to the
 //! outbox) and once more when none is (the steady state of an hourly pass).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clearinghouse::catalogue::notices::{warn_expiring_needs, ExpiryWarning, WARNING_BATCH};
+use clearinghouse::catalogue::notices::{warn_expiring_needs, ExpiryWarning};
 use clearinghouse::config::DatabaseTarget;
 use clearinghouse::db::{Conn, Database, StoreError};
 use clearinghouse::notify::templates::Templates;
@@ -88,16 +88,17 @@ fn run(needs: usize) -> Pass {
     };
     let pass = || {
         let started = Instant::now();
-        let mut warned = 0;
+        let (mut warned, mut after) = (0, None);
         loop {
-            let (seen, sent) = db
+            let (next, sent) = db
                 .write_blocking(|conn| {
-                    warn_expiring_needs(conn, &notifier, chrono::Utc::now(), policy)
+                    warn_expiring_needs(conn, &notifier, chrono::Utc::now(), policy, after)
                 })
                 .unwrap();
             warned += sent;
-            if seen < WARNING_BATCH {
-                return (started.elapsed(), warned);
+            match next {
+                Some(next) => after = Some(next),
+                None => return (started.elapsed(), warned),
             }
         }
     };

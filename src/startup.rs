@@ -143,20 +143,14 @@ impl Housekeeping {
         };
         let wait = self.match_waiting;
         let needs_warned = self
-            .in_batches(
-                catalogue::notices::WARNING_BATCH,
-                move |conn, notifier, now| {
-                    catalogue::notices::warn_expiring_needs(conn, notifier, now, policy)
-                },
-            )
+            .in_batches(move |conn, notifier, now, after| {
+                catalogue::notices::warn_expiring_needs(conn, notifier, now, policy, after)
+            })
             .await?;
         let matches_reminded = self
-            .in_batches(
-                crate::matching::reminders::REMINDER_BATCH,
-                move |conn, notifier, now| {
-                    crate::matching::reminders::remind_waiting_matches(conn, notifier, now, wait)
-                },
-            )
+            .in_batches(move |conn, notifier, now, after| {
+                crate::matching::reminders::remind_waiting_matches(conn, notifier, now, wait, after)
+            })
             .await?;
         if needs_warned + matches_reminded > 0 {
             tracing::info!(needs_warned, matches_reminded, "reminders written");
@@ -164,30 +158,32 @@ impl Housekeeping {
         Ok(())
     }
 
-    /// Runs `step` (which looks at up to `batch` items and returns how many it looked at and
-    /// how many it reminded), each batch in its own transaction, until a batch comes back
-    /// short or the pass has run its bound. Returns how many were reminded.
-    async fn in_batches<F>(&self, batch: usize, step: F) -> Result<usize, StoreError>
+    /// Runs `step` batch after batch, each in its own transaction, from where the previous
+    /// one stopped, until one says it was the last or the pass has run its bound. Returns
+    /// how many were reminded.
+    async fn in_batches<F>(&self, step: F) -> Result<usize, StoreError>
     where
         F: Fn(
                 &mut crate::db::Conn<'_>,
                 &Notifier,
                 chrono::DateTime<chrono::Utc>,
-            ) -> Result<(usize, usize), StoreError>
+                Option<uuid::Uuid>,
+            ) -> Result<(Option<uuid::Uuid>, usize), StoreError>
             + Copy
             + Send
             + 'static,
     {
-        let mut reminded = 0;
+        let (mut reminded, mut after) = (0, None);
         for _ in 0..BATCHES_PER_PASS {
             let notifier = self.notifier.clone();
-            let (seen, sent) = self
+            let (next, sent) = self
                 .db
-                .transaction(move |conn| step(conn, &notifier, chrono::Utc::now()))
+                .transaction(move |conn| step(conn, &notifier, chrono::Utc::now(), after))
                 .await?;
             reminded += sent;
-            if seen < batch {
-                break;
+            match next {
+                Some(next) => after = Some(next),
+                None => break,
             }
         }
         Ok(reminded)

@@ -131,19 +131,20 @@ pub struct ExpiryWarning {
     pub warn_within: chrono::Duration,
 }
 
-/// Needs looked at in one batch; the caller runs batches until one comes back short.
+/// Needs looked at in one batch; the caller runs batches until one says it was the last.
 pub const WARNING_BATCH: usize = 200;
 
 /// Warns the organisations of open needs that expire within the warning window, once per
 /// expiry: a need reconfirmed or given a later date is warned again before its new expiry.
-/// Returns how many needs were looked at (a full batch means more may wait) and how many
-/// warnings went out.
+/// Looks at one batch of needs after `after`; returns where the next batch starts (None when
+/// this one was the last) and how many warnings went out.
 pub fn warn_expiring_needs(
     conn: &mut Conn<'_>,
     notifier: &Notifier,
     now: DateTime<Utc>,
     policy: ExpiryWarning,
-) -> Result<(usize, usize), StoreError> {
+    after: Option<uuid::Uuid>,
+) -> Result<(Option<uuid::Uuid>, usize), StoreError> {
     let horizon = now + policy.warn_within;
     let window = needs::ExpiryWindow {
         today: now.date_naive(),
@@ -155,6 +156,7 @@ pub fn warn_expiring_needs(
         conn,
         window,
         ReminderKind::NeedExpiring.as_str(),
+        after,
         WARNING_BATCH,
     )?;
     let mut warned = 0;
@@ -211,5 +213,8 @@ pub fn warn_expiring_needs(
         )?;
         warned += 1;
     }
-    Ok((candidates.len(), warned))
+    let next = (candidates.len() == WARNING_BATCH)
+        .then(|| candidates.last().map(|need| need.id))
+        .flatten();
+    Ok((next, warned))
 }

@@ -15,25 +15,28 @@ use crate::matching::workflow::MatchStatus;
 use crate::notify::reminders::{self, ReminderKind};
 use crate::notify::{EventKind, Notifier, Recipient};
 
-/// Matches looked at in one batch; the caller runs batches until one comes back short.
+/// Matches looked at in one batch; the caller runs batches until one says it was the last.
 pub const REMINDER_BATCH: usize = 200;
 
 fn recipients(users: &[crate::accounts::model::User]) -> Vec<Recipient> {
     users.iter().map(Recipient::from).collect()
 }
 
-/// Reminds whoever a match has been waiting on for `wait` or longer. Returns how many
-/// matches were looked at (a full batch means more may wait) and how many were reminded.
+/// Reminds whoever a match has been waiting on for `wait` or longer. Looks at one batch of
+/// matches after `after`; returns where the next batch starts (None when this one was the
+/// last) and how many matches were reminded.
 pub fn remind_waiting_matches(
     conn: &mut Conn<'_>,
     notifier: &Notifier,
     now: DateTime<Utc>,
     wait: chrono::Duration,
-) -> Result<(usize, usize), StoreError> {
+    after: Option<uuid::Uuid>,
+) -> Result<(Option<uuid::Uuid>, usize), StoreError> {
     let waiting = store::waiting_unreminded(
         conn,
         (now - wait).naive_utc(),
         ReminderKind::MatchWaiting.as_str(),
+        after,
         REMINDER_BATCH,
     )?;
     let mut reminded = 0;
@@ -50,7 +53,10 @@ pub fn remind_waiting_matches(
         remind(conn, notifier, found, (now - found.updated_at).num_days())?;
         reminded += 1;
     }
-    Ok((waiting.len(), reminded))
+    let next = (waiting.len() == REMINDER_BATCH)
+        .then(|| waiting.last().map(|found| found.id))
+        .flatten();
+    Ok((next, reminded))
 }
 
 fn remind(

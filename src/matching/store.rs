@@ -338,11 +338,13 @@ pub fn other_active_for_need(
 
 /// Live matches waiting for an answer since before `before` (proposed: a coordinator's
 /// decision; approved: a side's acceptance) that were not reminded of this wait yet. A wait
-/// is named by the moment the match last changed.
+/// is named by the moment the match last changed. In id order after `after`, so that the
+/// batches of one pass walk the matches once.
 pub fn waiting_unreminded(
     conn: &mut Conn<'_>,
     before: NaiveDateTime,
     reminder_kind: &str,
+    after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Match>, StoreError> {
     use crate::db::schema::reminders_sent;
@@ -357,7 +359,8 @@ pub fn waiting_unreminded(
         ]))
         .filter(matches::updated_at.lt(before))
         .filter(diesel::dsl::not(diesel::dsl::exists(reminded)))
-        .order((matches::updated_at, matches::id))
+        .filter(matches::id.gt(after.map(|id| id.to_string()).unwrap_or_default()))
+        .order(matches::id)
         .select(MatchRow::as_select())
         .limit(limit as i64)
         .load(c))?;

@@ -383,11 +383,13 @@ pub struct ExpiryWindow {
 /// Open needs, not yet due for expiry, that expire within `window` and whose organisation
 /// was not warned since the need last changed: a reconfirmation or an edit makes a need
 /// eligible again, and the caller's once-per-occasion record keeps an unchanged expiry from
-/// being announced twice.
+/// being announced twice. In id order after `after`, so that the batches of one pass walk
+/// the needs once instead of each starting over.
 pub fn expiring_unwarned(
     conn: &mut Conn<'_>,
     window: ExpiryWindow,
     warning_kind: &str,
+    after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Need>, StoreError> {
     use crate::db::schema::reminders_sent;
@@ -405,6 +407,7 @@ pub fn expiring_unwarned(
                 .or(needs::reconfirmed_at.lt(window.stale_before))
         )
         .filter(diesel::dsl::not(diesel::dsl::exists(warned)))
+        .filter(needs::id.gt(after.map(|id| id.to_string()).unwrap_or_default()))
         .order(needs::id)
         .select(NeedRow::as_select())
         .limit(limit as i64)
