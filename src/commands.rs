@@ -9,8 +9,9 @@ use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, Database};
-use crate::startup::{self, Application};
+use crate::notify::setup::{build_notifier, build_worker};
 use crate::telemetry;
+use crate::Application;
 use std::sync::Arc;
 
 pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
@@ -35,8 +36,8 @@ pub async fn worker(config: Config) -> CommandResult {
     let db = actix_web::web::block(move || Database::connect(&target, pool_size))
         .await
         .map_err(|e| e.to_string())??;
-    let notifier = Arc::new(startup::build_notifier(&config, config.public_url())?);
-    let handle = startup::build_worker(&config, db, notifier)?.spawn();
+    let notifier = Arc::new(build_notifier(&config, config.public_url())?);
+    let handle = build_worker(&config, db, notifier)?.spawn();
     println!("clearinghouse worker is delivering the outbox");
     wait_for_stop_signal().await;
     handle.stop().await;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(health).service(ready);

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod housekeeping;
 pub mod http;
 pub mod matching;
 pub mod notify;
@@ -20,6 +21,9 @@ pub mod openapi;
 pub mod pages;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod visibility;
 pub mod vocabulary;
+
+pub use startup::Application;

@@ -19,7 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::matching::service::{self as matching, MatchingError, ReportInput};
 use crate::notify::preferences;
 use crate::notify::signed_links::EmailAction;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::visibility::{Reader, ReaderOrganisation};
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -448,7 +448,7 @@ async fn reconfirm_need_submit(
         Ok(link) => link,
         Err(error) => return outcome(&state, "reconfirm_need", title, Err(error), None),
     };
-    let announcer = crate::catalogue::routes::announcer(&state);
+    let announcer = state.announcer();
     let result = state
         .db
         .transaction(move |conn| {

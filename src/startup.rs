@@ -15,32 +15,16 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::password::{PasswordError, Passwords};
 use crate::auth::rate_limit::RateLimiters;
 use crate::auth::token::AccessTokens;
-use crate::catalogue::service::CatalogueError;
-use crate::catalogue::themes::Taxonomy;
 use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
+use crate::housekeeping::Housekeeping;
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
-use crate::matching::score::Weights;
-use crate::notify::templates::{TemplateError, Templates};
-use crate::notify::transport::{Transport, TransportError};
-use crate::notify::worker::{Worker, WorkerHandle, WorkerSettings};
-use crate::notify::Notifier;
+use crate::notify::setup::{build_notifier, build_worker, SetupError};
+use crate::notify::worker::WorkerHandle;
 use crate::openapi::ApiDoc;
+use crate::state::AppState;
 use crate::{accounts, audit, auth, catalogue, health, matching, notify, pages};
-
-/// What every handler may reach, built once and shared by all workers.
-pub struct AppState {
-    pub db: Database,
-    pub access_tokens: AccessTokens,
-    pub passwords: Passwords,
-    pub rate_limits: RateLimiters,
-    pub refresh_token_ttl: chrono::Duration,
-    pub taxonomy: Arc<Taxonomy>,
-    pub matching_weights: Weights,
-    /// Puts emails in the outbox, inside the caller's transaction.
-    pub notifier: Arc<Notifier>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -52,10 +36,8 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     #[error("password hashing: {0}")]
     Passwords(#[from] PasswordError),
-    #[error("email {0}")]
-    Templates(#[from] TemplateError),
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Notify(#[from] SetupError),
 }
 
 /// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
@@ -91,147 +73,6 @@ pub struct Application {
     address: std::net::SocketAddr,
     housekeeping: Housekeeping,
     worker: Option<WorkerHandle>,
-}
-
-/// The periodic work of `serve`: expires needs and offers whose time has passed, then
-/// writes the reminders that are due (needs about to expire, matches waiting for an answer).
-/// Every step is safe to run on several instances at once.
-struct Housekeeping {
-    db: Database,
-    notifier: Arc<Notifier>,
-    interval: std::time::Duration,
-    reconfirm_within: chrono::Duration,
-    expiry_warning: chrono::Duration,
-    match_waiting: chrono::Duration,
-}
-
-/// Batches one step may run per pass: a bound on one pass's work, the rest waits.
-const BATCHES_PER_PASS: usize = 50;
-
-impl Housekeeping {
-    async fn run(self) {
-        let mut ticks = tokio::time::interval(self.interval);
-        loop {
-            ticks.tick().await;
-            // A failed step is retried at the next tick; nothing was half-written.
-            if let Err(error) = self.expire().await {
-                tracing::warn!(%error, "the expiry pass failed");
-            }
-            if let Err(error) = self.remind().await {
-                tracing::warn!(%error, "the reminder pass failed");
-            }
-        }
-    }
-
-    async fn expire(&self) -> Result<(), CatalogueError> {
-        let now = chrono::Utc::now();
-        let (today, stale_before) = (now.date_naive(), (now - self.reconfirm_within).naive_utc());
-        let (needs, offers) = self
-            .db
-            .transaction(move |conn| catalogue::service::expire_due(conn, today, stale_before))
-            .await?;
-        if needs + offers > 0 {
-            tracing::info!(needs, offers, "expired what was due");
-        }
-        Ok(())
-    }
-
-    async fn remind(&self) -> Result<(), StoreError> {
-        let policy = catalogue::notices::ExpiryWarning {
-            reconfirm_within: self.reconfirm_within,
-            warn_within: self.expiry_warning,
-        };
-        let wait = self.match_waiting;
-        let needs_warned = self
-            .in_batches(move |conn, notifier, now, after| {
-                catalogue::notices::warn_expiring_needs(conn, notifier, now, policy, after)
-            })
-            .await?;
-        let matches_reminded = self
-            .in_batches(move |conn, notifier, now, after| {
-                crate::matching::reminders::remind_waiting_matches(conn, notifier, now, wait, after)
-            })
-            .await?;
-        if needs_warned + matches_reminded > 0 {
-            tracing::info!(needs_warned, matches_reminded, "reminders written");
-        }
-        Ok(())
-    }
-
-    /// Runs `step` batch after batch, each in its own transaction, from where the previous
-    /// one stopped, until one says it was the last or the pass has run its bound. Returns
-    /// how many were reminded.
-    async fn in_batches<F>(&self, step: F) -> Result<usize, StoreError>
-    where
-        F: Fn(
-                &mut crate::db::Conn<'_>,
-                &Notifier,
-                chrono::DateTime<chrono::Utc>,
-                Option<uuid::Uuid>,
-            ) -> Result<(Option<uuid::Uuid>, usize), StoreError>
-            + Copy
-            + Send
-            + 'static,
-    {
-        let (mut reminded, mut after) = (0, None);
-        for _ in 0..BATCHES_PER_PASS {
-            let notifier = self.notifier.clone();
-            let (next, sent) = self
-                .db
-                .transaction(move |conn| step(conn, &notifier, chrono::Utc::now(), after))
-                .await?;
-            reminded += sent;
-            match next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        Ok(reminded)
-    }
-}
-
-/// The notifier every process that writes emails shares: templates checked now, links to
-/// `public_url`, unsubscribe links signed with the JWT secret.
-pub fn build_notifier(config: &Config, public_url: url::Url) -> Result<Notifier, StartError> {
-    let from = config.mail_from.parse().map_err(|_| ConfigError::Invalid {
-        setting: "mail_from",
-        reason: "must be an address, or `Name <address>`".into(),
-    })?;
-    Ok(Notifier::new(
-        Templates::load()?,
-        public_url,
-        &from,
-        &config.jwt_secret_or_generate()?,
-    ))
-}
-
-/// An outbox worker for `config`, not yet running.
-pub fn build_worker(
-    config: &Config,
-    db: Database,
-    notifier: Arc<Notifier>,
-) -> Result<Worker, StartError> {
-    let settings = WorkerSettings::from_config(&config.outbox);
-    let extra_root = config
-        .smtp_ca_certificate
-        .as_ref()
-        .map(std::fs::read)
-        .transpose()
-        .map_err(|e| ConfigError::Invalid {
-            setting: "smtp_ca_certificate",
-            reason: format!("cannot be read: {e}"),
-        })?;
-    let transport = Transport::new(
-        config.smtp_url.as_ref(),
-        extra_root.as_deref(),
-        config.mail_dir(),
-        settings.send_timeout(),
-    )?;
-    let from = config.mail_from.parse().map_err(|_| ConfigError::Invalid {
-        setting: "mail_from",
-        reason: "must be an address, or `Name <address>`".into(),
-    })?;
-    Ok(Worker::new(db, transport, from, notifier, settings))
 }
 
 impl Application {
@@ -274,16 +115,7 @@ impl Application {
             taxonomy: Arc::new(taxonomy),
             matching_weights: config.matching_weights,
         });
-        let housekeeping = Housekeeping {
-            db: state.db.clone(),
-            notifier: state.notifier.clone(),
-            interval: std::time::Duration::from_secs(config.expiry_interval_seconds),
-            reconfirm_within: chrono::Duration::days(config.need_reconfirm_days.into()),
-            expiry_warning: chrono::Duration::days(
-                config.reminders.need_expiry_warning_days.into(),
-            ),
-            match_waiting: chrono::Duration::days(config.reminders.match_waiting_days.into()),
-        };
+        let housekeeping = Housekeeping::new(&config, state.db.clone(), state.notifier.clone());
         let body_limit = config.body_limit_bytes;
         let api = api_document();
         let routes = Arc::new(RouteTable::from_openapi(&api));

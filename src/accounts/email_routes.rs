@@ -12,7 +12,7 @@ use crate::accounts::model::{Role, User};
 use crate::auth::extract::Authenticated;
 use crate::auth::rate_limit::client_ip;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config

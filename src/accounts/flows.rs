@@ -16,7 +16,7 @@ use crate::auth::password;
 use crate::auth::token::AccessClaims;
 use crate::error::{ApiError, FieldError};
 use crate::notify::{AccountEmail, Recipient};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn bad_token() -> ApiError {
     ApiError::validation(vec![FieldError::new(

@@ -15,7 +15,7 @@ use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::notify::{EventKind, Recipient};
-use crate::startup::AppState;
+use crate::state::AppState;
 use serde_json::json;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

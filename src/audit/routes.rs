@@ -9,7 +9,7 @@ use crate::audit::store::{self, AuditFilter, AuditRecord};
 use crate::auth::extract::Coordinator;
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(list_audit);

@@ -10,7 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use crate::accounts::model::Viewer;
 use crate::auth::token::AccessClaims;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A signed-in user (any role): a valid bearer token is required.
 #[derive(Debug, Clone)]

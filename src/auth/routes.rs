@@ -14,7 +14,7 @@ use crate::auth::password;
 use crate::auth::rate_limit::client_ip;
 use crate::auth::store::{self as sessions, Rotation};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config

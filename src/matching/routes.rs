@@ -15,7 +15,7 @@ use crate::matching::score::{Factor, Score};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{MatchAction, MatchStatus};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::visibility::Reader;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

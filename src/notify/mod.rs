@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod preferences;
 pub mod reminders;
 pub mod routes;
+pub mod setup;
 pub mod signed_links;
 pub mod templates;
 pub mod transport;

@@ -15,7 +15,7 @@ use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::notify::model::{DeliveryMode, EventKind, OutboxEntry, OutboxStatus};
 use crate::notify::outbox::{self, OutboxCursor};
 use crate::notify::preferences;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config

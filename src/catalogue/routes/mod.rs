@@ -12,7 +12,7 @@ use crate::catalogue::model::Language;
 use crate::catalogue::store::TextQuery;
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -26,15 +26,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[get("/themes")]
 async fn list_themes(state: web::Data<AppState>) -> web::Json<ThemeTree> {
     web::Json(state.taxonomy.tree())
-}
-
-/// What a write path needs to announce new candidates in its own transaction.
-pub fn announcer(state: &AppState) -> crate::matching::announce::Announcer {
-    crate::matching::announce::Announcer {
-        notifier: state.notifier.clone(),
-        taxonomy: state.taxonomy.clone(),
-        weights: state.matching_weights,
-    }
 }
 
 /// The ETag of a version: strong, quoted.

@@ -14,7 +14,7 @@ use crate::catalogue::validate::{NeedInput, NeedPatch};
 use crate::catalogue::view::NeedView;
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::visibility::{need_scope, Reader};
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -229,7 +229,7 @@ async fn patch_need(
         expected_version,
     };
     let (id, patch, taxonomy) = (id.into_inner(), body.into_inner(), state.taxonomy.clone());
-    let announcer = super::announcer(&state);
+    let announcer = state.announcer();
     let need = state
         .db
         .transaction(move |conn| {
@@ -254,7 +254,7 @@ async fn transition(
         today: today(),
         expected_version,
     };
-    let announcer = super::announcer(&state);
+    let announcer = state.announcer();
     let need = state
         .db
         .transaction(move |conn| {

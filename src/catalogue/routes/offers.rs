@@ -14,7 +14,7 @@ use crate::catalogue::validate::{OfferInput, OfferPatch};
 use crate::catalogue::view::OfferView;
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::visibility::{offer_scope, Reader};
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -215,7 +215,7 @@ async fn patch_offer(
 ) -> Result<HttpResponse, ApiError> {
     let request = request(reader, required_if_match(&http)?);
     let (id, patch, taxonomy) = (id.into_inner(), body.into_inner(), state.taxonomy.clone());
-    let announcer = super::announcer(&state);
+    let announcer = state.announcer();
     let offer = state
         .db
         .transaction(move |conn| {
@@ -235,7 +235,7 @@ async fn transition(
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let request = request(reader, optional_if_match(&http)?.flatten());
-    let announcer = super::announcer(&state);
+    let announcer = state.announcer();
     let offer = state
         .db
         .transaction(move |conn| {

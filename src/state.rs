@@ -1,0 +1,37 @@
+//! `AppState`: what every handler and page may reach, built once by `startup` and shared by
+//! all workers. It lives apart from the composition root so that the modules it composes do
+//! not import the module that composes them.
+
+use std::sync::Arc;
+
+use crate::auth::password::Passwords;
+use crate::auth::rate_limit::RateLimiters;
+use crate::auth::token::AccessTokens;
+use crate::catalogue::themes::Taxonomy;
+use crate::db::Database;
+use crate::matching::announce::Announcer;
+use crate::matching::score::Weights;
+use crate::notify::Notifier;
+
+pub struct AppState {
+    pub db: Database,
+    pub access_tokens: AccessTokens,
+    pub passwords: Passwords,
+    pub rate_limits: RateLimiters,
+    pub refresh_token_ttl: chrono::Duration,
+    pub taxonomy: Arc<Taxonomy>,
+    pub matching_weights: Weights,
+    /// Puts emails in the outbox, inside the caller's transaction.
+    pub notifier: Arc<Notifier>,
+}
+
+impl AppState {
+    /// What a write path needs to announce new candidates in its own transaction.
+    pub fn announcer(&self) -> Announcer {
+        Announcer {
+            notifier: self.notifier.clone(),
+            taxonomy: self.taxonomy.clone(),
+            weights: self.matching_weights,
+        }
+    }
+}
