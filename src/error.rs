@@ -8,7 +8,6 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::catalogue::service::CatalogueError;
 use crate::db::StoreError;
 use crate::matching::service::MatchingError;
 use crate::matching::workflow::MatchRefusal;
@@ -220,25 +219,6 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%cause, "database query failed");
                 Self::Internal
             }
-        }
-    }
-}
-
-impl From<CatalogueError> for ApiError {
-    fn from(error: CatalogueError) -> Self {
-        match error {
-            CatalogueError::NotFound(what) => Self::not_found(what),
-            CatalogueError::SignedOut => Self::Unauthorized(error.to_string().into()),
-            CatalogueError::Forbidden(reason) => Self::Forbidden(reason.into()),
-            CatalogueError::Refused(refusal) => Self::Conflict(refusal.to_string().into()),
-            CatalogueError::NotPublishable(reason) => {
-                Self::Conflict(format!("cannot publish: {reason}").into())
-            }
-            CatalogueError::Invalid(errors) => Self::validation(errors),
-            CatalogueError::VersionMismatch { .. } => {
-                Self::PreconditionFailed(error.to_string().into())
-            }
-            CatalogueError::Store(error) => error.into(),
         }
     }
 }

@@ -13,7 +13,8 @@ use utoipa::IntoParams;
 use crate::accounts::flows;
 use crate::accounts::store as accounts;
 use crate::catalogue::lifecycle::Action;
-use crate::catalogue::service::{self as catalogue, CatalogueError};
+use crate::catalogue::model::Need;
+use crate::catalogue::service as catalogue;
 use crate::db::{Conn, StoreError};
 use crate::error::{ApiError, FieldError};
 use crate::matching::service::{self as matching, MatchingError, ReportInput};
@@ -457,15 +458,14 @@ async fn reconfirm_need_submit(
                 today: chrono::Utc::now().date_naive(),
                 expected_version: None,
             };
-            let need = catalogue::transition_need(
+            catalogue::transition::<Need>(
                 conn,
                 &request,
                 &announcer.notifier,
+                &announcer,
                 need_id,
                 Action::Reconfirm,
-            )?;
-            announcer.need(conn, &need)?;
-            Ok::<_, CatalogueError>(need)
+            )
         })
         .await
         .map_err(ApiError::from)

@@ -133,6 +133,16 @@ impl Language {
     }
 }
 
+/// The codes of `languages`, as the API writes them.
+pub fn language_codes(languages: &[Language]) -> Vec<String> {
+    languages.iter().map(|l| l.as_str().to_owned()).collect()
+}
+
+/// The alpha-2 codes of `countries`, as the API writes them.
+pub fn country_codes(countries: &[Country]) -> Vec<String> {
+    countries.iter().map(|c| c.alpha2().to_owned()).collect()
+}
+
 /// An amount in whole units of an ISO 4217 currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Money {

@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use serde_json::json;
 
 use crate::accounts::credentials;
-use crate::catalogue::model::{Need, NeedVisibility, Offer, OfferVisibility};
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::model::Need;
 use crate::catalogue::store::needs;
 use crate::db::{Conn, StoreError};
 use crate::notify::reminders::{self, ReminderKind};
@@ -26,75 +27,25 @@ fn admins_of(
         .collect())
 }
 
-fn need_audience(need: &Need) -> String {
-    let readers = match need.fields.visibility {
-        NeedVisibility::Public => "Anyone can read it, people who are not signed in included.",
-        NeedVisibility::VerifiedProviders => {
-            "Users of verified provider organisations and the coordinators can read it."
-        }
-        NeedVisibility::Coordinators => {
-            "Only your organisation and the clearing house's coordinators can read it; coordinators may propose it to providers."
-        }
-    };
-    if need.fields.anonymous {
-        format!(
-            "{readers} Your organisation's name is not shown to providers until a match is active."
-        )
-    } else {
-        readers.to_owned()
-    }
-}
-
-fn offer_audience(offer: &Offer) -> &'static str {
-    match offer.fields.visibility {
-        OfferVisibility::Public => "Anyone can read it, people who are not signed in included.",
-        OfferVisibility::VerifiedOrganisations => {
-            "Users of verified organisations and the coordinators can read it."
-        }
-        OfferVisibility::Coordinators => {
-            "Only your organisation and the clearing house's coordinators can read it; coordinators may propose it to those in need."
-        }
-    }
-}
-
-/// Tells the need's organisation that it is published, and who can now read it.
-pub fn published_need(
+/// Tells the item's organisation that it is published, and who can now read it (the
+/// template words the audience from the visibility, so that a translator reaches it).
+pub fn published<K: CatalogueItem>(
     conn: &mut Conn<'_>,
     notifier: &Notifier,
-    need: &Need,
+    item: &K,
 ) -> Result<(), StoreError> {
-    let recipients = admins_of(conn, need.organisation_id)?;
+    let recipients = admins_of(conn, item.organisation_id())?;
     notifier.notify(
         conn,
         EventKind::ItemPublished,
         &recipients,
         json!({
-            "item_kind": "need",
-            "item_title": need.fields.title,
-            "audience": need_audience(need),
-            "candidate_kind": "offers",
-            "link": notifier.link(&format!("api/v1/needs/{}", need.id), None),
-        }),
-    )
-}
-
-/// Tells the offer's organisation that it is published, and who can now read it.
-pub fn published_offer(
-    conn: &mut Conn<'_>,
-    notifier: &Notifier,
-    offer: &Offer,
-) -> Result<(), StoreError> {
-    let recipients = admins_of(conn, offer.organisation_id)?;
-    notifier.notify(
-        conn,
-        EventKind::ItemPublished,
-        &recipients,
-        json!({
-            "item_kind": "offer",
-            "item_title": offer.fields.title,
-            "audience": offer_audience(offer),
-            "candidate_kind": "needs",
-            "link": notifier.link(&format!("api/v1/offers/{}", offer.id), None),
+            "item_kind": K::NOUN,
+            "item_title": K::title(item.fields()),
+            "visibility": item.visibility_code(),
+            "anonymous": item.anonymous(),
+            "candidate_kind": K::CANDIDATE_COLLECTION,
+            "link": notifier.link(&format!("api/v1/{}/{}", K::COLLECTION, item.id()), None),
         }),
     )
 }

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 
 use crate::accounts::model::Country;
 use crate::catalogue::model::{
-    Coverage, DeliveryMode, Language, Money, NeedFields, NeedVisibility, OfferFields, OfferKind,
-    OfferVisibility, Region, Urgency,
+    country_codes, language_codes, Coverage, DeliveryMode, Language, Money, NeedFields,
+    NeedVisibility, OfferFields, OfferKind, OfferVisibility, Region, Urgency,
 };
 use crate::catalogue::themes::Taxonomy;
 use crate::error::FieldError;
@@ -104,11 +104,7 @@ impl From<&NeedFields> for NeedInput {
             description: fields.description.clone(),
             themes: fields.themes.clone(),
             country: fields.country.alpha2().to_owned(),
-            languages: fields
-                .languages
-                .iter()
-                .map(|l| l.as_str().to_owned())
-                .collect(),
+            languages: language_codes(&fields.languages),
             delivery_modes: fields.delivery_modes.clone(),
             urgency: fields.urgency,
             quantity: fields.quantity.into(),
@@ -435,19 +431,10 @@ impl From<&OfferFields> for OfferInput {
             title: fields.title.clone(),
             description: fields.description.clone(),
             themes: fields.themes.clone(),
-            countries: fields
-                .coverage
-                .countries
-                .iter()
-                .map(|c| c.alpha2().to_owned())
-                .collect(),
+            countries: country_codes(&fields.coverage.countries),
             regions: fields.coverage.regions.clone(),
             global: fields.coverage.global,
-            languages: fields
-                .languages
-                .iter()
-                .map(|l| l.as_str().to_owned())
-                .collect(),
+            languages: language_codes(&fields.languages),
             delivery_modes: fields.delivery_modes.clone(),
             capacity: fields.capacity.into(),
             available_from: fields.available_from,

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::catalogue::model::{
-    DeliveryMode, Need, NeedStatus, NeedVisibility, Offer, OfferKind, OfferStatus, OfferVisibility,
-    Region, Urgency,
+    country_codes, language_codes, DeliveryMode, Need, NeedStatus, NeedVisibility, Offer,
+    OfferKind, OfferStatus, OfferVisibility, Region, Urgency,
 };
 use crate::visibility::{reveals_need_owner, Reader};
 
@@ -61,11 +61,7 @@ impl NeedView {
             description: fields.description.clone(),
             themes: fields.themes.clone(),
             country: fields.country.alpha2().to_owned(),
-            languages: fields
-                .languages
-                .iter()
-                .map(|l| l.as_str().to_owned())
-                .collect(),
+            languages: language_codes(&fields.languages),
             delivery_modes: fields.delivery_modes.clone(),
             urgency: fields.urgency,
             quantity: fields.quantity,
@@ -121,19 +117,10 @@ impl From<&Offer> for OfferView {
             title: fields.title.clone(),
             description: fields.description.clone(),
             themes: fields.themes.clone(),
-            countries: fields
-                .coverage
-                .countries
-                .iter()
-                .map(|c| c.alpha2().to_owned())
-                .collect(),
+            countries: country_codes(&fields.coverage.countries),
             regions: fields.coverage.regions.clone(),
             global: fields.coverage.global,
-            languages: fields
-                .languages
-                .iter()
-                .map(|l| l.as_str().to_owned())
-                .collect(),
+            languages: language_codes(&fields.languages),
             delivery_modes: fields.delivery_modes.clone(),
             capacity: fields.capacity,
             capacity_left: offer.capacity_left,

@@ -286,3 +286,15 @@ impl Announcer {
         for_offer(conn, &self.notifier, self.scoring(), offer)
     }
 }
+
+impl crate::catalogue::service::ItemChanged<Need> for Announcer {
+    fn changed(&self, conn: &mut Conn<'_>, need: &Need) -> Result<(), StoreError> {
+        self.need(conn, need).map(drop)
+    }
+}
+
+impl crate::catalogue::service::ItemChanged<Offer> for Announcer {
+    fn changed(&self, conn: &mut Conn<'_>, offer: &Offer) -> Result<(), StoreError> {
+        self.offer(conn, offer).map(drop)
+    }
+}

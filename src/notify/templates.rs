@@ -39,6 +39,7 @@ const FILES: &[(&str, &str)] = embedded![
     "email/item_published/subject.txt",
     "email/item_published/body.txt",
     "email/item_published/body.html",
+    "email/item_published/audience.txt",
     "email/match_waiting/subject.txt",
     "email/match_waiting/body.txt",
     "email/match_waiting/body.html",
@@ -192,7 +193,8 @@ mod tests {
         // Two objects: one would pass serde_json's macro recursion limit.
         let reminders = json!({
             "item_kind": "need",
-            "audience": "Verified providers can read it.",
+            "visibility": "verified_providers",
+            "anonymous": true,
             "awaited": "your decision",
             "waiting_days": 7,
             "what_to_do": "Approve or reject it.",

@@ -12,8 +12,8 @@ use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::catalogue::lifecycle::{next_need_status, next_offer_status, Action, Refusal};
-use crate::catalogue::model::{NeedStatus, OfferStatus};
-use crate::catalogue::store::{load_taxonomy, needs, offers};
+use crate::catalogue::model::{Need, NeedStatus, Offer, OfferStatus};
+use crate::catalogue::store::{load_taxonomy, ItemStore};
 use crate::catalogue::themes::Taxonomy;
 use crate::catalogue::validate::{validate_need, validate_offer};
 use crate::catalogue::view::{NeedView, OfferView};
@@ -193,7 +193,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
                         }
                     })?;
                 let (actor, organisation_id, user_id) = actor(demo.organisation);
-                let need = needs::insert(conn, organisation_id, user_id, &fields)?;
+                let need = Need::insert(conn, organisation_id, user_id, &fields)?;
                 audit::record(
                     conn,
                     AuditEntry::creation("need", need.id, actor, json(&NeedView::full(&need))),
@@ -201,7 +201,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
                 lines += 1;
                 if demo.publish {
                     let next = next_need_status(need.status, Action::Publish)?;
-                    let published = needs::set_status(conn, &need, next, true)?;
+                    let published = Need::set_status(conn, &need, next, Action::Publish)?;
                     audit::record(
                         conn,
                         AuditEntry::change(
@@ -241,7 +241,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
                         }
                     })?;
                 let (actor, organisation_id, user_id) = actor(demo.organisation);
-                let offer = offers::insert(conn, organisation_id, user_id, &fields)?;
+                let offer = Offer::insert(conn, organisation_id, user_id, &fields)?;
                 audit::record(
                     conn,
                     AuditEntry::creation("offer", offer.id, actor, json(&OfferView::from(&offer))),
@@ -249,7 +249,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
                 lines += 1;
                 if demo.publish {
                     let next = next_offer_status(offer.status, Action::Publish)?;
-                    let published = offers::set_status(conn, &offer, next)?;
+                    let published = Offer::set_status(conn, &offer, next, Action::Publish)?;
                     audit::record(
                         conn,
                         AuditEntry::change(

@@ -1,18 +1,29 @@
-//! `/api/v1/themes`, `/api/v1/needs`, `/api/v1/offers`, and what their handlers share:
-//! versions as ETags, `If-Match`, and the filters both lists take.
+//! `/api/v1/themes`, `/api/v1/needs`, `/api/v1/offers`. The handlers of both kinds are
+//! written once, generic over the item (`item_routes!` only stamps out the per-kind
+//! functions that the OpenAPI document and actix need by name); this module also holds what
+//! they share: versions as ETags, `If-Match`, the filters both lists take, the documented
+//! refusals, and the one mapping of `CatalogueError` to a problem.
 
+mod docs;
 pub mod needs;
 pub mod offers;
 
-use actix_web::http::header;
-use actix_web::{get, web, HttpRequest};
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use uuid::Uuid;
 
 use crate::accounts::model::Country;
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
-use crate::catalogue::store::TextQuery;
+use crate::catalogue::service::{self, CatalogueError, Request};
+use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, TextQuery};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::matching::announce::Announcer;
 use crate::state::AppState;
+use crate::visibility::Reader;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -136,3 +147,350 @@ impl SharedFilters {
         }
     }
 }
+
+impl From<CatalogueError> for ApiError {
+    fn from(error: CatalogueError) -> Self {
+        match error {
+            CatalogueError::NotFound(what) => Self::not_found(what),
+            CatalogueError::SignedOut => Self::Unauthorized(error.to_string().into()),
+            CatalogueError::Forbidden(reason) => Self::Forbidden(reason.into()),
+            CatalogueError::Refused(refusal) => Self::Conflict(refusal.to_string().into()),
+            CatalogueError::NotPublishable(reason) => {
+                Self::Conflict(format!("cannot publish: {reason}").into())
+            }
+            CatalogueError::Invalid(errors) => Self::validation(errors),
+            CatalogueError::VersionMismatch { .. } => {
+                Self::PreconditionFailed(error.to_string().into())
+            }
+            CatalogueError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// What a list query of one kind says, beyond the filters both kinds share.
+pub trait ItemQuery<K: ItemStore> {
+    /// `theme`, `country`, `language`, `q` as sent.
+    fn shared(&self) -> [Option<&str>; 4];
+    fn limit(&self) -> Option<u32>;
+    fn cursor(&self) -> Option<&str>;
+    fn sort(&self) -> K::Sort;
+    /// The status asked for; open when none is.
+    fn status(&self) -> Option<K::Status>;
+    fn organisation(&self) -> Option<Uuid>;
+    /// The kind's own filter.
+    fn only(&self) -> K::Only;
+}
+
+fn request(reader: Reader, expected_version: Option<i32>) -> Request {
+    Request {
+        reader,
+        today: chrono::Utc::now().date_naive(),
+        expected_version,
+    }
+}
+
+/// The item as `reader` may see it, with its version as the ETag (and, when it was just
+/// created, where it lives).
+fn respond<K: CatalogueItem>(status: StatusCode, item: &K, reader: &Reader) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header(etag(item.version()));
+    if status == StatusCode::CREATED {
+        response.insert_header((
+            header::LOCATION,
+            format!("/api/v1/{}/{}", K::COLLECTION, item.id()),
+        ));
+    }
+    response.json(item.view_for(reader))
+}
+
+async fn create<K: ItemStore>(
+    state: web::Data<AppState>,
+    reader: Reader,
+    input: K::Input,
+) -> Result<HttpResponse, ApiError> {
+    let (request, taxonomy) = (request(reader, None), state.taxonomy.clone());
+    let item: K = state
+        .db
+        .transaction(move |conn| service::create(conn, &request, &taxonomy, &input))
+        .await?;
+    Ok(respond(StatusCode::CREATED, &item, &reader))
+}
+
+async fn list<K: ItemStore, Q: ItemQuery<K>>(
+    state: web::Data<AppState>,
+    reader: Reader,
+    query: Q,
+) -> Result<(Vec<K::View>, Option<String>), ApiError> {
+    let limit = page_limit(query.limit())?;
+    let [theme, country, language, q] = query.shared();
+    let shared = SharedFilters::parse(&state, theme, country, language, q)?;
+    let sort = query.sort();
+    let cursor = query.cursor().map(decode_cursor::<K::Cursor>).transpose()?;
+    if cursor
+        .as_ref()
+        .is_some_and(|cursor| !K::cursor_fits(cursor, sort))
+    {
+        return Err(ApiError::BadRequest(
+            "the cursor belongs to another sort order".into(),
+        ));
+    }
+    let filter = ItemFilter {
+        status: Some(query.status().unwrap_or(K::OPEN)),
+        themes: shared.themes,
+        country: shared.country,
+        language: shared.language,
+        organisation: query.organisation(),
+        text: shared.text,
+        only: query.only(),
+    };
+    let scope = K::scope(&reader);
+    let (items, next) = state
+        .db
+        .read(move |conn| {
+            let page = PageRequest {
+                sort,
+                cursor: cursor.as_ref(),
+                limit,
+            };
+            K::list(conn, &scope, &filter, page)
+        })
+        .await?;
+    Ok((
+        items.iter().map(|item| item.view_for(&reader)).collect(),
+        next.map(|next| encode_cursor(&next)),
+    ))
+}
+
+async fn get_one<K: ItemStore>(
+    state: web::Data<AppState>,
+    reader: Reader,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let item: K = state
+        .db
+        .read(move |conn| Ok(service::read(conn, &reader, id)))
+        .await??;
+    Ok(respond(StatusCode::OK, &item, &reader))
+}
+
+async fn edit<K: ItemStore>(
+    state: web::Data<AppState>,
+    reader: Reader,
+    http: HttpRequest,
+    id: Uuid,
+    patch: K::Patch,
+) -> Result<HttpResponse, ApiError>
+where
+    Announcer: service::ItemChanged<K>,
+{
+    let request = request(reader, required_if_match(&http)?);
+    let (taxonomy, announcer) = (state.taxonomy.clone(), state.announcer());
+    let item: K = state
+        .db
+        .transaction(move |conn| service::edit(conn, &request, &taxonomy, &announcer, id, patch))
+        .await?;
+    Ok(respond(StatusCode::OK, &item, &reader))
+}
+
+async fn transition<K: ItemStore>(
+    state: web::Data<AppState>,
+    reader: Reader,
+    http: HttpRequest,
+    id: Uuid,
+    action: Action,
+) -> Result<HttpResponse, ApiError>
+where
+    Announcer: service::ItemChanged<K>,
+{
+    let request = request(reader, optional_if_match(&http)?.flatten());
+    let announcer = state.announcer();
+    let item: K = state
+        .db
+        .transaction(move |conn| {
+            service::transition(conn, &request, &announcer.notifier, &announcer, id, action)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, &item, &reader))
+}
+
+/// Stamps out the handlers of one kind of item: each is the generic handler above, named
+/// and documented for actix and the OpenAPI document (which need a function per route).
+macro_rules! item_routes {
+    (
+        kind: $kind:ty, view: $view:ty, input: $input:ty, patch: $patch:ty,
+        query: $query:ident { status: $status:ty, sort: $sort:ty,
+            $(#[doc = $country_doc:literal])* country,
+            $(#[doc = $only_doc:literal])* $only:ident: $only_ty:ty },
+        page: $page:ident,
+        create: $(#[doc = $create_doc:literal])* $create:ident($collection:literal) $created:literal,
+        list: $(#[doc = $list_doc:literal])* $list:ident $listed:literal,
+        get: $(#[doc = $get_doc:literal])* $get:ident($one:literal) $found:literal,
+        edit: $(#[doc = $edit_doc:literal])* $edit:ident $edited:literal,
+        actions: [$($(#[doc = $doc:literal])* $action_fn:ident($action_path:literal, $action:ident, $refusals:ty) $moved:literal;)*]
+    ) => {
+        pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            config
+                .service($create)
+                .service($list)
+                .service($get)
+                .service($edit)
+                $(.service($action_fn))*;
+        }
+
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $query {
+            /// Default `open`.
+            pub status: Option<$status>,
+            /// A theme code; its children match too.
+            pub theme: Option<String>,
+            $(#[doc = $country_doc])*
+            pub country: Option<String>,
+            pub language: Option<String>,
+            $(#[doc = $only_doc])*
+            pub $only: Option<$only_ty>,
+            pub organisation: Option<uuid::Uuid>,
+            /// Free text over title and description; every word must match (as a prefix).
+            pub q: Option<String>,
+            pub sort: Option<$sort>,
+            /// 1 to 100, default 20.
+            pub limit: Option<u32>,
+            pub cursor: Option<String>,
+        }
+
+        impl $crate::catalogue::routes::ItemQuery<$kind> for $query {
+            fn shared(&self) -> [Option<&str>; 4] {
+                let Self { theme, country, language, q, .. } = self;
+                [theme, country, language, q].map(Option::as_deref)
+            }
+            fn limit(&self) -> Option<u32> {
+                self.limit
+            }
+            fn cursor(&self) -> Option<&str> {
+                self.cursor.as_deref()
+            }
+            fn sort(&self) -> $sort {
+                self.sort.unwrap_or_default()
+            }
+            fn status(&self) -> Option<$status> {
+                self.status
+            }
+            fn organisation(&self) -> Option<uuid::Uuid> {
+                self.organisation
+            }
+            fn only(&self) -> Option<$only_ty> {
+                self.$only
+            }
+        }
+
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub items: Vec<$view>,
+            pub next_cursor: Option<String>,
+        }
+
+        $(#[doc = $create_doc])*
+        #[utoipa::path(
+            tag = "catalogue",
+            security(("bearer" = [])),
+            request_body = $input,
+            responses(
+                (status = 201, description = $created, body = $view,
+                 headers(("Location" = String), ("ETag" = String))),
+                $crate::catalogue::routes::docs::CreateRefusals<$kind>,
+            )
+        )]
+        #[post($collection)]
+        async fn $create(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            reader: $crate::visibility::Reader,
+            body: actix_web::web::Json<$input>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            super::create::<$kind>(state, reader, body.into_inner()).await
+        }
+
+        $(#[doc = $list_doc])*
+        #[utoipa::path(
+            tag = "catalogue",
+            params($query),
+            responses(
+                (status = 200, description = $listed, body = $page),
+                $crate::catalogue::routes::docs::ListRefusals,
+            )
+        )]
+        #[get($collection)]
+        async fn $list(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            reader: $crate::visibility::Reader,
+            query: actix_web::web::Query<$query>,
+        ) -> Result<actix_web::web::Json<$page>, $crate::error::ApiError> {
+            let (items, next_cursor) =
+                super::list::<$kind, _>(state, reader, query.into_inner()).await?;
+            Ok(actix_web::web::Json($page { items, next_cursor }))
+        }
+
+        $(#[doc = $get_doc])*
+        #[utoipa::path(
+            tag = "catalogue",
+            params(("id" = Uuid, Path)),
+            responses(
+                (status = 200, description = $found, body = $view, headers(("ETag" = String))),
+                $crate::catalogue::routes::docs::ReadRefusals<$kind>,
+            )
+        )]
+        #[get($one)]
+        async fn $get(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            reader: $crate::visibility::Reader,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            super::get_one::<$kind>(state, reader, id.into_inner()).await
+        }
+
+        $(#[doc = $edit_doc])*
+        #[utoipa::path(
+            tag = "catalogue",
+            security(("bearer" = [])),
+            params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\"")),
+            request_body = $patch,
+            responses(
+                (status = 200, description = $edited, body = $view, headers(("ETag" = String))),
+                $crate::catalogue::routes::docs::EditRefusals<$kind>,
+            )
+        )]
+        #[patch($one)]
+        async fn $edit(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            reader: $crate::visibility::Reader,
+            http: actix_web::HttpRequest,
+            id: actix_web::web::Path<uuid::Uuid>,
+            body: actix_web::web::Json<$patch>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            super::edit::<$kind>(state, reader, http, id.into_inner(), body.into_inner()).await
+        }
+
+        $(
+            $(#[doc = $doc])*
+            #[utoipa::path(
+                tag = "catalogue",
+                security(("bearer" = [])),
+                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+                responses(
+                    (status = 200, description = $moved, body = $view),
+                    $refusals,
+                )
+            )]
+            #[post($action_path)]
+            async fn $action_fn(
+                state: actix_web::web::Data<$crate::state::AppState>,
+                reader: $crate::visibility::Reader,
+                http: actix_web::HttpRequest,
+                id: actix_web::web::Path<uuid::Uuid>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                super::transition::<$kind>(state, reader, http, id.into_inner(), $crate::catalogue::lifecycle::Action::$action).await
+            }
+        )*
+    };
+}
+use item_routes;

@@ -1,15 +1,266 @@
 //! Needs, offers and themes in the database. What both kinds share lives here: the
-//! taxonomy, delimited lists, free-text queries, stale-version detection.
+//! `ItemStore` the generic use cases call, the theme join and the keyset page written once
+//! for both tables, the taxonomy, delimited lists, free-text queries, stale-version
+//! detection.
 
 pub mod needs;
 pub mod offers;
 
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use uuid::Uuid;
 
+use crate::accounts::model::Country;
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::lifecycle::Action;
+use crate::catalogue::model::Language;
 use crate::catalogue::themes::{Taxonomy, Theme};
 use crate::db::schema::themes;
 use crate::db::{Conn, StoreError};
 use crate::dispatch;
+use crate::visibility::ReadScope;
+
+/// The filters of a list of one kind, parsed and widened (a theme to its children): those
+/// both kinds take, and `only`, the kind's own (a need's urgency, an offer's kind).
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter<S, O> {
+    pub status: Option<S>,
+    pub themes: Option<Vec<String>>,
+    pub country: Option<Country>,
+    pub language: Option<Language>,
+    pub organisation: Option<Uuid>,
+    pub text: Option<TextQuery>,
+    pub only: O,
+}
+
+/// The storage of one kind of catalogue item, as the generic use cases see it.
+pub trait ItemStore: CatalogueItem {
+    /// The kind's own list filter.
+    type Only: Send + 'static;
+    type Sort: Copy + Send + 'static;
+    /// Where the next page of a list starts, for the sort in use.
+    type Cursor: serde::Serialize + serde::de::DeserializeOwned + Send + 'static;
+
+    fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Self>, StoreError>;
+    /// A new draft.
+    fn insert(
+        conn: &mut Conn<'_>,
+        organisation_id: Uuid,
+        created_by: Uuid,
+        fields: &Self::Fields,
+    ) -> Result<Self, StoreError>;
+    /// Writes new fields over `item`, if it is still at the version it was read at.
+    fn update_fields(
+        conn: &mut Conn<'_>,
+        item: &Self,
+        fields: &Self::Fields,
+    ) -> Result<Self, StoreError>;
+    /// Moves `item` to `status` for `action`, if neither its version nor its state moved
+    /// since it was read.
+    fn set_status(
+        conn: &mut Conn<'_>,
+        item: &Self,
+        status: Self::Status,
+        action: Action,
+    ) -> Result<Self, StoreError>;
+    /// Open items whose time has passed, at most `limit`.
+    fn due_for_expiry(
+        conn: &mut Conn<'_>,
+        today: NaiveDate,
+        stale_before: NaiveDateTime,
+        limit: usize,
+    ) -> Result<Vec<Self>, StoreError>;
+    /// One page of the items `scope` admits, matching `filter`, in `sort` order after `cursor`.
+    fn list(
+        conn: &mut Conn<'_>,
+        scope: &ReadScope<Self::Visibility>,
+        filter: &ItemFilter<Self::Status, Self::Only>,
+        page: PageRequest<'_, Self::Sort, Self::Cursor>,
+    ) -> Result<(Vec<Self>, Option<Self::Cursor>), StoreError>;
+    /// Whether `cursor` was made by `sort` (a cursor of another order would skip or repeat).
+    fn cursor_fits(cursor: &Self::Cursor, sort: Self::Sort) -> bool;
+}
+
+/// Which page of a list: its order, where it starts, how long it is.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest<'a, S, C> {
+    pub sort: S,
+    pub cursor: Option<&'a C>,
+    pub limit: usize,
+}
+
+/// Cuts the `limit + 1` rows a keyset query read to one page, and names where the next
+/// page starts when there is one.
+pub(crate) fn keyset_page<T, C>(
+    mut items: Vec<T>,
+    limit: usize,
+    cursor_after: impl Fn(&T) -> C,
+) -> (Vec<T>, Option<C>) {
+    if items.len() > limit {
+        items.truncate(limit);
+        let next = items.last().map(cursor_after);
+        (items, next)
+    } else {
+        (items, None)
+    }
+}
+
+/// The functions every item table has, written once: its theme join (replaced on every
+/// write, read for many items in one query), and reading one item with its themes.
+/// `$row` must have `id: String` and `fn into_item(self, themes: Vec<String>)`.
+macro_rules! item_table_basics {
+    ($noun:literal, $table:ident, $themes:ident :: $owner:ident, $row:ty, $item:ty) => {
+        fn replace_themes(
+            conn: &mut Conn<'_>,
+            id: &str,
+            themes: &[String],
+        ) -> Result<(), StoreError> {
+            let rows: Vec<_> = themes
+                .iter()
+                .map(|code| ($themes::$owner.eq(id), $themes::theme_code.eq(code)))
+                .collect();
+            dispatch!(conn, |c| {
+                diesel::delete($themes::table.filter($themes::$owner.eq(id))).execute(c)?;
+                diesel::insert_into($themes::table).values(&rows).execute(c)
+            })?;
+            Ok(())
+        }
+
+        /// Rows with their themes, read in one query per batch of ids.
+        fn with_themes(conn: &mut Conn<'_>, rows: Vec<$row>) -> Result<Vec<$item>, StoreError> {
+            let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+            let mut themes: std::collections::HashMap<String, Vec<String>> =
+                std::collections::HashMap::new();
+            for chunk in ids.chunks($crate::catalogue::store::MAX_BOUND_IDS) {
+                let pairs: Vec<(String, String)> = dispatch!(conn, |c| $themes::table
+                    .filter($themes::$owner.eq_any(chunk))
+                    .select(($themes::$owner, $themes::theme_code))
+                    .order(($themes::$owner, $themes::theme_code))
+                    .load(c))?;
+                for (id, code) in pairs {
+                    themes.entry(id).or_default().push(code);
+                }
+            }
+            rows.into_iter()
+                .map(|row| {
+                    let codes = themes.remove(&row.id).unwrap_or_default();
+                    row.into_item(codes)
+                })
+                .collect()
+        }
+
+        pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
+            let row: Option<$row> = dispatch!(conn, |c| $table::table
+                .find(id.to_string())
+                .select(<$row>::as_select())
+                .first(c)
+                .optional())?;
+            Ok(with_themes(conn, row.into_iter().collect())?.pop())
+        }
+
+        /// The item as it is now, after a write that must have found it.
+        fn reload(conn: &mut Conn<'_>, id: Uuid) -> Result<$item, StoreError> {
+            find(conn, id)?.ok_or(StoreError::NotFound($noun))
+        }
+    };
+}
+pub(crate) use item_table_basics;
+
+/// The filters every item list has, applied to a boxed query of `$table`: the one
+/// visibility rule (`$scope`), status, themes with EXISTS, language, organisation, and
+/// free text on each engine's index (`$fts` is the FTS5 table of SQLite).
+macro_rules! filter_item_list {
+    ($query:ident: $item:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+     $scope:expr, $filter:expr, $is_sqlite:expr) => {{
+        let mut query = $query;
+        let private: Vec<&str> = <<$item as $crate::catalogue::item::CatalogueItem>::Status>::ALL
+            .iter()
+            .filter(|s| <$item as $crate::catalogue::item::CatalogueItem>::is_private(**s))
+            .map(|s| s.as_str())
+            .collect();
+        if let ReadScope::Restricted { own, visibilities } = $scope {
+            let own = own.map(|id| id.to_string()).unwrap_or_default();
+            let visible: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
+            query = query.filter(
+                $table::organisation_id.eq(own).or($table::status
+                    .ne_all(private)
+                    .and($table::visibility.eq_any(visible))),
+            );
+        }
+        if let Some(status) = $filter.status {
+            query = query.filter($table::status.eq(status.as_str()));
+        }
+        if let Some(themes) = &$filter.themes {
+            // A correlated EXISTS, not `id IN (SELECT ...)`: SQLite materialises an IN list
+            // of every item with the theme (tens of thousands at 100k needs) on each
+            // request, while EXISTS probes the (id, theme_code) key of the rows it walks in
+            // order and stops at the page's end (docs/PERFORMANCE.md, "Catalogue").
+            query = query.filter(diesel::dsl::exists(
+                $themes::table
+                    .filter($themes::$owner.eq($table::id))
+                    .filter($themes::theme_code.eq_any(themes.clone())),
+            ));
+        }
+        if let Some(language) = &$filter.language {
+            query = query.filter($table::languages.like(contains_pattern(language.as_str())));
+        }
+        if let Some(organisation) = $filter.organisation {
+            query = query.filter($table::organisation_id.eq(organisation.to_string()));
+        }
+        if let Some(text) = &$filter.text {
+            query = if $is_sqlite {
+                query.filter(
+                    sql::<Bool>(concat!(
+                        stringify!($table),
+                        ".id IN (SELECT id FROM ",
+                        $fts,
+                        " WHERE ",
+                        $fts,
+                        " MATCH "
+                    ))
+                    .bind::<Text, _>(text.fts5())
+                    .sql(")"),
+                )
+            } else {
+                query.filter(
+                    sql::<Bool>(concat!(
+                        stringify!($table),
+                        ".search @@ to_tsquery('simple', "
+                    ))
+                    .bind::<Text, _>(text.tsquery())
+                    .sql(")"),
+                )
+            };
+        }
+        query
+    }};
+}
+pub(crate) use filter_item_list;
+
+/// One page of an item list, the whole read: the shared filters (`filter_item_list!`), then
+/// `$own` (a block that takes the boxed query as `$query` and gives it back with the kind's
+/// own filters, keyset and order; pasted into each engine's arm), then the page's rows
+/// with their themes, cut by `keyset_page` with `$cursor_after`.
+macro_rules! item_list {
+    ($conn:ident, $item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+     $scope:ident, $filter:ident, $page:ident, |$query:ident| $own:block, $cursor_after:expr) => {{
+        let is_sqlite = matches!($conn, Conn::Sqlite(_));
+        let limit = $page.limit;
+        // Built inside `dispatch!` because a boxed query is tied to one backend.
+        let rows: Vec<$row> = dispatch!($conn, |c| {
+            let $query = $table::table.select(<$row>::as_select()).into_boxed();
+            #[allow(unused_mut)]
+            let mut $query = $crate::catalogue::store::filter_item_list!(
+                $query: $item, $table, $themes::$owner, $fts, $scope, $filter, is_sqlite
+            );
+            let $query = $own;
+            $query.limit(limit as i64 + 1).load(c)
+        })?;
+        let items = with_themes($conn, rows)?;
+        Ok(keyset_page(items, limit, $cursor_after))
+    }};
+}
+pub(crate) use item_list;
 
 pub fn load_taxonomy(conn: &mut Conn<'_>) -> Result<Taxonomy, StoreError> {
     let rows: Vec<(String, Option<String>, String, String, i32, i32)> =

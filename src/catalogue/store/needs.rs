@@ -1,7 +1,5 @@
 //! Needs in the database.
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -9,10 +7,13 @@ use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{contains_pattern, expect_one, join_list, split_list, TextQuery};
+use super::{
+    contains_pattern, expect_one, item_list, item_table_basics, join_list, keyset_page, split_list,
+    ItemFilter, ItemStore, PageRequest,
+};
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
-use crate::catalogue::lifecycle::need_is_private;
+use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
     Language, Money, Need, NeedFields, NeedStatus, NeedVisibility, Urgency,
 };
@@ -21,19 +22,17 @@ use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = needs)]
 struct NeedRow {
     id: String,
     organisation_id: String,
-    created_by: String,
     title: String,
     description: String,
     country: String,
     languages: String,
     delivery_modes: String,
     urgency: String,
-    urgency_rank: i32,
     quantity: i32,
     wanted_from: Option<NaiveDate>,
     wanted_by: NaiveDate,
@@ -54,7 +53,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 impl NeedRow {
-    fn into_need(self, themes: Vec<String>) -> Result<Need, StoreError> {
+    fn into_item(self, themes: Vec<String>) -> Result<Need, StoreError> {
         let languages = split_list(&self.languages)
             .map(|code| Language::parse(code).ok_or_else(|| corrupt("language", code)))
             .collect::<Result<_, _>>()?;
@@ -104,7 +103,7 @@ impl NeedRow {
 }
 
 /// The columns a need's fields occupy.
-#[derive(AsChangeset)]
+#[derive(AsChangeset, Insertable)]
 #[diesel(table_name = needs)]
 struct FieldColumns {
     title: String,
@@ -144,160 +143,7 @@ impl From<&NeedFields> for FieldColumns {
     }
 }
 
-fn replace_themes(conn: &mut Conn<'_>, need_id: &str, themes: &[String]) -> Result<(), StoreError> {
-    let rows: Vec<_> = themes
-        .iter()
-        .map(|code| {
-            (
-                need_themes::need_id.eq(need_id),
-                need_themes::theme_code.eq(code),
-            )
-        })
-        .collect();
-    dispatch!(conn, |c| {
-        diesel::delete(need_themes::table.filter(need_themes::need_id.eq(need_id))).execute(c)?;
-        diesel::insert_into(need_themes::table)
-            .values(&rows)
-            .execute(c)
-    })?;
-    Ok(())
-}
-
-/// The themes of each need in `ids`, in one query.
-fn themes_of(
-    conn: &mut Conn<'_>,
-    ids: &[String],
-) -> Result<HashMap<String, Vec<String>>, StoreError> {
-    let mut themes: HashMap<String, Vec<String>> = HashMap::new();
-    for chunk in ids.chunks(super::MAX_BOUND_IDS) {
-        let pairs: Vec<(String, String)> = dispatch!(conn, |c| need_themes::table
-            .filter(need_themes::need_id.eq_any(chunk))
-            .select((need_themes::need_id, need_themes::theme_code))
-            .order((need_themes::need_id, need_themes::theme_code))
-            .load(c))?;
-        for (need_id, code) in pairs {
-            themes.entry(need_id).or_default().push(code);
-        }
-    }
-    Ok(themes)
-}
-
-fn with_themes(conn: &mut Conn<'_>, rows: Vec<NeedRow>) -> Result<Vec<Need>, StoreError> {
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut themes = themes_of(conn, &ids)?;
-    rows.into_iter()
-        .map(|row| {
-            let codes = themes.remove(&row.id).unwrap_or_default();
-            row.into_need(codes)
-        })
-        .collect()
-}
-
-pub fn insert(
-    conn: &mut Conn<'_>,
-    organisation_id: Uuid,
-    created_by: Uuid,
-    fields: &NeedFields,
-) -> Result<Need, StoreError> {
-    let now = db::now();
-    let columns = FieldColumns::from(fields);
-    let row = NeedRow {
-        id: Uuid::new_v4().to_string(),
-        organisation_id: organisation_id.to_string(),
-        created_by: created_by.to_string(),
-        title: columns.title,
-        description: columns.description,
-        country: columns.country,
-        languages: columns.languages,
-        delivery_modes: columns.delivery_modes,
-        urgency: columns.urgency,
-        urgency_rank: columns.urgency_rank,
-        quantity: columns.quantity,
-        wanted_from: columns.wanted_from,
-        wanted_by: columns.wanted_by,
-        budget_amount: columns.budget_amount,
-        budget_currency: columns.budget_currency,
-        visibility: columns.visibility,
-        anonymous: columns.anonymous,
-        status: NeedStatus::Draft.as_str().to_owned(),
-        version: 1,
-        reconfirmed_at: now,
-        created_at: now,
-        updated_at: now,
-        quantity_covered: 0,
-    };
-    dispatch!(conn, |c| diesel::insert_into(needs::table)
-        .values(&row)
-        .execute(c))?;
-    replace_themes(conn, &row.id, &fields.themes)?;
-    row.into_need(fields.themes.clone())
-}
-
-pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Need>, StoreError> {
-    let row: Option<NeedRow> = dispatch!(conn, |c| needs::table
-        .find(id.to_string())
-        .select(NeedRow::as_select())
-        .first(c)
-        .optional())?;
-    Ok(with_themes(conn, row.into_iter().collect())?.pop())
-}
-
-/// Writes new fields over `need`, if it is still at the version it was read at.
-pub fn update_fields(
-    conn: &mut Conn<'_>,
-    need: &Need,
-    fields: &NeedFields,
-) -> Result<Need, StoreError> {
-    let columns = FieldColumns::from(fields);
-    let id = need.id.to_string();
-    let now = db::now();
-    let updated = dispatch!(conn, |c| diesel::update(
-        needs::table
-            .find(&id)
-            .filter(needs::version.eq(need.version))
-    )
-    .set((
-        &columns,
-        needs::version.eq(need.version + 1),
-        needs::updated_at.eq(now)
-    ))
-    .execute(c))?;
-    expect_one(updated)?;
-    replace_themes(conn, &id, &fields.themes)?;
-    find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
-}
-
-/// Moves `need` to `status` if neither its version nor its state moved since it was read;
-/// `reconfirmed` also restarts its 90 days.
-pub fn set_status(
-    conn: &mut Conn<'_>,
-    need: &Need,
-    status: NeedStatus,
-    reconfirmed: bool,
-) -> Result<Need, StoreError> {
-    let id = need.id.to_string();
-    let now = db::now();
-    let reconfirmed_at = if reconfirmed {
-        now
-    } else {
-        need.reconfirmed_at.naive_utc()
-    };
-    let updated = dispatch!(conn, |c| diesel::update(
-        needs::table
-            .find(&id)
-            .filter(needs::version.eq(need.version))
-            .filter(needs::status.eq(need.status.as_str()))
-    )
-    .set((
-        needs::status.eq(status.as_str()),
-        needs::version.eq(need.version + 1),
-        needs::reconfirmed_at.eq(reconfirmed_at),
-        needs::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    expect_one(updated)?;
-    find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
-}
+item_table_basics!("need", needs, need_themes::need_id, NeedRow, Need);
 
 /// Counts `delivered` against the need and moves it to `status`. The caller holds the match
 /// that delivered, in the same transaction.
@@ -316,7 +162,7 @@ pub fn record_delivery(
             needs::updated_at.eq(db::now()),
         ))
         .execute(c))?;
-    find(conn, need.id)?.ok_or(StoreError::NotFound("need"))
+    reload(conn, need.id)
 }
 
 /// Every need in one of `statuses`: what the allocation and the reports work over.
@@ -344,26 +190,6 @@ pub fn open_with_themes(conn: &mut Conn<'_>, themes: &[String]) -> Result<Vec<Ne
             ),
         )
         .select(NeedRow::as_select())
-        .load(c))?;
-    with_themes(conn, rows)
-}
-
-/// Open needs whose wanted-by date has passed or that nobody reconfirmed since `stale_before`.
-pub fn due_for_expiry(
-    conn: &mut Conn<'_>,
-    today: NaiveDate,
-    stale_before: NaiveDateTime,
-    limit: usize,
-) -> Result<Vec<Need>, StoreError> {
-    let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
-        .filter(needs::status.eq(NeedStatus::Open.as_str()))
-        .filter(
-            needs::wanted_by
-                .lt(today)
-                .or(needs::reconfirmed_at.lt(stale_before))
-        )
-        .select(NeedRow::as_select())
-        .limit(limit as i64)
         .load(c))?;
     with_themes(conn, rows)
 }
@@ -448,133 +274,188 @@ impl NeedCursor {
     }
 }
 
-/// The filters of a need list. `themes` is already widened to the children of the theme asked for.
-#[derive(Debug, Clone, Default)]
-pub struct NeedFilter {
-    pub status: Option<NeedStatus>,
-    pub themes: Option<Vec<String>>,
-    pub country: Option<Country>,
-    pub language: Option<Language>,
-    pub urgency: Option<Urgency>,
-    pub organisation: Option<Uuid>,
-    pub text: Option<TextQuery>,
-}
+/// The filters of a need list; a need's own is its urgency.
+pub type NeedFilter = ItemFilter<NeedStatus, Option<Urgency>>;
 
-/// One page of the needs `scope` admits, matching `filter`, in `sort` order after `cursor`.
-pub fn list(
-    conn: &mut Conn<'_>,
-    scope: &ReadScope<NeedVisibility>,
-    filter: &NeedFilter,
-    sort: NeedSort,
-    cursor: Option<&NeedCursor>,
-    limit: usize,
-) -> Result<(Vec<Need>, Option<NeedCursor>), StoreError> {
-    let private: Vec<&str> = NeedStatus::ALL
-        .iter()
-        .filter(|s| need_is_private(**s))
-        .map(|s| s.as_str())
-        .collect();
-    let is_sqlite = matches!(conn, Conn::Sqlite(_));
-    // Built inside `dispatch!` because a boxed query is tied to one backend.
-    let rows: Vec<NeedRow> = dispatch!(conn, |c| {
-        let mut query = needs::table.select(NeedRow::as_select()).into_boxed();
-        if let ReadScope::Restricted { own, visibilities } = scope {
-            let own = own.map(|id| id.to_string()).unwrap_or_default();
-            let visible: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
-            query = query.filter(
-                needs::organisation_id.eq(own.clone()).or(needs::status
-                    .ne_all(private.clone())
-                    .and(needs::visibility.eq_any(visible))),
-            );
-            // Filtering by organisation must not reveal which needs an anonymous owner posted.
-            if filter.organisation.is_some() {
-                query = query.filter(
-                    needs::anonymous
-                        .eq(false)
-                        .or(needs::organisation_id.eq(own)),
-                );
-            }
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(needs::status.eq(status.as_str()));
-        }
-        if let Some(themes) = &filter.themes {
-            // A correlated EXISTS, not `id IN (SELECT ...)`: SQLite materialises an IN list of
-            // every need with the theme (tens of thousands at 100k needs) on each request,
-            // while EXISTS probes the (need_id, theme_code) key of the rows it walks in order
-            // and stops at the page's end (docs/PERFORMANCE.md, "Catalogue").
-            query = query.filter(diesel::dsl::exists(
-                need_themes::table
-                    .filter(need_themes::need_id.eq(needs::id))
-                    .filter(need_themes::theme_code.eq_any(themes.clone())),
-            ));
-        }
-        if let Some(country) = filter.country {
-            query = query.filter(needs::country.eq(country.alpha2()));
-        }
-        if let Some(language) = &filter.language {
-            query = query.filter(needs::languages.like(contains_pattern(language.as_str())));
-        }
-        if let Some(urgency) = filter.urgency {
-            query = query.filter(needs::urgency.eq(urgency.as_str()));
-        }
-        if let Some(organisation) = filter.organisation {
-            query = query.filter(needs::organisation_id.eq(organisation.to_string()));
-        }
-        if let Some(text) = &filter.text {
-            query = if is_sqlite {
-                query.filter(
-                    sql::<Bool>("needs.id IN (SELECT id FROM needs_fts WHERE needs_fts MATCH ")
-                        .bind::<Text, _>(text.fts5())
-                        .sql(")"),
-                )
-            } else {
-                query.filter(
-                    sql::<Bool>("needs.search @@ to_tsquery('simple', ")
-                        .bind::<Text, _>(text.tsquery())
-                        .sql(")"),
-                )
-            };
-        }
-        query = match cursor {
-            None => query,
-            Some(NeedCursor::Newest(created_at, id)) => query.filter(
-                needs::created_at.lt(*created_at).or(needs::created_at
-                    .eq(*created_at)
-                    .and(needs::id.lt(id.clone()))),
-            ),
-            Some(NeedCursor::Urgency(rank, created_at, id)) => query.filter(
-                needs::urgency_rank
-                    .lt(*rank)
-                    .or(needs::urgency_rank.eq(*rank).and(
+impl ItemStore for Need {
+    type Only = Option<Urgency>;
+    type Sort = NeedSort;
+    type Cursor = NeedCursor;
+
+    fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Need>, StoreError> {
+        find(conn, id)
+    }
+    fn insert(
+        conn: &mut Conn<'_>,
+        organisation_id: Uuid,
+        created_by: Uuid,
+        fields: &NeedFields,
+    ) -> Result<Need, StoreError> {
+        let (id, now) = (Uuid::new_v4(), db::now());
+        let columns = FieldColumns::from(fields);
+        dispatch!(conn, |c| diesel::insert_into(needs::table)
+            .values((
+                needs::id.eq(id.to_string()),
+                needs::organisation_id.eq(organisation_id.to_string()),
+                needs::created_by.eq(created_by.to_string()),
+                &columns,
+                needs::status.eq(NeedStatus::Draft.as_str()),
+                needs::version.eq(1),
+                needs::reconfirmed_at.eq(now),
+                needs::created_at.eq(now),
+                needs::updated_at.eq(now),
+                needs::quantity_covered.eq(0),
+            ))
+            .execute(c))?;
+        replace_themes(conn, &id.to_string(), &fields.themes)?;
+        reload(conn, id)
+    }
+    fn update_fields(
+        conn: &mut Conn<'_>,
+        need: &Need,
+        fields: &NeedFields,
+    ) -> Result<Need, StoreError> {
+        let columns = FieldColumns::from(fields);
+        let id = need.id.to_string();
+        let now = db::now();
+        let updated = dispatch!(conn, |c| diesel::update(
+            needs::table
+                .find(&id)
+                .filter(needs::version.eq(need.version))
+        )
+        .set((
+            &columns,
+            needs::version.eq(need.version + 1),
+            needs::updated_at.eq(now)
+        ))
+        .execute(c))?;
+        expect_one(updated)?;
+        replace_themes(conn, &id, &fields.themes)?;
+        reload(conn, need.id)
+    }
+    /// Publishing and reconfirming also restart its 90 days.
+    fn set_status(
+        conn: &mut Conn<'_>,
+        need: &Need,
+        status: NeedStatus,
+        action: Action,
+    ) -> Result<Need, StoreError> {
+        let id = need.id.to_string();
+        let now = db::now();
+        let reconfirmed_at = if matches!(action, Action::Reconfirm | Action::Publish) {
+            now
+        } else {
+            need.reconfirmed_at.naive_utc()
+        };
+        let updated = dispatch!(conn, |c| diesel::update(
+            needs::table
+                .find(&id)
+                .filter(needs::version.eq(need.version))
+                .filter(needs::status.eq(need.status.as_str()))
+        )
+        .set((
+            needs::status.eq(status.as_str()),
+            needs::version.eq(need.version + 1),
+            needs::reconfirmed_at.eq(reconfirmed_at),
+            needs::updated_at.eq(now),
+        ))
+        .execute(c))?;
+        expect_one(updated)?;
+        reload(conn, need.id)
+    }
+    fn due_for_expiry(
+        conn: &mut Conn<'_>,
+        today: NaiveDate,
+        stale_before: NaiveDateTime,
+        limit: usize,
+    ) -> Result<Vec<Need>, StoreError> {
+        let rows: Vec<NeedRow> = dispatch!(conn, |c| needs::table
+            .filter(needs::status.eq(NeedStatus::Open.as_str()))
+            .filter(
+                needs::wanted_by
+                    .lt(today)
+                    .or(needs::reconfirmed_at.lt(stale_before))
+            )
+            .select(NeedRow::as_select())
+            .limit(limit as i64)
+            .load(c))?;
+        with_themes(conn, rows)
+    }
+    fn list(
+        conn: &mut Conn<'_>,
+        scope: &ReadScope<NeedVisibility>,
+        filter: &NeedFilter,
+        page: PageRequest<'_, NeedSort, NeedCursor>,
+    ) -> Result<(Vec<Need>, Option<NeedCursor>), StoreError> {
+        let (sort, cursor) = (page.sort, page.cursor);
+        item_list!(
+            conn,
+            Need,
+            NeedRow,
+            needs,
+            need_themes::need_id,
+            "needs_fts",
+            scope,
+            filter,
+            page,
+            |query| {
+                // Filtering by organisation must not reveal which needs an anonymous owner posted.
+                if let (ReadScope::Restricted { own, .. }, Some(_)) = (scope, filter.organisation) {
+                    let own = own.map(|id| id.to_string()).unwrap_or_default();
+                    query = query.filter(
+                        needs::anonymous
+                            .eq(false)
+                            .or(needs::organisation_id.eq(own)),
+                    );
+                }
+                if let Some(country) = filter.country {
+                    query = query.filter(needs::country.eq(country.alpha2()));
+                }
+                if let Some(urgency) = filter.only {
+                    query = query.filter(needs::urgency.eq(urgency.as_str()));
+                }
+                query = match cursor {
+                    None => query,
+                    Some(NeedCursor::Newest(created_at, id)) => query.filter(
                         needs::created_at.lt(*created_at).or(needs::created_at
                             .eq(*created_at)
                             .and(needs::id.lt(id.clone()))),
+                    ),
+                    Some(NeedCursor::Urgency(rank, created_at, id)) => query.filter(
+                        needs::urgency_rank
+                            .lt(*rank)
+                            .or(needs::urgency_rank.eq(*rank).and(
+                                needs::created_at.lt(*created_at).or(needs::created_at
+                                    .eq(*created_at)
+                                    .and(needs::id.lt(id.clone()))),
+                            )),
+                    ),
+                    Some(NeedCursor::WantedBy(wanted_by, id)) => query.filter(
+                        needs::wanted_by.gt(*wanted_by).or(needs::wanted_by
+                            .eq(*wanted_by)
+                            .and(needs::id.gt(id.clone()))),
+                    ),
+                };
+                query = match sort {
+                    NeedSort::Newest => query.order((needs::created_at.desc(), needs::id.desc())),
+                    NeedSort::Urgency => query.order((
+                        needs::urgency_rank.desc(),
+                        needs::created_at.desc(),
+                        needs::id.desc(),
                     )),
-            ),
-            Some(NeedCursor::WantedBy(wanted_by, id)) => query.filter(
-                needs::wanted_by.gt(*wanted_by).or(needs::wanted_by
-                    .eq(*wanted_by)
-                    .and(needs::id.gt(id.clone()))),
-            ),
-        };
-        query = match sort {
-            NeedSort::Newest => query.order((needs::created_at.desc(), needs::id.desc())),
-            NeedSort::Urgency => query.order((
-                needs::urgency_rank.desc(),
-                needs::created_at.desc(),
-                needs::id.desc(),
-            )),
-            NeedSort::WantedBy => query.order((needs::wanted_by.asc(), needs::id.asc())),
-        };
-        query.limit(limit as i64 + 1).load(c)
-    })?;
-    let mut items = with_themes(conn, rows)?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|last| NeedCursor::after(last, sort))
-    } else {
-        None
-    };
-    Ok((items, next))
+                    NeedSort::WantedBy => query.order((needs::wanted_by.asc(), needs::id.asc())),
+                };
+                query
+            },
+            |last| { NeedCursor::after(last, sort) }
+        )
+    }
+    fn cursor_fits(cursor: &NeedCursor, sort: NeedSort) -> bool {
+        matches!(
+            (cursor, sort),
+            (NeedCursor::Newest(..), NeedSort::Newest)
+                | (NeedCursor::Urgency(..), NeedSort::Urgency)
+                | (NeedCursor::WantedBy(..), NeedSort::WantedBy)
+        )
+    }
 }

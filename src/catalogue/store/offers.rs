@@ -1,7 +1,5 @@
 //! Offers in the database.
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -9,10 +7,13 @@ use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{contains_pattern, expect_one, join_list, split_list, TextQuery};
+use super::{
+    contains_pattern, expect_one, item_list, item_table_basics, join_list, keyset_page, split_list,
+    ItemFilter, ItemStore, PageRequest,
+};
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
-use crate::catalogue::lifecycle::offer_is_private;
+use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
     Coverage, Language, Money, Offer, OfferFields, OfferKind, OfferStatus, OfferVisibility,
 };
@@ -21,12 +22,11 @@ use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = offers)]
 struct OfferRow {
     id: String,
     organisation_id: String,
-    created_by: String,
     kind: String,
     title: String,
     description: String,
@@ -63,7 +63,7 @@ fn parse_list<T>(
 }
 
 impl OfferRow {
-    fn into_offer(self, themes: Vec<String>) -> Result<Offer, StoreError> {
+    fn into_item(self, themes: Vec<String>) -> Result<Offer, StoreError> {
         let funding = match (self.funding_amount, self.funding_currency) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
             _ => None,
@@ -106,7 +106,7 @@ impl OfferRow {
     }
 }
 
-#[derive(AsChangeset)]
+#[derive(AsChangeset, Insertable)]
 #[diesel(table_name = offers)]
 struct FieldColumns {
     kind: String,
@@ -146,153 +146,7 @@ impl From<&OfferFields> for FieldColumns {
     }
 }
 
-fn replace_themes(
-    conn: &mut Conn<'_>,
-    offer_id: &str,
-    themes: &[String],
-) -> Result<(), StoreError> {
-    let rows: Vec<_> = themes
-        .iter()
-        .map(|code| {
-            (
-                offer_themes::offer_id.eq(offer_id),
-                offer_themes::theme_code.eq(code),
-            )
-        })
-        .collect();
-    dispatch!(conn, |c| {
-        diesel::delete(offer_themes::table.filter(offer_themes::offer_id.eq(offer_id)))
-            .execute(c)?;
-        diesel::insert_into(offer_themes::table)
-            .values(&rows)
-            .execute(c)
-    })?;
-    Ok(())
-}
-
-fn with_themes(conn: &mut Conn<'_>, rows: Vec<OfferRow>) -> Result<Vec<Offer>, StoreError> {
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut themes: HashMap<String, Vec<String>> = HashMap::new();
-    for chunk in ids.chunks(super::MAX_BOUND_IDS) {
-        let pairs: Vec<(String, String)> = dispatch!(conn, |c| offer_themes::table
-            .filter(offer_themes::offer_id.eq_any(chunk))
-            .select((offer_themes::offer_id, offer_themes::theme_code))
-            .order((offer_themes::offer_id, offer_themes::theme_code))
-            .load(c))?;
-        for (offer_id, code) in pairs {
-            themes.entry(offer_id).or_default().push(code);
-        }
-    }
-    rows.into_iter()
-        .map(|row| {
-            let codes = themes.remove(&row.id).unwrap_or_default();
-            row.into_offer(codes)
-        })
-        .collect()
-}
-
-pub fn insert(
-    conn: &mut Conn<'_>,
-    organisation_id: Uuid,
-    created_by: Uuid,
-    fields: &OfferFields,
-) -> Result<Offer, StoreError> {
-    let now = db::now();
-    let columns = FieldColumns::from(fields);
-    let row = OfferRow {
-        id: Uuid::new_v4().to_string(),
-        organisation_id: organisation_id.to_string(),
-        created_by: created_by.to_string(),
-        kind: columns.kind,
-        title: columns.title,
-        description: columns.description,
-        countries: columns.countries,
-        regions: columns.regions,
-        global: columns.global,
-        languages: columns.languages,
-        delivery_modes: columns.delivery_modes,
-        capacity: columns.capacity,
-        capacity_left: columns.capacity,
-        available_from: columns.available_from,
-        available_until: columns.available_until,
-        funding_amount: columns.funding_amount,
-        funding_currency: columns.funding_currency,
-        visibility: columns.visibility,
-        status: OfferStatus::Draft.as_str().to_owned(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    dispatch!(conn, |c| diesel::insert_into(offers::table)
-        .values(&row)
-        .execute(c))?;
-    replace_themes(conn, &row.id, &fields.themes)?;
-    row.into_offer(fields.themes.clone())
-}
-
-pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Offer>, StoreError> {
-    let row: Option<OfferRow> = dispatch!(conn, |c| offers::table
-        .find(id.to_string())
-        .select(OfferRow::as_select())
-        .first(c)
-        .optional())?;
-    Ok(with_themes(conn, row.into_iter().collect())?.pop())
-}
-
-/// Writes new fields over `offer` if it is still at the version it was read at. Capacity
-/// already committed stays committed: what is left moves by the change in capacity.
-pub fn update_fields(
-    conn: &mut Conn<'_>,
-    offer: &Offer,
-    fields: &OfferFields,
-) -> Result<Offer, StoreError> {
-    let committed = offer.fields.capacity - offer.capacity_left;
-    if fields.capacity < committed {
-        return Err(StoreError::Conflict(format!(
-            "capacity cannot go below the {committed} already committed"
-        )));
-    }
-    let columns = FieldColumns::from(fields);
-    let id = offer.id.to_string();
-    let now = db::now();
-    let updated = dispatch!(conn, |c| diesel::update(
-        offers::table
-            .find(&id)
-            .filter(offers::version.eq(offer.version))
-    )
-    .set((
-        &columns,
-        offers::capacity_left.eq(fields.capacity - committed),
-        offers::version.eq(offer.version + 1),
-        offers::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    expect_one(updated)?;
-    replace_themes(conn, &id, &fields.themes)?;
-    find(conn, offer.id)?.ok_or(StoreError::NotFound("offer"))
-}
-
-pub fn set_status(
-    conn: &mut Conn<'_>,
-    offer: &Offer,
-    status: OfferStatus,
-) -> Result<Offer, StoreError> {
-    let id = offer.id.to_string();
-    let updated = dispatch!(conn, |c| diesel::update(
-        offers::table
-            .find(&id)
-            .filter(offers::version.eq(offer.version))
-            .filter(offers::status.eq(offer.status.as_str()))
-    )
-    .set((
-        offers::status.eq(status.as_str()),
-        offers::version.eq(offer.version + 1),
-        offers::updated_at.eq(db::now()),
-    ))
-    .execute(c))?;
-    expect_one(updated)?;
-    find(conn, offer.id)?.ok_or(StoreError::NotFound("offer"))
-}
+item_table_basics!("offer", offers, offer_themes::offer_id, OfferRow, Offer);
 
 /// Holds `quantity` of the offer's capacity, if that much is left: of two matches racing for
 /// the last seats one gets them and the other a conflict. An offer left with nothing becomes
@@ -323,7 +177,7 @@ pub fn reserve(conn: &mut Conn<'_>, offer_id: Uuid, quantity: i32) -> Result<Off
     )
     .set(offers::status.eq(OfferStatus::Exhausted.as_str()))
     .execute(c))?;
-    find(conn, offer_id)?.ok_or(StoreError::NotFound("offer"))
+    reload(conn, offer_id)
 }
 
 /// Gives back capacity that a cancelled match held.
@@ -391,21 +245,6 @@ pub fn open_with_themes(
     with_themes(conn, rows)
 }
 
-/// Open offers whose availability has ended.
-pub fn due_for_expiry(
-    conn: &mut Conn<'_>,
-    today: NaiveDate,
-    limit: usize,
-) -> Result<Vec<Offer>, StoreError> {
-    let rows: Vec<OfferRow> = dispatch!(conn, |c| offers::table
-        .filter(offers::status.eq(OfferStatus::Open.as_str()))
-        .filter(offers::available_until.lt(today))
-        .select(OfferRow::as_select())
-        .limit(limit as i64)
-        .load(c))?;
-    with_themes(conn, rows)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferSort {
@@ -426,134 +265,196 @@ pub enum OfferCursor {
 /// Stands in for "no end" so that the availability sort and its cursor stay total.
 const OPEN_ENDED: NaiveDate = NaiveDate::MAX;
 
-#[derive(Debug, Clone, Default)]
-pub struct OfferFilter {
-    pub status: Option<OfferStatus>,
-    pub themes: Option<Vec<String>>,
-    pub country: Option<Country>,
-    pub language: Option<Language>,
-    pub kind: Option<OfferKind>,
-    pub organisation: Option<Uuid>,
-    pub text: Option<TextQuery>,
+impl OfferCursor {
+    fn after(offer: &Offer, sort: OfferSort) -> Self {
+        let id = offer.id.to_string();
+        match sort {
+            OfferSort::Newest => OfferCursor::Newest(offer.created_at.naive_utc(), id),
+            OfferSort::AvailableUntil => {
+                OfferCursor::AvailableUntil(offer.fields.available_until.unwrap_or(OPEN_ENDED), id)
+            }
+        }
+    }
 }
 
-pub fn list(
-    conn: &mut Conn<'_>,
-    scope: &ReadScope<OfferVisibility>,
-    filter: &OfferFilter,
-    sort: OfferSort,
-    cursor: Option<&OfferCursor>,
-    limit: usize,
-) -> Result<(Vec<Offer>, Option<OfferCursor>), StoreError> {
-    let private: Vec<&str> = OfferStatus::ALL
-        .iter()
-        .filter(|s| offer_is_private(**s))
-        .map(|s| s.as_str())
-        .collect();
-    let is_sqlite = matches!(conn, Conn::Sqlite(_));
-    let rows: Vec<OfferRow> = dispatch!(conn, |c| {
-        let mut query = offers::table.select(OfferRow::as_select()).into_boxed();
-        if let ReadScope::Restricted { own, visibilities } = scope {
-            let own = own.map(|id| id.to_string()).unwrap_or_default();
-            let visible: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
-            query = query.filter(
-                offers::organisation_id.eq(own).or(offers::status
-                    .ne_all(private.clone())
-                    .and(offers::visibility.eq_any(visible))),
-            );
+/// The filters of an offer list; an offer's own is its kind.
+pub type OfferFilter = ItemFilter<OfferStatus, Option<OfferKind>>;
+
+impl ItemStore for Offer {
+    type Only = Option<OfferKind>;
+    type Sort = OfferSort;
+    type Cursor = OfferCursor;
+
+    fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Offer>, StoreError> {
+        find(conn, id)
+    }
+    fn insert(
+        conn: &mut Conn<'_>,
+        organisation_id: Uuid,
+        created_by: Uuid,
+        fields: &OfferFields,
+    ) -> Result<Offer, StoreError> {
+        let (id, now) = (Uuid::new_v4(), db::now());
+        let columns = FieldColumns::from(fields);
+        dispatch!(conn, |c| diesel::insert_into(offers::table)
+            .values((
+                offers::id.eq(id.to_string()),
+                offers::organisation_id.eq(organisation_id.to_string()),
+                offers::created_by.eq(created_by.to_string()),
+                &columns,
+                offers::capacity_left.eq(fields.capacity),
+                offers::status.eq(OfferStatus::Draft.as_str()),
+                offers::version.eq(1),
+                offers::created_at.eq(now),
+                offers::updated_at.eq(now),
+            ))
+            .execute(c))?;
+        replace_themes(conn, &id.to_string(), &fields.themes)?;
+        reload(conn, id)
+    }
+    /// Capacity already committed stays committed: what is left moves by the change in
+    /// capacity.
+    fn update_fields(
+        conn: &mut Conn<'_>,
+        offer: &Offer,
+        fields: &OfferFields,
+    ) -> Result<Offer, StoreError> {
+        let committed = offer.fields.capacity - offer.capacity_left;
+        if fields.capacity < committed {
+            return Err(StoreError::Conflict(format!(
+                "capacity cannot go below the {committed} already committed"
+            )));
         }
-        if let Some(status) = filter.status {
-            query = query.filter(offers::status.eq(status.as_str()));
-        }
-        if let Some(themes) = &filter.themes {
-            // EXISTS, as for needs: probe each walked row's themes instead of building the
-            // list of every offer with the theme on each request.
-            query = query.filter(diesel::dsl::exists(
-                offer_themes::table
-                    .filter(offer_themes::offer_id.eq(offers::id))
-                    .filter(offer_themes::theme_code.eq_any(themes.clone())),
-            ));
-        }
-        if let Some(country) = filter.country {
-            // An offer serves a country it names, or every country when it is global.
-            query = query.filter(
-                offers::countries
-                    .like(contains_pattern(country.alpha2()))
-                    .or(offers::global.eq(true)),
-            );
-        }
-        if let Some(language) = &filter.language {
-            query = query.filter(offers::languages.like(contains_pattern(language.as_str())));
-        }
-        if let Some(kind) = filter.kind {
-            query = query.filter(offers::kind.eq(kind.as_str()));
-        }
-        if let Some(organisation) = filter.organisation {
-            query = query.filter(offers::organisation_id.eq(organisation.to_string()));
-        }
-        if let Some(text) = &filter.text {
-            query = if is_sqlite {
-                query.filter(
-                    sql::<Bool>("offers.id IN (SELECT id FROM offers_fts WHERE offers_fts MATCH ")
-                        .bind::<Text, _>(text.fts5())
-                        .sql(")"),
-                )
-            } else {
-                query.filter(
-                    sql::<Bool>("offers.search @@ to_tsquery('simple', ")
-                        .bind::<Text, _>(text.tsquery())
-                        .sql(")"),
-                )
-            };
-        }
-        query = match cursor {
-            None => query,
-            Some(OfferCursor::Newest(created_at, id)) => query.filter(
-                offers::created_at.lt(*created_at).or(offers::created_at
-                    .eq(*created_at)
-                    .and(offers::id.lt(id.clone()))),
-            ),
-            Some(OfferCursor::AvailableUntil(until, id)) => {
-                let until = *until;
-                let dated = offers::available_until.gt(until).or(offers::available_until
-                    .eq(until)
-                    .and(offers::id.gt(id.clone())));
-                if until == OPEN_ENDED {
-                    query.filter(
-                        offers::available_until
-                            .is_null()
-                            .and(offers::id.gt(id.clone())),
-                    )
-                } else {
-                    query.filter(dated.or(offers::available_until.is_null()))
+        let columns = FieldColumns::from(fields);
+        let id = offer.id.to_string();
+        let now = db::now();
+        let updated = dispatch!(conn, |c| diesel::update(
+            offers::table
+                .find(&id)
+                .filter(offers::version.eq(offer.version))
+        )
+        .set((
+            &columns,
+            offers::capacity_left.eq(fields.capacity - committed),
+            offers::version.eq(offer.version + 1),
+            offers::updated_at.eq(now),
+        ))
+        .execute(c))?;
+        expect_one(updated)?;
+        replace_themes(conn, &id, &fields.themes)?;
+        reload(conn, offer.id)
+    }
+
+    fn set_status(
+        conn: &mut Conn<'_>,
+        offer: &Offer,
+        status: OfferStatus,
+        _: Action,
+    ) -> Result<Offer, StoreError> {
+        let id = offer.id.to_string();
+        let updated = dispatch!(conn, |c| diesel::update(
+            offers::table
+                .find(&id)
+                .filter(offers::version.eq(offer.version))
+                .filter(offers::status.eq(offer.status.as_str()))
+        )
+        .set((
+            offers::status.eq(status.as_str()),
+            offers::version.eq(offer.version + 1),
+            offers::updated_at.eq(db::now()),
+        ))
+        .execute(c))?;
+        expect_one(updated)?;
+        reload(conn, offer.id)
+    }
+    /// Offers are not reconfirmed: only their availability ends them.
+    fn due_for_expiry(
+        conn: &mut Conn<'_>,
+        today: NaiveDate,
+        _: NaiveDateTime,
+        limit: usize,
+    ) -> Result<Vec<Offer>, StoreError> {
+        let rows: Vec<OfferRow> = dispatch!(conn, |c| offers::table
+            .filter(offers::status.eq(OfferStatus::Open.as_str()))
+            .filter(offers::available_until.lt(today))
+            .select(OfferRow::as_select())
+            .limit(limit as i64)
+            .load(c))?;
+        with_themes(conn, rows)
+    }
+    fn list(
+        conn: &mut Conn<'_>,
+        scope: &ReadScope<OfferVisibility>,
+        filter: &OfferFilter,
+        page: PageRequest<'_, OfferSort, OfferCursor>,
+    ) -> Result<(Vec<Offer>, Option<OfferCursor>), StoreError> {
+        let (sort, cursor) = (page.sort, page.cursor);
+        item_list!(
+            conn,
+            Offer,
+            OfferRow,
+            offers,
+            offer_themes::offer_id,
+            "offers_fts",
+            scope,
+            filter,
+            page,
+            |query| {
+                if let Some(country) = filter.country {
+                    // An offer serves a country it names, or every country when it is global.
+                    query = query.filter(
+                        offers::countries
+                            .like(contains_pattern(country.alpha2()))
+                            .or(offers::global.eq(true)),
+                    );
                 }
-            }
-        };
-        query = match sort {
-            OfferSort::Newest => query.order((offers::created_at.desc(), offers::id.desc())),
-            // NULLS LAST by hand: both engines sort NULL differently.
-            OfferSort::AvailableUntil => query.order((
-                offers::available_until.is_null().asc(),
-                offers::available_until.asc(),
-                offers::id.asc(),
-            )),
-        };
-        query.limit(limit as i64 + 1).load(c)
-    })?;
-    let mut items = with_themes(conn, rows)?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|last| match sort {
-            OfferSort::Newest => {
-                OfferCursor::Newest(last.created_at.naive_utc(), last.id.to_string())
-            }
-            OfferSort::AvailableUntil => OfferCursor::AvailableUntil(
-                last.fields.available_until.unwrap_or(OPEN_ENDED),
-                last.id.to_string(),
-            ),
-        })
-    } else {
-        None
-    };
-    Ok((items, next))
+                if let Some(kind) = filter.only {
+                    query = query.filter(offers::kind.eq(kind.as_str()));
+                }
+                query = match cursor {
+                    None => query,
+                    Some(OfferCursor::Newest(created_at, id)) => query.filter(
+                        offers::created_at.lt(*created_at).or(offers::created_at
+                            .eq(*created_at)
+                            .and(offers::id.lt(id.clone()))),
+                    ),
+                    Some(OfferCursor::AvailableUntil(until, id)) => {
+                        let until = *until;
+                        let dated = offers::available_until.gt(until).or(offers::available_until
+                            .eq(until)
+                            .and(offers::id.gt(id.clone())));
+                        if until == OPEN_ENDED {
+                            query.filter(
+                                offers::available_until
+                                    .is_null()
+                                    .and(offers::id.gt(id.clone())),
+                            )
+                        } else {
+                            query.filter(dated.or(offers::available_until.is_null()))
+                        }
+                    }
+                };
+                query = match sort {
+                    OfferSort::Newest => {
+                        query.order((offers::created_at.desc(), offers::id.desc()))
+                    }
+                    // NULLS LAST by hand: both engines sort NULL differently.
+                    OfferSort::AvailableUntil => query.order((
+                        offers::available_until.is_null().asc(),
+                        offers::available_until.asc(),
+                        offers::id.asc(),
+                    )),
+                };
+                query
+            },
+            |last| { OfferCursor::after(last, sort) }
+        )
+    }
+    fn cursor_fits(cursor: &OfferCursor, sort: OfferSort) -> bool {
+        matches!(
+            (cursor, sort),
+            (OfferCursor::Newest(..), OfferSort::Newest)
+                | (OfferCursor::AvailableUntil(..), OfferSort::AvailableUntil)
+        )
+    }
 }
