@@ -9,6 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::accounts::credentials;
+use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::store::{needs, offers};
 use crate::db::schema::candidate_notices;
@@ -18,7 +19,7 @@ use crate::matching::index::Matcher;
 use crate::matching::notices::reader_for;
 use crate::matching::service::{open_needs_met_by, open_offers_meeting, Scoring};
 use crate::notify::{EventKind, Notifier, Recipient};
-use crate::visibility::{may_read_need, may_read_offer, Reader};
+use crate::visibility::Reader;
 
 /// Pairs scoring at least this are worth an owner's attention.
 pub const NOTIFY_THRESHOLD: f64 = 0.6;
@@ -79,14 +80,7 @@ fn announce(
         let reader = cached_reader(conn, &mut readers, need.organisation_id)?;
         let visible: Vec<_> = candidates
             .into_iter()
-            .filter(|(offer, _)| {
-                may_read_offer(
-                    &reader,
-                    offer.organisation_id,
-                    offer.status,
-                    offer.fields.visibility,
-                )
-            })
+            .filter(|(offer, _)| offer.readable_by(&reader))
             .map(|(offer, score)| {
                 json!({
                     "title": offer.fields.title,
@@ -110,14 +104,7 @@ fn announce(
         // A need the provider may not read is nobody's business there, title included.
         let visible: Vec<_> = candidates
             .into_iter()
-            .filter(|(need, _)| {
-                may_read_need(
-                    &reader,
-                    need.organisation_id,
-                    need.status,
-                    need.fields.visibility,
-                )
-            })
+            .filter(|(need, _)| need.readable_by(&reader))
             .map(|(need, score)| {
                 json!({
                     "title": need.fields.title,

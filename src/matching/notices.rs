@@ -9,13 +9,14 @@ use uuid::Uuid;
 use crate::accounts::credentials;
 use crate::accounts::model::{Role, User, Viewer};
 use crate::accounts::store as accounts;
+use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
 use crate::db::{Conn, StoreError};
 use crate::matching::store::Match;
 use crate::matching::workflow::{MatchStatus, Party};
 use crate::notify::signed_links::EmailAction;
 use crate::notify::{EventKind, Notifier, Recipient};
-use crate::visibility::{may_read_need, may_read_offer, Reader, ReaderOrganisation};
+use crate::visibility::{Reader, ReaderOrganisation};
 
 fn proposer_label(party: Party) -> &'static str {
     match party {
@@ -154,20 +155,8 @@ pub fn updated(
     ];
     for (side, organisation_id, admins, other_id, other_admins) in sides {
         let reader = reader_for(conn, organisation_id)?;
-        let sees_need = approved
-            || may_read_need(
-                &reader,
-                need.organisation_id,
-                need.status,
-                need.fields.visibility,
-            );
-        let sees_offer = approved
-            || may_read_offer(
-                &reader,
-                offer.organisation_id,
-                offer.status,
-                offer.fields.visibility,
-            );
+        let sees_need = approved || need.readable_by(&reader);
+        let sees_offer = approved || offer.readable_by(&reader);
         let contacts = if active {
             contacts(conn, other_id, other_admins)?
         } else {

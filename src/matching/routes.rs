@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
 use crate::error::{ApiError, Problem};
@@ -97,14 +99,16 @@ fn page<T>(ranked: Vec<T>, query: &CandidateQuery) -> Result<(Vec<T>, Option<Str
 type Candidates<T> =
     fn(&mut Conn<'_>, &Reader, Scoring<'_>, Uuid) -> Result<Vec<(T, Score)>, MatchingError>;
 
-/// A candidate list ranked as `reader` sees it with today's scoring, and the page asked for.
-async fn ranked_page<T: Send + 'static>(
+/// A candidate list ranked as `reader` sees it with today's scoring: the page asked for,
+/// each candidate shown by `show` as the reader may see it.
+async fn ranked_page<T: Send + 'static, C>(
     state: &AppState,
     reader: Reader,
     id: Uuid,
     query: &CandidateQuery,
     candidates: Candidates<T>,
-) -> Result<(Vec<(T, Score)>, Option<String>), ApiError> {
+    show: impl Fn(T, Score, &Reader) -> C,
+) -> Result<(Vec<C>, Option<String>), ApiError> {
     let (taxonomy, weights) = scoring(state);
     let today = Utc::now().date_naive();
     let ranked = state
@@ -118,7 +122,12 @@ async fn ranked_page<T: Send + 'static>(
             candidates(conn, &reader, scoring, id)
         })
         .await?;
-    page(ranked, query)
+    let (items, next) = page(ranked, query)?;
+    let items = items
+        .into_iter()
+        .map(|(item, score)| show(item, score, &reader))
+        .collect();
+    Ok((items, next))
 }
 
 /// The offers that can meet a need, best first, each with its score and explanation.
@@ -139,25 +148,14 @@ async fn need_candidates(
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<OfferCandidatePage>, ApiError> {
-    let (items, next_cursor) = ranked_page(
-        &state,
-        reader,
-        id.into_inner(),
-        &query,
-        service::candidates_for_need,
-    )
-    .await?;
-    Ok(web::Json(OfferCandidatePage {
-        items: items
-            .into_iter()
-            .map(|(offer, score)| OfferCandidate {
-                offer: OfferView::from(&offer),
-                score: score.score,
-                explanation: score.explanation,
-            })
-            .collect(),
-        next_cursor,
-    }))
+    let show = |offer: Offer, score: Score, reader: &Reader| OfferCandidate {
+        offer: offer.view_for(reader),
+        score: score.score,
+        explanation: score.explanation,
+    };
+    let candidates = service::candidates_for_need;
+    let (items, next_cursor) = ranked_page(&state, reader, *id, &query, candidates, show).await?;
+    Ok(web::Json(OfferCandidatePage { items, next_cursor }))
 }
 
 /// The needs an offer can meet that its provider may see, best first.
@@ -178,25 +176,14 @@ async fn offer_candidates(
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<NeedCandidatePage>, ApiError> {
-    let (items, next_cursor) = ranked_page(
-        &state,
-        reader,
-        id.into_inner(),
-        &query,
-        service::candidates_for_offer,
-    )
-    .await?;
-    Ok(web::Json(NeedCandidatePage {
-        items: items
-            .into_iter()
-            .map(|(need, score)| NeedCandidate {
-                need: NeedView::for_reader(&need, &reader),
-                score: score.score,
-                explanation: score.explanation,
-            })
-            .collect(),
-        next_cursor,
-    }))
+    let show = |need: Need, score: Score, reader: &Reader| NeedCandidate {
+        need: need.view_for(reader),
+        score: score.score,
+        explanation: score.explanation,
+    };
+    let candidates = service::candidates_for_offer;
+    let (items, next_cursor) = ranked_page(&state, reader, *id, &query, candidates, show).await?;
+    Ok(web::Json(NeedCandidatePage { items, next_cursor }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
+use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::{next_need_status, Action};
 use crate::catalogue::model::{Need, NeedStatus, Offer, Urgency};
 use crate::catalogue::service::{read_need, read_offer, CatalogueError};
@@ -20,7 +21,7 @@ use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weig
 use crate::matching::store::{self, Match, MatchChange, NewMatch, OutcomeReport};
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::notify::Notifier;
-use crate::visibility::{may_read_need, may_read_offer, Reader};
+use crate::visibility::Reader;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchingError {
@@ -132,14 +133,7 @@ pub fn candidates_for_need(
     }
     let ranked = open_offers_meeting(conn, &need, scoring)?
         .into_iter()
-        .filter(|(offer, _)| {
-            may_read_offer(
-                reader,
-                offer.organisation_id,
-                offer.status,
-                offer.fields.visibility,
-            )
-        })
+        .filter(|(offer, _)| offer.readable_by(reader))
         .map(|(offer, evaluation)| {
             let explained = evaluation.explain(&need, &offer, scoring.weights);
             (offer, explained)
@@ -164,14 +158,7 @@ pub fn candidates_for_offer(
     }
     let ranked = open_needs_met_by(conn, &offer, scoring)?
         .into_iter()
-        .filter(|(need, _)| {
-            may_read_need(
-                reader,
-                need.organisation_id,
-                need.status,
-                need.fields.visibility,
-            )
-        })
+        .filter(|(need, _)| need.readable_by(reader))
         .map(|(need, evaluation)| {
             let explained = evaluation.explain(&need, &offer, scoring.weights);
             (need, explained)
