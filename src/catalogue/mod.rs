@@ -2,6 +2,7 @@
 //! `themes` and `view` are pure; `store` talks to the database; `service` holds the use
 //! cases; `routes` is HTTP.
 
+pub mod figures;
 pub mod item;
 pub mod lifecycle;
 pub mod model;

@@ -10,11 +10,12 @@ use uuid::Uuid;
 use crate::accounts::store as accounts;
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
+use crate::catalogue::figures::Figures;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::{Action, Refusal};
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::notices;
-use crate::catalogue::store::ItemStore;
+use crate::catalogue::store::{needs, ItemFilter, ItemStore, PageRequest};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
@@ -128,6 +129,27 @@ pub fn read_need(conn: &mut Conn<'_>, reader: &Reader, id: Uuid) -> Result<Need,
 
 pub fn read_offer(conn: &mut Conn<'_>, reader: &Reader, id: Uuid) -> Result<Offer, CatalogueError> {
     read(conn, reader, id)
+}
+
+/// One page of the items the reader may see, matching `filter`: the same rule as `read`,
+/// applied by the store in SQL.
+pub fn list<K: ItemStore>(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    filter: &ItemFilter<K::Status, K::Only>,
+    page: PageRequest<'_, K::Sort, K::Cursor>,
+) -> Result<(Vec<K>, Option<K::Cursor>), CatalogueError> {
+    Ok(K::list(conn, &K::scope(reader), filter, page)?)
+}
+
+/// The home page's live figures, counted only over the needs the reader may see.
+pub fn figures(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    taxonomy: &Taxonomy,
+) -> Result<Figures, CatalogueError> {
+    let counts = needs::figures(conn, &Need::scope(reader))?;
+    Ok(Figures::from_counts(counts, taxonomy))
 }
 
 /// Reads an item the reader may change: hidden is 404, visible but not theirs is 403.

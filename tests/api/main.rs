@@ -7,6 +7,7 @@ mod auth;
 mod catalogue;
 mod cli;
 mod email;
+mod figures;
 mod harness;
 mod http;
 mod matching;
@@ -71,6 +72,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         catalogue::lists_filter_search_sort_and_page,
         catalogue::the_audit_log_records_who_changed_what,
         catalogue::unconfirmed_needs_expire_and_can_be_reconfirmed,
+        figures::figures_count_only_what_the_reader_may_see,
         visibility::need_visibility_matrix,
         visibility::offer_visibility_follows_verification,
         matching::a_need_gets_ranked_explained_candidates,

@@ -243,7 +243,6 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
         text: shared.text,
         only: query.only(),
     };
-    let scope = K::scope(&reader);
     let (items, next) = state
         .db
         .read(move |conn| {
@@ -252,9 +251,9 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
                 cursor: cursor.as_ref(),
                 limit,
             };
-            K::list(conn, &scope, &filter, page)
+            Ok(service::list::<K>(conn, &reader, &filter, page))
         })
-        .await?;
+        .await??;
     Ok((
         items.iter().map(|item| item.view_for(&reader)).collect(),
         next.map(|next| encode_cursor(&next)),

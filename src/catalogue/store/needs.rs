@@ -13,6 +13,7 @@ use super::{
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
+use crate::catalogue::figures::Counts;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
     Language, Money, Need, NeedFields, NeedStatus, NeedVisibility, Urgency,
@@ -163,6 +164,65 @@ pub fn record_delivery(
         ))
         .execute(c))?;
     reload(conn, need.id)
+}
+
+/// The home page's counts over the needs `scope` admits: open needs per theme code, open
+/// needs, needs that found a match, and the countries of those. Four aggregate queries, so
+/// the cost follows the indexes, not the rows shown.
+pub fn figures(
+    conn: &mut Conn<'_>,
+    scope: &ReadScope<NeedVisibility>,
+) -> Result<Counts, StoreError> {
+    use diesel::dsl::{count, count_star};
+    let open = NeedStatus::Open.as_str();
+    let matched: Vec<&str> = [
+        NeedStatus::Matched,
+        NeedStatus::InProgress,
+        NeedStatus::Fulfilled,
+    ]
+    .iter()
+    .map(|s| s.as_str())
+    .collect();
+    // The states counted here are never private, so the scope is its visibility part, and
+    // seeing everything is seeing every visibility.
+    let (own, visible): (String, Vec<&str>) = match scope {
+        ReadScope::All => (
+            String::new(),
+            NeedVisibility::ALL.iter().map(|v| v.as_str()).collect(),
+        ),
+        ReadScope::Restricted { own, visibilities } => (
+            own.map(|id| id.to_string()).unwrap_or_default(),
+            visibilities.iter().map(|v| v.as_str()).collect(),
+        ),
+    };
+    let admitted = || {
+        needs::organisation_id
+            .eq(own.clone())
+            .or(needs::visibility.eq_any(visible.clone()))
+    };
+    let open_by_theme: Vec<(String, i64)> = dispatch!(conn, |c| need_themes::table
+        .inner_join(needs::table)
+        .filter(needs::status.eq(open))
+        .filter(admitted())
+        .group_by(need_themes::theme_code)
+        .select((need_themes::theme_code, count_star()))
+        .load(c))?;
+    let open_needs: i64 = dispatch!(conn, |c| needs::table
+        .filter(needs::status.eq(open))
+        .filter(admitted())
+        .select(count_star())
+        .first(c))?;
+    let (needs_matched, countries_reached): (i64, i64) = dispatch!(conn, |c| needs::table
+        .filter(needs::status.eq_any(&matched))
+        .filter(admitted())
+        .select((count_star(), count(needs::country).aggregate_distinct()))
+        .first(c))?;
+    Ok(Counts {
+        open_by_theme,
+        open_needs,
+        needs_matched,
+        countries_reached,
+    })
 }
 
 /// Every need in one of `statuses`: what the allocation and the reports work over.
