@@ -60,6 +60,17 @@ pub struct Config {
     pub mail_from: String,
     pub outbox: OutboxSettings,
     pub reminders: ReminderSettings,
+    pub web: WebSettings,
+}
+
+/// How long people's browser sessions last.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Minutes a session survives without a request.
+    pub session_idle_minutes: u32,
+    /// Hours a session lasts at most, however busy.
+    pub session_absolute_hours: u32,
 }
 
 /// When the reminder pass (inside `serve`, with the expiry task) writes its emails.
@@ -187,6 +198,7 @@ struct Defaults {
     mail_from: &'static str,
     outbox: OutboxSettings,
     reminders: ReminderSettings,
+    web: WebSettings,
 }
 
 impl Default for Defaults {
@@ -225,6 +237,10 @@ impl Default for Defaults {
             reminders: ReminderSettings {
                 match_waiting_days: 7,
                 need_expiry_warning_days: 7,
+            },
+            web: WebSettings {
+                session_idle_minutes: 120,
+                session_absolute_hours: 12,
             },
         }
     }
@@ -356,6 +372,21 @@ impl Config {
             return Err(invalid(
                 "matching_weights",
                 "weights must be finite, non-negative and not all zero",
+            ));
+        }
+        if !(5..=7 * 24 * 60).contains(&self.web.session_idle_minutes) {
+            return Err(invalid(
+                "web.session_idle_minutes",
+                "must be between 5 minutes and one week",
+            ));
+        }
+        if !(1..=30 * 24).contains(&self.web.session_absolute_hours)
+            || u64::from(self.web.session_absolute_hours) * 60
+                < u64::from(self.web.session_idle_minutes)
+        {
+            return Err(invalid(
+                "web.session_absolute_hours",
+                "must be between 1 hour and 30 days, and not shorter than the idle time",
             ));
         }
         let limits = &self.rate_limits;
@@ -510,6 +541,14 @@ impl Config {
         let generated = crate::auth::token::random_token();
         write_private_file(&path, &generated).map_err(io)?;
         Ok(SecretString::from(generated))
+    }
+
+    /// The browser sessions' idle and absolute lifetimes.
+    pub fn web_session_lifetimes(&self) -> crate::auth::web_sessions::Lifetimes {
+        crate::auth::web_sessions::Lifetimes {
+            idle: chrono::Duration::minutes(i64::from(self.web.session_idle_minutes)),
+            absolute: chrono::Duration::hours(i64::from(self.web.session_absolute_hours)),
+        }
     }
 
     pub fn access_token_ttl(&self) -> Duration {

@@ -18,12 +18,12 @@ pub mod http;
 pub mod matching;
 pub mod notify;
 pub mod openapi;
-pub mod pages;
 pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod visibility;
 pub mod vocabulary;
+pub mod web;
 
 pub use startup::Application;

@@ -24,7 +24,10 @@ use crate::notify::setup::{build_notifier, build_worker, SetupError};
 use crate::notify::worker::WorkerHandle;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{accounts, audit, auth, catalogue, health, matching, notify, pages};
+use crate::web::errors::{not_found_page, render_error_pages};
+use crate::web::headers::add_security_headers;
+use crate::web::site::SiteError;
+use crate::{accounts, audit, auth, catalogue, health, matching, notify};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -38,24 +41,23 @@ pub enum StartError {
     Passwords(#[from] PasswordError),
     #[error(transparent)]
     Notify(#[from] SetupError),
+    #[error(transparent)]
+    Site(#[from] SiteError),
 }
 
 /// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
 /// it in the OpenAPI document.
 fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config
-        .configure(health::routes)
-        .configure(pages::routes)
-        .service(
-            scope::scope("/api/v1")
-                .configure(auth::routes::routes)
-                .configure(accounts::routes::routes)
-                .configure(accounts::email_routes::routes)
-                .configure(catalogue::routes::routes)
-                .configure(matching::routes::routes)
-                .configure(audit::routes::routes)
-                .configure(notify::routes::routes),
-        );
+    config.configure(health::routes).service(
+        scope::scope("/api/v1")
+            .configure(auth::routes::routes)
+            .configure(accounts::routes::routes)
+            .configure(accounts::email_routes::routes)
+            .configure(catalogue::routes::routes)
+            .configure(matching::routes::routes)
+            .configure(audit::routes::routes)
+            .configure(notify::routes::routes),
+    );
 }
 
 /// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
@@ -99,6 +101,10 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| config.public_url_for(address));
+        let site = Arc::new(crate::web::Site::load(
+            &public_url,
+            config.web_session_lifetimes(),
+        )?);
         let notifier = Arc::new(build_notifier(&config, public_url)?);
         let worker = if config.outbox.worker {
             Some(build_worker(&config, db.clone(), notifier.clone())?.spawn())
@@ -114,6 +120,7 @@ impl Application {
             refresh_token_ttl: config.refresh_token_ttl(),
             taxonomy: Arc::new(taxonomy),
             matching_weights: config.matching_weights,
+            site,
         });
         let housekeeping = Housekeeping::new(&config, state.db.clone(), state.notifier.clone());
         let body_limit = config.body_limit_bytes;
@@ -130,16 +137,29 @@ impl Application {
                 .into_utoipa_app()
                 .configure(mount_routes)
                 .into_app()
+                .configure(crate::web::routes)
                 .app_data(state.clone())
                 .app_data(problems::json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(problems::path_config())
                 .app_data(problems::query_config())
-                .default_service(web::to(move |request| {
+                .default_service(web::to(move |request: actix_web::HttpRequest| {
                     let routes = routes.clone();
-                    async move { problems::no_route(&routes, &request) }
+                    async move {
+                        // The API and its documented paths answer problem+json; any other
+                        // path is a page that does not exist.
+                        let api = request.path().starts_with("/api/")
+                            || !routes.methods_for(request.path()).is_empty();
+                        if api {
+                            problems::no_route(&routes, &request)
+                        } else {
+                            not_found_page(&request)
+                        }
+                    }
                 }))
+                .wrap(from_fn(render_error_pages))
                 .wrap(problems::problem_for_framework_errors())
+                .wrap(from_fn(add_security_headers))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(add_request_id_header))
                 .wrap(TracingLogger::default())

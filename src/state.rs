@@ -23,6 +23,8 @@ pub struct AppState {
     pub matching_weights: Weights,
     /// Puts emails in the outbox, inside the caller's transaction.
     pub notifier: Arc<Notifier>,
+    /// The pages' templates, messages and session settings.
+    pub site: Arc<crate::web::Site>,
 }
 
 impl AppState {

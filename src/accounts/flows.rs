@@ -168,6 +168,7 @@ pub async fn reset_password(
             credentials::set_password(conn, user_id, &hash)?;
             credentials::expire_all(conn, user_id, TokenPurpose::PasswordReset)?;
             credentials::end_all_sessions(conn, user_id)?;
+            crate::auth::web_sessions::end_all_for_user(conn, user_id)?;
             Ok(Ok(()))
         })
         .await?

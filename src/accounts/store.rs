@@ -199,6 +199,16 @@ pub fn find_organisation(
     row.map(Organisation::try_from).transpose()
 }
 
+/// The users of an organisation, by name: its members list.
+pub fn members(conn: &mut Conn<'_>, organisation_id: Uuid) -> Result<Vec<User>, StoreError> {
+    let rows: Vec<UserRow> = dispatch!(conn, |c| users::table
+        .filter(users::organisation_id.eq(organisation_id.to_string()))
+        .order((users::name.asc(), users::id.asc()))
+        .select(UserRow::as_select())
+        .load(c))?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
 /// Every coordinator: who hears of matches waiting for a decision.
 pub fn coordinators(conn: &mut Conn<'_>) -> Result<Vec<User>, StoreError> {
     let rows: Vec<UserRow> = dispatch!(conn, |c| users::table

@@ -7,3 +7,4 @@ pub mod rate_limit;
 pub mod routes;
 pub mod store;
 pub mod token;
+pub mod web_sessions;

@@ -73,7 +73,7 @@ pub struct RegisterRequest {
 
 impl RegisterRequest {
     /// Every field error at once, the password's included.
-    fn check(&self) -> Result<(), ApiError> {
+    pub fn check(&self) -> Result<(), ApiError> {
         let mut errors = self.validate().err().unwrap_or_default();
         if let Err(message) = password::check_length(self.password.expose_secret()) {
             errors.add(
@@ -173,11 +173,24 @@ async fn register(
     request: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .rate_limits
-        .register_per_ip
-        .check(&client_ip(&request))?;
-    let mut body = body.into_inner();
+    let account = register_account(&state, &client_ip(&request), body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/organisations/{}", account.organisation.id),
+        ))
+        .json(account))
+}
+
+/// Registration as the API and the register page both do it: rate-limited per client IP,
+/// every field checked at once, the user and organisation created with the verification
+/// email in one transaction.
+pub async fn register_account(
+    state: &AppState,
+    client_ip: &str,
+    mut body: RegisterRequest,
+) -> Result<RegisteredAccount, ApiError> {
+    state.rate_limits.register_per_ip.check(client_ip)?;
     // People paste addresses with stray spaces; those are not what validation is about.
     body.email = body.email.trim().to_owned();
     body.check()?;
@@ -225,12 +238,7 @@ async fn register(
         })
         .await?;
     tracing::info!(user_id = %account.user.id, organisation_id = %account.organisation.id, "account registered");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/api/v1/organisations/{}", account.organisation.id),
-        ))
-        .json(account))
+    Ok(account)
 }
 
 async fn token_pair(
@@ -267,8 +275,27 @@ async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let body = body.into_inner();
-    let email = normalise_email(&body.email);
-    state.rate_limits.login_per_ip.check(&client_ip(&request))?;
+    let user = authenticate(&state, &client_ip(&request), &body.email, body.password).await?;
+    let ttl = state.refresh_token_ttl;
+    let user_id = user.id;
+    let refresh_token = state
+        .db
+        .write(move |conn| sessions::issue(conn, user_id, ttl))
+        .await?;
+    Ok(web::Json(token_pair(&state, &user, refresh_token).await?))
+}
+
+/// The user an email and password belong to, as the API's login and the sign-in page both
+/// check them: rate-limited per client IP and per account, and one answer for an unknown
+/// email and a wrong password.
+pub async fn authenticate(
+    state: &AppState,
+    client_ip: &str,
+    email: &str,
+    password: SecretString,
+) -> Result<User, ApiError> {
+    let email = normalise_email(email);
+    state.rate_limits.login_per_ip.check(client_ip)?;
     state.rate_limits.login_per_account.check(&email)?;
 
     let found = state
@@ -282,20 +309,13 @@ async fn login(
     // An unknown email verifies against a decoy hash: same work, same answer.
     let matches = state
         .passwords
-        .verify(body.password, stored_hash)
+        .verify(password, stored_hash)
         .await
         .map_err(internal)?;
-    let user = match (matches, user) {
-        (true, Some(user)) => user,
-        _ => return Err(bad_credentials()),
-    };
-    let ttl = state.refresh_token_ttl;
-    let user_id = user.id;
-    let refresh_token = state
-        .db
-        .write(move |conn| sessions::issue(conn, user_id, ttl))
-        .await?;
-    Ok(web::Json(token_pair(&state, &user, refresh_token).await?))
+    match (matches, user) {
+        (true, Some(user)) => Ok(user),
+        _ => Err(bad_credentials()),
+    }
 }
 
 /// Rotate a refresh token: the old one dies, a new pair is returned. Presenting a token that

@@ -255,7 +255,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        csrf_secret -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
 diesel::joinable!(matches -> needs (need_id));
 diesel::joinable!(matches -> offers (offer_id));
@@ -280,5 +292,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_items,
     candidate_notices,
     reminders_sent,
-    match_reports
+    match_reports,
+    web_sessions
 );

@@ -58,7 +58,7 @@ pub fn summarise(
             "messages": messages,
             "window_from": from.format("%Y-%m-%d %H:%M").to_string(),
             "window_to": window_start.format("%Y-%m-%d %H:%M").to_string(),
-            "link": notifier.link("api/v1/outbox?status=dead", None),
+            "link": notifier.link("coordination/outbox", None),
         }),
     )?;
     Ok(count)

@@ -1,4 +1,4 @@
-//! The email and page templates (minijinja), compiled into the binary and parsed once when
+//! The email templates (minijinja), compiled into the binary and parsed once when
 //! the server starts: a broken template stops the start, not a send. Each email is a folder
 //! `templates/email/<name>/` with `subject.txt`, `body.txt` and `body.html`.
 
@@ -55,13 +55,6 @@ const FILES: &[(&str, &str)] = embedded![
     "email/digest/subject.txt",
     "email/digest/body.txt",
     "email/digest/body.html",
-    "pages/layout.html",
-    "pages/verify_email.html",
-    "pages/password_reset.html",
-    "pages/accept_invitation.html",
-    "pages/unsubscribe.html",
-    "pages/reconfirm_need.html",
-    "pages/report_outcome.html",
 ];
 
 /// The three parts of one email.
@@ -80,8 +73,8 @@ pub struct TemplateError {
 }
 
 /// HTML escaping that leaves `/` alone (minijinja's default writes `&#x2f;`), so that links
-/// stay readable in the HTML source; `&`, `<`, `>`, `"` and `'` are escaped.
-fn escape_html(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
+/// stay readable in the HTML source; `&`, `<`, `>`, `"` and `'` are escaped. The pages use it too.
+pub(crate) fn escape_html(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
     match (state.auto_escape(), value.as_str()) {
         (AutoEscape::Html, Some(text)) if !value.is_safe() => {
             let mut escaped = String::with_capacity(text.len());
@@ -150,11 +143,6 @@ impl Templates {
             text: self.render(&format!("email/{name}/body.txt"), context)?,
             html: self.render(&format!("email/{name}/body.html"), context)?,
         })
-    }
-
-    /// Renders the HTML page `pages/<name>.html`.
-    pub fn page(&self, name: &str, context: &impl Serialize) -> Result<String, TemplateError> {
-        self.render(&format!("pages/{name}.html"), context)
     }
 }
 

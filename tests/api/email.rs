@@ -263,19 +263,26 @@ pub async fn a_newcomer_finds_the_email_as_a_file_and_is_verified(app: TestApp) 
         .link(&format!("{}/verify-email?token=", app.base_url))
         .expect("a link to follow");
 
-    // What a browser does: open the link, press the button (a form POST).
-    let page = app.client.get(&link).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
-    let confirmed = app
-        .client
-        .post(app.url("/verify-email"))
-        .form(&[("token", token_of(&link))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirmed.status(), StatusCode::OK);
-    assert!(confirmed.text().await.unwrap().contains("is confirmed"));
+    // What a browser does: open the link, press the button (a form POST, its token and
+    // CSRF field hidden in the form).
+    let browser = crate::browser::Browser::new(&app);
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(
+        page.hidden_fields("/verify-email")
+            .iter()
+            .find(|(name, _)| name == "token")
+            .map(|(_, value)| value.clone()),
+        Some(token_of(&link))
+    );
+    let confirmed = browser.submit_and_follow(&page, "/verify-email", &[]).await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    assert!(
+        confirmed.body.contains("is confirmed"),
+        "{}",
+        confirmed.body
+    );
     let session = app.sign_in(&account).await;
     assert_eq!(
         app.get("/api/v1/me", session.token()).await.body["email_verified"],
@@ -515,10 +522,8 @@ pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(a
             .all(|e| !e.header("subject").unwrap().contains("verified")),
         "nobody outside the organisation hears of it"
     );
-    let item = format!(
-        "{}/api/v1/organisations/{}",
-        app.base_url, account.organisation_id
-    );
+    // The organisation's page, not its JSON.
+    let item = format!("{}/organisation", app.base_url);
     assert!(
         email.text.contains(&item),
         "links to the item: {}",

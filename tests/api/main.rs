@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+mod browser;
 mod catalogue;
 mod cli;
 mod email;
@@ -16,6 +17,7 @@ mod reminders;
 mod seed;
 mod smtp_sink;
 mod visibility;
+mod web;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,6 +82,18 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         matching::a_match_goes_from_proposal_to_completion,
         matching::bad_match_requests_are_refused_and_change_nothing,
         matching::racing_accepts_for_the_last_seat_have_one_winner,
+        web::every_page_answers_in_the_layout_and_stays_light,
+        web::a_person_registers_confirms_the_email_and_signs_in,
+        web::wrong_password_and_unknown_account_get_the_same_page,
+        web::signing_out_ends_the_session,
+        web::a_password_reset_ends_every_web_session,
+        web::forms_without_the_right_csrf_token_change_nothing,
+        web::sign_in_returns_only_to_local_paths,
+        web::bearer_tokens_never_open_pages_and_cookies_never_open_the_api,
+        web::refused_fields_are_shown_beside_their_inputs_with_the_input_kept,
+        web::unknown_paths_get_the_not_found_page_and_the_api_keeps_problems,
+        web::an_org_admin_invites_a_colleague_who_joins_through_the_link,
+        web::an_https_public_url_gets_host_cookies_and_hsts,
         matching::the_allocation_covers_the_most_urgent_need_first,
         seed::seed_demo_fills_an_empty_database_for_a_first_look,
         seed::seed_demo_twice_adds_nothing,

@@ -104,7 +104,7 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
     );
     assert!(to_hospital
         .text
-        .contains(&app.url(&format!("/api/v1/needs/{}", id(&need)))));
+        .contains(&app.url(&format!("/needs/{}", id(&need)))));
     assert!(to_hospital.header("list-unsubscribe").is_some());
     let to_ngo = &emails_to(&sink, &ngo.account.email, "Your offer is published", 1).await[0];
     assert!(
@@ -112,7 +112,7 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
             && to_ngo.text.contains("Anyone can read it")
             && to_ngo
                 .text
-                .contains(&app.url(&format!("/api/v1/offers/{}", id(&offer)))),
+                .contains(&app.url(&format!("/offers/{}", id(&offer)))),
         "{}",
         to_ngo.text
     );
@@ -330,20 +330,18 @@ pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(
     assert!(warning.html.contains("reconfirm it</a>"));
 
     // The link opens a page that changes nothing; its button reconfirms.
-    let page = app.client.get(&link).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    let browser = crate::browser::Browser::new(&app);
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<form method=\"post\""));
     let before = app.get(&path, hospital.token()).await;
     let token = token_of(&link);
-    let done = app
-        .client
-        .post(app.url("/needs/reconfirm"))
-        .form(&[("token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), StatusCode::OK);
-    assert!(done.text().await.unwrap().contains("stays open"));
+    let csrf = page.value_of("input[name=csrf]").expect("a CSRF field");
+    let done = browser
+        .submit_and_follow(&page, "/needs/reconfirm", &[])
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.body.contains("stays open"), "{}", done.body);
     let after = app.get(&path, hospital.token()).await;
     assert!(
         after.body["reconfirmed_at"].as_str() > before.body["reconfirmed_at"].as_str(),
@@ -355,14 +353,10 @@ pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(
 
     // A forged or foreign link changes nothing.
     for forged in ["forged", token.as_str().trim_end_matches(|c| c != '.')] {
-        let refused = app
-            .client
-            .post(app.url("/needs/reconfirm"))
-            .form(&[("token", forged)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refused = browser
+            .post("/needs/reconfirm", &[("csrf", &csrf), ("token", forged)])
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     tokio::time::sleep(A_FEW_PASSES).await;
     assert_eq!(
@@ -426,38 +420,35 @@ pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
     let link = asked
         .link(&app.url("/matches/report?token="))
         .expect("a report link");
-    let page = app.client.get(&link).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("name=\"rating\""));
+    let browser = crate::browser::Browser::new(&app);
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("name=\"rating\""));
 
     // A bad rating shows the form again; a good report is recorded; a second is refused.
     let token = token_of(&link);
-    let submit = |fields: Vec<(&'static str, String)>| {
-        let request = app.client.post(app.url("/matches/report")).form(&fields);
-        async move { request.send().await.unwrap() }
+    let csrf = page.value_of("input[name=csrf]").expect("a CSRF field");
+    let submit = |rating: &'static str, outcome: &'static str| {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("token", token.as_str()),
+            ("rating", rating),
+            ("outcome", outcome),
+        ];
+        let browser = &browser;
+        async move {
+            browser
+                .follow(browser.post("/matches/report", &fields).await)
+                .await
+        }
     };
-    let bad = submit(vec![
-        ("token", token.clone()),
-        ("rating", "9".into()),
-        ("outcome", "x".into()),
-    ])
-    .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text().await.unwrap().contains("name=\"rating\""));
-    let good = submit(vec![
-        ("token", token.clone()),
-        ("rating", "4".into()),
-        ("outcome", "Our backups were restored in a drill".into()),
-    ])
-    .await;
-    assert_eq!(good.status(), StatusCode::OK);
-    let again = submit(vec![
-        ("token", token.clone()),
-        ("rating", "4".into()),
-        ("outcome", "Twice".into()),
-    ])
-    .await;
-    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let bad = submit("9", "x").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("name=\"rating\""));
+    let good = submit("4", "Our backups were restored in a drill").await;
+    assert_eq!(good.status, StatusCode::OK);
+    let again = submit("4", "Twice").await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
 
     // Each side reads its own report; coordinators read both and do not write one.
     let own = app.get(&reports, hospital.token()).await;
@@ -548,9 +539,7 @@ pub async fn dead_letters_are_summarised_to_coordinators_once_per_period(app: Te
         "{}",
         summary.text
     );
-    assert!(summary
-        .text
-        .contains(&app.url("/api/v1/outbox?status=dead")));
+    assert!(summary.text.contains(&app.url("/coordination/outbox")));
     // Later periods saw no new death: no more summaries.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let summaries = outbox(&app, &coordinator, None)

@@ -1,0 +1,16 @@
+home-title = Home
+home-heading = Cyber-security help for health organisations
+home-lead = Hospitals, ministries and health agencies say what cyber-security help they need. Organisations that can help say what they offer. The clearing house brings the two together, and its coordinators make sure each match is sound.
+home-who-heading = Who it is for
+home-who = Health organisations that need help: ministries of health, public health agencies, hospitals and clinics. Organisations that give help: non-governmental organisations, companies, donors, universities and intergovernmental organisations.
+home-how-heading = How it works
+home-step-post = Register your organisation and say what you need, or what you can offer.
+home-step-match = The clearing house suggests matches and explains each one; a coordinator approves them.
+home-step-deliver = Both sides agree, the help is delivered, and you tell us how it went.
+home-search-label = Search the needs
+home-search-hint = For example: backups, incident response, training
+home-search-button = Search
+home-browse-needs = Browse what health organisations need
+home-browse-offers = Browse the help on offer
+home-register = Register your organisation
+home-sign-in = or sign in

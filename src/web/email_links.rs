@@ -1,0 +1,319 @@
+//! The pages that account emails link to: confirm an address, forget and reset a password,
+//! accept an invitation, stop a kind of email. A link's GET only shows a form (mail
+//! scanners follow links); the form's POST does the work through the same functions as the
+//! JSON API, then redirects to a page that says what happened.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use minijinja::context;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::accounts::flows;
+use crate::error::ApiError;
+use crate::notify::preferences;
+use crate::state::AppState;
+use crate::web::csrf::CheckedForm;
+use crate::web::errors::PageError;
+use crate::web::forms::FormErrors;
+use crate::web::render::{see_other, Page};
+use crate::web::session::Visitor;
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(verify_email_page)
+        .service(verify_email_submit)
+        .service(password_reset_page)
+        .service(password_reset_submit)
+        .service(password_reset_sent)
+        .service(invitation_page)
+        .service(invitation_submit)
+        .service(unsubscribe_page)
+        .service(unsubscribe_submit);
+    for (path, outcome) in OUTCOMES {
+        config.route(
+            path,
+            web::get().to(
+                move |state: web::Data<AppState>, visitor: Visitor| async move {
+                    outcome_page(&state, &visitor, outcome, StatusCode::OK)
+                },
+            ),
+        );
+    }
+}
+
+/// Where each finished journey lands, and the name of its sentences (`outcome-<name>-*`).
+const OUTCOMES: [(&str, &str); 5] = [
+    ("/verify-email/done", "email-verified"),
+    ("/password-reset/done", "password-changed"),
+    ("/invitations/accepted", "invitation-accepted"),
+    ("/needs/reconfirm/done", "need-reconfirmed"),
+    ("/matches/report/done", "report-recorded"),
+];
+
+/// Every outcome a page can announce (the journeys' and one-click unsubscribe's).
+#[cfg(test)]
+pub(crate) const OUTCOME_NAMES: [&str; 6] = [
+    "email-verified",
+    "password-changed",
+    "invitation-accepted",
+    "need-reconfirmed",
+    "report-recorded",
+    "unsubscribed",
+];
+
+pub(crate) fn outcome_page(
+    state: &AppState,
+    visitor: &Visitor,
+    outcome: &'static str,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    Page::new("outcome", context! { outcome => outcome })
+        .status(status)
+        .render(state, visitor)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct TokenQuery {
+    pub token: Option<String>,
+}
+
+/// A link without its token is only half a link: say so, with a 400.
+pub(crate) fn link_page(
+    template: &'static str,
+    token: Option<&str>,
+    extra: minijinja::Value,
+) -> Page {
+    let status = if token.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Page::new(
+        template,
+        context! { token => token, errors => FormErrors::none(), ..extra },
+    )
+    .status(status)
+    .token_in_url()
+}
+
+/// A dead link cannot be fixed on its page: the form is gone, the page says why.
+fn token_is_dead(error: &ApiError) -> bool {
+    matches!(error, ApiError::Validation { errors, .. } if errors.iter().any(|e| e.field == "token"))
+}
+
+#[get("/verify-email")]
+async fn verify_email_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    link_page("verify_email", query.token.as_deref(), context! {}).render(&state, &visitor)
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    token: String,
+}
+
+#[post("/verify-email")]
+async fn verify_email_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CheckedForm(form): CheckedForm<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    match flows::verify_email(&state, form.token).await {
+        Ok(()) => Ok(see_other("/verify-email/done")),
+        Err(error) if token_is_dead(&error) => Page::new(
+            "verify_email",
+            context! { token => None::<&str>, dead_link => true, errors => FormErrors::none() },
+        )
+        .status(StatusCode::UNPROCESSABLE_ENTITY)
+        .render(&state, &visitor),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Without a token: the form that asks for a reset link. With one (from the email): the
+/// form for the new password.
+#[get("/password-reset")]
+async fn password_reset_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    match query.token.as_deref() {
+        None => Page::new(
+            "password_reset_request",
+            context! { email => "", errors => FormErrors::none() },
+        )
+        .render(&state, &visitor),
+        Some(token) => {
+            link_page("password_reset", Some(token), context! {}).render(&state, &visitor)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordResetForm {
+    /// Present on the new-password form, absent on the request form.
+    token: Option<String>,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    email: String,
+}
+
+#[post("/password-reset")]
+async fn password_reset_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CheckedForm(form): CheckedForm<PasswordResetForm>,
+) -> Result<HttpResponse, PageError> {
+    let Some(token) = form.token else {
+        if form.email.trim().is_empty() {
+            let mut errors = FormErrors::none();
+            errors.add(&state.site, "password-reset", "email", "required");
+            return Page::new(
+                "password_reset_request",
+                context! { email => "", errors => errors },
+            )
+            .status(StatusCode::UNPROCESSABLE_ENTITY)
+            .render(&state, &visitor);
+        }
+        // The same answer whether or not an account has this address.
+        flows::request_password_reset(&state, form.email).await?;
+        return Ok(see_other("/password-reset/sent"));
+    };
+    let password = SecretString::from(form.new_password);
+    match flows::reset_password(&state, token.clone(), password).await {
+        Ok(()) => Ok(see_other("/password-reset/done")),
+        Err(error) => {
+            let dead = token_is_dead(&error);
+            let errors = FormErrors::from_refusal(&state.site, "password-reset", &error)
+                .ok_or_else(|| PageError::from(error))?;
+            Page::new(
+                "password_reset",
+                context! {
+                    token => (!dead).then_some(token),
+                    dead_link => dead,
+                    errors => errors,
+                },
+            )
+            .status(StatusCode::UNPROCESSABLE_ENTITY)
+            .render(&state, &visitor)
+        }
+    }
+}
+
+#[get("/password-reset/sent")]
+async fn password_reset_sent(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, PageError> {
+    Page::new("password_reset_sent", context! {}).render(&state, &visitor)
+}
+
+#[get("/invitations/accept")]
+async fn invitation_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    link_page(
+        "accept_invitation",
+        query.token.as_deref(),
+        context! { name => "" },
+    )
+    .render(&state, &visitor)
+}
+
+#[derive(Debug, Deserialize)]
+struct InvitationForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[post("/invitations/accept")]
+async fn invitation_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CheckedForm(form): CheckedForm<InvitationForm>,
+) -> Result<HttpResponse, PageError> {
+    let result = flows::accept_invitation(
+        &state,
+        form.token.clone(),
+        form.name.clone(),
+        SecretString::from(form.password),
+    )
+    .await;
+    let (status, errors, dead) = match result {
+        Ok(_) => return Ok(see_other("/invitations/accepted")),
+        Err(ApiError::Conflict(_)) => {
+            let mut errors = FormErrors::none();
+            errors.add(&state.site, "invitation", "token", "taken");
+            (StatusCode::CONFLICT, errors, true)
+        }
+        Err(error) => {
+            let dead = token_is_dead(&error);
+            let errors = FormErrors::from_refusal(&state.site, "invitation", &error)
+                .ok_or_else(|| PageError::from(error))?;
+            (StatusCode::UNPROCESSABLE_ENTITY, errors, dead)
+        }
+    };
+    Page::new(
+        "accept_invitation",
+        context! {
+            token => (!dead).then_some(form.token),
+            dead_link => dead,
+            name => form.name,
+            errors => errors,
+        },
+    )
+    .status(status)
+    .render(&state, &visitor)
+}
+
+#[get("/unsubscribe")]
+async fn unsubscribe_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    link_page("unsubscribe", query.token.as_deref(), context! {}).render(&state, &visitor)
+}
+
+/// One-click unsubscribe (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` here,
+/// without cookies, so this one form is not CSRF-checked: its signed token is the proof,
+/// and the worst a forged post can do is stop an email. The page's button posts here too.
+#[post("/unsubscribe")]
+async fn unsubscribe_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, PageError> {
+    let verified = query
+        .token
+        .as_deref()
+        .and_then(|token| state.notifier.signed_links().verify_unsubscribe(token));
+    let Some((user_id, what)) = verified else {
+        return Page::new(
+            "unsubscribe",
+            context! { token => None::<&str>, dead_link => true, errors => FormErrors::none() },
+        )
+        .status(StatusCode::UNPROCESSABLE_ENTITY)
+        .token_in_url()
+        .render(&state, &visitor);
+    };
+    state
+        .db
+        .write(move |conn| preferences::unsubscribe(conn, user_id, what))
+        .await?;
+    // Answered here, not redirected: a mail client's one-click post wants a plain 200.
+    outcome_page(&state, &visitor, "unsubscribed", StatusCode::OK)
+}

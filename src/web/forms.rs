@@ -1,0 +1,75 @@
+//! A form that failed validation is shown again (422) with an error summary at the top,
+//! each field's message above its input, and what the person typed kept (never a
+//! password). `FormErrors` turns the use case's field errors into those messages.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::{ApiError, FieldError};
+use crate::web::site::Site;
+
+#[derive(Debug, Serialize)]
+struct FieldMessage {
+    /// The input's id, which the summary links to.
+    field: String,
+    message: String,
+}
+
+/// The messages of a form's invalid fields, in the page's language.
+#[derive(Debug, Default, Serialize)]
+pub struct FormErrors {
+    list: Vec<FieldMessage>,
+    fields: BTreeMap<String, String>,
+}
+
+impl FormErrors {
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The field errors of a refused use case, if that is what it was. Each message is
+    /// `<form>-<field>-<code>` from the catalogue, else `<form>-<field>-invalid`, else the
+    /// catalogue's generic one; a field is named as the form names its input
+    /// (`organisation.name` is `organisation_name`).
+    pub fn from_refusal(site: &Site, form: &str, error: &ApiError) -> Option<Self> {
+        let ApiError::Validation { errors, .. } = error else {
+            return None;
+        };
+        let mut form_errors = Self::default();
+        for FieldError { field, code, .. } in errors {
+            form_errors.add(site, form, &field.replace('.', "_"), code);
+        }
+        // A shape error with no field (a value no variant names) still needs a message.
+        if form_errors.is_empty() {
+            form_errors.list.push(FieldMessage {
+                field: String::new(),
+                message: site.text("field-invalid"),
+            });
+        }
+        Some(form_errors)
+    }
+
+    /// Adds the message of `field` failing `code` (the first one wins per field).
+    pub fn add(&mut self, site: &Site, form: &str, field: &str, code: &str) {
+        if self.fields.contains_key(field) {
+            return;
+        }
+        let message = [
+            format!("{form}-{field}-{code}"),
+            format!("{form}-{field}-invalid"),
+        ]
+        .iter()
+        .find(|id| site.has_text(id))
+        .map_or_else(|| site.text("field-invalid"), |id| site.text(id));
+        self.fields.insert(field.to_owned(), message.clone());
+        self.list.push(FieldMessage {
+            field: field.to_owned(),
+            message,
+        });
+    }
+}

@@ -1,0 +1,41 @@
+//! The web application: server-rendered pages for people, served by the same binary as the
+//! API and calling the same use cases and visibility rule (never the API over HTTP).
+//!
+//! How a page is built (phase 2 adds pages the same way):
+//! - identity: take `Visitor` (anyone; `visitor.reader()` is the API's `Reader`) or
+//!   `SignedIn` (sends a signed-out visitor to `/sign-in?next=...`, then back);
+//! - a state-changing form: take `CheckedForm<T>`, which refuses a missing or wrong CSRF
+//!   token, or a cross-site post, with a friendly 403 before the handler runs; each form's
+//!   template puts `{{ forms.csrf(csrf) }}` in it;
+//! - rendering: `Page::new("name", context!{...}).render(&state, &visitor)`, for
+//!   `templates/web/name.html`, whose sentences are `t("id")` from `locales/`;
+//! - bad input: `FormErrors::from_refusal(...)` then the same page with status 422;
+//! - success: `see_other(path)` (POST-redirect-GET); failure: return a `PageError`.
+
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod forms;
+pub mod headers;
+pub mod i18n;
+pub mod render;
+pub mod session;
+pub mod site;
+
+mod account;
+pub(crate) mod email_links;
+mod home;
+mod organisation;
+mod signed_links;
+
+pub use site::Site;
+
+/// Every page. Pages stay out of the OpenAPI document: it describes the API.
+pub fn routes(config: &mut actix_web::web::ServiceConfig) {
+    config.service(assets::stylesheet);
+    home::routes(config);
+    account::routes(config);
+    email_links::routes(config);
+    signed_links::routes(config);
+    organisation::routes(config);
+}
