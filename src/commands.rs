@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use secrecy::SecretString;
 
-use crate::accounts::model::{Country, OrganisationKind, Role, User};
+use crate::accounts::model::{Country, Email, OrganisationKind, Role, User};
 use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::auth::password;
 use crate::config::Config;
@@ -73,12 +73,12 @@ pub fn migrate(config: Config) -> CommandResult {
     Ok(())
 }
 
-/// What `create-coordinator` needs besides the password.
+/// What `create-coordinator` needs besides the password, parsed by the command line.
 pub struct NewCoordinator {
-    pub email: String,
+    pub email: Email,
     pub name: String,
     pub organisation_name: String,
-    pub country: String,
+    pub country: Country,
 }
 
 /// `clearinghouse create-coordinator`: a verified coordinator in the secretariat organisation
@@ -89,19 +89,10 @@ pub fn create_coordinator(
     new: NewCoordinator,
     input: impl BufRead,
 ) -> CommandResult {
-    let email = new.email.trim().to_lowercase();
-    if !validator::ValidateEmail::validate_email(&email) {
-        return Err(format!("`{}` is not an email address", new.email).into());
-    }
     if new.name.trim().is_empty() {
         return Err("the coordinator's name must not be blank".into());
     }
-    let country = Country::parse(&new.country).ok_or_else(|| {
-        format!(
-            "`{}` is not an ISO 3166-1 alpha-2 country code",
-            new.country
-        )
-    })?;
+    let country = new.country;
     let password = input
         .lines()
         .next()
@@ -129,7 +120,7 @@ pub fn create_coordinator(
             conn,
             secretariat.id,
             NewUser {
-                email,
+                email: new.email,
                 name: new.name.trim().to_owned(),
                 password_hash,
                 role: Role::Coordinator,

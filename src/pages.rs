@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::accounts::flows;
+use crate::accounts::service as accounts_service;
 use crate::accounts::store as accounts;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::service::{self as catalogue, CatalogueError};
@@ -193,8 +193,9 @@ async fn verify_email_submit(
     state: web::Data<AppState>,
     form: web::Form<TokenForm>,
 ) -> HttpResponse {
-    let result = flows::verify_email(&state, form.into_inner().token)
+    let result = accounts_service::verify_email(&state.db, form.into_inner().token)
         .await
+        .map_err(ApiError::from)
         .map(|()| "Your email address is confirmed. You can close this page.".to_owned());
     outcome(
         &state,
@@ -242,8 +243,14 @@ async fn password_reset_submit(
 ) -> HttpResponse {
     let form = form.into_inner();
     let token = form.token.clone();
-    let result = flows::reset_password(&state, form.token, SecretString::from(form.new_password))
-        .await
+    let result = accounts_service::reset_password(
+        &state.db,
+        &state.passwords,
+        form.token,
+        SecretString::from(form.new_password),
+    )
+    .await
+    .map_err(ApiError::from)
         .map(|()| "Your password is changed, and you are signed out everywhere. Sign in with the new password.".to_owned());
     outcome(
         &state,
@@ -293,13 +300,15 @@ async fn invitation_submit(
 ) -> HttpResponse {
     let form = form.into_inner();
     let token = form.token.clone();
-    let result = flows::accept_invitation(
-        &state,
+    let result = accounts_service::accept_invitation(
+        &state.db,
+        &state.passwords,
         form.token,
         form.name,
         SecretString::from(form.password),
     )
     .await
+    .map_err(ApiError::from)
     .map(|user| {
         format!(
             "Welcome. Your account {} is ready: sign in with your email and password.",

@@ -6,14 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use crate::accounts::flows;
-use crate::accounts::model::{Country, Organisation, OrganisationKind, Role, User};
-use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
+use crate::accounts::model::{Country, Email, OrganisationKind, User};
+use crate::accounts::service::{self, RegisteredAccount, Registration};
+use crate::accounts::store as accounts;
 use crate::auth::extract::Authenticated;
 use crate::auth::password;
 use crate::auth::rate_limit::client_ip;
 use crate::auth::store::{self as sessions, Rotation};
-use crate::error::{ApiError, Problem};
+use crate::error::{field_errors, ApiError, FieldError, Problem};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -33,13 +33,6 @@ fn check_not_blank(value: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn check_country(code: &str) -> Result<(), ValidationError> {
-    Country::parse(code).map(|_| ()).ok_or_else(|| {
-        ValidationError::new("country")
-            .with_message("is not an ISO 3166-1 alpha-2 country code".into())
-    })
-}
-
 fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError> {
     if kind.may_self_register() {
         Ok(())
@@ -52,10 +45,7 @@ fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    #[validate(
-        email(message = "is not an email address"),
-        length(max = 254, message = "must be at most 254 characters")
-    )]
+    // Checked in `RegisterRequest::check`, into an `Email`.
     #[schema(example = "it-lead@hospital.example")]
     pub email: String,
     /// 12 to 128 characters. Checked in `RegisterRequest::check`: the derive cannot see
@@ -72,19 +62,36 @@ pub struct RegisterRequest {
 }
 
 impl RegisterRequest {
-    /// Every field error at once, the password's included.
-    fn check(&self) -> Result<(), ApiError> {
-        let mut errors = self.validate().err().unwrap_or_default();
+    /// The registration this request asks for, parsed once here, or every field error at
+    /// once (the password's included).
+    fn check(self) -> Result<Registration, ApiError> {
+        let mut errors = self
+            .validate()
+            .err()
+            .map(|errors| field_errors(&errors))
+            .unwrap_or_default();
+        let email = Email::parse(&self.email)
+            .map_err(|error| errors.push(error.at("email")))
+            .ok();
         if let Err(message) = password::check_length(self.password.expose_secret()) {
-            errors.add(
-                "password",
-                ValidationError::new("length").with_message(message.into()),
-            );
+            errors.push(FieldError::new("password", "length", message));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.into())
+        let country = Country::parse_field(&self.organisation.country, "organisation.country")
+            .map_err(|error| errors.push(error))
+            .ok();
+        match (email, country) {
+            (Some(email), Some(country)) if errors.is_empty() => Ok(Registration {
+                email,
+                password: self.password,
+                name: self.name.trim().to_owned(),
+                organisation_name: self.organisation.name.trim().to_owned(),
+                organisation_kind: self.organisation.kind,
+                country,
+            }),
+            _ => {
+                errors.sort_by(|a, b| a.field.cmp(&b.field));
+                Err(ApiError::validation(errors))
+            }
         }
     }
 }
@@ -101,15 +108,9 @@ pub struct OrganisationRequest {
     #[validate(custom(function = "check_self_registrable"))]
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-2.
-    #[validate(custom(function = "check_country"))]
+    // Checked in `RegisterRequest::check`, into a `Country`.
     #[schema(example = "KE")]
     pub country: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegisteredAccount {
-    pub user: User,
-    pub organisation: Organisation,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -137,11 +138,6 @@ pub struct TokenPair {
     pub expires_in: u64,
     /// An opaque token for `/auth/refresh`; single use.
     pub refresh_token: String,
-}
-
-/// Emails are compared without case or surrounding space.
-fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
 }
 
 fn bad_credentials() -> ApiError {
@@ -177,54 +173,9 @@ async fn register(
         .rate_limits
         .register_per_ip
         .check(&client_ip(&request))?;
-    let mut body = body.into_inner();
-    // People paste addresses with stray spaces; those are not what validation is about.
-    body.email = body.email.trim().to_owned();
-    body.check()?;
-    let email = normalise_email(&body.email);
-    let country = Country::parse(&body.organisation.country).ok_or(ApiError::Internal)?;
-
-    // Cheap check first so that a duplicate costs no hash; the unique index still decides.
-    let probe = email.clone();
-    if state
-        .db
-        .read(move |conn| accounts::email_taken(conn, &probe))
-        .await?
-    {
-        return Err(ApiError::Conflict(
-            "an account with this email already exists".into(),
-        ));
-    }
-    let password_hash = state
-        .passwords
-        .hash(body.password)
-        .await
-        .map_err(internal)?;
-    let new_organisation = NewOrganisation {
-        name: body.organisation.name.trim().to_owned(),
-        kind: body.organisation.kind,
-        country,
-        verified: false,
-    };
-    let new_user = NewUser {
-        email,
-        name: body.name.trim().to_owned(),
-        password_hash,
-        role: Role::OrgAdmin,
-        email_verified: false,
-    };
-    let notifier = state.notifier.clone();
-    let account = state
-        .db
-        .write(move |conn| {
-            let organisation = accounts::insert_organisation(conn, new_organisation)?;
-            let user = accounts::insert_user(conn, organisation.id, new_user)?;
-            // In the same transaction: no account without its verification email.
-            flows::send_verification(&notifier, conn, &user, &organisation.name)?;
-            Ok(RegisteredAccount { user, organisation })
-        })
-        .await?;
-    tracing::info!(user_id = %account.user.id, organisation_id = %account.organisation.id, "account registered");
+    let registration = body.into_inner().check()?;
+    let account =
+        service::register(&state.db, &state.passwords, &state.notifier, registration).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -267,9 +218,10 @@ async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let body = body.into_inner();
-    let email = normalise_email(&body.email);
     state.rate_limits.login_per_ip.check(&client_ip(&request))?;
-    state.rate_limits.login_per_account.check(&email)?;
+    // What is not an address can have no account; saying so reveals nothing about accounts.
+    let email = Email::parse(&body.email).map_err(|_| bad_credentials())?;
+    state.rate_limits.login_per_account.check(email.as_str())?;
 
     let found = state
         .db
