@@ -31,7 +31,7 @@ pub async fn serve(config: Config) -> CommandResult {
 /// message in hand and gives the rest of its batch back.
 pub async fn worker(config: Config) -> CommandResult {
     telemetry::init(config.log_format);
-    let target = config.database_target()?;
+    let target = config.database.clone();
     let pool_size = config.database_pool_size.min(4);
     let db = actix_web::web::block(move || Database::connect(&target, pool_size))
         .await
@@ -68,7 +68,7 @@ async fn wait_for_stop_signal() {
 
 /// `clearinghouse migrate`: applies pending migrations and exits.
 pub fn migrate(config: Config) -> CommandResult {
-    let applied = db::migrate(&config.database_target()?)?;
+    let applied = db::migrate(&config.database)?;
     println!("applied {applied} migration(s)");
     Ok(())
 }
@@ -101,7 +101,7 @@ pub fn create_coordinator(
     password::check_length(&password).map_err(|reason| format!("the password {reason}"))?;
     let password_hash = password::hash_blocking(&SecretString::from(password))?;
 
-    let database = Database::connect(&config.database_target()?, 1)?;
+    let database = Database::connect(&config.database, 1)?;
     let organisation_name = new.organisation_name.trim().to_owned();
     let user: User = database.write_blocking(|conn| {
         let secretariat = match accounts::find_secretariat(conn)? {
@@ -154,7 +154,7 @@ pub fn seed_demo(config: Config, options: SeedDemoOptions) -> CommandResult {
     }
     password::check_length(&options.password)
         .map_err(|reason| format!("the demo password {reason}"))?;
-    let database = Database::connect(&config.database_target()?, 1)?;
+    let database = Database::connect(&config.database, 1)?;
     if write::is_seeded(&database)? {
         println!("the demo data is already seeded ({COORDINATOR_EMAIL} exists); nothing added");
         return Ok(());

@@ -415,7 +415,13 @@ mod tests {
         }
         let address = |last_label: usize| {
             let b = |n: usize| "b".repeat(n);
-            format!("{}@{}.{}.{}.example", "a".repeat(64), b(60), b(60), b(last_label))
+            format!(
+                "{}@{}.{}.{}.example",
+                "a".repeat(64),
+                b(60),
+                b(60),
+                b(last_label)
+            )
         };
         let longest = address(59);
         assert_eq!(longest.len(), 254);
