@@ -2,17 +2,16 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
 use crate::accounts::model::{Country, Email, OrganisationKind, User};
-use crate::accounts::service::{self, RegisteredAccount, Registration};
-use crate::accounts::store as accounts;
+use crate::accounts::service::{self as accounts, RegisteredAccount, Registration};
 use crate::auth::extract::Authenticated;
 use crate::auth::password;
 use crate::auth::rate_limit::client_ip;
-use crate::auth::store::{self as sessions, Rotation};
+use crate::auth::service::{self, AuthError, Issuer, TokenPair};
 use crate::error::{field_errors, ApiError, FieldError, Problem};
 use crate::state::AppState;
 
@@ -128,25 +127,28 @@ pub struct RefreshRequest {
     pub refresh_token: SecretString,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenPair {
-    /// A JWT to send as `Authorization: Bearer ...`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-    /// An opaque token for `/auth/refresh`; single use.
-    pub refresh_token: String,
+/// Auth's errors as HTTP answers: every refusal is a 401, with nothing said about which
+/// part was wrong.
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::BadCredentials | AuthError::BadRefreshToken | AuthError::AccountGone => {
+                Self::Unauthorized(error.to_string().into())
+            }
+            AuthError::Internal(cause) => {
+                tracing::error!(%cause, "authentication failure");
+                Self::Internal
+            }
+            AuthError::Store(error) => error.into(),
+        }
+    }
 }
 
-fn bad_credentials() -> ApiError {
-    ApiError::Unauthorized("the email or password is not correct".into())
-}
-
-fn internal(error: impl std::fmt::Display) -> ApiError {
-    tracing::error!(%error, "authentication failure");
-    ApiError::Internal
+fn issuer(state: &AppState) -> Issuer<'_> {
+    Issuer {
+        access_tokens: &state.access_tokens,
+        refresh_token_ttl: state.refresh_token_ttl,
+    }
 }
 
 /// Register a user and their (unverified) organisation; the user becomes its org admin.
@@ -175,30 +177,13 @@ async fn register(
         .check(&client_ip(&request))?;
     let registration = body.into_inner().check()?;
     let account =
-        service::register(&state.db, &state.passwords, &state.notifier, registration).await?;
+        accounts::register(&state.db, &state.passwords, &state.notifier, registration).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
             format!("/api/v1/organisations/{}", account.organisation.id),
         ))
         .json(account))
-}
-
-async fn token_pair(
-    state: &AppState,
-    user: &User,
-    refresh_token: String,
-) -> Result<TokenPair, ApiError> {
-    let access_token = state
-        .access_tokens
-        .issue(user.id, user.organisation_id, user.role)
-        .map_err(internal)?;
-    Ok(TokenPair {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.access_tokens.ttl().as_secs(),
-        refresh_token,
-    })
 }
 
 /// Exchange an email and password for an access token and a refresh token.
@@ -220,34 +205,18 @@ async fn login(
     let body = body.into_inner();
     state.rate_limits.login_per_ip.check(&client_ip(&request))?;
     // What is not an address can have no account; saying so reveals nothing about accounts.
-    let email = Email::parse(&body.email).map_err(|_| bad_credentials())?;
+    let email = Email::parse(&body.email).map_err(|_| AuthError::BadCredentials)?;
     state.rate_limits.login_per_account.check(email.as_str())?;
 
-    let found = state
-        .db
-        .read(move |conn| accounts::find_credentials(conn, &email))
-        .await?;
-    let (user, stored_hash) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    // An unknown email verifies against a decoy hash: same work, same answer.
-    let matches = state
-        .passwords
-        .verify(body.password, stored_hash)
-        .await
-        .map_err(internal)?;
-    let user = match (matches, user) {
-        (true, Some(user)) => user,
-        _ => return Err(bad_credentials()),
-    };
-    let ttl = state.refresh_token_ttl;
-    let user_id = user.id;
-    let refresh_token = state
-        .db
-        .write(move |conn| sessions::issue(conn, user_id, ttl))
-        .await?;
-    Ok(web::Json(token_pair(&state, &user, refresh_token).await?))
+    let pair = service::sign_in(
+        &state.db,
+        &state.passwords,
+        issuer(&state),
+        email,
+        body.password,
+    )
+    .await?;
+    Ok(web::Json(pair))
 }
 
 /// Rotate a refresh token: the old one dies, a new pair is returned. Presenting a token that
@@ -271,33 +240,8 @@ async fn refresh(
         .rate_limits
         .refresh_per_ip
         .check(&client_ip(&request))?;
-    let presented = body.into_inner().refresh_token;
-    let ttl = state.refresh_token_ttl;
-    let outcome = state
-        .db
-        .write(move |conn| {
-            let rotation = sessions::rotate(conn, presented.expose_secret(), ttl)?;
-            match rotation {
-                Rotation::Rotated { user_id, token } => {
-                    let user = accounts::find_user(conn, user_id)?;
-                    Ok(user.map(|user| (user, token)))
-                }
-                Rotation::Refused => Ok(None),
-                Rotation::ReuseDetected => {
-                    tracing::warn!(
-                        "a rotated refresh token was presented again; its family is revoked"
-                    );
-                    Ok(None)
-                }
-            }
-        })
-        .await?;
-    let Some((user, token)) = outcome else {
-        return Err(ApiError::Unauthorized(
-            "the refresh token is invalid, expired or revoked".into(),
-        ));
-    };
-    Ok(web::Json(token_pair(&state, &user, token).await?))
+    let pair = service::refresh(&state.db, issuer(&state), body.into_inner().refresh_token).await?;
+    Ok(web::Json(pair))
 }
 
 /// End the session a refresh token belongs to. Answers 204 whether or not the token was live.
@@ -311,11 +255,7 @@ async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = body.into_inner().refresh_token;
-    state
-        .db
-        .write(move |conn| sessions::revoke(conn, presented.expose_secret()))
-        .await?;
+    service::sign_out(&state.db, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -330,11 +270,7 @@ async fn logout(
 )]
 #[get("/me")]
 async fn me(state: web::Data<AppState>, user: Authenticated) -> Result<web::Json<User>, ApiError> {
-    let user_id = user.0.sub;
-    state
-        .db
-        .read(move |conn| accounts::find_user(conn, user_id))
-        .await?
-        .map(web::Json)
-        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))
+    Ok(web::Json(
+        service::current_user(&state.db, user.0.sub).await?,
+    ))
 }
