@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::accounts::model::{Country, Organisation, OrganisationKind, OrganisationScope};
+use crate::accounts::model::{Country, Organisation, OrganisationKind};
 use crate::accounts::service::{self, AccountsError};
-use crate::accounts::store::{self, OrganisationCursor, OrganisationFilter};
+use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
@@ -86,11 +86,7 @@ async fn list_organisations(
         country,
         verified: query.verified,
     };
-    let scope = OrganisationScope::for_viewer(&viewer.0);
-    let (items, next) = state
-        .db
-        .read(move |conn| store::list_organisations(conn, scope, &filter, after.as_ref(), limit))
-        .await?;
+    let (items, next) = service::directory(&state.db, &viewer.0, filter, after, limit).await?;
     Ok(web::Json(OrganisationPage {
         items,
         next_cursor: next
@@ -113,15 +109,8 @@ async fn get_organisation(
     viewer: MaybeAuthenticated,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Organisation>, ApiError> {
-    let id = id.into_inner();
-    let scope = OrganisationScope::for_viewer(&viewer.0);
-    state
-        .db
-        .read(move |conn| store::find_organisation(conn, id))
-        .await?
-        .filter(|organisation| scope.admits(organisation))
-        .map(web::Json)
-        .ok_or_else(|| ApiError::not_found("organisation"))
+    let organisation = service::organisation(&state.db, &viewer.0, id.into_inner()).await?;
+    Ok(web::Json(organisation))
 }
 
 /// Verify an organisation (coordinators only): its users may then publish. Its org admins

@@ -1,4 +1,5 @@
-//! The accounts' use cases: registering, verifying an organisation, and the journeys that run
+//! The accounts' use cases: registering, reading the directory, verifying an organisation,
+//! and the journeys that run
 //! through email (verifying an address, resetting a password, inviting someone and
 //! accepting). Each takes what it needs explicitly (the database, the password hasher, the
 //! notifier, parsed values) and answers with `AccountsError`; the JSON routes and the HTML
@@ -21,9 +22,12 @@ use uuid::Uuid;
 
 use crate::accounts::credentials::{self, NewToken, TokenPurpose};
 use crate::accounts::model::{
-    self, Country, Email, Organisation, OrganisationKind, Role, User, VerifyRefusal, Viewer,
+    self, Country, Email, Organisation, OrganisationKind, OrganisationScope, Role, User,
+    VerifyRefusal, Viewer,
 };
-use crate::accounts::store::{self, NewOrganisation, NewUser};
+use crate::accounts::store::{
+    self, NewOrganisation, NewUser, OrganisationCursor, OrganisationFilter,
+};
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::auth::password::{self, Passwords};
@@ -118,6 +122,34 @@ pub async fn register(
         .await?;
     tracing::info!(user_id = %account.user.id, organisation_id = %account.organisation.id, "account registered");
     Ok(account)
+}
+
+/// One organisation, if the viewer may see it; otherwise not found, as if it did not exist.
+pub async fn organisation(
+    db: &Database,
+    viewer: &Viewer,
+    id: Uuid,
+) -> Result<Organisation, AccountsError> {
+    let scope = OrganisationScope::for_viewer(viewer);
+    db.read(move |conn| store::find_organisation(conn, id))
+        .await?
+        .filter(|organisation| scope.admits(organisation))
+        .ok_or(AccountsError::NotFound("organisation"))
+}
+
+/// One page of the directory as the viewer may see it, newest first, and where the next
+/// page starts.
+pub async fn directory(
+    db: &Database,
+    viewer: &Viewer,
+    filter: OrganisationFilter,
+    after: Option<OrganisationCursor>,
+    limit: usize,
+) -> Result<(Vec<Organisation>, Option<OrganisationCursor>), AccountsError> {
+    let scope = OrganisationScope::for_viewer(viewer);
+    Ok(db
+        .read(move |conn| store::list_organisations(conn, scope, &filter, after.as_ref(), limit))
+        .await?)
 }
 
 /// Verifies an organisation on a coordinator's word: its users may then publish. The change,
