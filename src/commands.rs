@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use secrecy::SecretString;
 
-use crate::accounts::model::{Country, OrganisationKind, Role, User};
+use crate::accounts::model::{Country, Email, OrganisationKind, Role, User};
 use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::auth::password;
 use crate::config::Config;
@@ -31,7 +31,7 @@ pub async fn serve(config: Config) -> CommandResult {
 /// message in hand and gives the rest of its batch back.
 pub async fn worker(config: Config) -> CommandResult {
     telemetry::init(config.log_format);
-    let target = config.database_target()?;
+    let target = config.database.clone();
     let pool_size = config.database_pool_size.min(4);
     let db = actix_web::web::block(move || Database::connect(&target, pool_size))
         .await
@@ -68,17 +68,17 @@ async fn wait_for_stop_signal() {
 
 /// `clearinghouse migrate`: applies pending migrations and exits.
 pub fn migrate(config: Config) -> CommandResult {
-    let applied = db::migrate(&config.database_target()?)?;
+    let applied = db::migrate(&config.database)?;
     println!("applied {applied} migration(s)");
     Ok(())
 }
 
-/// What `create-coordinator` needs besides the password.
+/// What `create-coordinator` needs besides the password, parsed by the command line.
 pub struct NewCoordinator {
-    pub email: String,
+    pub email: Email,
     pub name: String,
     pub organisation_name: String,
-    pub country: String,
+    pub country: Country,
 }
 
 /// `clearinghouse create-coordinator`: a verified coordinator in the secretariat organisation
@@ -89,19 +89,10 @@ pub fn create_coordinator(
     new: NewCoordinator,
     input: impl BufRead,
 ) -> CommandResult {
-    let email = new.email.trim().to_lowercase();
-    if !validator::ValidateEmail::validate_email(&email) {
-        return Err(format!("`{}` is not an email address", new.email).into());
-    }
     if new.name.trim().is_empty() {
         return Err("the coordinator's name must not be blank".into());
     }
-    let country = Country::parse(&new.country).ok_or_else(|| {
-        format!(
-            "`{}` is not an ISO 3166-1 alpha-2 country code",
-            new.country
-        )
-    })?;
+    let country = new.country;
     let password = input
         .lines()
         .next()
@@ -110,7 +101,7 @@ pub fn create_coordinator(
     password::check_length(&password).map_err(|reason| format!("the password {reason}"))?;
     let password_hash = password::hash_blocking(&SecretString::from(password))?;
 
-    let database = Database::connect(&config.database_target()?, 1)?;
+    let database = Database::connect(&config.database, 1)?;
     let organisation_name = new.organisation_name.trim().to_owned();
     let user: User = database.write_blocking(|conn| {
         let secretariat = match accounts::find_secretariat(conn)? {
@@ -129,7 +120,7 @@ pub fn create_coordinator(
             conn,
             secretariat.id,
             NewUser {
-                email,
+                email: new.email,
                 name: new.name.trim().to_owned(),
                 password_hash,
                 role: Role::Coordinator,
@@ -163,7 +154,7 @@ pub fn seed_demo(config: Config, options: SeedDemoOptions) -> CommandResult {
     }
     password::check_length(&options.password)
         .map_err(|reason| format!("the demo password {reason}"))?;
-    let database = Database::connect(&config.database_target()?, 1)?;
+    let database = Database::connect(&config.database, 1)?;
     if write::is_seeded(&database)? {
         println!("the demo data is already seeded ({COORDINATOR_EMAIL} exists); nothing added");
         return Ok(());

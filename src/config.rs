@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -19,8 +20,13 @@ const MIN_JWT_SECRET_LEN: usize = 32;
 pub struct Config {
     /// Address the HTTP server binds.
     pub listen: SocketAddr,
-    /// `sqlite://path` (embedded) or `postgres://...`.
-    pub database_url: SecretString,
+    /// `database_url`: `sqlite://path` (embedded) or `postgres://...`, parsed when the
+    /// configuration loads.
+    #[serde(
+        rename = "database_url",
+        deserialize_with = "deserialize_database_target"
+    )]
+    pub database: DatabaseTarget,
     /// Folder for the embedded database's generated secrets and other local state.
     pub data_dir: PathBuf,
     /// Base URL used in links that leave the server (emails, Location headers stay relative).
@@ -57,7 +63,8 @@ pub struct Config {
     /// Where the file transport writes `.eml` files; default `data_dir/mail`.
     pub mail_dir: Option<PathBuf>,
     /// The sender of every email, `Name <address>` or a bare address.
-    pub mail_from: String,
+    #[serde(deserialize_with = "deserialize_mailbox")]
+    pub mail_from: Mailbox,
     pub outbox: OutboxSettings,
     pub reminders: ReminderSettings,
     pub web: WebSettings,
@@ -127,10 +134,61 @@ pub enum LogFormat {
 }
 
 /// The storage engine named by `DATABASE_URL`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseTarget {
     Sqlite { path: PathBuf },
     Postgres { url: String },
+}
+
+/// A PostgreSQL URL may carry a password: it never reaches a log.
+impl std::fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            Self::Postgres { .. } => f
+                .debug_struct("Postgres")
+                .field("url", &"[REDACTED]")
+                .finish(),
+        }
+    }
+}
+
+impl DatabaseTarget {
+    /// Which engine `url` names, or why it names none. The reason never repeats the URL: it
+    /// may carry a password.
+    pub fn parse(url: &str) -> Result<Self, &'static str> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path");
+            }
+            Ok(Self::Sqlite {
+                path: PathBuf::from(path),
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Url::parse(url).map_err(|_| "is not a valid PostgreSQL URL")?;
+            Ok(Self::Postgres {
+                url: url.to_owned(),
+            })
+        } else {
+            Err("must start with sqlite:// or postgres://")
+        }
+    }
+}
+
+fn deserialize_database_target<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DatabaseTarget, D::Error> {
+    // Through a secret, so that the URL is wiped from memory once parsed.
+    let url = SecretString::deserialize(deserializer)?;
+    DatabaseTarget::parse(url.expose_secret()).map_err(serde::de::Error::custom)
+}
+
+fn deserialize_mailbox<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Mailbox, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse()
+        .map_err(|_| serde::de::Error::custom("must be an address, or `Name <address>`"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -291,7 +349,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let target = self.database_target()?;
+        let target = &self.database;
         if let Some(secret) = &self.jwt_secret {
             if secret.expose_secret().len() < MIN_JWT_SECRET_LEN {
                 return Err(invalid(
@@ -426,12 +484,6 @@ impl Config {
                 ));
             }
         }
-        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(invalid(
-                "mail_from",
-                "must be an address, or `Name <address>`",
-            ));
-        }
         let outbox = &self.outbox;
         for (setting, ok, reason) in [
             (
@@ -487,30 +539,6 @@ impl Config {
         self.mail_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("mail"))
-    }
-
-    /// Which engine `DATABASE_URL` names, or why it names none.
-    pub fn database_target(&self) -> Result<DatabaseTarget, ConfigError> {
-        let url = self.database_url.expose_secret();
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            if path.is_empty() {
-                return Err(invalid("database_url", "sqlite:// needs a file path"));
-            }
-            Ok(DatabaseTarget::Sqlite {
-                path: PathBuf::from(path),
-            })
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Url::parse(url)
-                .map_err(|_| invalid("database_url", "is not a valid PostgreSQL URL"))?;
-            Ok(DatabaseTarget::Postgres {
-                url: url.to_owned(),
-            })
-        } else {
-            Err(invalid(
-                "database_url",
-                "must start with sqlite:// or postgres://",
-            ))
-        }
     }
 
     /// The configured JWT secret, or in the embedded mode one generated on first start and
@@ -602,10 +630,14 @@ mod tests {
     fn defaults_describe_the_embedded_mode() {
         let config = load(&[]).unwrap();
         assert_eq!(
-            config.database_target().unwrap(),
+            config.database,
             DatabaseTarget::Sqlite {
                 path: "data/clearinghouse.db".into()
             }
+        );
+        assert_eq!(
+            config.mail_from.to_string(),
+            "Clearing house <clearinghouse@localhost>"
         );
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.access_token_ttl(), Duration::from_secs(900));
@@ -627,10 +659,7 @@ mod tests {
             ("public_url", "https://clearinghouse.example/"),
         ])
         .unwrap();
-        assert!(matches!(
-            config.database_target().unwrap(),
-            DatabaseTarget::Postgres { .. }
-        ));
+        assert!(matches!(config.database, DatabaseTarget::Postgres { .. }));
     }
 
     #[test]
@@ -677,6 +706,28 @@ mod tests {
             let error = load(&pairs).unwrap_err().to_string();
             assert!(error.contains(setting), "{error} should name {setting}");
         }
+    }
+
+    #[test]
+    fn parsed_settings_say_what_is_wrong_without_repeating_secrets() {
+        let error = load(&[("mail_from", "not an address")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`mail_from`: must be an address"), "{error}");
+        let error = load(&[("database_url", "mysql://root:hunter2@db/x")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`database_url`: must start with sqlite:// or postgres://"),
+            "{error}"
+        );
+        assert!(!error.contains("hunter2"), "{error}");
+        let error = load(&[("database_url", "sqlite://")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("sqlite:// needs a file path"), "{error}");
+        let config = load(&[("mail_from", "Sekretariat <desk@clearinghouse.example>")]).unwrap();
+        assert_eq!(config.mail_from.email.domain(), "clearinghouse.example");
     }
 
     #[test]

@@ -8,10 +8,6 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::StoreError;
-use crate::matching::service::MatchingError;
-use crate::matching::workflow::MatchRefusal;
-
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid field of a request body: where, and what is wrong with it in words.
@@ -202,58 +198,19 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound(what) => Self::not_found(what),
-            StoreError::Conflict(detail) => Self::Conflict(detail.into()),
-            StoreError::Stale => Self::PreconditionFailed(
-                "the item has changed since you read it; read it again and reapply your change"
-                    .into(),
-            ),
-            StoreError::Unavailable(cause) => {
-                tracing::error!(%cause, "database unavailable");
-                Self::Unavailable
-            }
-            StoreError::Query(cause) => {
-                tracing::error!(%cause, "database query failed");
-                Self::Internal
-            }
-        }
-    }
-}
-
-impl From<MatchingError> for ApiError {
-    fn from(error: MatchingError) -> Self {
-        match error {
-            MatchingError::Catalogue(error) => error.into(),
-            MatchingError::NotFound => Self::not_found("match"),
-            MatchingError::Forbidden(reason) => Self::Forbidden(reason.into()),
-            MatchingError::Refused(MatchRefusal::Party { .. }) => {
-                Self::Forbidden(error.to_string().into())
-            }
-            MatchingError::Refused(_) | MatchingError::Unmatchable(_) => {
-                Self::Conflict(error.to_string().into())
-            }
-            MatchingError::Invalid(errors) => Self::validation(errors),
-            MatchingError::Store(error) => error.into(),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        StoreError::from(error).into()
-    }
-}
-
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
-        let mut fields = Vec::new();
-        flatten_validation_errors("", &errors, &mut fields);
-        fields.sort_by(|a, b| a.field.cmp(&b.field));
-        Self::validation(fields)
+        Self::validation(field_errors(&errors))
     }
+}
+
+/// The derive-based checks' verdict as field errors, dotted paths for nested fields, in the
+/// order of their paths.
+pub fn field_errors(errors: &validator::ValidationErrors) -> Vec<FieldError> {
+    let mut fields = Vec::new();
+    flatten_validation_errors("", errors, &mut fields);
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    fields
 }
 
 fn flatten_validation_errors(
@@ -317,16 +274,6 @@ mod tests {
         assert_eq!(body["status"], 422);
         assert_eq!(body["detail"], "email: is not an email address");
         assert_eq!(body["errors"][0]["field"], "email");
-    }
-
-    #[actix_web::test]
-    async fn internal_errors_say_nothing_of_their_cause() {
-        let error: ApiError =
-            StoreError::Query("relation \"secret_table\" does not exist".into()).into();
-        let body = to_bytes(error.error_response().into_body()).await.unwrap();
-        let text = String::from_utf8(body.to_vec()).unwrap();
-        assert!(!text.contains("secret_table"), "{text}");
-        assert!(text.contains("\"status\":500"), "{text}");
     }
 
     #[test]

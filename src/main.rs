@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use clearinghouse::accounts::model::{Country, Email};
 use clearinghouse::commands::{self, NewCoordinator, SeedDemoOptions};
 use clearinghouse::config::Config;
 
@@ -36,7 +37,7 @@ enum Command {
     /// Create a coordinator in the secretariat organisation; reads the password from stdin.
     CreateCoordinator {
         #[arg(long)]
-        email: String,
+        email: Email,
         #[arg(long)]
         name: String,
         /// Name of the secretariat organisation, if it does not exist yet.
@@ -44,7 +45,7 @@ enum Command {
         organisation: String,
         /// Country of the secretariat organisation, if it does not exist yet (ISO 3166-1 alpha-2).
         #[arg(long, default_value = "NL")]
-        country: String,
+        country: Country,
     },
     /// Fill the database with a realistic demo: organisations of every kind, their admins,
     /// a coordinator, needs and offers. Running it again adds nothing.

@@ -79,7 +79,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
-        let target = config.database_target()?;
+        let target = config.database.clone();
         let pool_size = config.database_pool_size;
         let db = web::block(move || Database::connect(&target, pool_size))
             .await

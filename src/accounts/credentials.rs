@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::accounts::model::{Role, User};
+use crate::accounts::model::{Email, Role, User};
 use crate::accounts::store::{find_user, parse_id, UserRow};
 use crate::auth::token::{digest, random_token};
 use crate::db::schema::{email_tokens, refresh_tokens, users};
@@ -46,7 +46,7 @@ pub struct NewToken {
     pub purpose: TokenPurpose,
     pub user_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
-    pub email: String,
+    pub email: Email,
     /// For an invitation: the role it grants.
     pub role: Option<Role>,
     pub created_by: Option<Uuid>,
@@ -57,7 +57,7 @@ pub struct NewToken {
 pub struct UsedToken {
     pub user_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
-    pub email: String,
+    pub email: Email,
     pub role: Option<Role>,
     pub created_by: Option<Uuid>,
 }
@@ -74,7 +74,7 @@ pub fn issue(conn: &mut Conn<'_>, new: NewToken) -> Result<(String, NaiveDateTim
             email_tokens::token_hash.eq(digest(&token)),
             email_tokens::user_id.eq(new.user_id.map(|id| id.to_string())),
             email_tokens::organisation_id.eq(new.organisation_id.map(|id| id.to_string())),
-            email_tokens::email.eq(&new.email),
+            email_tokens::email.eq(new.email.as_str()),
             email_tokens::role.eq(new.role.map(|role| role.as_str())),
             email_tokens::created_by.eq(new.created_by.map(|id| id.to_string())),
             email_tokens::expires_at.eq(expires_at),
@@ -135,7 +135,8 @@ pub fn consume(
     Ok(Some(UsedToken {
         user_id: id(user_id)?,
         organisation_id: id(organisation_id)?,
-        email,
+        email: Email::parse(&email)
+            .map_err(|_| StoreError::Query(format!("stored token email `{email}` is not valid")))?,
         role: role
             .map(|role| role.parse())
             .transpose()
@@ -223,10 +224,10 @@ pub fn end_all_sessions(conn: &mut Conn<'_>, user_id: Uuid) -> Result<(), StoreE
     Ok(())
 }
 
-/// The user with this (normalised) email, if any.
-pub fn find_by_email(conn: &mut Conn<'_>, email: &str) -> Result<Option<User>, StoreError> {
+/// The user with this email, if any.
+pub fn find_by_email(conn: &mut Conn<'_>, email: &Email) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = dispatch!(conn, |c| users::table
-        .filter(users::email.eq(email))
+        .filter(users::email.eq(email.as_str()))
         .select(UserRow::as_select())
         .first(c)
         .optional())?;

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::accounts::flows::{self, Invitation};
-use crate::accounts::model::{Role, User};
+use crate::accounts::model::{Email, Role, User};
+use crate::accounts::service::{self, Invitation};
 use crate::auth::extract::Authenticated;
 use crate::auth::rate_limit::client_ip;
 use crate::error::{ApiError, Problem};
@@ -78,7 +78,7 @@ async fn verify_email(
     state: web::Data<AppState>,
     body: web::Json<VerifyEmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    flows::verify_email(&state, body.into_inner().token).await?;
+    service::verify_email(&state.db, body.into_inner().token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -103,7 +103,10 @@ async fn request_password_reset(
         .rate_limits
         .register_per_ip
         .check(&client_ip(&request))?;
-    flows::request_password_reset(&state, body.into_inner().email).await?;
+    // What is not an address has no account: the same answer, and nothing to send.
+    if let Ok(email) = Email::parse(&body.into_inner().email) {
+        service::request_password_reset(&state.db, &state.notifier, email).await?;
+    }
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -124,7 +127,7 @@ async fn confirm_password_reset(
     body: web::Json<PasswordResetConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    flows::reset_password(&state, body.token, body.new_password).await?;
+    service::reset_password(&state.db, &state.passwords, body.token, body.new_password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -151,7 +154,17 @@ async fn invite(
     body: web::Json<InvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let invitation = flows::invite(&state, &user.0, id.into_inner(), body.email, body.role).await?;
+    let email =
+        Email::parse(&body.email).map_err(|error| ApiError::validation(vec![error.at("email")]))?;
+    let invitation = service::invite(
+        &state.db,
+        &state.notifier,
+        &user.0.viewer(),
+        id.into_inner(),
+        email,
+        body.role,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(invitation))
 }
 
@@ -172,6 +185,13 @@ async fn accept_invitation(
     body: web::Json<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let user = flows::accept_invitation(&state, body.token, body.name, body.password).await?;
+    let user = service::accept_invitation(
+        &state.db,
+        &state.passwords,
+        body.token,
+        body.name,
+        body.password,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(user))
 }

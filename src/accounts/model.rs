@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::error::FieldError;
+
 /// What an organisation is; its kind decides which side of the clearing house it stands on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -155,6 +157,17 @@ impl Country {
             .map(Self)
     }
 
+    /// `parse`, with the field error a request gets for a code that names no country.
+    pub fn parse_field(code: &str, field: &str) -> Result<Self, FieldError> {
+        Self::parse(code).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "country",
+                "is not an ISO 3166-1 alpha-2 country code",
+            )
+        })
+    }
+
     pub fn alpha2(self) -> &'static str {
         self.0.alpha2()
     }
@@ -164,9 +177,87 @@ impl Country {
     }
 }
 
+/// A code that names no country in ISO 3166-1 alpha-2.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not an ISO 3166-1 alpha-2 country code")]
+pub struct UnknownCountry(pub String);
+
+impl FromStr for Country {
+    type Err = UnknownCountry;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| UnknownCountry(s.to_owned()))
+    }
+}
+
 impl fmt::Display for Country {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.alpha2())
+    }
+}
+
+/// An email address as the clearing house keeps it: trimmed and lower-cased (people paste
+/// addresses with stray spaces and capitals, and two spellings must not make two accounts),
+/// checked once by `validator`'s address rule and at most 254 characters (RFC 5321's limit
+/// on a path). Past `parse`, nobody re-checks or re-normalises.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+/// Why a string is not an [`Email`], as a field error names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("is not an email address")]
+    NotAnAddress,
+    #[error("must be at most {} characters", Email::MAX_CHARS)]
+    TooLong,
+}
+
+impl EmailError {
+    /// The machine-readable reason a field error carries (as the derive-based checks named it).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotAnAddress => "email",
+            Self::TooLong => "length",
+        }
+    }
+
+    /// This reason as the error of the request field `field`.
+    pub fn at(self, field: &str) -> FieldError {
+        FieldError::new(field, self.code(), self.to_string())
+    }
+}
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, EmailError> {
+        let normalised = input.trim().to_lowercase();
+        if normalised.chars().count() > Self::MAX_CHARS {
+            return Err(EmailError::TooLong);
+        }
+        if !validator::ValidateEmail::validate_email(&normalised) {
+            return Err(EmailError::NotAnAddress);
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Email {
+    type Err = EmailError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
     }
 }
 
@@ -183,7 +274,8 @@ pub struct Organisation {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct User {
     pub id: Uuid,
-    pub email: String,
+    #[schema(value_type = String)]
+    pub email: Email,
     pub name: String,
     pub role: Role,
     pub organisation_id: Uuid,
@@ -299,6 +391,69 @@ mod tests {
             assert_eq!(kind.side(), Side::Provider);
         }
         assert!(!Secretariat.may_self_register());
+    }
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_checked() {
+        let email = Email::parse("  Amina@Hospital.Example ").unwrap();
+        assert_eq!(email.as_str(), "amina@hospital.example");
+        assert_eq!(email.to_string(), "amina@hospital.example");
+        assert_eq!(
+            "AMINA@hospital.example".parse::<Email>().unwrap(),
+            email,
+            "two spellings are one address"
+        );
+        for bad in [
+            "",
+            "   ",
+            "not-an-email",
+            "@hospital.example",
+            "amina@",
+            "a b@c.example",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::NotAnAddress), "{bad:?}");
+        }
+        let address = |last_label: usize| {
+            let b = |n: usize| "b".repeat(n);
+            format!(
+                "{}@{}.{}.{}.example",
+                "a".repeat(64),
+                b(60),
+                b(60),
+                b(last_label)
+            )
+        };
+        let longest = address(59);
+        assert_eq!(longest.len(), 254);
+        assert!(Email::parse(&longest).is_ok());
+        let too_long = address(60);
+        assert_eq!(Email::parse(&too_long), Err(EmailError::TooLong));
+        assert_eq!(
+            serde_json::to_value(&email).unwrap(),
+            "amina@hospital.example"
+        );
+    }
+
+    proptest::proptest! {
+        /// Parsing what was parsed changes nothing: a stored address reads back as itself.
+        #[test]
+        fn parsing_any_string_is_idempotent(input in "\\PC{0,40}") {
+            if let Ok(once) = Email::parse(&input) {
+                proptest::prop_assert_eq!(Email::parse(&once.to_string()), Ok(once));
+            }
+        }
+
+        /// The same for addresses as people type them, which must parse in the first place.
+        #[test]
+        fn parsing_a_typed_address_is_idempotent(
+            input in "[ \t]{0,2}[A-Za-z0-9._%+-]{1,20}@[A-Za-z0-9]{1,15}(\\.[A-Za-z]{2,6}){1,2}[ \t]{0,2}"
+        ) {
+            let once = Email::parse(&input);
+            proptest::prop_assert!(once.is_ok(), "{input:?}: {once:?}");
+            let once = once.unwrap();
+            proptest::prop_assert_eq!(once.as_str(), input.trim().to_lowercase());
+            proptest::prop_assert_eq!(Email::parse(&once.to_string()), Ok(once));
+        }
     }
 
     #[test]

@@ -6,17 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::accounts::credentials;
-use crate::accounts::model::{self, Country, Organisation, OrganisationKind, OrganisationScope};
-use crate::accounts::store::{self, OrganisationCursor, OrganisationFilter};
-use crate::audit::store as audit;
-use crate::audit::{Actor, AuditEntry};
+use crate::accounts::model::{Country, Organisation, OrganisationKind};
+use crate::accounts::service::{self, AccountsError};
+use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
-use crate::notify::{EventKind, Recipient};
 use crate::state::AppState;
-use serde_json::json;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -73,13 +69,7 @@ async fn list_organisations(
         .country
         .as_deref()
         .map(|code| {
-            Country::parse(code).ok_or_else(|| {
-                ApiError::validation(vec![FieldError::new(
-                    "country",
-                    "country",
-                    "is not an ISO 3166-1 alpha-2 country code",
-                )])
-            })
+            Country::parse_field(code, "country").map_err(|error| ApiError::validation(vec![error]))
         })
         .transpose()?;
     let after = query
@@ -96,11 +86,7 @@ async fn list_organisations(
         country,
         verified: query.verified,
     };
-    let scope = OrganisationScope::for_viewer(&viewer.0);
-    let (items, next) = state
-        .db
-        .read(move |conn| store::list_organisations(conn, scope, &filter, after.as_ref(), limit))
-        .await?;
+    let (items, next) = service::directory(&state.db, &viewer.0, filter, after, limit).await?;
     Ok(web::Json(OrganisationPage {
         items,
         next_cursor: next
@@ -123,15 +109,8 @@ async fn get_organisation(
     viewer: MaybeAuthenticated,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Organisation>, ApiError> {
-    let id = id.into_inner();
-    let scope = OrganisationScope::for_viewer(&viewer.0);
-    state
-        .db
-        .read(move |conn| store::find_organisation(conn, id))
-        .await?
-        .filter(|organisation| scope.admits(organisation))
-        .map(web::Json)
-        .ok_or_else(|| ApiError::not_found("organisation"))
+    let organisation = service::organisation(&state.db, &viewer.0, id.into_inner()).await?;
+    Ok(web::Json(organisation))
 }
 
 /// Verify an organisation (coordinators only): its users may then publish. Its org admins
@@ -154,50 +133,36 @@ async fn verify_organisation(
     coordinator: Coordinator,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Organisation>, ApiError> {
-    let id = id.into_inner();
-    let coordinator_id = coordinator.0.sub;
-    let notifier = state.notifier.clone();
-    let actor = Actor::User {
-        user_id: coordinator_id,
-        organisation_id: coordinator.0.org,
-    };
-    let verified = state
-        .db
-        .transaction(move |conn| {
-            let organisation = store::find_organisation(conn, id)?
-                .ok_or_else(|| ApiError::not_found("organisation"))?;
-            model::verify(&organisation)
-                .map_err(|refusal| ApiError::Conflict(refusal.to_string().into()))?;
-            let verified = store::mark_verified(conn, id, coordinator_id)?;
-            let as_json = |o: &Organisation| serde_json::to_value(o).unwrap_or_default();
-            audit::record(
-                conn,
-                AuditEntry::change(
-                    "organisation",
-                    id,
-                    "verify",
-                    actor,
-                    &as_json(&organisation),
-                    &as_json(&verified),
-                ),
-            )?;
-            let admins: Vec<Recipient> = credentials::org_admins(conn, id)?
-                .iter()
-                .map(Recipient::from)
-                .collect();
-            // Only the organisation's own admins hear of it, in the same transaction.
-            notifier.notify(
-                conn,
-                EventKind::OrganisationVerified,
-                &admins,
-                json!({
-                    "organisation_name": verified.name,
-                    "link": notifier.link(&format!("api/v1/organisations/{id}"), None),
-                }),
-            )?;
-            Ok::<_, ApiError>(verified)
-        })
-        .await?;
-    tracing::info!(organisation_id = %id, coordinator_id = %coordinator_id, "organisation verified");
+    let verified = service::verify_organisation(
+        &state.db,
+        &state.notifier,
+        &coordinator.0.viewer(),
+        id.into_inner(),
+    )
+    .await?;
     Ok(web::Json(verified))
+}
+
+/// The accounts' errors as HTTP answers. A bad token is a field error of `token`, so that a
+/// form can say which field to fix.
+impl From<AccountsError> for ApiError {
+    fn from(error: AccountsError) -> Self {
+        match error {
+            AccountsError::NotFound(what) => Self::not_found(what),
+            AccountsError::EmailTaken => Self::Conflict(error.to_string().into()),
+            AccountsError::Invalid(errors) => Self::validation(errors),
+            AccountsError::BadToken => Self::validation(vec![FieldError::new(
+                "token",
+                "token",
+                "is invalid, has expired or was already used",
+            )]),
+            AccountsError::Forbidden(reason) => Self::Forbidden(reason.into()),
+            AccountsError::Refused(refusal) => Self::Conflict(refusal.to_string().into()),
+            AccountsError::Hashing(cause) => {
+                tracing::error!(%cause, "account flow failure");
+                Self::Internal
+            }
+            AccountsError::Store(error) => error.into(),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::accounts::model::{
-    Country, Organisation, OrganisationKind, OrganisationScope, Role, User,
+    Country, Email, Organisation, OrganisationKind, OrganisationScope, Role, User,
 };
 use crate::db::schema::{organisations, users};
 use crate::db::{self, Conn, StoreError};
@@ -75,7 +75,7 @@ impl TryFrom<UserRow> for User {
             id: parse_id(&row.id)?,
             organisation_id: parse_id(&row.organisation_id)?,
             role: row.role.parse().map_err(|_| corrupt("role", &row.role))?,
-            email: row.email,
+            email: Email::parse(&row.email).map_err(|_| corrupt("email", &row.email))?,
             name: row.name,
             email_verified: row.email_verified,
         })
@@ -93,7 +93,7 @@ pub struct NewOrganisation {
 
 /// What a new user starts with; the password arrives already hashed.
 pub struct NewUser {
-    pub email: String,
+    pub email: Email,
     pub name: String,
     pub password_hash: String,
     pub role: Role,
@@ -133,7 +133,7 @@ pub fn insert_user(
     let row = UserRow {
         id: Uuid::new_v4().to_string(),
         organisation_id: organisation_id.to_string(),
-        email: new.email,
+        email: new.email.as_str().to_owned(),
         name: new.name,
         password_hash: new.password_hash,
         role: new.role.as_str().to_owned(),
@@ -153,9 +153,9 @@ pub fn insert_user(
     row.try_into()
 }
 
-pub fn email_taken(conn: &mut Conn<'_>, email: &str) -> Result<bool, StoreError> {
+pub fn email_taken(conn: &mut Conn<'_>, email: &Email) -> Result<bool, StoreError> {
     let count: i64 = dispatch!(conn, |c| users::table
-        .filter(users::email.eq(email))
+        .filter(users::email.eq(email.as_str()))
         .count()
         .get_result(c))?;
     Ok(count > 0)
@@ -164,10 +164,10 @@ pub fn email_taken(conn: &mut Conn<'_>, email: &str) -> Result<bool, StoreError>
 /// A user and their password hash, for login.
 pub fn find_credentials(
     conn: &mut Conn<'_>,
-    email: &str,
+    email: &Email,
 ) -> Result<Option<(User, String)>, StoreError> {
     let row: Option<UserRow> = dispatch!(conn, |c| users::table
-        .filter(users::email.eq(email))
+        .filter(users::email.eq(email.as_str()))
         .select(UserRow::as_select())
         .first(c)
         .optional())?;

@@ -2,18 +2,17 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use crate::accounts::flows;
-use crate::accounts::model::{Country, Organisation, OrganisationKind, Role, User};
-use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
+use crate::accounts::model::{Country, Email, OrganisationKind, User};
+use crate::accounts::service::{self as accounts, RegisteredAccount, Registration};
 use crate::auth::extract::Authenticated;
 use crate::auth::password;
 use crate::auth::rate_limit::client_ip;
-use crate::auth::store::{self as sessions, Rotation};
-use crate::error::{ApiError, Problem};
+use crate::auth::service::{self, AuthError, Issuer, TokenPair};
+use crate::error::{field_errors, ApiError, FieldError, Problem};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -33,13 +32,6 @@ fn check_not_blank(value: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn check_country(code: &str) -> Result<(), ValidationError> {
-    Country::parse(code).map(|_| ()).ok_or_else(|| {
-        ValidationError::new("country")
-            .with_message("is not an ISO 3166-1 alpha-2 country code".into())
-    })
-}
-
 fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError> {
     if kind.may_self_register() {
         Ok(())
@@ -52,10 +44,7 @@ fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    #[validate(
-        email(message = "is not an email address"),
-        length(max = 254, message = "must be at most 254 characters")
-    )]
+    // Checked in `RegisterRequest::check`, into an `Email`.
     #[schema(example = "it-lead@hospital.example")]
     pub email: String,
     /// 12 to 128 characters. Checked in `RegisterRequest::check`: the derive cannot see
@@ -72,19 +61,36 @@ pub struct RegisterRequest {
 }
 
 impl RegisterRequest {
-    /// Every field error at once, the password's included.
-    pub fn check(&self) -> Result<(), ApiError> {
-        let mut errors = self.validate().err().unwrap_or_default();
+    /// The registration this request asks for, parsed once here, or every field error at
+    /// once (the password's included).
+    pub fn check(self) -> Result<Registration, ApiError> {
+        let mut errors = self
+            .validate()
+            .err()
+            .map(|errors| field_errors(&errors))
+            .unwrap_or_default();
+        let email = Email::parse(&self.email)
+            .map_err(|error| errors.push(error.at("email")))
+            .ok();
         if let Err(message) = password::check_length(self.password.expose_secret()) {
-            errors.add(
-                "password",
-                ValidationError::new("length").with_message(message.into()),
-            );
+            errors.push(FieldError::new("password", "length", message));
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.into())
+        let country = Country::parse_field(&self.organisation.country, "organisation.country")
+            .map_err(|error| errors.push(error))
+            .ok();
+        match (email, country) {
+            (Some(email), Some(country)) if errors.is_empty() => Ok(Registration {
+                email,
+                password: self.password,
+                name: self.name.trim().to_owned(),
+                organisation_name: self.organisation.name.trim().to_owned(),
+                organisation_kind: self.organisation.kind,
+                country,
+            }),
+            _ => {
+                errors.sort_by(|a, b| a.field.cmp(&b.field));
+                Err(ApiError::validation(errors))
+            }
         }
     }
 }
@@ -101,15 +107,9 @@ pub struct OrganisationRequest {
     #[validate(custom(function = "check_self_registrable"))]
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-2.
-    #[validate(custom(function = "check_country"))]
+    // Checked in `RegisterRequest::check`, into a `Country`.
     #[schema(example = "KE")]
     pub country: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegisteredAccount {
-    pub user: User,
-    pub organisation: Organisation,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -127,30 +127,28 @@ pub struct RefreshRequest {
     pub refresh_token: SecretString,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenPair {
-    /// A JWT to send as `Authorization: Bearer ...`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-    /// An opaque token for `/auth/refresh`; single use.
-    pub refresh_token: String,
+/// Auth's errors as HTTP answers: every refusal is a 401, with nothing said about which
+/// part was wrong.
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::BadCredentials | AuthError::BadRefreshToken | AuthError::AccountGone => {
+                Self::Unauthorized(error.to_string().into())
+            }
+            AuthError::Internal(cause) => {
+                tracing::error!(%cause, "authentication failure");
+                Self::Internal
+            }
+            AuthError::Store(error) => error.into(),
+        }
+    }
 }
 
-/// Emails are compared without case or surrounding space.
-fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-fn bad_credentials() -> ApiError {
-    ApiError::Unauthorized("the email or password is not correct".into())
-}
-
-fn internal(error: impl std::fmt::Display) -> ApiError {
-    tracing::error!(%error, "authentication failure");
-    ApiError::Internal
+fn issuer(state: &AppState) -> Issuer<'_> {
+    Issuer {
+        access_tokens: &state.access_tokens,
+        refresh_token_ttl: state.refresh_token_ttl,
+    }
 }
 
 /// Register a user and their (unverified) organisation; the user becomes its org admin.
@@ -183,79 +181,37 @@ async fn register(
 }
 
 /// Registration as the API and the register page both do it: rate-limited per client IP,
-/// every field checked at once, the user and organisation created with the verification
-/// email in one transaction.
+/// every field checked at once, then the accounts use case.
 pub async fn register_account(
     state: &AppState,
     client_ip: &str,
-    mut body: RegisterRequest,
+    request: RegisterRequest,
 ) -> Result<RegisteredAccount, ApiError> {
     state.rate_limits.register_per_ip.check(client_ip)?;
-    // People paste addresses with stray spaces; those are not what validation is about.
-    body.email = body.email.trim().to_owned();
-    body.check()?;
-    let email = normalise_email(&body.email);
-    let country = Country::parse(&body.organisation.country).ok_or(ApiError::Internal)?;
-
-    // Cheap check first so that a duplicate costs no hash; the unique index still decides.
-    let probe = email.clone();
-    if state
-        .db
-        .read(move |conn| accounts::email_taken(conn, &probe))
-        .await?
-    {
-        return Err(ApiError::Conflict(
-            "an account with this email already exists".into(),
-        ));
-    }
-    let password_hash = state
-        .passwords
-        .hash(body.password)
-        .await
-        .map_err(internal)?;
-    let new_organisation = NewOrganisation {
-        name: body.organisation.name.trim().to_owned(),
-        kind: body.organisation.kind,
-        country,
-        verified: false,
-    };
-    let new_user = NewUser {
-        email,
-        name: body.name.trim().to_owned(),
-        password_hash,
-        role: Role::OrgAdmin,
-        email_verified: false,
-    };
-    let notifier = state.notifier.clone();
-    let account = state
-        .db
-        .write(move |conn| {
-            let organisation = accounts::insert_organisation(conn, new_organisation)?;
-            let user = accounts::insert_user(conn, organisation.id, new_user)?;
-            // In the same transaction: no account without its verification email.
-            flows::send_verification(&notifier, conn, &user, &organisation.name)?;
-            Ok(RegisteredAccount { user, organisation })
-        })
-        .await?;
-    tracing::info!(user_id = %account.user.id, organisation_id = %account.organisation.id, "account registered");
-    Ok(account)
+    let registration = request.check()?;
+    Ok(accounts::register(&state.db, &state.passwords, &state.notifier, registration).await?)
 }
 
-async fn token_pair(
+/// The user an email and password belong to, as the API's login and the sign-in page both
+/// check them: the shared rate limits, then the one credential check.
+pub async fn authenticate(
     state: &AppState,
-    user: &User,
-    refresh_token: String,
-) -> Result<TokenPair, ApiError> {
-    let access_token = state
-        .access_tokens
-        .issue(user.id, user.organisation_id, user.role)
-        .map_err(internal)?;
-    Ok(TokenPair {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.access_tokens.ttl().as_secs(),
-        refresh_token,
-    })
+    client_ip: &str,
+    email: &str,
+    password: SecretString,
+) -> Result<User, ApiError> {
+    let email = limit_login(state, client_ip, email)?;
+    Ok(service::check_credentials(&state.db, &state.passwords, email, password).await?)
+}
+
+/// The login rate limits, per client IP and per account, as the API's login and the
+/// sign-in page share them; then the address, if it is one. What is not an address can have
+/// no account: saying so reveals nothing about accounts.
+pub fn limit_login(state: &AppState, client_ip: &str, email: &str) -> Result<Email, ApiError> {
+    state.rate_limits.login_per_ip.check(client_ip)?;
+    let email = Email::parse(email).map_err(|_| AuthError::BadCredentials)?;
+    state.rate_limits.login_per_account.check(email.as_str())?;
+    Ok(email)
 }
 
 /// Exchange an email and password for an access token and a refresh token.
@@ -275,47 +231,16 @@ async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let body = body.into_inner();
-    let user = authenticate(&state, &client_ip(&request), &body.email, body.password).await?;
-    let ttl = state.refresh_token_ttl;
-    let user_id = user.id;
-    let refresh_token = state
-        .db
-        .write(move |conn| sessions::issue(conn, user_id, ttl))
-        .await?;
-    Ok(web::Json(token_pair(&state, &user, refresh_token).await?))
-}
-
-/// The user an email and password belong to, as the API's login and the sign-in page both
-/// check them: rate-limited per client IP and per account, and one answer for an unknown
-/// email and a wrong password.
-pub async fn authenticate(
-    state: &AppState,
-    client_ip: &str,
-    email: &str,
-    password: SecretString,
-) -> Result<User, ApiError> {
-    let email = normalise_email(email);
-    state.rate_limits.login_per_ip.check(client_ip)?;
-    state.rate_limits.login_per_account.check(&email)?;
-
-    let found = state
-        .db
-        .read(move |conn| accounts::find_credentials(conn, &email))
-        .await?;
-    let (user, stored_hash) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    // An unknown email verifies against a decoy hash: same work, same answer.
-    let matches = state
-        .passwords
-        .verify(password, stored_hash)
-        .await
-        .map_err(internal)?;
-    match (matches, user) {
-        (true, Some(user)) => Ok(user),
-        _ => Err(bad_credentials()),
-    }
+    let email = limit_login(&state, &client_ip(&request), &body.email)?;
+    let pair = service::sign_in(
+        &state.db,
+        &state.passwords,
+        issuer(&state),
+        email,
+        body.password,
+    )
+    .await?;
+    Ok(web::Json(pair))
 }
 
 /// Rotate a refresh token: the old one dies, a new pair is returned. Presenting a token that
@@ -339,33 +264,8 @@ async fn refresh(
         .rate_limits
         .refresh_per_ip
         .check(&client_ip(&request))?;
-    let presented = body.into_inner().refresh_token;
-    let ttl = state.refresh_token_ttl;
-    let outcome = state
-        .db
-        .write(move |conn| {
-            let rotation = sessions::rotate(conn, presented.expose_secret(), ttl)?;
-            match rotation {
-                Rotation::Rotated { user_id, token } => {
-                    let user = accounts::find_user(conn, user_id)?;
-                    Ok(user.map(|user| (user, token)))
-                }
-                Rotation::Refused => Ok(None),
-                Rotation::ReuseDetected => {
-                    tracing::warn!(
-                        "a rotated refresh token was presented again; its family is revoked"
-                    );
-                    Ok(None)
-                }
-            }
-        })
-        .await?;
-    let Some((user, token)) = outcome else {
-        return Err(ApiError::Unauthorized(
-            "the refresh token is invalid, expired or revoked".into(),
-        ));
-    };
-    Ok(web::Json(token_pair(&state, &user, token).await?))
+    let pair = service::refresh(&state.db, issuer(&state), body.into_inner().refresh_token).await?;
+    Ok(web::Json(pair))
 }
 
 /// End the session a refresh token belongs to. Answers 204 whether or not the token was live.
@@ -379,11 +279,7 @@ async fn logout(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = body.into_inner().refresh_token;
-    state
-        .db
-        .write(move |conn| sessions::revoke(conn, presented.expose_secret()))
-        .await?;
+    service::sign_out(&state.db, body.into_inner().refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -398,11 +294,7 @@ async fn logout(
 )]
 #[get("/me")]
 async fn me(state: web::Data<AppState>, user: Authenticated) -> Result<web::Json<User>, ApiError> {
-    let user_id = user.0.sub;
-    state
-        .db
-        .read(move |conn| accounts::find_user(conn, user_id))
-        .await?
-        .map(web::Json)
-        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))
+    Ok(web::Json(
+        service::current_user(&state.db, user.0.sub).await?,
+    ))
 }

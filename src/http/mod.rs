@@ -1,6 +1,8 @@
 //! HTTP plumbing shared by every route: request extractor settings that turn actix's own
-//! rejections into problem+json, the request id, pagination and the route table.
+//! rejections into problem+json, the request id, pagination, storage failures as answers
+//! and the route table.
 
 pub mod pagination;
 pub mod problems;
 pub mod request_id;
+pub mod store_errors;

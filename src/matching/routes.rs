@@ -16,7 +16,7 @@ use crate::http::problems::optional_json;
 use crate::matching::score::{Factor, Score};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
-use crate::matching::workflow::{MatchAction, MatchStatus};
+use crate::matching::workflow::{MatchAction, MatchRefusal, MatchStatus};
 use crate::state::AppState;
 use crate::visibility::Reader;
 
@@ -557,4 +557,24 @@ async fn run_matching(
         })
         .await?;
     Ok(web::Json(summary))
+}
+
+/// The matching area's errors as HTTP answers; a party acting on a match that is not theirs
+/// is refused as forbidden, every other refusal is a conflict with the match's state.
+impl From<MatchingError> for ApiError {
+    fn from(error: MatchingError) -> Self {
+        match error {
+            MatchingError::Catalogue(error) => error.into(),
+            MatchingError::NotFound => Self::not_found("match"),
+            MatchingError::Forbidden(reason) => Self::Forbidden(reason.into()),
+            MatchingError::Refused(MatchRefusal::Party { .. }) => {
+                Self::Forbidden(error.to_string().into())
+            }
+            MatchingError::Refused(_) | MatchingError::Unmatchable(_) => {
+                Self::Conflict(error.to_string().into())
+            }
+            MatchingError::Invalid(errors) => Self::validation(errors),
+            MatchingError::Store(error) => error.into(),
+        }
+    }
 }

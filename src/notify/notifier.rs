@@ -29,7 +29,7 @@ impl From<&User> for Recipient {
     fn from(user: &User) -> Self {
         Self {
             user_id: Some(user.id),
-            email: user.email.clone(),
+            email: user.email.to_string(),
             name: user.name.clone(),
         }
     }

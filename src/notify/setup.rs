@@ -26,7 +26,7 @@ pub fn build_notifier(config: &Config, public_url: url::Url) -> Result<Notifier,
     Ok(Notifier::new(
         Templates::load()?,
         public_url,
-        &sender(config)?,
+        &config.mail_from,
         &config.jwt_secret_or_generate()?,
     ))
 }
@@ -56,15 +56,8 @@ pub fn build_worker(
     Ok(Worker::new(
         db,
         transport,
-        sender(config)?,
+        config.mail_from.clone(),
         notifier,
         settings,
     ))
-}
-
-fn sender(config: &Config) -> Result<lettre::message::Mailbox, ConfigError> {
-    config.mail_from.parse().map_err(|_| ConfigError::Invalid {
-        setting: "mail_from",
-        reason: "must be an address, or `Name <address>`".into(),
-    })
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::accounts::model::{Country, OrganisationKind, Role};
+use crate::accounts::model::{Country, Email, OrganisationKind, Role};
 use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
@@ -78,6 +78,12 @@ impl From<diesel::result::Error> for SeedError {
     }
 }
 
+/// A demo address as the store takes it; the demo's addresses are ours, so a bad one is a
+/// fault of ours.
+fn demo_email(address: &str) -> Result<Email, StoreError> {
+    Email::parse(address).map_err(|_| StoreError::Query(format!("bad demo email {address}")))
+}
+
 fn describe(errors: &[FieldError]) -> String {
     serde_json::to_string(errors).unwrap_or_default()
 }
@@ -88,7 +94,7 @@ fn json(view: &impl serde::Serialize) -> Value {
 
 /// Whether the demo was seeded: its coordinator is written in the last transaction.
 pub fn is_seeded(database: &Database) -> Result<bool, StoreError> {
-    database.read_blocking(|conn| accounts::email_taken(conn, COORDINATOR_EMAIL))
+    database.read_blocking(|conn| accounts::email_taken(conn, &demo_email(COORDINATOR_EMAIL)?))
 }
 
 /// Checks every record the plan would write against the API's validation, before writing any.
@@ -122,7 +128,9 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
         return Ok(SeedOutcome::AlreadySeeded);
     }
     let first = &ORGANISATIONS[0];
-    if database.read_blocking(|conn| accounts::email_taken(conn, &first.admin_email()))? {
+    if database
+        .read_blocking(|conn| accounts::email_taken(conn, &demo_email(&first.admin_email())?))?
+    {
         return Err(SeedError::Unfinished(first.key));
     }
     let taxonomy = database.read_blocking(load_taxonomy)?;
@@ -150,7 +158,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
                     conn,
                     organisation.id,
                     NewUser {
-                        email: demo.admin_email(),
+                        email: demo_email(&demo.admin_email())?,
                         name: demo.admin_name.to_owned(),
                         password_hash: plan.password_hash.clone(),
                         role: Role::OrgAdmin,
@@ -291,7 +299,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
             conn,
             secretariat.id,
             NewUser {
-                email: COORDINATOR_EMAIL.to_owned(),
+                email: demo_email(COORDINATOR_EMAIL)?,
                 name: COORDINATOR_NAME.to_owned(),
                 password_hash: plan.password_hash.clone(),
                 role: Role::Coordinator,

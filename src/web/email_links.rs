@@ -9,7 +9,8 @@ use minijinja::context;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::accounts::flows;
+use crate::accounts::model::Email;
+use crate::accounts::service as accounts;
 use crate::error::ApiError;
 use crate::notify::preferences;
 use crate::state::AppState;
@@ -123,7 +124,10 @@ async fn verify_email_submit(
     visitor: Visitor,
     CheckedForm(form): CheckedForm<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
-    match flows::verify_email(&state, form.token).await {
+    match accounts::verify_email(&state.db, form.token)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => Ok(see_other("/verify-email/done")),
         Err(error) if token_is_dead(&error) => Page::new(
             "verify_email",
@@ -183,11 +187,18 @@ async fn password_reset_submit(
             .render(&state, &visitor);
         }
         // The same answer whether or not an account has this address.
-        flows::request_password_reset(&state, form.email).await?;
+        if let Ok(email) = Email::parse(&form.email) {
+            accounts::request_password_reset(&state.db, &state.notifier, email)
+                .await
+                .map_err(ApiError::from)?;
+        }
         return Ok(see_other("/password-reset/sent"));
     };
     let password = SecretString::from(form.new_password);
-    match flows::reset_password(&state, token.clone(), password).await {
+    match accounts::reset_password(&state.db, &state.passwords, token.clone(), password)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => Ok(see_other("/password-reset/done")),
         Err(error) => {
             let dead = token_is_dead(&error);
@@ -245,13 +256,15 @@ async fn invitation_submit(
     visitor: Visitor,
     CheckedForm(form): CheckedForm<InvitationForm>,
 ) -> Result<HttpResponse, PageError> {
-    let result = flows::accept_invitation(
-        &state,
+    let result = accounts::accept_invitation(
+        &state.db,
+        &state.passwords,
         form.token.clone(),
         form.name.clone(),
         SecretString::from(form.password),
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     let (status, errors, dead) = match result {
         Ok(_) => return Ok(see_other("/invitations/accepted")),
         Err(ApiError::Conflict(_)) => {

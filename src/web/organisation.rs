@@ -9,10 +9,10 @@ use actix_web::{get, post, web, HttpResponse};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::flows;
-use crate::accounts::model::Role;
+use crate::accounts::model::Email;
+use crate::accounts::model::{Role, Viewer};
+use crate::accounts::service as account_service;
 use crate::accounts::store as accounts;
-use crate::auth::token::AccessClaims;
 use crate::error::ApiError;
 use crate::notify::model::{DeliveryMode, EventKind};
 use crate::notify::preferences;
@@ -84,7 +84,7 @@ async fn render(
         .into_iter()
         .map(|member| Member {
             name: member.name,
-            email: member.email,
+            email: member.email.to_string(),
             role: member.role.as_str(),
         })
         .collect();
@@ -143,16 +143,11 @@ async fn organisation_page(
 
 /// The inviter as the invitation code knows one: it reads only who they are, their
 /// organisation and their role, never the token's other claims.
-fn inviter(signed_in: &SignedIn) -> AccessClaims {
-    AccessClaims {
-        sub: signed_in.user.user.id,
-        org: signed_in.user.organisation.id,
+fn inviter(signed_in: &SignedIn) -> Viewer {
+    Viewer::User {
+        user_id: signed_in.user.user.id,
+        organisation_id: signed_in.user.organisation.id,
         role: signed_in.user.user.role,
-        iss: String::new(),
-        aud: String::new(),
-        iat: 0,
-        nbf: 0,
-        exp: 0,
     }
 }
 
@@ -172,16 +167,19 @@ async fn invite(
         None => Err(ApiError::validation(vec![crate::error::FieldError::new(
             "role", "role", "",
         )])),
-        Some(role) => {
-            flows::invite(
-                &state,
+        Some(role) => match Email::parse(&form.email) {
+            Err(error) => Err(ApiError::validation(vec![error.at("email")])),
+            Ok(email) => account_service::invite(
+                &state.db,
+                &state.notifier,
                 &inviter(&signed_in),
                 signed_in.user.organisation.id,
-                form.email.clone(),
+                email,
                 role,
             )
             .await
-        }
+            .map_err(ApiError::from),
+        },
     };
     let (status, errors) = match result {
         Ok(_) => return Ok(see_other("/organisation?done=invitation")),

@@ -462,6 +462,55 @@ pub async fn invitations_email_a_link_that_creates_a_verified_member(app: TestAp
     .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// A refusal never commits: an acceptance refused because the address found an account in
+/// the meantime rolls back whole, the token's use included, so the invitation still answers
+/// "already has an account" rather than "used".
+pub async fn a_refused_acceptance_leaves_the_invitation_unused(app: TestApp) {
+    let sink = SmtpSink::start(SinkOptions::default());
+    let app = app_with(app, Some(&sink.url(None)), &[]).await;
+    let admin = app.sign_in(&app.register("hospital", "GH").await).await;
+    let invitee = "late.colleague@hospital.example";
+    app.post(
+        &format!(
+            "/api/v1/organisations/{}/invitations",
+            admin.account.organisation_id
+        ),
+        admin.token(),
+        &json!({"email": invitee, "role": "member"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let invitation = eventually("the invitation", WAIT, || async {
+        to(&sink.messages(), invitee).into_iter().next()
+    })
+    .await;
+    let token = token_of(&invitation.link(&app.base_url).unwrap());
+    // The invitee signs up on their own before opening the invitation.
+    app.post(
+        "/api/v1/auth/register",
+        None,
+        &json!({
+            "email": invitee,
+            "password": PASSWORD,
+            "name": "Kwame Mensah",
+            "organisation": {"name": "Another hospital", "kind": "hospital", "country": "GH"},
+        }),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    for attempt in ["first", "second"] {
+        let refused = app
+            .post(
+                "/api/v1/invitations/accept",
+                None,
+                &json!({"token": token, "name": "Kwame Mensah", "password": PASSWORD}),
+            )
+            .await;
+        let detail = refused.assert_problem(StatusCode::CONFLICT);
+        assert!(detail.contains("already exists"), "{attempt}: {detail}");
+    }
+}
+
 pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(app: TestApp) {
     let sink = SmtpSink::start(SinkOptions::default());
     let app = app_with(app, Some(&sink.url(None)), &[]).await;

@@ -602,7 +602,7 @@ impl TestApp {
             clearinghouse::auth::password::hash_blocking(&secrecy::SecretString::from(PASSWORD))
                 .unwrap();
         let new_user = NewUser {
-            email: email.clone(),
+            email: clearinghouse::accounts::model::Email::parse(&email).unwrap(),
             name: "A Member".into(),
             password_hash,
             role: Role::Member,

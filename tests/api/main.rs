@@ -102,6 +102,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         email::a_newcomer_finds_the_email_as_a_file_and_is_verified,
         email::password_reset_is_single_use_and_ends_every_session,
         email::invitations_email_a_link_that_creates_a_verified_member,
+        email::a_refused_acceptance_leaves_the_invitation_unused,
         email::organisation_verified_tells_its_admins_with_one_click_unsubscribe,
         email::preferences_turn_events_off_or_into_a_daily_digest,
         email::preferences_refuse_unknown_kinds_modes_and_strangers,
