@@ -60,20 +60,17 @@ pub fn configured() -> Result<Option<Setup>, String> {
             chromium.display()
         ));
     }
-    let chromedriver = std::env::var_os(CHROMEDRIVER_VARIABLE)
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMEDRIVER));
+    let chromedriver = path_from(CHROMEDRIVER_VARIABLE, PathBuf::from(DEFAULT_CHROMEDRIVER));
     if !chromedriver.is_file() {
         return Err(format!(
             "chromedriver is not at {} (set {CHROMEDRIVER_VARIABLE})",
             chromedriver.display()
         ));
     }
-    let axe_path = std::env::var_os(AXE_VARIABLE)
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_AXE));
+    let axe_path = path_from(
+        AXE_VARIABLE,
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_AXE),
+    );
     let axe = std::fs::read_to_string(&axe_path).map_err(|error| {
         format!(
             "axe-core is not readable at {} ({error}); install it with \
@@ -86,6 +83,14 @@ pub fn configured() -> Result<Option<Setup>, String> {
         chromedriver,
         axe: axe.into(),
     }))
+}
+
+/// The path the environment variable names, or `default` when it is unset or empty.
+fn path_from(variable: &str, default: PathBuf) -> PathBuf {
+    std::env::var_os(variable)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or(default)
 }
 
 /// Cargo's target folder: screenshots, profiles and the driver's log go below it.
@@ -377,6 +382,13 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|error| panic!("press {text:?}: {error}"));
+    }
+
+    /// What the story does after each step: keep a screenshot of the page, then check it
+    /// with axe-core.
+    pub async fn step(&self, name: &str) {
+        self.screenshot(name).await;
+        self.assert_accessible().await;
     }
 
     /// Saves the page as `NN-step.png` in this test's folder, numbered in the order taken.
