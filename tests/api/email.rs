@@ -746,15 +746,39 @@ fn message_ids(messages: &[Received]) -> HashMap<String, usize> {
     counts
 }
 
-pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestApp) {
+/// A server whose own worker is off, with a coordinator and `count` password-reset emails
+/// (and three verification emails) in its outbox, and a sink that answers after `delay`.
+struct MailWaiting {
+    sink: SmtpSink,
+    app: TestApp,
+    coordinator: Session,
+    total: usize,
+}
+
+async fn mail_waiting_for_a_worker(app: TestApp, delay: Duration, count: usize) -> MailWaiting {
     let sink = SmtpSink::start(SinkOptions {
-        delay: Duration::from_millis(250),
+        delay,
         ..SinkOptions::default()
     });
-    let smtp_url = sink.url(None);
     let app = app_with(app, None, &[("outbox.worker", "false")]).await;
     let coordinator = app.coordinator().await;
-    let total = many_emails(&app, 5).await;
+    let total = many_emails(&app, count).await;
+    MailWaiting {
+        sink,
+        app,
+        coordinator,
+        total,
+    }
+}
+
+pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestApp) {
+    let MailWaiting {
+        sink,
+        app,
+        coordinator,
+        total,
+    } = mail_waiting_for_a_worker(app, Duration::from_millis(250), 5).await;
+    let smtp_url = sink.url(None);
     let settings = [
         ("smtp_url", smtp_url.as_str()),
         ("outbox.poll_interval_ms", "50"),
@@ -932,14 +956,13 @@ pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: Test
 }
 
 pub async fn a_stopped_worker_finishes_its_message_and_gives_the_rest_back(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions {
-        delay: Duration::from_millis(200),
-        ..SinkOptions::default()
-    });
+    let MailWaiting {
+        sink,
+        app,
+        coordinator,
+        total,
+    } = mail_waiting_for_a_worker(app, Duration::from_millis(200), 5).await;
     let smtp_url = sink.url(None);
-    let app = app_with(app, None, &[("outbox.worker", "false")]).await;
-    let coordinator = app.coordinator().await;
-    let total = many_emails(&app, 5).await;
     // A long lease: only a graceful stop can make the held emails due again soon.
     let settings = [
         ("smtp_url", smtp_url.as_str()),
