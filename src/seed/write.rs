@@ -19,9 +19,7 @@ use crate::catalogue::validate::{validate_need, validate_offer};
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::{Database, StoreError};
 use crate::error::FieldError;
-use crate::seed::generate::{
-    Generator, COORDINATOR_EMAIL, COORDINATOR_NAME, ORGANISATIONS, SECRETARIAT_NAME,
-};
+use crate::seed::generate::{Generator, COORDINATOR_EMAIL, DEMO, ORGANISATIONS};
 
 /// Items per transaction: large enough that commits cost little, small enough that a
 /// server sharing the SQLite file waits at most a moment for the write lock.
@@ -131,7 +129,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
     if database
         .read_blocking(|conn| accounts::email_taken(conn, &demo_email(&first.admin_email())?))?
     {
-        return Err(SeedError::Unfinished(first.key));
+        return Err(SeedError::Unfinished(&first.key));
     }
     let taxonomy = database.read_blocking(load_taxonomy)?;
     validate_all(plan, &taxonomy)?;
@@ -142,16 +140,16 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
         ORGANISATIONS
             .iter()
             .map(|demo| {
-                let country = Country::parse(demo.country).ok_or_else(|| {
+                let country = Country::parse(&demo.country).ok_or_else(|| {
                     StoreError::Query(format!("bad demo country {}", demo.country))
                 })?;
                 let organisation = accounts::insert_organisation(
                     conn,
                     NewOrganisation {
-                        name: demo.name.to_owned(),
+                        name: demo.name.clone(),
                         kind: demo.kind,
                         country,
-                        verified: demo.verified,
+                        verified: demo.verified(),
                     },
                 )?;
                 let user = accounts::insert_user(
@@ -159,7 +157,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
                     organisation.id,
                     NewUser {
                         email: demo_email(&demo.admin_email())?,
-                        name: demo.admin_name.to_owned(),
+                        name: demo.admin_name.clone(),
                         password_hash: plan.password_hash.clone(),
                         role: Role::OrgAdmin,
                         email_verified: true,
@@ -170,7 +168,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
             .collect()
     })?;
     report.organisations = members.len();
-    report.unverified_organisations = ORGANISATIONS.iter().filter(|o| !o.verified).count();
+    report.unverified_organisations = ORGANISATIONS.iter().filter(|o| !o.verified()).count();
     report.users = members.len();
     let actor = |organisation: usize| {
         let (organisation_id, user_id) = members[organisation];
@@ -288,7 +286,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
             None => accounts::insert_organisation(
                 conn,
                 NewOrganisation {
-                    name: SECRETARIAT_NAME.to_owned(),
+                    name: DEMO.coordinator.secretariat.clone(),
                     kind: OrganisationKind::Secretariat,
                     country: Country::parse("NL").ok_or(StoreError::NotFound("country"))?,
                     verified: true,
@@ -300,7 +298,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
             secretariat.id,
             NewUser {
                 email: demo_email(COORDINATOR_EMAIL)?,
-                name: COORDINATOR_NAME.to_owned(),
+                name: DEMO.coordinator.name.clone(),
                 password_hash: plan.password_hash.clone(),
                 role: Role::Coordinator,
                 email_verified: true,

@@ -27,25 +27,23 @@ pub async fn directory_shows_verified_organisations_and_ones_own(app: TestApp) {
     assert!(anonymous.contains(&verified.account.organisation_id));
     assert!(!anonymous.contains(&unverified.organisation_id));
 
-    let own = ids(&app
-        .get("/api/v1/organisations", unverified_session.token())
-        .await);
+    let own = ids(&unverified_session.get("/api/v1/organisations").await);
     assert!(
         own.contains(&unverified.organisation_id)
             && own.contains(&verified.account.organisation_id)
     );
 
-    let other = ids(&app.get("/api/v1/organisations", outsider.token()).await);
+    let other = ids(&outsider.get("/api/v1/organisations").await);
     assert!(!other.contains(&unverified.organisation_id));
 
-    let all = ids(&app.get("/api/v1/organisations", coordinator.token()).await);
+    let all = ids(&coordinator.get("/api/v1/organisations").await);
     assert!(
         all.contains(&unverified.organisation_id)
             && all.contains(&outsider.account.organisation_id)
     );
 
-    let queue = app
-        .get("/api/v1/organisations?verified=false", coordinator.token())
+    let queue = coordinator
+        .get("/api/v1/organisations?verified=false")
         .await;
     let queue_ids = ids(&queue);
     assert!(queue_ids.contains(&unverified.organisation_id));
@@ -73,7 +71,7 @@ pub async fn directory_filters_and_pages_without_gaps_or_repeats(app: TestApp) {
         if let Some(cursor) = &cursor {
             path.push_str(&format!("&cursor={cursor}"));
         }
-        let page = app.get(&path, coordinator.token()).await;
+        let page = coordinator.get(&path).await;
         page.assert_status(StatusCode::OK);
         let items = page.body["items"].as_array().unwrap();
         assert!(items.len() <= 2);
@@ -96,9 +94,7 @@ pub async fn directory_filters_and_pages_without_gaps_or_repeats(app: TestApp) {
     );
 
     // Newest first.
-    let page = app
-        .get("/api/v1/organisations?limit=100", coordinator.token())
-        .await;
+    let page = coordinator.get("/api/v1/organisations?limit=100").await;
     let created: Vec<&str> = page.body["items"]
         .as_array()
         .unwrap()
@@ -150,16 +146,15 @@ pub async fn hidden_organisations_answer_not_found(app: TestApp) {
         hidden.body, missing.body,
         "a hidden organisation looks exactly like a missing one"
     );
-    app.get(&path, outsider.token())
+    outsider
+        .get(&path)
         .await
         .assert_problem(StatusCode::NOT_FOUND);
 
-    let own = app.get(&path, member.token()).await;
+    let own = member.get(&path).await;
     own.assert_status(StatusCode::OK);
     assert_eq!(own.body["kind"], "ministry");
-    app.get(&path, coordinator.token())
-        .await
-        .assert_status(StatusCode::OK);
+    coordinator.get(&path).await.assert_status(StatusCode::OK);
     app.get("/api/v1/organisations/not-a-uuid", None)
         .await
         .assert_problem(StatusCode::BAD_REQUEST);
@@ -173,14 +168,15 @@ pub async fn only_coordinators_verify_and_only_once(app: TestApp) {
     app.post(&verify, None, &json!({}))
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    app.post(&verify, admin.token(), &json!({}))
+    admin
+        .post(&verify, &json!({}))
         .await
         .assert_problem(StatusCode::FORBIDDEN);
-    let still = app
-        .get(
-            &format!("/api/v1/organisations/{}", applicant.organisation_id),
-            admin.token(),
-        )
+    let still = admin
+        .get(&format!(
+            "/api/v1/organisations/{}",
+            applicant.organisation_id
+        ))
         .await;
     assert_eq!(
         still.body["verified"], false,
@@ -188,7 +184,7 @@ pub async fn only_coordinators_verify_and_only_once(app: TestApp) {
     );
 
     let coordinator = app.coordinator().await;
-    let verified = app.post(&verify, coordinator.token(), &json!({})).await;
+    let verified = coordinator.post(&verify, &json!({})).await;
     verified.assert_status(StatusCode::OK);
     assert_eq!(verified.body["verified"], true);
     let public = app
@@ -200,21 +196,18 @@ pub async fn only_coordinators_verify_and_only_once(app: TestApp) {
     public.assert_status(StatusCode::OK);
     assert_eq!(public.body["verified"], true);
 
-    let again = app.post(&verify, coordinator.token(), &json!({})).await;
+    let again = coordinator.post(&verify, &json!({})).await;
     let detail = again.assert_problem(StatusCode::CONFLICT);
     assert!(detail.contains("already verified"), "{detail}");
-    app.post(
-        &format!("/api/v1/organisations/{}/verify", uuid::Uuid::new_v4()),
-        coordinator.token(),
-        &json!({}),
-    )
-    .await
-    .assert_problem(StatusCode::NOT_FOUND);
-    app.post(
-        "/api/v1/organisations/42/verify",
-        coordinator.token(),
-        &json!({}),
-    )
-    .await
-    .assert_problem(StatusCode::BAD_REQUEST);
+    coordinator
+        .post(
+            &format!("/api/v1/organisations/{}/verify", uuid::Uuid::new_v4()),
+            &json!({}),
+        )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    coordinator
+        .post("/api/v1/organisations/42/verify", &json!({}))
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
 }

@@ -5,11 +5,7 @@ use std::collections::HashSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::harness::{need_input, offer_input, with, Response, TestApp};
-
-fn id(item: &Value) -> &str {
-    item["id"].as_str().unwrap()
-}
+use crate::harness::{id, need_input, need_with, offer_input, offer_with, Response, TestApp};
 
 fn ids(page: &Response) -> Vec<String> {
     page.body["items"]
@@ -62,10 +58,9 @@ pub async fn themes_form_a_tree_of_the_taxonomy(app: TestApp) {
 
 pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
-    let created = app
+    let created = hospital
         .post(
             "/api/v1/needs",
-            hospital.token(),
             &need_input("Backup recovery after ransomware"),
         )
         .await;
@@ -88,9 +83,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp
     app.get(&path, None)
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    let published = app
-        .post(&format!("{path}/publish"), hospital.token(), &json!({}))
-        .await;
+    let published = hospital.post(&format!("{path}/publish"), &json!({})).await;
     published.assert_status(StatusCode::OK);
     assert_eq!(published.body["status"], "open");
     assert_eq!(published.header("etag"), Some("\"2\""));
@@ -119,13 +112,9 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp
         "a patch changes only what it names"
     );
 
-    let withdrawn = app
-        .post(&format!("{path}/withdraw"), hospital.token(), &json!({}))
-        .await;
+    let withdrawn = hospital.post(&format!("{path}/withdraw"), &json!({})).await;
     assert_eq!(withdrawn.body["status"], "withdrawn");
-    let again = app
-        .post(&format!("{path}/publish"), hospital.token(), &json!({}))
-        .await;
+    let again = hospital.post(&format!("{path}/publish"), &json!({})).await;
     let detail = again.assert_problem(StatusCode::CONFLICT);
     assert!(
         detail.contains("withdrawn") && detail.contains("final"),
@@ -138,11 +127,11 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp
 
 pub async fn a_provider_posts_and_closes_an_offer(app: TestApp) {
     let donor = app.verified_org("donor", "US").await;
-    let funding = with(
-        offer_input("Grants for hospital backup systems"),
+    let funding = offer_with(
+        "Grants for hospital backup systems",
         json!({"kind": "funding", "funding_amount": 250000, "funding_currency": "USD", "global": true, "countries": []}),
     );
-    let offer = app.publish_offer(&donor, &funding).await;
+    let offer = donor.publish_offer(&funding).await;
     assert_eq!(
         (offer["status"].as_str(), offer["capacity_left"].as_i64()),
         (Some("open"), Some(30))
@@ -155,24 +144,18 @@ pub async fn a_provider_posts_and_closes_an_offer(app: TestApp) {
         ids(&found).contains(&id(&offer).to_owned()),
         "a global offer serves every country"
     );
-    let closed = app
-        .post(
-            &format!("/api/v1/offers/{}/close", id(&offer)),
-            donor.token(),
-            &json!({}),
-        )
+    let closed = donor
+        .post(&format!("/api/v1/offers/{}/close", id(&offer)), &json!({}))
         .await;
     assert_eq!(closed.body["status"], "closed");
     let open = app.get("/api/v1/offers", None).await;
     assert!(!ids(&open).contains(&id(&offer).to_owned()));
 
-    let not_funding = with(
-        offer_input("Training with money attached"),
+    let not_funding = offer_with(
+        "Training with money attached",
         json!({"funding_amount": 5, "funding_currency": "EUR"}),
     );
-    let refused = app
-        .post("/api/v1/offers", donor.token(), &not_funding)
-        .await;
+    let refused = donor.post("/api/v1/offers", &not_funding).await;
     refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.invalid_fields(), ["funding_amount"]);
 }
@@ -187,36 +170,26 @@ pub async fn only_the_right_side_posts_and_only_verified_organisations_publish(a
     )
     .await
     .assert_problem(StatusCode::UNAUTHORIZED);
-    app.post(
-        "/api/v1/needs",
-        ngo.token(),
-        &need_input("A provider posting a need"),
-    )
-    .await
-    .assert_problem(StatusCode::FORBIDDEN);
-    app.post(
-        "/api/v1/offers",
-        hospital.token(),
-        &offer_input("A hospital posting an offer"),
-    )
-    .await
-    .assert_problem(StatusCode::FORBIDDEN);
-
-    let draft = app
-        .create_need(&hospital, &need_input("Draft from an unverified hospital"))
-        .await;
-    let refused = app
+    ngo.post("/api/v1/needs", &need_input("A provider posting a need"))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    hospital
         .post(
-            &format!("/api/v1/needs/{}/publish", id(&draft)),
-            hospital.token(),
-            &json!({}),
+            "/api/v1/offers",
+            &offer_input("A hospital posting an offer"),
         )
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+
+    let draft = hospital
+        .create_need(&need_input("Draft from an unverified hospital"))
+        .await;
+    let refused = hospital
+        .post(&format!("/api/v1/needs/{}/publish", id(&draft)), &json!({}))
         .await;
     let detail = refused.assert_problem(StatusCode::CONFLICT);
     assert!(detail.contains("not verified"), "{detail}");
-    let still = app
-        .get(&format!("/api/v1/needs/{}", id(&draft)), hospital.token())
-        .await;
+    let still = hospital.get(&format!("/api/v1/needs/{}", id(&draft))).await;
     assert_eq!(
         (
             still.body["status"].as_str(),
@@ -228,8 +201,8 @@ pub async fn only_the_right_side_posts_and_only_verified_organisations_publish(a
 
 pub async fn invalid_needs_name_every_bad_field_and_create_nothing(app: TestApp) {
     let hospital = app.verified_org("hospital", "GH").await;
-    let bad = with(
-        need_input("Bad"),
+    let bad = need_with(
+        "Bad",
         json!({
             "description": "too short",
             "themes": ["ransomware", "no.such.theme"],
@@ -243,7 +216,7 @@ pub async fn invalid_needs_name_every_bad_field_and_create_nothing(app: TestApp)
             "budget_currency": "ABC",
         }),
     );
-    let response = app.post("/api/v1/needs", hospital.token(), &bad).await;
+    let response = hospital.post("/api/v1/needs", &bad).await;
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let fields: HashSet<String> = response.invalid_fields().into_iter().collect();
     for field in [
@@ -263,48 +236,40 @@ pub async fn invalid_needs_name_every_bad_field_and_create_nothing(app: TestApp)
     }
     for (body, status) in [
         (
-            with(
-                need_input("Unknown urgency"),
-                json!({"urgency": "yesterday"}),
-            ),
+            need_with("Unknown urgency", json!({"urgency": "yesterday"})),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
-            with(need_input("Unknown field"), json!({"priority": 1})),
+            need_with("Unknown field", json!({"priority": 1})),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
-            with(need_input("Bad date"), json!({"wanted_by": "next spring"})),
+            need_with("Bad date", json!({"wanted_by": "next spring"})),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
-            with(
-                need_input("Money without currency"),
-                json!({"budget_amount": 100}),
-            ),
+            need_with("Money without currency", json!({"budget_amount": 100})),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     ] {
-        app.post("/api/v1/needs", hospital.token(), &body)
+        hospital
+            .post("/api/v1/needs", &body)
             .await
             .assert_problem(status);
     }
-    let mine = app
-        .get(
-            &format!(
-                "/api/v1/needs?status=draft&organisation={}",
-                hospital.account.organisation_id
-            ),
-            hospital.token(),
-        )
+    let mine = hospital
+        .get(&format!(
+            "/api/v1/needs?status=draft&organisation={}",
+            hospital.account.organisation_id
+        ))
         .await;
     assert!(ids(&mine).is_empty(), "nothing was created: {}", mine.text);
 }
 
 pub async fn versions_guard_every_change(app: TestApp) {
     let hospital = app.verified_org("hospital", "NG").await;
-    let need = app
-        .publish_need(&hospital, &need_input("Medical-device inventory help"))
+    let need = hospital
+        .publish_need(&need_input("Medical-device inventory help"))
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
     let change = json!({"urgency": "critical"});
@@ -359,17 +324,14 @@ pub async fn versions_guard_every_change(app: TestApp) {
 pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
     let owner = app.verified_org("hospital", "RW").await;
     let other = app.verified_org("hospital", "RW").await;
-    let public = app
-        .publish_need(&owner, &need_input("Public need of another hospital"))
+    let public = owner
+        .publish_need(&need_input("Public need of another hospital"))
         .await;
-    let hidden = app
-        .publish_need(
-            &owner,
-            &with(
-                need_input("Confidential need of another hospital"),
-                json!({"visibility": "coordinators"}),
-            ),
-        )
+    let hidden = owner
+        .publish_need(&need_with(
+            "Confidential need of another hospital",
+            json!({"visibility": "coordinators"}),
+        ))
         .await;
     let public_path = format!("/api/v1/needs/{}", id(&public));
     patch(
@@ -381,11 +343,13 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
     )
     .await
     .assert_problem(StatusCode::FORBIDDEN);
-    app.post(&format!("{public_path}/close"), other.token(), &json!({}))
+    other
+        .post(&format!("{public_path}/close"), &json!({}))
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     let hidden_path = format!("/api/v1/needs/{}", id(&hidden));
-    app.post(&format!("{hidden_path}/close"), other.token(), &json!({}))
+    other
+        .post(&format!("{hidden_path}/close"), &json!({}))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
     patch(
@@ -400,12 +364,8 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
 
     // A coordinator may act on any need.
     let coordinator = app.coordinator().await;
-    let closed = app
-        .post(
-            &format!("{hidden_path}/close"),
-            coordinator.token(),
-            &json!({}),
-        )
+    let closed = coordinator
+        .post(&format!("{hidden_path}/close"), &json!({}))
         .await;
     assert_eq!(closed.body["status"], "closed");
     app.request(Method::DELETE, &public_path, owner.token(), None)
@@ -416,30 +376,19 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
 pub async fn lists_filter_search_sort_and_page(app: TestApp) {
     let kenya = app.verified_org("hospital", "KE").await;
     let peru = app.verified_org("ministry", "PE").await;
-    let a = app
-        .publish_need(
-            &kenya,
-            &with(
-                need_input("Segmenting the imaging network"),
-                json!({"themes": ["clinical_systems.pacs"], "urgency": "low"}),
-            ),
-        )
+    let a = kenya
+        .publish_need(&need_with(
+            "Segmenting the imaging network",
+            json!({"themes": ["clinical_systems.pacs"], "urgency": "low"}),
+        ))
         .await;
-    let b = app
-        .publish_need(
-            &kenya,
-            &with(
-                need_input("Securing infusion pumps"),
-                json!({"themes": ["clinical_systems.medical_devices"], "urgency": "critical"}),
-            ),
-        )
+    let b = kenya
+        .publish_need(&need_with(
+            "Securing infusion pumps",
+            json!({"themes": ["clinical_systems.medical_devices"], "urgency": "critical"}),
+        ))
         .await;
-    let c = app
-        .publish_need(
-            &peru,
-            &with(
-                need_input("Formación en respuesta a incidentes"),
-                json!({"themes": ["incident_response.playbooks"], "country": "PE", "languages": ["es"], "urgency": "medium",
+    let c = peru.publish_need(&need_with("Formación en respuesta a incidentes", json!({"themes": ["incident_response.playbooks"], "country": "PE", "languages": ["es"], "urgency": "medium",
                        "description": "Capacitación para el equipo de TI de hospitales regionales en respuesta a incidentes."}),
             ),
         )
@@ -518,9 +467,7 @@ pub async fn lists_filter_search_sort_and_page(app: TestApp) {
 
 pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
     let hospital = app.verified_org("hospital", "TZ").await;
-    let need = app
-        .publish_need(&hospital, &need_input("Audit trail need"))
-        .await;
+    let need = hospital.publish_need(&need_input("Audit trail need")).await;
     let path = format!("/api/v1/needs/{}", id(&need));
     patch(
         &app,
@@ -533,11 +480,11 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
     .assert_status(StatusCode::OK);
 
     let coordinator = app.coordinator().await;
-    let log = app
-        .get(
-            &format!("/api/v1/audit?entity=need&entity_id={}", id(&need)),
-            coordinator.token(),
-        )
+    let log = coordinator
+        .get(&format!(
+            "/api/v1/audit?entity=need&entity_id={}",
+            id(&need)
+        ))
         .await;
     log.assert_status(StatusCode::OK);
     let items = log.body["items"].as_array().unwrap();
@@ -566,14 +513,11 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
     );
     assert_eq!(items[1]["after"]["status"], "open");
 
-    let verification = app
-        .get(
-            &format!(
-                "/api/v1/audit?entity=organisation&entity_id={}",
-                hospital.account.organisation_id
-            ),
-            coordinator.token(),
-        )
+    let verification = coordinator
+        .get(&format!(
+            "/api/v1/audit?entity=organisation&entity_id={}",
+            hospital.account.organisation_id
+        ))
         .await;
     let line = &verification.body["items"][0];
     assert_eq!(
@@ -585,7 +529,8 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
         "the coordinator who verified: {line}"
     );
 
-    app.get("/api/v1/audit", hospital.token())
+    hospital
+        .get("/api/v1/audit")
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     app.get("/api/v1/audit", None)
@@ -596,31 +541,19 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
 pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
     let app = TestApp::spawn_with(app.engine, &[("expiry_interval_seconds", "1")]).await;
     let hospital = app.verified_org("hospital", "ZM").await;
-    let need = app
-        .publish_need(&hospital, &need_input("A need nobody reconfirmed"))
+    let need = hospital
+        .publish_need(&need_input("A need nobody reconfirmed"))
         .await;
-    let fresh = app
-        .publish_need(&hospital, &need_input("A need reconfirmed recently"))
+    let fresh = hospital
+        .publish_need(&need_input("A need reconfirmed recently"))
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
     // Time passing: the need was last reconfirmed 91 days ago.
-    {
-        use clearinghouse::db::schema::needs;
-        use diesel::prelude::*;
-        let long_ago = (chrono::Utc::now() - chrono::Duration::days(91)).naive_utc();
-        let need_id = id(&need).to_owned();
-        app.database()
-            .write_blocking(|conn| {
-                clearinghouse::dispatch!(conn, |c| diesel::update(needs::table.find(&need_id))
-                    .set(needs::reconfirmed_at.eq(long_ago))
-                    .execute(c))?;
-                Ok::<_, clearinghouse::db::StoreError>(())
-            })
-            .unwrap();
-    }
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(91)).naive_utc();
+    crate::set_column!(app, needs.reconfirmed_at, id(&need), long_ago);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let expired = loop {
-        let current = app.get(&path, hospital.token()).await;
+        let current = hospital.get(&path).await;
         if current.body["status"] == "expired" {
             break current;
         }
@@ -638,11 +571,11 @@ pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
         "open"
     );
     let coordinator = app.coordinator().await;
-    let log = app
-        .get(
-            &format!("/api/v1/audit?entity=need&entity_id={}", id(&need)),
-            coordinator.token(),
-        )
+    let log = coordinator
+        .get(&format!(
+            "/api/v1/audit?entity=need&entity_id={}",
+            id(&need)
+        ))
         .await;
     assert_eq!(log.body["items"][0]["action"], "expire");
     assert!(
@@ -650,8 +583,8 @@ pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
         "the service itself expired it"
     );
 
-    let reconfirmed = app
-        .post(&format!("{path}/reconfirm"), hospital.token(), &json!({}))
+    let reconfirmed = hospital
+        .post(&format!("{path}/reconfirm"), &json!({}))
         .await;
     reconfirmed.assert_status(StatusCode::OK);
     assert_eq!(reconfirmed.body["status"], "open");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{Account, Session, TestApp, JWT_SECRET, PASSWORD};
+use crate::harness::{need_with, offer_with, Proposal, Session, TestApp, JWT_SECRET, PASSWORD};
 use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SinkTls, SmtpSink};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
@@ -62,11 +62,7 @@ pub(crate) fn token_of(link: &str) -> String {
 }
 
 /// Every message in the outbox, as a coordinator lists it.
-pub(crate) async fn outbox(
-    app: &TestApp,
-    coordinator: &Session,
-    status: Option<&str>,
-) -> Vec<Value> {
+pub(crate) async fn outbox(coordinator: &Session, status: Option<&str>) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -77,7 +73,7 @@ pub(crate) async fn outbox(
         if let Some(cursor) = &cursor {
             path.push_str(&format!("&cursor={cursor}"));
         }
-        let page = app.get(&path, coordinator.token()).await;
+        let page = coordinator.get(&path).await;
         page.assert_status(StatusCode::OK);
         items.extend(page.body["items"].as_array().unwrap().iter().cloned());
         match page.body["next_cursor"].as_str() {
@@ -215,7 +211,7 @@ pub async fn registration_emails_a_verification_link_that_verifies(app: TestApp)
     assert!(page.text().await.unwrap().contains("<form method=\"post\""));
     let session = app.sign_in(&account).await;
     assert_eq!(
-        app.get("/api/v1/me", session.token()).await.body["email_verified"],
+        session.get("/api/v1/me").await.body["email_verified"],
         false
     );
 
@@ -223,10 +219,7 @@ pub async fn registration_emails_a_verification_link_that_verifies(app: TestApp)
     app.post("/api/v1/auth/verify-email", None, &json!({"token": token}))
         .await
         .assert_status(StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get("/api/v1/me", session.token()).await.body["email_verified"],
-        true
-    );
+    assert_eq!(session.get("/api/v1/me").await.body["email_verified"], true);
     let again = app
         .post("/api/v1/auth/verify-email", None, &json!({"token": token}))
         .await;
@@ -284,10 +277,7 @@ pub async fn a_newcomer_finds_the_email_as_a_file_and_is_verified(app: TestApp) 
         confirmed.body
     );
     let session = app.sign_in(&account).await;
-    assert_eq!(
-        app.get("/api/v1/me", session.token()).await.body["email_verified"],
-        true
-    );
+    assert_eq!(session.get("/api/v1/me").await.body["email_verified"], true);
 }
 
 pub async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
@@ -309,7 +299,7 @@ pub async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
     assert_eq!(resets.len(), 1);
     assert_well_formed(&resets[0], &account.email);
     assert!(
-        outbox(&app, &coordinator, None)
+        outbox(&coordinator, None)
             .await
             .iter()
             .all(|m| m["recipient"] != unknown),
@@ -381,36 +371,26 @@ pub async fn invitations_email_a_link_that_creates_a_verified_member(app: TestAp
     );
     let invitee = "new.colleague@hospital.example";
 
-    app.post(
-        &path,
-        outsider.token(),
-        &json!({"email": invitee, "role": "member"}),
-    )
-    .await
-    .assert_problem(StatusCode::FORBIDDEN);
+    outsider
+        .post(&path, &json!({"email": invitee, "role": "member"}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
     app.post(&path, None, &json!({"email": invitee, "role": "member"}))
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    app.post(
-        &path,
-        admin.token(),
-        &json!({"email": invitee, "role": "coordinator"}),
-    )
-    .await
-    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-    app.post(
-        &path,
-        admin.token(),
-        &json!({"email": outsider.account.email, "role": "member"}),
-    )
-    .await
-    .assert_problem(StatusCode::CONFLICT);
-    let created = app
+    admin
+        .post(&path, &json!({"email": invitee, "role": "coordinator"}))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    admin
         .post(
             &path,
-            admin.token(),
-            &json!({"email": invitee, "role": "member"}),
+            &json!({"email": outsider.account.email, "role": "member"}),
         )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let created = admin
+        .post(&path, &json!({"email": invitee, "role": "member"}))
         .await;
     created.assert_status(StatusCode::CREATED);
     assert_eq!(created.body["email"], invitee);
@@ -520,16 +500,16 @@ pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(a
     // A member of the organisation, who is not one of its admins.
     let admin = app.sign_in(&account).await;
     let member = "member@agency.example";
-    app.post(
-        &format!(
-            "/api/v1/organisations/{}/invitations",
-            account.organisation_id
-        ),
-        admin.token(),
-        &json!({"email": member, "role": "member"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    admin
+        .post(
+            &format!(
+                "/api/v1/organisations/{}/invitations",
+                account.organisation_id
+            ),
+            &json!({"email": member, "role": "member"}),
+        )
+        .await
+        .assert_status(StatusCode::CREATED);
     let invitation = eventually("the invitation", WAIT, || async {
         to(&sink.messages(), member).into_iter().next()
     })
@@ -543,15 +523,12 @@ pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(a
     .await
     .assert_status(StatusCode::CREATED);
 
-    app.post(
-        &format!("/api/v1/organisations/{}/verify", account.organisation_id),
-        coordinator.token(),
-        &json!({}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    coordinator
+        .verify(&account)
+        .await
+        .assert_status(StatusCode::OK);
     let messages = sink.wait_for(4, WAIT).await;
-    let told: Vec<Value> = outbox(&app, &coordinator, None)
+    let told: Vec<Value> = outbox(&coordinator, None)
         .await
         .into_iter()
         .filter(|m| m["kind"] == "organisation_verified")
@@ -603,9 +580,7 @@ pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(a
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let session = app.sign_in(&account).await;
-    let preferences = app
-        .get("/api/v1/me/notification-preferences", session.token())
-        .await;
+    let preferences = session.get("/api/v1/me/notification-preferences").await;
     assert_eq!(
         preferences.body["preferences"]["organisation_verified"],
         "off"
@@ -617,16 +592,6 @@ pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(a
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
-}
-
-async fn verify(app: &TestApp, coordinator: &Session, account: &Account) {
-    app.post(
-        &format!("/api/v1/organisations/{}/verify", account.organisation_id),
-        coordinator.token(),
-        &json!({}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
 }
 
 pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
@@ -642,9 +607,7 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
     let quiet = app.sign_in(&app.register("hospital", "MW").await).await;
     let digest_reader = app.sign_in(&app.register("hospital", "ZM").await).await;
 
-    let defaults = app
-        .get("/api/v1/me/notification-preferences", quiet.token())
-        .await;
+    let defaults = quiet.get("/api/v1/me/notification-preferences").await;
     defaults.assert_status(StatusCode::OK);
     assert_eq!(
         defaults.body,
@@ -678,8 +641,14 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
     )
     .await
     .assert_status(StatusCode::OK);
-    verify(&app, &coordinator, &quiet.account).await;
-    verify(&app, &coordinator, &digest_reader.account).await;
+    coordinator
+        .verify(&quiet.account)
+        .await
+        .assert_status(StatusCode::OK);
+    coordinator
+        .verify(&digest_reader.account)
+        .await
+        .assert_status(StatusCode::OK);
 
     let digest = eventually("the digest", WAIT, || async {
         to(&sink.messages(), &digest_reader.account.email)
@@ -698,7 +667,7 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
         digest.header("list-unsubscribe-post").as_deref(),
         Some("List-Unsubscribe=One-Click")
     );
-    let sent = outbox(&app, &coordinator, None).await;
+    let sent = outbox(&coordinator, None).await;
     assert!(
         sent.iter()
             .all(|m| !(m["recipient"] == quiet.account.email.as_str()
@@ -734,7 +703,7 @@ pub async fn preferences_refuse_unknown_kinds_modes_and_strangers(app: TestApp) 
     app.get(path, None)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    let unchanged = app.get(path, session.token()).await;
+    let unchanged = session.get(path).await;
     assert_eq!(
         unchanged.body["preferences"]["organisation_verified"],
         "immediate"
@@ -760,7 +729,7 @@ pub async fn smtp_down_then_up_delivers_every_message_once_with_backoff(app: Tes
     }
     // Nothing listens: every message fails, and waits longer after each failure.
     let failing = eventually("two failed attempts of each message", WAIT, || async {
-        let items = outbox(&app, &coordinator, None).await;
+        let items = outbox(&coordinator, None).await;
         (items.len() == 3
             && items
                 .iter()
@@ -787,7 +756,7 @@ pub async fn smtp_down_then_up_delivers_every_message_once_with_backoff(app: Tes
     let sink = SmtpSink::start_on(port, SinkOptions::default());
     let messages = sink.wait_for(3, WAIT).await;
     eventually("every message marked sent", WAIT, || async {
-        outbox(&app, &coordinator, Some("sent"))
+        outbox(&coordinator, Some("sent"))
             .await
             .len()
             .eq(&3)
@@ -831,15 +800,39 @@ fn message_ids(messages: &[Received]) -> HashMap<String, usize> {
     counts
 }
 
-pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestApp) {
+/// A server whose own worker is off, with a coordinator and `count` password-reset emails
+/// (and three verification emails) in its outbox, and a sink that answers after `delay`.
+struct MailWaiting {
+    sink: SmtpSink,
+    app: TestApp,
+    coordinator: Session,
+    total: usize,
+}
+
+async fn mail_waiting_for_a_worker(app: TestApp, delay: Duration, count: usize) -> MailWaiting {
     let sink = SmtpSink::start(SinkOptions {
-        delay: Duration::from_millis(250),
+        delay,
         ..SinkOptions::default()
     });
-    let smtp_url = sink.url(None);
     let app = app_with(app, None, &[("outbox.worker", "false")]).await;
     let coordinator = app.coordinator().await;
-    let total = many_emails(&app, 5).await;
+    let total = many_emails(&app, count).await;
+    MailWaiting {
+        sink,
+        app,
+        coordinator,
+        total,
+    }
+}
+
+pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestApp) {
+    let MailWaiting {
+        sink,
+        app,
+        coordinator,
+        total,
+    } = mail_waiting_for_a_worker(app, Duration::from_millis(250), 5).await;
+    let smtp_url = sink.url(None);
     let settings = [
         ("smtp_url", smtp_url.as_str()),
         ("outbox.poll_interval_ms", "50"),
@@ -849,7 +842,7 @@ pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestA
     sink.wait_for(1, WAIT).await;
     doomed.kill();
     let killed_at = Instant::now();
-    let held = outbox(&app, &coordinator, Some("sending")).await;
+    let held = outbox(&coordinator, Some("sending")).await;
     assert!(!held.is_empty(), "the dead worker still holds its claim");
     // The rescuer delivers to a sink of its own, so that what it sent cannot be confused
     // with what the dead worker had in flight.
@@ -872,7 +865,7 @@ pub async fn a_killed_worker_s_messages_are_delivered_after_its_lease(app: TestA
         "every message marked sent",
         Duration::from_secs(60),
         || async {
-            outbox(&app, &coordinator, Some("sent"))
+            outbox(&coordinator, Some("sent"))
                 .await
                 .len()
                 .eq(&total)
@@ -948,7 +941,7 @@ pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: Test
     let coordinator = app.coordinator().await;
     let account = app.register("hospital", "NG").await;
     let dead = eventually("a dead message", WAIT, || async {
-        let items = outbox(&app, &coordinator, Some("dead")).await;
+        let items = outbox(&coordinator, Some("dead")).await;
         (!items.is_empty()).then_some(items)
     })
     .await;
@@ -969,70 +962,61 @@ pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: Test
 
     // Only coordinators see the outbox; paging works like the directory's.
     let member = app.sign_in(&account).await;
-    app.get("/api/v1/outbox?status=dead", member.token())
+    member
+        .get("/api/v1/outbox?status=dead")
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     app.get("/api/v1/outbox?status=dead", None)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    app.get("/api/v1/outbox?status=lost", coordinator.token())
+    coordinator
+        .get("/api/v1/outbox?status=lost")
         .await
         .assert_problem(StatusCode::BAD_REQUEST);
-    app.get("/api/v1/outbox?limit=0", coordinator.token())
+    coordinator
+        .get("/api/v1/outbox?limit=0")
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 
     let id = dead[0]["id"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/outbox/{id}/retry"),
-        member.token(),
-        &json!({}),
-    )
-    .await
-    .assert_problem(StatusCode::FORBIDDEN);
-    app.post(
-        &format!("/api/v1/outbox/{}/retry", uuid::Uuid::new_v4()),
-        coordinator.token(),
-        &json!({}),
-    )
-    .await
-    .assert_problem(StatusCode::NOT_FOUND);
-    let retried = app
+    member
+        .post(&format!("/api/v1/outbox/{id}/retry"), &json!({}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    coordinator
         .post(
-            &format!("/api/v1/outbox/{id}/retry"),
-            coordinator.token(),
+            &format!("/api/v1/outbox/{}/retry", uuid::Uuid::new_v4()),
             &json!({}),
         )
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let retried = coordinator
+        .post(&format!("/api/v1/outbox/{id}/retry"), &json!({}))
         .await;
     retried.assert_status(StatusCode::OK);
     assert_eq!(retried.body["attempts"], 0);
-    let again = app
-        .post(
-            &format!("/api/v1/outbox/{id}/retry"),
-            coordinator.token(),
-            &json!({}),
-        )
+    let again = coordinator
+        .post(&format!("/api/v1/outbox/{id}/retry"), &json!({}))
         .await;
     // Pending or already failing again: either way, not dead, so not retryable.
     if again.status != StatusCode::OK {
         again.assert_problem(StatusCode::CONFLICT);
     }
     eventually("dead again after its fresh attempts", WAIT, || async {
-        let items = outbox(&app, &coordinator, Some("dead")).await;
+        let items = outbox(&coordinator, Some("dead")).await;
         (items.len() == 1 && items[0]["attempts"] == 3).then_some(())
     })
     .await;
 }
 
 pub async fn a_stopped_worker_finishes_its_message_and_gives_the_rest_back(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions {
-        delay: Duration::from_millis(200),
-        ..SinkOptions::default()
-    });
+    let MailWaiting {
+        sink,
+        app,
+        coordinator,
+        total,
+    } = mail_waiting_for_a_worker(app, Duration::from_millis(200), 5).await;
     let smtp_url = sink.url(None);
-    let app = app_with(app, None, &[("outbox.worker", "false")]).await;
-    let coordinator = app.coordinator().await;
-    let total = many_emails(&app, 5).await;
     // A long lease: only a graceful stop can make the held emails due again soon.
     let settings = [
         ("smtp_url", smtp_url.as_str()),
@@ -1058,10 +1042,10 @@ pub async fn a_stopped_worker_finishes_its_message_and_gives_the_rest_back(app: 
         "a stopped worker exits cleanly: {status:?}"
     );
     assert!(
-        outbox(&app, &coordinator, Some("sending")).await.is_empty(),
+        outbox(&coordinator, Some("sending")).await.is_empty(),
         "nothing stays claimed"
     );
-    let sent = outbox(&app, &coordinator, Some("sent")).await.len();
+    let sent = outbox(&coordinator, Some("sent")).await.len();
     assert!(
         sent >= 1 && sent < total,
         "it stopped mid-batch ({sent} of {total})"
@@ -1101,41 +1085,32 @@ pub(crate) async fn emails_to(
     .await
 }
 
+/// The first email of `address` whose subject starts with `prefix`, once there is one.
+pub(crate) async fn first_email_to(sink: &SmtpSink, address: &str, prefix: &str) -> Email {
+    let mut found = emails_to(sink, address, prefix, 1).await;
+    found.remove(0)
+}
+
 pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
     let sink = SmtpSink::start(SinkOptions::default());
     let app = app_with(app, Some(&sink.url(None)), &[]).await;
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
-    let need = app
-        .publish_need(
-            &hospital,
-            &crate::harness::with(
-                crate::harness::need_input("Backups after an attack"),
-                json!({"anonymous": true}),
-            ),
-        )
-        .await;
-    let offer = app
-        .publish_offer(
-            &ngo,
-            &crate::harness::with(
-                crate::harness::offer_input("Restore drills for hospitals"),
+    let Proposal {
+        hospital,
+        ngo,
+        coordinator,
+        match_id,
+        ..
+    } = app
+        .proposal(
+            need_with("Backups after an attack", json!({"anonymous": true})),
+            offer_with(
+                "Restore drills for hospitals",
                 json!({"themes": ["ransomware.backup_recovery"]}),
             ),
         )
         .await;
-    let proposed = app
-        .post(
-            "/api/v1/matches",
-            hospital.token(),
-            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
-        )
-        .await;
-    proposed.assert_status(StatusCode::CREATED);
-    let match_id = proposed.body["id"].as_str().unwrap().to_owned();
 
-    let review = &emails_to(&sink, &coordinator.account.email, "A match to review", 1).await[0];
+    let review = &first_email_to(&sink, &coordinator.account.email, "A match to review").await;
     assert_well_formed(review, &coordinator.account.email);
     assert!(
         review.text.contains("Backups after an attack") && review.text.contains(&match_id),
@@ -1144,20 +1119,17 @@ pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
     );
     assert!(review.header("list-unsubscribe").is_some());
 
-    app.post(
-        &format!("/api/v1/matches/{match_id}/approve"),
-        coordinator.token(),
-        &json!({}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
-    let to_provider = &emails_to(&sink, &ngo.account.email, "Match approved", 1).await[0];
+    coordinator
+        .approve(&match_id)
+        .await
+        .assert_status(StatusCode::OK);
+    let to_provider = &first_email_to(&sink, &ngo.account.email, "Match approved").await;
     assert!(
         to_provider.text.contains("Your acceptance is awaited"),
         "{}",
         to_provider.text
     );
-    let to_requester = &emails_to(&sink, &hospital.account.email, "Match approved", 1).await[0];
+    let to_requester = &first_email_to(&sink, &hospital.account.email, "Match approved").await;
     assert!(
         to_requester
             .text
@@ -1171,21 +1143,15 @@ pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
             && !to_provider.text.contains("A hospital in KE")
     );
 
-    app.post(
-        &format!("/api/v1/matches/{match_id}/accept"),
-        ngo.token(),
-        &json!({}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
-    let introduced = &emails_to(&sink, &ngo.account.email, "Match active", 1).await[0];
+    ngo.accept(&match_id).await.assert_status(StatusCode::OK);
+    let introduced = &first_email_to(&sink, &ngo.account.email, "Match active").await;
     assert!(
         introduced.text.contains(&hospital.account.email)
             && introduced.text.contains("A hospital in KE"),
         "active: the contacts cross: {}",
         introduced.text
     );
-    let other_way = &emails_to(&sink, &hospital.account.email, "Match active", 1).await[0];
+    let other_way = &first_email_to(&sink, &hospital.account.email, "Match active").await;
     assert!(
         other_way.text.contains(&ngo.account.email),
         "{}",
@@ -1202,19 +1168,17 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
     let hospital = app.verified_org("hospital", "KE").await;
     let ngo = app.verified_org("ngo", "KE").await;
     let coordinator = app.coordinator().await;
-    let offer_body = crate::harness::with(
-        crate::harness::offer_input("Restore drills for Kenyan hospitals"),
+    let offer_body = offer_with(
+        "Restore drills for Kenyan hospitals",
         json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
     );
-    app.publish_offer(&ngo, &offer_body).await;
-    let public = app
-        .publish_need(
-            &hospital,
-            &crate::harness::need_input("Backups rebuilt after an attack"),
-        )
+    ngo.publish_offer(&offer_body).await;
+    let public = hospital
+        .publish_need(&crate::harness::need_input(
+            "Backups rebuilt after an attack",
+        ))
         .await;
-    let to_hospital =
-        &emails_to(&sink, &hospital.account.email, "New candidate offers", 1).await[0];
+    let to_hospital = &first_email_to(&sink, &hospital.account.email, "New candidate offers").await;
     assert!(
         to_hospital
             .text
@@ -1222,7 +1186,7 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
         "{}",
         to_hospital.text
     );
-    let to_ngo = &emails_to(&sink, &ngo.account.email, "New candidate needs", 1).await[0];
+    let to_ngo = &first_email_to(&sink, &ngo.account.email, "New candidate needs").await;
     assert!(
         to_ngo.text.contains("Backups rebuilt after an attack"),
         "{}",
@@ -1231,18 +1195,14 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
     assert!(to_ngo.header("list-unsubscribe").is_some());
 
     // A need for coordinators only: its owner hears of the offer; the provider hears nothing.
-    app.publish_need(
-        &hospital,
-        &crate::harness::with(
-            crate::harness::need_input("Confidential: our PACS was breached"),
+    hospital
+        .publish_need(&need_with(
+            "Confidential: our PACS was breached",
             json!({"visibility": "coordinators"}),
-        ),
-    )
-    .await;
-    emails_to(&sink, &hospital.account.email, "New candidate offers", 2).await;
-    let run = app
-        .post("/api/v1/matching/run", coordinator.token(), &json!({}))
+        ))
         .await;
+    emails_to(&sink, &hospital.account.email, "New candidate offers", 2).await;
+    let run = coordinator.post("/api/v1/matching/run", &json!({})).await;
     run.assert_status(StatusCode::OK);
     assert_eq!(
         run.body["new_pairs_announced"], 0,
@@ -1250,7 +1210,7 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
         run.text
     );
     assert!(run.body["pairs_above_threshold"].as_i64().unwrap() >= 2);
-    app.post("/api/v1/matching/run", ngo.token(), &json!({}))
+    ngo.post("/api/v1/matching/run", &json!({}))
         .await
         .assert_problem(StatusCode::FORBIDDEN);
 
@@ -1353,7 +1313,7 @@ pub async fn email_goes_over_starttls_and_tls_trusting_a_private_ca(app: TestApp
     let coordinator = untrusting.coordinator().await;
     untrusting.register("hospital", "KE").await;
     let dead = eventually("the untrusted delivery to die", WAIT, || async {
-        let items = outbox(&untrusting, &coordinator, Some("dead")).await;
+        let items = outbox(&coordinator, Some("dead")).await;
         (!items.is_empty()).then_some(items)
     })
     .await;

@@ -9,16 +9,16 @@ use crate::harness::{need_input, with, TestApp};
 
 pub async fn figures_count_only_what_the_reader_may_see(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
-    app.publish_need(&hospital, &need_input("Ransomware backup drills"))
+    hospital
+        .publish_need(&need_input("Ransomware backup drills"))
         .await;
     let hidden = with(
         need_input("A weakness only coordinators may know about"),
         json!({"visibility": "coordinators", "themes": ["incident_response.playbooks"]}),
     );
-    app.publish_need(&hospital, &hidden).await;
+    hospital.publish_need(&hidden).await;
     // A draft is nobody's figure.
-    app.create_need(&hospital, &need_input("Not yet published"))
-        .await;
+    hospital.create_need(&need_input("Not yet published")).await;
 
     let db = app.database();
     let taxonomy = std::sync::Arc::new(

@@ -93,6 +93,26 @@ pub fn drop_postgres_template() {
     }
 }
 
+/// Time passing for one column of one row of the test server's database: sets `$column` of
+/// the row `$id` of `$table` to `$at`, through the service's own schema, on either engine.
+#[macro_export]
+macro_rules! set_column {
+    ($app:expr, $table:ident . $column:ident, $id:expr, $at:expr) => {{
+        use clearinghouse::db::schema::$table;
+        use diesel::prelude::*;
+        let id: String = $id.to_owned();
+        let at = $at;
+        $app.database()
+            .write_blocking(move |conn| {
+                clearinghouse::dispatch!(conn, |c| diesel::update($table::table.find(&id))
+                    .set($table::$column.eq(at))
+                    .execute(c))?;
+                Ok::<_, clearinghouse::db::StoreError>(())
+            })
+            .expect("write the test's moment into the database");
+    }};
+}
+
 /// A database that exists for one test and is removed after it.
 pub enum TestDatabase {
     Sqlite {
@@ -248,14 +268,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        let mut request = self.client.request(method, self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        Response::from_reqwest(request.send().await.expect("the server answers")).await
+        send(&self.client, &self.base_url, method, path, token, body).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -309,10 +322,17 @@ impl TestApp {
     pub async fn sign_in(&self, account: &Account) -> Session {
         let response = self.login(&account.email, PASSWORD).await;
         response.assert_status(StatusCode::OK);
+        self.session(account.clone(), &response)
+    }
+
+    /// The session a successful login `response` opened for `account`.
+    fn session(&self, account: Account, response: &Response) -> Session {
         Session {
-            account: account.clone(),
+            account,
             access_token: response.body["access_token"].as_str().unwrap().to_owned(),
             refresh_token: response.body["refresh_token"].as_str().unwrap().to_owned(),
+            client: self.client.clone(),
+            base_url: self.base_url.clone(),
         }
     }
 
@@ -375,29 +395,42 @@ impl TestApp {
         let me = self
             .get("/api/v1/me", response.body["access_token"].as_str())
             .await;
-        Session {
-            account: Account {
-                email,
-                user_id: me.body["id"].as_str().unwrap().to_owned(),
-                organisation_id: me.body["organisation_id"].as_str().unwrap().to_owned(),
-            },
-            access_token: response.body["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: response.body["refresh_token"].as_str().unwrap().to_owned(),
-        }
+        let account = Account {
+            email,
+            user_id: me.body["id"].as_str().unwrap().to_owned(),
+            organisation_id: me.body["organisation_id"].as_str().unwrap().to_owned(),
+        };
+        self.session(account, &response)
     }
 
     /// A registered organisation that a coordinator has verified, with its admin signed in.
     pub async fn verified_org(&self, kind: &str, country: &str) -> Session {
         let account = self.register(kind, country).await;
         let coordinator = self.coordinator().await;
-        self.post(
-            &format!("/api/v1/organisations/{}/verify", account.organisation_id),
-            Some(&coordinator.access_token),
-            &json!({}),
-        )
-        .await
-        .assert_status(StatusCode::OK);
+        coordinator
+            .verify(&account)
+            .await
+            .assert_status(StatusCode::OK);
         self.sign_in(&account).await
+    }
+
+    /// A verified hospital's need and a verified NGO's offer, both in Kenya and published
+    /// from `need` and `offer`, and the hospital's proposal to match them.
+    pub async fn proposal(&self, need: Value, offer: Value) -> Proposal {
+        let hospital = self.verified_org("hospital", "KE").await;
+        let ngo = self.verified_org("ngo", "KE").await;
+        let coordinator = self.coordinator().await;
+        let need = hospital.publish_need(&need).await;
+        let offer = ngo.publish_offer(&offer).await;
+        let proposed = hospital.propose(&need, &offer).await;
+        proposed.assert_status(StatusCode::CREATED);
+        Proposal {
+            match_id: id(&proposed.body),
+            hospital,
+            ngo,
+            coordinator,
+            offer,
+        }
     }
 }
 
@@ -408,17 +441,157 @@ pub struct Account {
     pub organisation_id: String,
 }
 
+/// A signed-in user, and the verbs of the story they act in: `hospital.publish_need(..)`,
+/// `coordinator.approve(&match_id)`, `ngo.accept(&match_id)`. Each verb answers the whole
+/// `Response`, so that a test can expect a refusal as easily as a success.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub account: Account,
     pub access_token: String,
     pub refresh_token: String,
+    client: reqwest::Client,
+    base_url: String,
 }
 
 impl Session {
     pub fn token(&self) -> Option<&str> {
         Some(&self.access_token)
     }
+
+    pub async fn get(&self, path: &str) -> Response {
+        send(
+            &self.client,
+            &self.base_url,
+            Method::GET,
+            path,
+            self.token(),
+            None,
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        send(
+            &self.client,
+            &self.base_url,
+            Method::POST,
+            path,
+            self.token(),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Creates a need from `body` and returns it.
+    pub async fn create_need(&self, body: &Value) -> Value {
+        let response = self.post("/api/v1/needs", body).await;
+        response.assert_status(StatusCode::CREATED);
+        response.body
+    }
+
+    /// Creates and publishes a need (the organisation must be verified).
+    pub async fn publish_need(&self, body: &Value) -> Value {
+        let need = self.create_need(body).await;
+        let published = self
+            .post(&format!("/api/v1/needs/{}/publish", id(&need)), &json!({}))
+            .await;
+        published.assert_status(StatusCode::OK);
+        published.body
+    }
+
+    /// Creates and publishes an offer (the organisation must be verified).
+    pub async fn publish_offer(&self, body: &Value) -> Value {
+        let response = self.post("/api/v1/offers", body).await;
+        response.assert_status(StatusCode::CREATED);
+        let published = self
+            .post(
+                &format!("/api/v1/offers/{}/publish", id(&response.body)),
+                &json!({}),
+            )
+            .await;
+        published.assert_status(StatusCode::OK);
+        published.body
+    }
+
+    /// A coordinator verifies the organisation of `account`.
+    pub async fn verify(&self, account: &Account) -> Response {
+        self.post(
+            &format!("/api/v1/organisations/{}/verify", account.organisation_id),
+            &json!({}),
+        )
+        .await
+    }
+
+    /// Proposes matching `need` with `offer` (each as the API returned it).
+    pub async fn propose(&self, need: &Value, offer: &Value) -> Response {
+        self.post(
+            "/api/v1/matches",
+            &json!({"need_id": need["id"], "offer_id": offer["id"]}),
+        )
+        .await
+    }
+
+    /// Takes one step of a match's workflow; the verbs below name the common ones.
+    pub async fn act(&self, match_id: &str, action: &str, body: &Value) -> Response {
+        self.post(&format!("/api/v1/matches/{match_id}/{action}"), body)
+            .await
+    }
+
+    pub async fn approve(&self, match_id: &str) -> Response {
+        self.act(match_id, "approve", &json!({})).await
+    }
+
+    pub async fn reject(&self, match_id: &str, reason: &str) -> Response {
+        self.act(match_id, "reject", &json!({"reason": reason}))
+            .await
+    }
+
+    pub async fn accept(&self, match_id: &str) -> Response {
+        self.act(match_id, "accept", &json!({})).await
+    }
+
+    pub async fn cancel(&self, match_id: &str, reason: &str) -> Response {
+        self.act(match_id, "cancel", &json!({"reason": reason}))
+            .await
+    }
+
+    /// Completes a match with `report` (`delivered_quantity`, `rating`, `outcome`).
+    pub async fn complete(&self, match_id: &str, report: &Value) -> Response {
+        self.act(match_id, "complete", report).await
+    }
+}
+
+/// What `TestApp::proposal` sets up.
+pub struct Proposal {
+    pub hospital: Session,
+    pub ngo: Session,
+    pub coordinator: Session,
+    pub offer: Value,
+    pub match_id: String,
+}
+
+/// The `id` of an item as the API returned it.
+pub fn id(item: &Value) -> String {
+    item["id"].as_str().expect("an id").to_owned()
+}
+
+/// Sends a request with an optional bearer token and JSON body.
+async fn send(
+    client: &reqwest::Client,
+    base_url: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Response {
+    let mut request = client.request(method, format!("{base_url}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    Response::from_reqwest(request.send().await.expect("the server answers")).await
 }
 
 /// A response read whole: status, headers and the body as JSON (Null when empty or not JSON).
@@ -530,6 +703,16 @@ pub fn offer_input(title: &str) -> Value {
     })
 }
 
+/// `need_input(title)` with the fields of `changes` replaced.
+pub fn need_with(title: &str, changes: Value) -> Value {
+    with(need_input(title), changes)
+}
+
+/// `offer_input(title)` with the fields of `changes` replaced.
+pub fn offer_with(title: &str, changes: Value) -> Value {
+    with(offer_input(title), changes)
+}
+
 /// `base` with the fields of `changes` replaced.
 pub fn with(mut base: Value, changes: Value) -> Value {
     for (key, value) in changes.as_object().expect("changes are an object") {
@@ -539,44 +722,6 @@ pub fn with(mut base: Value, changes: Value) -> Value {
 }
 
 impl TestApp {
-    /// Creates a need as `session` and returns its JSON.
-    pub async fn create_need(&self, session: &Session, body: &Value) -> Value {
-        let response = self.post("/api/v1/needs", session.token(), body).await;
-        response.assert_status(StatusCode::CREATED);
-        response.body.clone()
-    }
-
-    /// Creates and publishes a need as `session` (whose organisation must be verified).
-    pub async fn publish_need(&self, session: &Session, body: &Value) -> Value {
-        let need = self.create_need(session, body).await;
-        let published = self
-            .post(
-                &format!("/api/v1/needs/{}/publish", need["id"].as_str().unwrap()),
-                session.token(),
-                &json!({}),
-            )
-            .await;
-        published.assert_status(StatusCode::OK);
-        published.body.clone()
-    }
-
-    pub async fn publish_offer(&self, session: &Session, body: &Value) -> Value {
-        let response = self.post("/api/v1/offers", session.token(), body).await;
-        response.assert_status(StatusCode::CREATED);
-        let published = self
-            .post(
-                &format!(
-                    "/api/v1/offers/{}/publish",
-                    response.body["id"].as_str().unwrap()
-                ),
-                session.token(),
-                &json!({}),
-            )
-            .await;
-        published.assert_status(StatusCode::OK);
-        published.body.clone()
-    }
-
     /// The server's own database, for what no endpoint does (time passing, a second
     /// member before invitations exist), through the service's own store.
     pub fn database(&self) -> clearinghouse::db::Database {

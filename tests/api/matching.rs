@@ -3,90 +3,50 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{need_input, offer_input, with, Response, Session, TestApp};
-
-fn id(item: &Value) -> String {
-    item["id"].as_str().unwrap().to_owned()
-}
-
-async fn act(
-    app: &TestApp,
-    session: &Session,
-    match_id: &str,
-    action: &str,
-    body: Value,
-) -> Response {
-    app.post(
-        &format!("/api/v1/matches/{match_id}/{action}"),
-        session.token(),
-        &body,
-    )
-    .await
-}
+use crate::harness::{id, need_with, offer_with, TestApp};
 
 pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let ngo = app.verified_org("ngo", "FR").await;
-    let need = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Restore drills after ransomware"),
-                json!({"themes": ["ransomware.backup_recovery"], "quantity": 10}),
-            ),
-        )
+    let need = hospital
+        .publish_need(&need_with(
+            "Restore drills after ransomware",
+            json!({"themes": ["ransomware.backup_recovery"], "quantity": 10}),
+        ))
         .await;
-    let exact = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Backup and restore clinic"),
-                json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
-            ),
-        )
+    let exact = ngo
+        .publish_offer(&offer_with(
+            "Backup and restore clinic",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
+        ))
         .await;
-    let regional = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Ransomware readiness for East Africa"),
-                json!({"themes": ["ransomware"], "countries": [], "regions": ["eastern_africa"]}),
-            ),
-        )
+    let regional = ngo
+        .publish_offer(&offer_with(
+            "Ransomware readiness for East Africa",
+            json!({"themes": ["ransomware"], "countries": [], "regions": ["eastern_africa"]}),
+        ))
         .await;
-    let other_theme = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Board cyber literacy"),
-                json!({"themes": ["workforce.leadership"], "global": true}),
-            ),
-        )
+    let other_theme = ngo
+        .publish_offer(&offer_with(
+            "Board cyber literacy",
+            json!({"themes": ["workforce.leadership"], "global": true}),
+        ))
         .await;
-    let french_only = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Sauvegardes et restauration"),
-                json!({"themes": ["ransomware.backup_recovery"], "languages": ["fr"]}),
-            ),
-        )
+    let french_only = ngo
+        .publish_offer(&offer_with(
+            "Sauvegardes et restauration",
+            json!({"themes": ["ransomware.backup_recovery"], "languages": ["fr"]}),
+        ))
         .await;
-    let hidden = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Confidential backup programme"),
-                json!({"themes": ["ransomware.backup_recovery"], "visibility": "coordinators"}),
-            ),
-        )
+    let hidden = ngo
+        .publish_offer(&offer_with(
+            "Confidential backup programme",
+            json!({"themes": ["ransomware.backup_recovery"], "visibility": "coordinators"}),
+        ))
         .await;
 
-    let page = app
-        .get(
-            &format!("/api/v1/needs/{}/candidates", id(&need)),
-            hospital.token(),
-        )
+    let page = hospital
+        .get(&format!("/api/v1/needs/{}/candidates", id(&need)))
         .await;
     page.assert_status(StatusCode::OK);
     let items = page.body["items"].as_array().unwrap();
@@ -123,34 +83,22 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
 
     // A coordinator sees the hidden offer as a candidate too; other organisations see nothing.
     let coordinator = app.coordinator().await;
-    let all = app
-        .get(
-            &format!("/api/v1/needs/{}/candidates", id(&need)),
-            coordinator.token(),
-        )
+    let all = coordinator
+        .get(&format!("/api/v1/needs/{}/candidates", id(&need)))
         .await;
     assert!(all.text.contains(&id(&hidden)));
-    app.get(
-        &format!("/api/v1/needs/{}/candidates", id(&need)),
-        ngo.token(),
-    )
-    .await
-    .assert_problem(StatusCode::FORBIDDEN);
-    let limited = app
-        .get(
-            &format!("/api/v1/needs/{}/candidates?limit=1", id(&need)),
-            hospital.token(),
-        )
+    ngo.get(&format!("/api/v1/needs/{}/candidates", id(&need)))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let limited = hospital
+        .get(&format!("/api/v1/needs/{}/candidates?limit=1", id(&need)))
         .await;
     let next = limited.body["next_cursor"].as_str().unwrap();
-    let second = app
-        .get(
-            &format!(
-                "/api/v1/needs/{}/candidates?limit=1&cursor={next}",
-                id(&need)
-            ),
-            hospital.token(),
-        )
+    let second = hospital
+        .get(&format!(
+            "/api/v1/needs/{}/candidates?limit=1&cursor={next}",
+            id(&need)
+        ))
         .await;
     assert_eq!(id(&second.body["items"][0]["offer"]), id(&regional));
 }
@@ -158,44 +106,29 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
 pub async fn a_hidden_need_is_never_a_providers_candidate(app: TestApp) {
     let hospital = app.verified_org("hospital", "UG").await;
     let ngo = app.verified_org("ngo", "UG").await;
-    let public = app
-        .publish_need(
-            &hospital,
-            &with(need_input("Public backup need"), json!({"country": "UG"})),
-        )
+    let public = hospital
+        .publish_need(&need_with("Public backup need", json!({"country": "UG"})))
         .await;
-    let anonymous = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Anonymous backup need"),
-                json!({"country": "UG", "anonymous": true}),
-            ),
-        )
+    let anonymous = hospital
+        .publish_need(&need_with(
+            "Anonymous backup need",
+            json!({"country": "UG", "anonymous": true}),
+        ))
         .await;
-    let secret = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Secret backup need"),
-                json!({"country": "UG", "visibility": "coordinators"}),
-            ),
-        )
+    let secret = hospital
+        .publish_need(&need_with(
+            "Secret backup need",
+            json!({"country": "UG", "visibility": "coordinators"}),
+        ))
         .await;
-    let offer = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Backup help for Uganda"),
-                json!({"themes": ["ransomware.backup_recovery"], "countries": ["UG"]}),
-            ),
-        )
+    let offer = ngo
+        .publish_offer(&offer_with(
+            "Backup help for Uganda",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["UG"]}),
+        ))
         .await;
-    let page = app
-        .get(
-            &format!("/api/v1/offers/{}/candidates", id(&offer)),
-            ngo.token(),
-        )
+    let page = ngo
+        .get(&format!("/api/v1/offers/{}/candidates", id(&offer)))
         .await;
     page.assert_status(StatusCode::OK);
     assert!(page.text.contains(&id(&public)) && page.text.contains(&id(&anonymous)));
@@ -214,35 +147,28 @@ pub async fn a_hidden_need_is_never_a_providers_candidate(app: TestApp) {
         "anonymity holds in candidate lists"
     );
     // Nor can a provider propose a match with a need it cannot see.
-    let refused = app
-        .post(
-            "/api/v1/matches",
-            ngo.token(),
-            &json!({"need_id": id(&secret), "offer_id": id(&offer)}),
-        )
-        .await;
+    let refused = ngo.propose(&secret, &offer).await;
     refused.assert_problem(StatusCode::NOT_FOUND);
 }
 
 pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
     let hospital = app.verified_org("hospital", "GH").await;
     let ngo = app.verified_org("ngo", "GH").await;
-    let need = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Incident response for Accra hospitals"),
-                json!({"country": "GH", "quantity": 8}),
-            ),
-        )
+    let need = hospital
+        .publish_need(&need_with(
+            "Incident response for Accra hospitals",
+            json!({"country": "GH", "quantity": 8}),
+        ))
         .await;
-    let offer = app
-        .publish_offer(&ngo, &with(offer_input("Backup training for West Africa"), json!({"themes": ["ransomware.backup_recovery"], "countries": ["GH"], "capacity": 20})))
+    let offer = ngo
+        .publish_offer(&offer_with(
+            "Backup training for West Africa",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["GH"], "capacity": 20}),
+        ))
         .await;
-    let proposed = app
+    let proposed = hospital
         .post(
             "/api/v1/matches",
-            hospital.token(),
             &json!({"need_id": id(&need), "offer_id": id(&offer), "note": "They train in English"}),
         )
         .await;
@@ -268,24 +194,26 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
     );
     assert!(proposed.body["score"].as_f64().unwrap() > 0.5);
 
-    act(&app, &ngo, &match_id, "approve", json!({}))
+    ngo.approve(&match_id)
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     let coordinator = app.coordinator().await;
-    act(&app, &coordinator, &match_id, "accept", json!({}))
+    coordinator
+        .accept(&match_id)
         .await
         .assert_problem(StatusCode::FORBIDDEN);
-    let approved = act(&app, &coordinator, &match_id, "approve", json!({})).await;
+    let approved = coordinator.approve(&match_id).await;
     assert_eq!(approved.body["status"], "approved");
     assert_eq!(
         approved.body["decided_by"],
         coordinator.account.user_id.as_str()
     );
-    act(&app, &hospital, &match_id, "accept", json!({}))
+    hospital
+        .accept(&match_id)
         .await
         .assert_problem(StatusCode::CONFLICT);
 
-    let active = act(&app, &ngo, &match_id, "accept", json!({})).await;
+    let active = ngo.accept(&match_id).await;
     assert_eq!(
         (
             active.body["status"].as_str(),
@@ -300,26 +228,15 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
     let need_now = app.get(&format!("/api/v1/needs/{}", id(&need)), None).await;
     assert_eq!(need_now.body["status"], "matched");
 
-    let bad_outcome = act(
-        &app,
-        &ngo,
-        &match_id,
-        "complete",
-        json!({"delivered_quantity": 9, "rating": 6}),
-    )
-    .await;
+    let bad_outcome = ngo
+        .complete(&match_id, &json!({"delivered_quantity": 9, "rating": 6}))
+        .await;
     bad_outcome.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         bad_outcome.invalid_fields(),
         ["delivered_quantity", "rating", "outcome"]
     );
-    let completed = act(
-        &app,
-        &ngo,
-        &match_id,
-        "complete",
-        json!({"delivered_quantity": 8, "rating": 5, "outcome": "Eight IT staff trained; restore drills now monthly."}),
-    )
+    let completed = ngo.complete(&match_id, &json!({"delivered_quantity": 8, "rating": 5, "outcome": "Eight IT staff trained; restore drills now monthly."}))
     .await;
     completed.assert_status(StatusCode::OK);
     assert_eq!(
@@ -337,33 +254,23 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
         ),
         (Some("fulfilled"), Some(8))
     );
-    act(
-        &app,
-        &ngo,
-        &match_id,
-        "cancel",
-        json!({"reason": "too late"}),
-    )
-    .await
-    .assert_problem(StatusCode::CONFLICT);
+    ngo.cancel(&match_id, "too late")
+        .await
+        .assert_problem(StatusCode::CONFLICT);
 
-    let listed = app.get("/api/v1/matches", hospital.token()).await;
+    let listed = hospital.get("/api/v1/matches").await;
     assert_eq!(listed.body["items"][0]["id"], match_id.as_str());
     let stranger = app.verified_org("hospital", "GH").await;
-    assert!(
-        app.get("/api/v1/matches", stranger.token()).await.body["items"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
-    app.get(&format!("/api/v1/matches/{match_id}"), stranger.token())
+    assert!(stranger.get("/api/v1/matches").await.body["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    stranger
+        .get(&format!("/api/v1/matches/{match_id}"))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    let log = app
-        .get(
-            &format!("/api/v1/audit?entity=match&entity_id={match_id}"),
-            coordinator.token(),
-        )
+    let log = coordinator
+        .get(&format!("/api/v1/audit?entity=match&entity_id={match_id}"))
         .await;
     let actions: Vec<&str> = log.body["items"]
         .as_array()
@@ -374,11 +281,12 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
     assert_eq!(actions, ["complete", "accept", "approve", "create"]);
 
     // The gap report counts the delivery, and the need nobody meets.
-    let unmet = app.publish_need(&hospital, &with(need_input("Unmet need for a forensic lab"), json!({"country": "GH", "themes": ["incident_response.forensics"], "urgency": "critical"}))).await;
-    app.get("/api/v1/reports/gaps", hospital.token())
+    let unmet = hospital.publish_need(&need_with("Unmet need for a forensic lab", json!({"country": "GH", "themes": ["incident_response.forensics"], "urgency": "critical"}))).await;
+    hospital
+        .get("/api/v1/reports/gaps")
         .await
         .assert_problem(StatusCode::FORBIDDEN);
-    let report = app.get("/api/v1/reports/gaps", coordinator.token()).await;
+    let report = coordinator.get("/api/v1/reports/gaps").await;
     report.assert_status(StatusCode::OK);
     let summary = &report.body["summary"];
     assert_eq!(
@@ -428,88 +336,52 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
 pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
     let hospital = app.verified_org("hospital", "SN").await;
     let ngo = app.verified_org("ngo", "SN").await;
-    let need = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Besoin de sauvegardes"),
-                json!({"country": "SN", "languages": ["fr"]}),
-            ),
-        )
+    let need = hospital
+        .publish_need(&need_with(
+            "Besoin de sauvegardes",
+            json!({"country": "SN", "languages": ["fr"]}),
+        ))
         .await;
-    let english = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("English-only backup training"),
-                json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"]}),
-            ),
-        )
+    let english = ngo
+        .publish_offer(&offer_with(
+            "English-only backup training",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"]}),
+        ))
         .await;
-    let french = app
-        .publish_offer(&ngo, &with(offer_input("Formation sauvegardes"), json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"], "languages": ["fr"]})))
+    let french = ngo.publish_offer(&offer_with("Formation sauvegardes", json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"], "languages": ["fr"]})))
         .await;
-    let unmatchable = app
-        .post(
-            "/api/v1/matches",
-            hospital.token(),
-            &json!({"need_id": id(&need), "offer_id": id(&english)}),
-        )
-        .await;
+    let unmatchable = hospital.propose(&need, &english).await;
     let detail = unmatchable.assert_problem(StatusCode::CONFLICT);
     assert!(detail.contains("share no language"), "{detail}");
 
-    let first = app
-        .post(
-            "/api/v1/matches",
-            ngo.token(),
-            &json!({"need_id": id(&need), "offer_id": id(&french)}),
-        )
-        .await;
+    let first = ngo.propose(&need, &french).await;
     first.assert_status(StatusCode::CREATED);
-    let twice = app
-        .post(
-            "/api/v1/matches",
-            hospital.token(),
-            &json!({"need_id": id(&need), "offer_id": id(&french)}),
-        )
-        .await;
+    let twice = hospital.propose(&need, &french).await;
     assert!(twice
         .assert_problem(StatusCode::CONFLICT)
         .contains("already exists"));
     let match_id = id(&first.body);
     let coordinator = app.coordinator().await;
-    act(&app, &coordinator, &match_id, "reject", json!({}))
+    coordinator
+        .act(&match_id, "reject", &json!({}))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-    act(
-        &app,
-        &hospital,
-        &match_id,
-        "complete",
-        json!({"delivered_quantity": 1, "rating": 3, "outcome": "x"}),
-    )
-    .await
-    .assert_problem(StatusCode::CONFLICT);
-    act(
-        &app,
-        &hospital,
-        &match_id,
-        "accept",
-        json!({"unexpected": true}),
-    )
-    .await
-    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-    app.post(
-        &format!("/api/v1/matches/{match_id}/dance"),
-        hospital.token(),
-        &json!({}),
-    )
-    .await
-    .assert_problem(StatusCode::BAD_REQUEST);
-    let unchanged = app
-        .get(&format!("/api/v1/matches/{match_id}"), hospital.token())
-        .await;
+    hospital
+        .complete(
+            &match_id,
+            &json!({"delivered_quantity": 1, "rating": 3, "outcome": "x"}),
+        )
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    hospital
+        .act(&match_id, "accept", &json!({"unexpected": true}))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    hospital
+        .post(&format!("/api/v1/matches/{match_id}/dance"), &json!({}))
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
+    let unchanged = hospital.get(&format!("/api/v1/matches/{match_id}")).await;
     assert_eq!(
         (
             unchanged.body["status"].as_str(),
@@ -518,14 +390,9 @@ pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
         (Some("proposed"), Some(1))
     );
 
-    let rejected = act(
-        &app,
-        &coordinator,
-        &match_id,
-        "reject",
-        json!({"reason": "Another programme fits better"}),
-    )
-    .await;
+    let rejected = coordinator
+        .reject(&match_id, "Another programme fits better")
+        .await;
     assert_eq!(
         (
             rejected.body["status"].as_str(),
@@ -534,13 +401,10 @@ pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
         (Some("rejected"), Some("Another programme fits better"))
     );
     // Once no match for the pair is live, it may be proposed again.
-    app.post(
-        "/api/v1/matches",
-        hospital.token(),
-        &json!({"need_id": id(&need), "offer_id": id(&french)}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    hospital
+        .propose(&need, &french)
+        .await
+        .assert_status(StatusCode::CREATED);
     app.post(
         "/api/v1/matches",
         None,
@@ -554,38 +418,30 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
     let first_hospital = app.verified_org("hospital", "TZ").await;
     let second_hospital = app.verified_org("hospital", "TZ").await;
     let ngo = app.verified_org("ngo", "TZ").await;
-    let offer = app
-        .publish_offer(&ngo, &with(offer_input("One expert, one hospital"), json!({"themes": ["ransomware.backup_recovery"], "countries": ["TZ"], "capacity": 1})))
+    let offer = ngo
+        .publish_offer(&offer_with(
+            "One expert, one hospital",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["TZ"], "capacity": 1}),
+        ))
         .await;
     let coordinator = app.coordinator().await;
     let mut match_ids = Vec::new();
     for hospital in [&first_hospital, &second_hospital] {
-        let need = app
-            .publish_need(
-                hospital,
-                &with(
-                    need_input("One expert needed for backups"),
-                    json!({"country": "TZ", "quantity": 1}),
-                ),
-            )
+        let need = hospital
+            .publish_need(&need_with(
+                "One expert needed for backups",
+                json!({"country": "TZ", "quantity": 1}),
+            ))
             .await;
-        let proposed = app
-            .post(
-                "/api/v1/matches",
-                hospital.token(),
-                &json!({"need_id": id(&need), "offer_id": id(&offer)}),
-            )
-            .await;
+        let proposed = hospital.propose(&need, &offer).await;
         let match_id = id(&proposed.body);
-        act(&app, &coordinator, &match_id, "approve", json!({}))
+        coordinator
+            .approve(&match_id)
             .await
             .assert_status(StatusCode::OK);
         match_ids.push(match_id);
     }
-    let (a, b) = tokio::join!(
-        act(&app, &ngo, &match_ids[0], "accept", json!({})),
-        act(&app, &ngo, &match_ids[1], "accept", json!({}))
-    );
+    let (a, b) = tokio::join!(ngo.accept(&match_ids[0]), ngo.accept(&match_ids[1]));
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(
@@ -603,9 +459,7 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
     assert!(loser
         .assert_problem(StatusCode::CONFLICT)
         .contains("no capacity left"));
-    let offer_now = app
-        .get(&format!("/api/v1/offers/{}", id(&offer)), ngo.token())
-        .await;
+    let offer_now = ngo.get(&format!("/api/v1/offers/{}", id(&offer))).await;
     assert_eq!(
         (
             offer_now.body["capacity_left"].as_i64(),
@@ -613,11 +467,11 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
         ),
         (Some(0), Some("exhausted"))
     );
-    let active = app
-        .get(
-            &format!("/api/v1/matches?status=active&offer_id={}", id(&offer)),
-            coordinator.token(),
-        )
+    let active = coordinator
+        .get(&format!(
+            "/api/v1/matches?status=active&offer_id={}",
+            id(&offer)
+        ))
         .await;
     assert_eq!(active.body["items"].as_array().unwrap().len(), 1);
 
@@ -627,18 +481,11 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
     } else {
         &match_ids[1]
     };
-    act(
-        &app,
-        &coordinator,
-        winner,
-        "cancel",
-        json!({"reason": "The hospital postponed"}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
-    let reopened = app
-        .get(&format!("/api/v1/offers/{}", id(&offer)), ngo.token())
-        .await;
+    coordinator
+        .cancel(winner, "The hospital postponed")
+        .await
+        .assert_status(StatusCode::OK);
+    let reopened = ngo.get(&format!("/api/v1/offers/{}", id(&offer))).await;
     assert_eq!(
         (
             reopened.body["capacity_left"].as_i64(),
@@ -647,13 +494,9 @@ pub async fn racing_accepts_for_the_last_seat_have_one_winner(app: TestApp) {
         (Some(1), Some("open"))
     );
     // Its need is open again, and so a candidate again.
-    let cancelled = app
-        .get(&format!("/api/v1/matches/{winner}"), coordinator.token())
-        .await;
+    let cancelled = coordinator.get(&format!("/api/v1/matches/{winner}")).await;
     let need_id = cancelled.body["need_id"].as_str().unwrap();
-    let need = app
-        .get(&format!("/api/v1/needs/{need_id}"), coordinator.token())
-        .await;
+    let need = coordinator.get(&format!("/api/v1/needs/{need_id}")).await;
     assert_eq!(need.body["status"], "open", "{}", need.text);
 }
 
@@ -661,32 +504,29 @@ pub async fn the_allocation_covers_the_most_urgent_need_first(app: TestApp) {
     let ngo = app.verified_org("ngo", "MW").await;
     let calm = app.verified_org("hospital", "MW").await;
     let burning = app.verified_org("hospital", "MW").await;
-    let offer = app
-        .publish_offer(&ngo, &with(offer_input("A single incident responder"), json!({"themes": ["ransomware.backup_recovery"], "countries": ["MW"], "capacity": 1})))
+    let offer = ngo
+        .publish_offer(&offer_with(
+            "A single incident responder",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["MW"], "capacity": 1}),
+        ))
         .await;
-    let low = app
-        .publish_need(
-            &calm,
-            &with(
-                need_input("Backups someday"),
-                json!({"country": "MW", "quantity": 1, "urgency": "low"}),
-            ),
-        )
+    let low = calm
+        .publish_need(&need_with(
+            "Backups someday",
+            json!({"country": "MW", "quantity": 1, "urgency": "low"}),
+        ))
         .await;
-    let critical = app
-        .publish_need(
-            &burning,
-            &with(
-                need_input("Backups destroyed by ransomware"),
-                json!({"country": "MW", "quantity": 1, "urgency": "critical"}),
-            ),
-        )
+    let critical = burning
+        .publish_need(&need_with(
+            "Backups destroyed by ransomware",
+            json!({"country": "MW", "quantity": 1, "urgency": "critical"}),
+        ))
         .await;
     let coordinator = app.coordinator().await;
-    app.get("/api/v1/allocation", ngo.token())
+    ngo.get("/api/v1/allocation")
         .await
         .assert_problem(StatusCode::FORBIDDEN);
-    let plan = app.get("/api/v1/allocation", coordinator.token()).await;
+    let plan = coordinator.get("/api/v1/allocation").await;
     plan.assert_status(StatusCode::OK);
     let rows = plan.body["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{}", plan.text);
@@ -709,10 +549,9 @@ pub async fn the_allocation_covers_the_most_urgent_need_first(app: TestApp) {
     );
 
     // One call turns the row into a proposed match.
-    let proposed = app
+    let proposed = coordinator
         .post(
             "/api/v1/matches",
-            coordinator.token(),
             &json!({"need_id": rows[0]["need_id"], "offer_id": rows[0]["offer_id"]}),
         )
         .await;

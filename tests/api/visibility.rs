@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{need_input, offer_input, with, Session, TestApp};
+use crate::harness::{need_input, offer_with, with, Session, TestApp};
 
 struct Reader {
     name: &'static str,
@@ -71,14 +71,11 @@ pub async fn need_visibility_matrix(app: TestApp) {
         for anonymous in [false, true] {
             // A word no other need has, so that search finds exactly this one.
             let word = format!("zq{}x{}", visibility.replace('_', ""), anonymous);
-            let need = app
-                .publish_need(
-                    &owner,
-                    &with(
-                        need_input(&format!("Need {word} for the matrix")),
-                        json!({"visibility": visibility, "anonymous": anonymous}),
-                    ),
-                )
+            let need = owner
+                .publish_need(&with(
+                    need_input(&format!("Need {word} for the matrix")),
+                    json!({"visibility": visibility, "anonymous": anonymous}),
+                ))
                 .await;
             cases.push((
                 index,
@@ -149,23 +146,17 @@ pub async fn need_visibility_matrix(app: TestApp) {
 
 pub async fn offer_visibility_follows_verification(app: TestApp) {
     let ngo = app.verified_org("ngo", "CH").await;
-    let members_only = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Offer for verified organisations"),
-                json!({"visibility": "verified_organisations"}),
-            ),
-        )
+    let members_only = ngo
+        .publish_offer(&offer_with(
+            "Offer for verified organisations",
+            json!({"visibility": "verified_organisations"}),
+        ))
         .await;
-    let secret = app
-        .publish_offer(
-            &ngo,
-            &with(
-                offer_input("Offer for coordinators only"),
-                json!({"visibility": "coordinators"}),
-            ),
-        )
+    let secret = ngo
+        .publish_offer(&offer_with(
+            "Offer for coordinators only",
+            json!({"visibility": "coordinators"}),
+        ))
         .await;
     let verified_hospital = app.verified_org("hospital", "KE").await;
     let unverified_hospital = app.sign_in(&app.register("hospital", "KE").await).await;
