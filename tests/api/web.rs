@@ -302,6 +302,16 @@ pub async fn signing_out_ends_the_session(app: TestApp) {
     let page = replay.get("/organisation").await;
     page.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(page.location(), Some("/sign-in?next=%2Forganisation"));
+    // A form sent after the session ended changes nothing and leads to sign-in, then home
+    // (a form's target is not a page to come back to).
+    let late = replay
+        .post(
+            "/organisation/invitations",
+            &[("email", "late@example.org"), ("role", "member")],
+        )
+        .await;
+    late.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(late.location(), Some("/sign-in?next=%2F"));
 }
 
 pub async fn a_password_reset_ends_every_web_session(app: TestApp) {
