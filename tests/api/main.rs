@@ -94,6 +94,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web::unknown_paths_get_the_not_found_page_and_the_api_keeps_problems,
         web::an_org_admin_invites_a_colleague_who_joins_through_the_link,
         web::an_https_public_url_gets_host_cookies_and_hsts,
+        web::sessions_end_when_idle_or_too_old,
+        web::sign_in_shares_the_api_rate_limit_per_account,
         matching::the_allocation_covers_the_most_urgent_need_first,
         seed::seed_demo_fills_an_empty_database_for_a_first_look,
         seed::seed_demo_twice_adds_nothing,
