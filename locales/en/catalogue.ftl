@@ -111,6 +111,7 @@ catalogue-fact-budget = Budget
 catalogue-fact-none = None stated
 catalogue-fact-visibility = Who can see it
 catalogue-fact-anonymous = Organisation's name
+catalogue-fact-anonymous-value = Hidden from providers until a match with them is active
 catalogue-fact-kind = Kind of help
 catalogue-fact-serves = Where
 catalogue-fact-capacity = Capacity

@@ -35,9 +35,27 @@ fn card_titles(page: &Page) -> Vec<String> {
     page.texts(".card-title a")
 }
 
-/// What every catalogue page must be: `lang`, and light with its stylesheet.
+/// What every catalogue page must be: `lang`, light with its stylesheet, each id once, and
+/// each label naming a control that exists.
 async fn assert_light(browser: &Browser, page: &Page, path: &str) {
     let html = page.html();
+    let with_id = scraper::Selector::parse("[id]").unwrap();
+    let mut ids: Vec<&str> = html
+        .select(&with_id)
+        .filter_map(|element| element.value().attr("id"))
+        .collect();
+    ids.sort_unstable();
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "{path} repeats an id");
+    let labels = scraper::Selector::parse("label[for]").unwrap();
+    for label in html.select(&labels) {
+        let target = label.value().attr("for").unwrap_or_default();
+        assert!(
+            ids.binary_search(&target).is_ok(),
+            "{path}: a label for a missing #{target}"
+        );
+    }
     let lang = scraper::Selector::parse("html[lang=en]").unwrap();
     assert!(html.select(&lang).next().is_some(), "{path} has no lang");
     let stylesheet = scraper::Selector::parse("link[rel=stylesheet]").unwrap();

@@ -279,7 +279,7 @@ impl WebKind for Need {
             facts.push(fact(
                 words,
                 "catalogue-fact-anonymous",
-                words.text("need-anonymous-hint"),
+                words.text("catalogue-fact-anonymous-value"),
             ));
         }
         facts
