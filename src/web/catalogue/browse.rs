@@ -14,7 +14,7 @@ use crate::accounts::model::Organisation;
 use crate::accounts::store as accounts;
 use crate::catalogue::routes::SharedFilters;
 use crate::catalogue::service;
-use crate::catalogue::store::{ItemFilter, PageRequest};
+use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest};
 use crate::http::pagination::{decode_cursor, encode_cursor};
 use crate::state::AppState;
 use crate::visibility::{reveals_need_owner, Reader};
@@ -158,12 +158,19 @@ impl BrowseQuery {
     }
 }
 
+/// A browse query read: what to list, in which order, from where.
+type Listing<K> = (
+    ItemFilter<<K as crate::catalogue::item::CatalogueItem>::Status, <K as ItemStore>::Only>,
+    <K as ItemStore>::Sort,
+    Option<<K as ItemStore>::Cursor>,
+);
+
 /// The filter of a browse query, or the refusals to show next to its fields.
 fn filter_of<K: WebKind>(
     state: &AppState,
     query: &BrowseQuery,
     only_field: &str,
-) -> Result<(ItemFilter<K::Status, K::Only>, K::Sort, Option<K::Cursor>), FormErrors> {
+) -> Result<Listing<K>, FormErrors> {
     let mut errors = FormErrors::none();
     let shared = SharedFilters::parse(
         state,

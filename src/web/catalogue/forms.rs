@@ -111,8 +111,8 @@ pub fn text_of_amount(money: Option<&Money>) -> String {
     money.map(|m| m.amount.to_string()).unwrap_or_default()
 }
 
-/// A text field's value, if anything was typed.
-pub fn checked(text: &str) -> Option<String> {
+/// A currency code as typed, upper-cased (people type `usd`), if anything was typed.
+pub fn currency_code(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_uppercase())
 }

@@ -14,7 +14,8 @@ use crate::matching::score::Score;
 use crate::matching::service::{self, MatchingError, Scoring};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
-    amount, checked, codes_of, date, languages_of, modes, optional_date, text_of_amount, Refusals,
+    amount, codes_of, currency_code, date, languages_of, modes, optional_date, text_of_amount,
+    Refusals,
 };
 use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
 
@@ -108,7 +109,7 @@ impl WebKind for Need {
             wanted_from: optional_date(&mut refusals, "wanted_from", &form.wanted_from),
             wanted_by,
             budget_amount: amount(&mut refusals, "budget_amount", &form.budget_amount),
-            budget_currency: checked(&form.budget_currency),
+            budget_currency: currency_code(&form.budget_currency),
             visibility,
             anonymous: form.anonymous.is_some(),
         };

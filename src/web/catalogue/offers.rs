@@ -15,7 +15,7 @@ use crate::matching::score::Score;
 use crate::matching::service::{self, MatchingError, Scoring};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
-    amount, checked, codes_of, languages_of, modes, optional_date, text_of_amount, Refusals,
+    amount, codes_of, currency_code, languages_of, modes, optional_date, text_of_amount, Refusals,
 };
 use crate::web::catalogue::needs::fact;
 use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
@@ -123,7 +123,7 @@ impl WebKind for Offer {
             available_from: optional_date(&mut refusals, "available_from", &form.available_from),
             available_until: optional_date(&mut refusals, "available_until", &form.available_until),
             funding_amount: amount(&mut refusals, "funding_amount", &form.funding_amount),
-            funding_currency: checked(&form.funding_currency),
+            funding_currency: currency_code(&form.funding_currency),
             visibility,
         };
         (input, refusals.into_list())
