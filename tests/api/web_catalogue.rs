@@ -552,6 +552,16 @@ pub async fn a_provider_posts_an_offer_and_sees_ranked_candidates(app: TestApp) 
         card_titles(&candidates),
         ["Ransomware recovery for district hospitals"]
     );
+    for path in [
+        "/offers".to_owned(),
+        "/my/offers".to_owned(),
+        format!("/offers/{offer_id}/edit"),
+        format!("/offers/{offer_id}/candidates"),
+    ] {
+        let page = browser.get(&path).await;
+        page.assert_status(StatusCode::OK);
+        assert_light(&browser, &page, &path).await;
+    }
     // Nobody else sees a need's candidates.
     browser
         .get(&format!("/needs/{}/candidates", id(&need)))
