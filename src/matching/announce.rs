@@ -85,7 +85,7 @@ fn announce(
                 json!({
                     "title": offer.fields.title,
                     "score": format!("{score:.2}"),
-                    "link": notifier.link(&format!("api/v1/offers/{}", offer.id), None),
+                    "link": notifier.link(&format!("offers/{}", offer.id), None),
                 })
             })
             .collect();
@@ -96,7 +96,7 @@ fn announce(
             &need.fields.title,
             "offers",
             visible,
-            format!("api/v1/needs/{}/candidates", need.id),
+            format!("needs/{}/candidates", need.id),
         )?;
     }
     for (offer, candidates) in for_offers.into_values() {
@@ -109,7 +109,7 @@ fn announce(
                 json!({
                     "title": need.fields.title,
                     "score": format!("{score:.2}"),
-                    "link": notifier.link(&format!("api/v1/needs/{}", need.id), None),
+                    "link": notifier.link(&format!("needs/{}", need.id), None),
                 })
             })
             .collect();
@@ -120,7 +120,7 @@ fn announce(
             &offer.fields.title,
             "needs",
             visible,
-            format!("api/v1/offers/{}/candidates", offer.id),
+            format!("offers/{}/candidates", offer.id),
         )?;
     }
     Ok(new_pairs)

@@ -39,6 +39,16 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/outcome.html",
     "web/organisation.html",
     "web/error.html",
+    // catalogue pages
+    "web/catalogue/macros.html",
+    "web/catalogue/browse.html",
+    "web/catalogue/item.html",
+    "web/catalogue/form.html",
+    "web/catalogue/offer_kind.html",
+    "web/catalogue/need_fields.html",
+    "web/catalogue/offer_fields.html",
+    "web/catalogue/mine.html",
+    "web/catalogue/candidates.html",
 ];
 
 #[derive(Debug, thiserror::Error)]
