@@ -111,32 +111,23 @@ async fn need_status(app: &TestApp, session: &Session, need_id: &str) -> Value {
 
 pub async fn browse_lists_and_item_pages_show_only_what_the_visitor_may_see(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
-    let public = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Public anonymous need"),
-                json!({"anonymous": true}),
-            ),
-        )
+    let public = hospital
+        .publish_need(&with(
+            need_input("Public anonymous need"),
+            json!({"anonymous": true}),
+        ))
         .await;
-    let providers_only = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Need for verified providers"),
-                json!({"visibility": "verified_providers"}),
-            ),
-        )
+    let providers_only = hospital
+        .publish_need(&with(
+            need_input("Need for verified providers"),
+            json!({"visibility": "verified_providers"}),
+        ))
         .await;
-    let coordinators_only = app
-        .publish_need(
-            &hospital,
-            &with(
-                need_input("Need for coordinators only"),
-                json!({"visibility": "coordinators"}),
-            ),
-        )
+    let coordinators_only = hospital
+        .publish_need(&with(
+            need_input("Need for coordinators only"),
+            json!({"visibility": "coordinators"}),
+        ))
         .await;
     let organisation_name = "A hospital in KE";
 
@@ -193,8 +184,8 @@ pub async fn browse_lists_and_item_pages_show_only_what_the_visitor_may_see(app:
     );
 
     // Offers list the same way.
-    let offer = app
-        .publish_offer(&ngo, &offer_input("Backup drills for hospitals"))
+    let offer = ngo
+        .publish_offer(&offer_input("Backup drills for hospitals"))
         .await;
     let list = anonymous.get("/offers").await;
     assert_eq!(card_titles(&list), ["Backup drills for hospitals"]);
@@ -212,18 +203,14 @@ pub async fn filters_page_by_cursor_and_bad_filters_are_422_pages(app: TestApp) 
     let hospital = app.verified_org("hospital", "KE").await;
     for index in 0..21 {
         let urgency = if index == 0 { "critical" } else { "low" };
-        app.publish_need(
-            &hospital,
-            &with(
+        hospital
+            .publish_need(&with(
                 need_input(&format!("Need number {index}")),
                 json!({"urgency": urgency}),
-            ),
-        )
-        .await;
+            ))
+            .await;
     }
-    app.publish_need(
-        &hospital,
-        &with(
+    hospital.publish_need(&with(
             need_input("Phishing drills in Uganda"),
             json!({"country": "UG", "themes": ["workforce.awareness"], "description": "Staff keep clicking on phishing links; we want regular drills."}),
         ),
@@ -454,11 +441,8 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
 
 pub async fn a_provider_posts_an_offer_and_sees_ranked_candidates(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
-    let need = app
-        .publish_need(
-            &hospital,
-            &need_input("Ransomware recovery for district hospitals"),
-        )
+    let need = hospital
+        .publish_need(&need_input("Ransomware recovery for district hospitals"))
         .await;
     let ngo = app.verified_org("ngo", "KE").await;
     let browser = browser_for(&app, &ngo.account).await;
@@ -571,12 +555,8 @@ pub async fn a_provider_posts_an_offer_and_sees_ranked_candidates(app: TestApp) 
 
 pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
-    let open = app
-        .publish_need(&hospital, &need_input("An open need"))
-        .await;
-    let draft = app
-        .create_need(&hospital, &need_input("A draft need"))
-        .await;
+    let open = hospital.publish_need(&need_input("An open need")).await;
+    let draft = hospital.create_need(&need_input("A draft need")).await;
     let other = app.verified_org("hospital", "KE").await;
     let stranger = browser_for(&app, &other.account).await;
 
@@ -663,16 +643,13 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
 
 pub async fn home_figures_count_only_visible_needs(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
-    app.publish_need(&hospital, &need_input("A public need"))
-        .await;
-    app.publish_need(
-        &hospital,
-        &with(
+    hospital.publish_need(&need_input("A public need")).await;
+    hospital
+        .publish_need(&with(
             need_input("A coordinators-only need"),
             json!({"visibility": "coordinators", "country": "UG"}),
-        ),
-    )
-    .await;
+        ))
+        .await;
     let anonymous = Browser::new(&app);
     let home = anonymous.get("/").await;
     home.assert_status(StatusCode::OK);
