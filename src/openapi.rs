@@ -4,7 +4,10 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::catalogue::store::needs::NeedSort;
+use crate::catalogue::store::offers::OfferSort;
 use crate::error::{FieldError, Problem};
+use crate::matching::workflow::MatchAction;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,7 +16,9 @@ use crate::error::{FieldError, Problem};
         description = "Matches healthcare cyber capacity-building needs with the programmes, experts, \
                        tools and funds that can meet them. Errors are RFC 9457 problem+json.",
     ),
-    components(schemas(Problem, FieldError)),
+    // Enums that parameters name by reference: utoipa does not collect those from
+    // `IntoParams`, so they are listed here or the references would not resolve.
+    components(schemas(Problem, FieldError, NeedSort, OfferSort, MatchAction)),
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),

@@ -163,6 +163,10 @@ fn main() {
             Ok(())
         },
     ));
+    trials.push(Trial::test("openapi::every_reference_resolves", || {
+        openapi::every_reference_resolves();
+        Ok(())
+    }));
     trials.push(Trial::test(
         "openapi::the_contract_paths_are_documented",
         || {

@@ -117,3 +117,37 @@ pub async fn every_documented_operation_is_routed(app: TestApp) {
 pub fn document_matches_the_snapshot() {
     insta::assert_json_snapshot!("openapi", document());
 }
+
+/// Every `$ref` names a schema the document defines: a generated client stops at the first
+/// one that does not resolve.
+pub fn every_reference_resolves() {
+    fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("$ref", Value::String(target)) => found.push(target),
+                        _ => refs(value, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+            _ => {}
+        }
+    }
+    let document = document();
+    let mut found = Vec::new();
+    refs(&document, &mut found);
+    assert!(!found.is_empty(), "the document refers to its schemas");
+    let unresolved: Vec<&str> = found
+        .into_iter()
+        .filter(|target| {
+            let name = target.strip_prefix("#/components/schemas/");
+            name.is_none_or(|name| document["components"]["schemas"][name].is_null())
+        })
+        .collect();
+    assert!(
+        unresolved.is_empty(),
+        "unresolved references: {unresolved:?}"
+    );
+}
