@@ -11,13 +11,11 @@ use uuid::Uuid;
 use crate::accounts::credentials;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
-use crate::catalogue::store::{needs, offers};
 use crate::db::schema::candidate_notices;
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
-use crate::matching::index::Matcher;
 use crate::matching::notices::reader_for;
-use crate::matching::service::{open_needs_met_by, open_offers_meeting, Scoring};
+use crate::matching::service::{open_catalogue, open_needs_met_by, open_offers_meeting, Scoring};
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::Reader;
 
@@ -216,15 +214,8 @@ pub fn run(
     notifier: &Notifier,
     scoring: Scoring<'_>,
 ) -> Result<RunSummary, StoreError> {
-    let open_needs = needs::with_statuses(conn, &[crate::catalogue::model::NeedStatus::Open])?;
-    let open_offers = offers::all_open(conn)?;
-    let matcher = Matcher::new(
-        &open_needs,
-        &open_offers,
-        scoring.taxonomy,
-        *scoring.weights,
-        scoring.today,
-    );
+    let (open_needs, open_offers) = open_catalogue(conn)?;
+    let matcher = scoring.matcher(&open_needs, &open_offers);
     let pairs: Vec<(&Need, &Offer, f64)> = matcher
         .all_pairs(NOTIFY_THRESHOLD)
         .into_iter()
