@@ -18,7 +18,7 @@ use crate::catalogue::store::{load_taxonomy, ItemStore};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{Database, StoreError};
 use crate::error::FieldError;
-use crate::seed::generate::{Generator, COORDINATOR_EMAIL, DEMO, ORGANISATIONS};
+use crate::seed::generate::{Generator, Posting, COORDINATOR_EMAIL, DEMO, ORGANISATIONS};
 
 /// Items per transaction: large enough that commits cost little, small enough that a
 /// server sharing the SQLite file waits at most a moment for the write lock.
@@ -119,10 +119,6 @@ fn validate_each<K: CatalogueItem>(
     Ok(())
 }
 
-/// Who posts a generated item (an organisation's index), what they write, and whether they
-/// publish it.
-type Posting<K> = (usize, <K as CatalogueItem>::Input, bool);
-
 /// What writing one kind's items left behind.
 struct Written {
     open: usize,
@@ -138,7 +134,7 @@ fn write_items<K: ItemStore>(
     taxonomy: &Taxonomy,
     today: NaiveDate,
     count: usize,
-    mut generate: impl FnMut() -> Posting<K>,
+    mut generate: impl FnMut() -> Posting<K::Input>,
     actor: &impl Fn(usize) -> (Actor, Uuid, Uuid),
 ) -> Result<Written, SeedError> {
     let mut done = Written {
@@ -149,24 +145,25 @@ fn write_items<K: ItemStore>(
     let mut written = 0;
     while written < count {
         let batch = CHUNK.min(count - written);
-        let postings: Vec<Posting<K>> = (0..batch).map(|_| generate()).collect();
+        let postings: Vec<Posting<K::Input>> = (0..batch).map(|_| generate()).collect();
         let (open, lines) = database.write_blocking(|conn| {
             let (mut open, mut lines) = (0, 0);
-            for (organisation, input, publish) in &postings {
-                let fields =
-                    K::validate(input, taxonomy, today).map_err(|errors| SeedError::Invalid {
+            for posting in &postings {
+                let fields = K::validate(&posting.input, taxonomy, today).map_err(|errors| {
+                    SeedError::Invalid {
                         what: K::NOUN,
                         index: written,
                         errors,
-                    })?;
-                let (actor, organisation_id, user_id) = actor(*organisation);
+                    }
+                })?;
+                let (actor, organisation_id, user_id) = actor(posting.organisation);
                 let item = K::insert(conn, organisation_id, user_id, &fields)?;
                 audit::record(
                     conn,
                     AuditEntry::creation(K::NOUN, item.id(), actor, json(&item.full_view())),
                 )?;
                 lines += 1;
-                if *publish {
+                if posting.publish {
                     let next = K::next_status(item.status(), Action::Publish)?;
                     let published = K::set_status(conn, &item, next, Action::Publish)?;
                     audit::record(
@@ -263,10 +260,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
         &taxonomy,
         plan.today,
         plan.needs,
-        || {
-            let demo = generator.need();
-            (demo.organisation, demo.input, demo.publish)
-        },
+        || generator.need(),
         &actor,
     )?;
     let offers = write_items::<Offer>(
@@ -274,10 +268,7 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
         &taxonomy,
         plan.today,
         plan.offers,
-        || {
-            let demo = generator.offer();
-            (demo.organisation, demo.input, demo.publish)
-        },
+        || generator.offer(),
         &actor,
     )?;
     report.open_needs = needs.open;
