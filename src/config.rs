@@ -641,6 +641,9 @@ mod tests {
         );
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.access_token_ttl(), Duration::from_secs(900));
+        let sessions = config.web_session_lifetimes();
+        assert_eq!(sessions.idle, chrono::Duration::hours(2));
+        assert_eq!(sessions.absolute, chrono::Duration::hours(12));
     }
 
     #[test]
@@ -676,6 +679,17 @@ mod tests {
                 "refresh_token_ttl_seconds",
             ),
             (vec![("smtp_url", "http://mail.example")], "smtp_url"),
+            (
+                vec![("web.session_idle_minutes", "1")],
+                "web.session_idle_minutes",
+            ),
+            (
+                vec![
+                    ("web.session_idle_minutes", "600"),
+                    ("web.session_absolute_hours", "2"),
+                ],
+                "web.session_absolute_hours",
+            ),
             (vec![("mail_from", "not an address")], "mail_from"),
             (
                 vec![("smtp_ca_certificate", "Cargo.toml")],

@@ -45,7 +45,7 @@ pub fn published<K: CatalogueItem>(
             "visibility": item.visibility_code(),
             "anonymous": item.anonymous(),
             "candidate_kind": K::CANDIDATE_COLLECTION,
-            "link": notifier.link(&format!("api/v1/{}/{}", K::COLLECTION, item.id()), None),
+            "link": notifier.link(&format!("{}/{}", K::COLLECTION, item.id()), None),
         }),
     )
 }
@@ -148,7 +148,7 @@ pub fn warn_expiring_needs(
                 "item_title": need.fields.title,
                 "expires_on": expiry.at.format("%Y-%m-%d").to_string(),
                 "expiry_reason": expiry_reason,
-                "link": notifier.link(&format!("api/v1/needs/{}", need.id), None),
+                "link": notifier.link(&format!("needs/{}", need.id), None),
             }),
             |user_id| {
                 let reconfirm_url = expiry.reconfirmable.then(|| {

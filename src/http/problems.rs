@@ -50,14 +50,26 @@ pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> R
     serde_json::from_slice(body).map_err(|error| json_error(JsonPayloadError::Deserialize(error)))
 }
 
+/// Pages answer a bad path or query with a page, the API with a problem.
+fn is_page(request: &HttpRequest) -> bool {
+    !request.path().starts_with("/api/")
+}
+
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|error: PathError, _: &HttpRequest| {
+    web::PathConfig::default().error_handler(|error: PathError, request: &HttpRequest| {
+        if is_page(request) {
+            // A page address that names nothing (`/needs/not-an-id`) is a missing page.
+            return crate::web::errors::PageError::NotFound.into();
+        }
         ApiError::BadRequest(format!("the path is not valid: {error}").into()).into()
     })
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _: &HttpRequest| {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, request: &HttpRequest| {
+        if is_page(request) {
+            return crate::web::errors::PageError::BadRequest.into();
+        }
         ApiError::BadRequest(format!("the query string is not valid: {error}").into()).into()
     })
 }

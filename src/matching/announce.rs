@@ -115,7 +115,7 @@ fn tell_owner<I: CatalogueItem, C: CatalogueItem>(
             json!({
                 "title": C::title(candidate.fields()),
                 "score": format!("{score:.2}"),
-                "link": notifier.link(&format!("api/v1/{}/{}", C::COLLECTION, candidate.id()), None),
+                "link": notifier.link(&format!("{}/{}", C::COLLECTION, candidate.id()), None),
             })
         })
         .collect();
@@ -126,7 +126,7 @@ fn tell_owner<I: CatalogueItem, C: CatalogueItem>(
         .iter()
         .map(Recipient::from)
         .collect();
-    let candidates_path = format!("api/v1/{}/{}/candidates", I::COLLECTION, item.id());
+    let candidates_path = format!("{}/{}/candidates", I::COLLECTION, item.id());
     notifier.notify(
         conn,
         EventKind::NewCandidates,

@@ -15,8 +15,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::state::AppState;
 use crate::web::errors::PageError;
-use crate::web::session::Visitor;
+use crate::web::session::{session_value, Visitor};
 
 /// The hidden field every form sends its token in.
 pub const FIELD: &str = "csrf";
@@ -98,6 +99,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for CheckedForm<T> {
                 .and_then(|form| form.csrf)
                 .unwrap_or_default();
             if !visitor.csrf_matches(&token) {
+                // The form was made for a session that has ended since: signing in again is
+                // the way on (and the same answer as a `SignedIn` handler gives).
+                let state = request.app_data::<web::Data<AppState>>();
+                let session_ended = visitor.signed_in.is_none()
+                    && state.is_some_and(|state| session_value(&request, &state.site).is_some());
+                if session_ended {
+                    return Err(PageError::SignInRequired { next: "/".into() });
+                }
                 return Err(PageError::CsrfRejected);
             }
             serde_html_form::from_bytes::<T>(&body)

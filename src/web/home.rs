@@ -1,8 +1,10 @@
-//! `/`: what the clearing house is, who it is for, how it works, a search, and the ways in.
+//! `/`: what the clearing house is, who it is for, how it works, its live figures (over
+//! what the visitor may see), a search, and the ways in.
 
 use actix_web::{get, web, HttpResponse};
 use minijinja::context;
 
+use crate::catalogue;
 use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::render::Page;
@@ -14,13 +16,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 #[get("/")]
 async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, PageError> {
+    // catalogue pages: the live figures, counted over what this visitor may see.
+    let (reader, taxonomy) = (visitor.reader(), state.taxonomy.clone());
+    let figures = state
+        .db
+        .query(move |conn| catalogue::service::figures(conn, &reader, &taxonomy))
+        .await
+        .map_err(|error| PageError::from(crate::error::ApiError::from(error)))?;
     Page::new(
         "home",
         context! {
-            // Phase 2 fills this with the live figures (open needs by theme, needs matched,
-            // countries reached), counted over what `visitor.reader()` may see; until then
-            // the page shows none rather than made-up ones.
-            live_figures => None::<()>,
+            live_figures => figures,
         },
     )
     .render(&state, &visitor)

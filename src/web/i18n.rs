@@ -24,6 +24,8 @@ const LANGUAGES: &[(&str, &[(&str, &str)])] = &[catalogue!("en":
     "email_links.ftl",
     "organisation.ftl",
     "errors.ftl",
+    // catalogue pages
+    "catalogue.ftl",
 )];
 
 /// The language every page is shown in, until a person can choose (the one place to

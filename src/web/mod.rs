@@ -27,6 +27,8 @@ pub(crate) mod email_links;
 mod home;
 mod organisation;
 mod signed_links;
+// catalogue pages
+mod catalogue;
 
 pub use site::Site;
 
@@ -38,4 +40,6 @@ pub fn routes(config: &mut actix_web::web::ServiceConfig) {
     email_links::routes(config);
     signed_links::routes(config);
     organisation::routes(config);
+    // catalogue pages: after email_links, whose fixed paths (`/needs/reconfirm`) come first.
+    catalogue::routes(config);
 }

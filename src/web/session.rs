@@ -232,10 +232,15 @@ impl FromRequest for SignedIn {
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let visitor = Visitor::from_request(request, payload);
-        let next = request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| "/".to_owned(), |path| path.as_str().to_owned());
+        // Back to the page after sign-in; a form's target is not a page, so a signed-out
+        // POST (a session that ended while the form was open) goes home instead.
+        let next = match request.method() {
+            &actix_web::http::Method::GET => request
+                .uri()
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |path| path.as_str().to_owned()),
+            _ => "/".to_owned(),
+        };
         Box::pin(async move {
             let visitor = visitor.await?;
             match visitor.signed_in.clone() {

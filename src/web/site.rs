@@ -39,6 +39,16 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/outcome.html",
     "web/organisation.html",
     "web/error.html",
+    // catalogue pages
+    "web/catalogue/macros.html",
+    "web/catalogue/browse.html",
+    "web/catalogue/item.html",
+    "web/catalogue/form.html",
+    "web/catalogue/offer_kind.html",
+    "web/catalogue/need_fields.html",
+    "web/catalogue/offer_fields.html",
+    "web/catalogue/mine.html",
+    "web/catalogue/candidates.html",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -249,5 +259,27 @@ mod tests {
         let site = Site::load(&url, lifetimes).expect("the templates parse");
         assert_eq!(site.sessions.cookie_name, "__Host-session");
         assert_eq!(site.public_origin, "https://clearinghouse.example");
+    }
+
+    /// A 500 page names the request, so that a person's report can be found in the logs,
+    /// and says nothing of the cause.
+    #[test]
+    fn the_internal_error_page_shows_the_request_id() {
+        let url = Url::parse("http://127.0.0.1:8080/").unwrap();
+        let lifetimes = Lifetimes {
+            idle: chrono::Duration::hours(2),
+            absolute: chrono::Duration::hours(12),
+        };
+        let site = Site::load(&url, lifetimes).unwrap();
+        let html = crate::web::render::html(
+            &site,
+            None,
+            "error",
+            minijinja::context! { kind => "internal", request_id => "3f2a-request" },
+        )
+        .unwrap();
+        assert!(html.contains("Reference: 3f2a-request"), "{html}");
+        assert!(html.contains("<html lang=\"en\">"));
+        assert_eq!(site.sessions.cookie_name, "session");
     }
 }

@@ -15,8 +15,19 @@ pub async fn health_and_readiness(app: TestApp) {
 }
 
 pub async fn unknown_routes_and_methods_are_problems(app: TestApp) {
+    // Outside the API, an unknown path is a page that does not exist (tests/api/web.rs).
+    let page = app
+        .client
+        .get(app.url("/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     for path in [
-        "/nothing-here",
         "/api/v1/nothing-here",
         "/api/v2/needs",
         "/api/v1/organisations/x/y/z",

@@ -18,6 +18,8 @@ mod seed;
 mod smtp_sink;
 mod visibility;
 mod web;
+// catalogue pages
+mod web_catalogue;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -94,6 +96,15 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web::unknown_paths_get_the_not_found_page_and_the_api_keeps_problems,
         web::an_org_admin_invites_a_colleague_who_joins_through_the_link,
         web::an_https_public_url_gets_host_cookies_and_hsts,
+        web::sessions_end_when_idle_or_too_old,
+        web::sign_in_shares_the_api_rate_limit_per_account,
+        // catalogue pages
+        web_catalogue::browse_lists_and_item_pages_show_only_what_the_visitor_may_see,
+        web_catalogue::filters_page_by_cursor_and_bad_filters_are_422_pages,
+        web_catalogue::a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_forms,
+        web_catalogue::a_provider_posts_an_offer_and_sees_ranked_candidates,
+        web_catalogue::strangers_and_forged_forms_change_nothing,
+        web_catalogue::home_figures_count_only_visible_needs,
         matching::the_allocation_covers_the_most_urgent_need_first,
         seed::seed_demo_fills_an_empty_database_for_a_first_look,
         seed::seed_demo_twice_adds_nothing,

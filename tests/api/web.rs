@@ -302,6 +302,16 @@ pub async fn signing_out_ends_the_session(app: TestApp) {
     let page = replay.get("/organisation").await;
     page.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(page.location(), Some("/sign-in?next=%2Forganisation"));
+    // A form sent after the session ended changes nothing and leads to sign-in, then home
+    // (a form's target is not a page to come back to).
+    let late = replay
+        .post(
+            "/organisation/invitations",
+            &[("email", "late@example.org"), ("role", "member")],
+        )
+        .await;
+    late.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(late.location(), Some("/sign-in?next=%2F"));
 }
 
 pub async fn a_password_reset_ends_every_web_session(app: TestApp) {
@@ -697,4 +707,93 @@ pub async fn an_https_public_url_gets_host_cookies_and_hsts(app: TestApp) {
         assert!(cookie.contains(attribute), "{cookie}");
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
+}
+
+/// Moves every session of the test database back in time, as if it had idled or aged.
+fn age_sessions(app: &TestApp, idle_for: chrono::Duration, expired: bool) {
+    use clearinghouse::db::schema::web_sessions;
+    use diesel::prelude::*;
+    let now = chrono::Utc::now().naive_utc();
+    app.database()
+        .write_blocking(move |conn| {
+            clearinghouse::dispatch!(conn, |c| diesel::update(web_sessions::table)
+                .set(web_sessions::last_seen_at.eq(now - idle_for))
+                .execute(c))?;
+            if expired {
+                clearinghouse::dispatch!(conn, |c| diesel::update(web_sessions::table)
+                    .set(web_sessions::expires_at.eq(now - chrono::Duration::minutes(1)))
+                    .execute(c))?;
+            }
+            Ok::<_, clearinghouse::db::StoreError>(())
+        })
+        .unwrap();
+}
+
+pub async fn sessions_end_when_idle_or_too_old(app: TestApp) {
+    let account = app.register("hospital", "ZM").await;
+    let browser = signed_in(&app, &account).await;
+    // Used almost two hours ago: still live, and this use is recorded (at most once a
+    // minute), which keeps it from idling out.
+    age_sessions(&app, chrono::Duration::minutes(119), false);
+    browser
+        .get("/organisation")
+        .await
+        .assert_status(StatusCode::OK);
+    let last_seen = {
+        use clearinghouse::db::schema::web_sessions;
+        use diesel::prelude::*;
+        app.database()
+            .read_blocking(|conn| {
+                clearinghouse::dispatch!(conn, |c| web_sessions::table
+                    .select(web_sessions::last_seen_at)
+                    .first::<chrono::NaiveDateTime>(c))
+                .map_err(clearinghouse::db::StoreError::from)
+            })
+            .unwrap()
+    };
+    assert!(
+        chrono::Utc::now().naive_utc() - last_seen < chrono::Duration::minutes(1),
+        "last seen {last_seen}"
+    );
+    // Idle past the default two hours: gone.
+    age_sessions(&app, chrono::Duration::minutes(121), false);
+    browser
+        .get("/organisation")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // Busy, but past its absolute expiry: gone too.
+    let browser = signed_in(&app, &account).await;
+    browser
+        .get("/organisation")
+        .await
+        .assert_status(StatusCode::OK);
+    age_sessions(&app, chrono::Duration::zero(), true);
+    browser
+        .get("/organisation")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
+pub async fn sign_in_shares_the_api_rate_limit_per_account(app: TestApp) {
+    let app = TestApp::spawn_with(app.engine, &[("rate_limits.login_per_account", "2")]).await;
+    let account = app.register("ngo", "KE").await;
+    let browser = Browser::new(&app);
+    for _ in 0..2 {
+        sign_in(&browser, &account.email, "a wrong password", None)
+            .await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let limited = sign_in(&browser, &account.email, PASSWORD, None).await;
+    limited.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert_layout(&limited);
+    assert!(limited.header("retry-after").is_some());
+    // The API counts the same attempts.
+    app.login(&account.email, PASSWORD)
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
+    // A page address that is not well formed is a page too, not a problem document.
+    let bad_query = browser.get("/sign-in?next=a&next=b").await;
+    bad_query.assert_status(StatusCode::BAD_REQUEST);
+    assert_layout(&bad_query);
 }

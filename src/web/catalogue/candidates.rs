@@ -1,0 +1,88 @@
+//! `/needs/{id}/candidates`, `/offers/{id}/candidates`: the ranked candidates of an item
+//! for its organisation and coordinators (matching's use case, as the API's), each with its
+//! score as a percentage, each factor's sentence, and a "Propose this match" button.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use minijinja::context;
+use serde::Serialize;
+
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::service;
+use crate::error::ApiError;
+use crate::matching::service::Scoring;
+use crate::state::AppState;
+use crate::web::catalogue::browse::{cards, Card};
+use crate::web::catalogue::{parse_id, WebKind};
+use crate::web::errors::PageError;
+use crate::web::render::Page;
+use crate::web::session::SignedIn;
+
+/// At most this many candidates are shown: the best ones are what a person acts on.
+const SHOWN: usize = 50;
+
+#[derive(Serialize)]
+struct Candidate {
+    card: Card,
+    percent: i64,
+    reasons: Vec<String>,
+    need_id: String,
+    offer_id: String,
+}
+
+pub async fn candidates<K: WebKind>(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = parse_id(&path)?;
+    let reader = signed_in.user.reader();
+    let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
+    let today = Utc::now().date_naive();
+    let (item, ranked) = state
+        .db
+        .query(move |conn| {
+            let item: K = service::read(conn, &reader, id).map_err(ApiError::from)?;
+            let scoring = Scoring {
+                taxonomy: &taxonomy,
+                weights: &weights,
+                today,
+            };
+            let ranked = K::candidates(conn, &reader, scoring, id).map_err(ApiError::from)?;
+            Ok::<_, ApiError>((item, ranked))
+        })
+        .await
+        .map_err(PageError::from)?;
+    let ranked: Vec<_> = ranked.into_iter().take(SHOWN).collect();
+    let others: Vec<K::Other> = ranked.iter().map(|(other, _)| other.clone()).collect();
+    let shown = cards(&state, &reader, &others).await?;
+    let candidates: Vec<Candidate> = shown
+        .into_iter()
+        .zip(ranked)
+        .map(|(card, (other, score))| {
+            let (need_id, offer_id) = K::pair(id, CatalogueItem::id(&other));
+            Candidate {
+                card,
+                percent: (score.score * 100.0).round() as i64,
+                reasons: score
+                    .explanation
+                    .into_iter()
+                    .map(|factor| factor.reason)
+                    .collect(),
+                need_id: need_id.to_string(),
+                offer_id: offer_id.to_string(),
+            }
+        })
+        .collect();
+    Page::new(
+        "catalogue/candidates",
+        context! {
+            noun => K::NOUN,
+            collection => K::COLLECTION,
+            id => id,
+            title => K::title(item.fields()),
+            candidates => candidates,
+        },
+    )
+    .render(&state, &signed_in.visitor)
+}

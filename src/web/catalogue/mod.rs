@@ -1,0 +1,262 @@
+//! The catalogue's pages: browse and search, an item's page with its lifecycle buttons,
+//! "my needs" / "my offers", the new and edit forms, and the ranked candidates. Written
+//! once for both kinds, generic over `K: WebKind` (a `CatalogueItem + ItemStore` plus what
+//! its pages show differently: the form's fields, the kind's own filter, its facts); the
+//! handlers call the catalogue's and matching's use cases, never the store or the API.
+
+mod browse;
+mod candidates;
+mod forms;
+mod item;
+mod needs;
+mod offers;
+mod words;
+
+use actix_web::web;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::lifecycle::Action;
+use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::store::ItemStore;
+use crate::catalogue::themes::Taxonomy;
+use crate::db::Conn;
+use crate::error::FieldError;
+use crate::matching::score::Score;
+use crate::matching::service::{MatchingError, Scoring};
+use crate::visibility::Reader;
+use crate::web::errors::PageError;
+
+pub use words::Words;
+
+/// One line of an item's description in plain words: a label and its value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+}
+
+/// What a kind's pages show and take differently; everything else is written once.
+pub trait WebKind: ItemStore + CatalogueItem {
+    /// The other kind: what this kind's candidates are.
+    type Other: WebKind;
+    /// The form's fields as a person typed them (kept on error, shown again).
+    type Form: DeserializeOwned + Serialize + Default + 'static;
+
+    /// The lifecycle buttons its page may show, in order.
+    const ACTIONS: &'static [Action];
+
+    /// The form filled with an item's current fields (the edit form).
+    fn form_of(fields: &Self::Fields) -> Self::Form;
+    /// The use case's input from the form; fields that could not even be read (a date
+    /// that is not a date) are `(field, code)` refusals and get a harmless stand-in.
+    fn input_of_form(form: &Self::Form) -> (Self::Input, Vec<(String, &'static str)>);
+    /// The version an edit form carries.
+    fn form_version(form: &Self::Form) -> Option<i32>;
+    fn set_version(form: &mut Self::Form, version: i32);
+    /// A patch that writes every field of `input` (the edit form sends them all).
+    fn patch_of(input: Self::Input) -> Self::Patch;
+
+    /// The kind's own list filter from its query value (`urgency`, `kind`), or the field's
+    /// refusal.
+    fn only(value: Option<&str>) -> Result<Self::Only, FieldError>;
+    /// The sort a query names, or the field's refusal.
+    fn sort(value: Option<&str>) -> Result<Self::Sort, FieldError>;
+    /// The kind's own filter and sort choices, for the browse form.
+    fn filter_choices(words: &Words<'_>) -> KindChoices;
+
+    /// The short facts of a card in a list.
+    fn card_facts(&self, words: &Words<'_>) -> Vec<Fact>;
+    /// Every field, in plain words, for its page.
+    fn detail_facts(&self, words: &Words<'_>) -> Vec<Fact>;
+    fn description(&self) -> &str;
+    /// The country a "a hospital in Kenya" line names.
+    fn place(&self) -> String;
+
+    /// The other kind's items that can meet this one, best first (matching's use case).
+    fn candidates(
+        conn: &mut Conn<'_>,
+        reader: &Reader,
+        scoring: Scoring<'_>,
+        id: Uuid,
+    ) -> Result<Vec<(Self::Other, Score)>, MatchingError>;
+    /// `(need_id, offer_id)` of a pair of this item and one of the other kind.
+    fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid);
+}
+
+/// A select's option.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// A kind's own filter (urgency, offer kind) and its sort orders, for the browse form.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindChoices {
+    /// The query field of the kind's own filter: `urgency`, `kind`.
+    pub only_field: &'static str,
+    pub only_label: String,
+    pub only: Vec<Choice>,
+    pub sorts: Vec<Choice>,
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    kind_routes::<Need>(config);
+    kind_routes::<Offer>(config);
+}
+
+/// The routes of one kind: `/needs`, `/needs/new`, `/needs/{id}` ... and `/my/needs`.
+/// `new` comes before `{id}`, and the email links' fixed paths (`/needs/reconfirm`) are
+/// registered before all of these.
+fn kind_routes<K: WebKind>(config: &mut web::ServiceConfig)
+where
+    crate::matching::announce::Announcer: crate::catalogue::service::ItemChanged<K>,
+{
+    let collection = format!("/{}", K::COLLECTION);
+    config
+        .route(&collection, web::get().to(browse::browse::<K>))
+        .route(
+            &format!("/my/{}", K::COLLECTION),
+            web::get().to(browse::mine::<K>),
+        )
+        .route(
+            &format!("{collection}/new"),
+            web::get().to(forms::new_form::<K>),
+        )
+        .route(
+            &format!("{collection}/new"),
+            web::post().to(forms::create::<K>),
+        )
+        .route(
+            &format!("{collection}/{{id}}"),
+            web::get().to(item::show::<K>),
+        )
+        .route(
+            &format!("{collection}/{{id}}/edit"),
+            web::get().to(forms::edit_form::<K>),
+        )
+        .route(
+            &format!("{collection}/{{id}}/edit"),
+            web::post().to(forms::save::<K>),
+        )
+        .route(
+            &format!("{collection}/{{id}}/candidates"),
+            web::get().to(candidates::candidates::<K>),
+        )
+        .route(
+            &format!("{collection}/{{id}}/{{action}}"),
+            web::post().to(item::act::<K>),
+        );
+}
+
+/// An id from a path: anything that is not one is simply not found.
+fn parse_id(text: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(text).map_err(|_| PageError::NotFound)
+}
+
+/// The theme picker's and filter's shape: each top-level theme with its children.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeGroup {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub children: Vec<ThemeChoice>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeChoice {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+}
+
+pub fn theme_groups(taxonomy: &Taxonomy) -> Vec<ThemeGroup> {
+    taxonomy
+        .tree()
+        .items
+        .into_iter()
+        .map(|top| ThemeGroup {
+            code: top.code,
+            name: top.name,
+            description: top.description,
+            children: top
+                .children
+                .into_iter()
+                .map(|child| ThemeChoice {
+                    code: child.code,
+                    name: child.name,
+                    description: child.description,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::model::{
+        DeliveryMode, NeedStatus, NeedVisibility, OfferKind, OfferStatus, OfferVisibility, Region,
+        Urgency,
+    };
+    use crate::web::i18n::{page_language, Catalogue};
+
+    /// The words the pages build from a value (`status-open`, `urgency-high` ...) exist
+    /// for every value.
+    #[test]
+    fn every_vocabulary_value_has_its_words() {
+        let catalogue = Catalogue::load().unwrap();
+        let mut ids: Vec<String> = Vec::new();
+        ids.extend(
+            NeedStatus::ALL
+                .iter()
+                .map(|s| format!("need-status-{}", s.as_str())),
+        );
+        ids.extend(
+            OfferStatus::ALL
+                .iter()
+                .map(|s| format!("offer-status-{}", s.as_str())),
+        );
+        ids.extend(
+            Urgency::ALL
+                .iter()
+                .map(|u| format!("urgency-{}", u.as_str())),
+        );
+        ids.extend(
+            DeliveryMode::ALL
+                .iter()
+                .map(|m| format!("delivery-{}", m.as_str())),
+        );
+        ids.extend(
+            OfferKind::ALL
+                .iter()
+                .map(|k| format!("offer-kind-{}", k.as_str())),
+        );
+        ids.extend(Region::ALL.iter().map(|r| format!("region-{}", r.as_str())));
+        for v in NeedVisibility::ALL {
+            ids.push(format!("need-visibility-{}", v.as_str()));
+            ids.push(format!("need-visibility-{}-hint", v.as_str()));
+        }
+        for v in OfferVisibility::ALL {
+            ids.push(format!("offer-visibility-{}", v.as_str()));
+            ids.push(format!("offer-visibility-{}-hint", v.as_str()));
+        }
+        for action in [
+            Action::Publish,
+            Action::Withdraw,
+            Action::Close,
+            Action::Reconfirm,
+        ] {
+            ids.push(format!("catalogue-action-{}", action.as_str()));
+        }
+        for id in ids {
+            assert!(
+                catalogue.has(page_language(), &id),
+                "the catalogue has no `{id}`"
+            );
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! What a need's pages show and take that an offer's do not: its form's fields (urgency,
+//! quantity, wanted-by, budget, anonymity), the urgency filter, its facts in plain words.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalogue::lifecycle::Action;
+use crate::catalogue::model::{Need, NeedFields, NeedVisibility, Urgency};
+use crate::catalogue::store::needs::NeedSort;
+use crate::catalogue::validate::{NeedInput, NeedPatch};
+use crate::db::Conn;
+use crate::error::FieldError;
+use crate::matching::score::Score;
+use crate::matching::service::{self, MatchingError, Scoring};
+use crate::visibility::Reader;
+use crate::web::catalogue::forms::{
+    amount, codes_of, currency_code, date, languages_of, modes, optional_date, text_of_amount,
+    Refusals,
+};
+use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
+
+/// The need form as typed.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct NeedForm {
+    pub title: String,
+    pub description: String,
+    pub themes: Vec<String>,
+    pub country: String,
+    pub languages: Vec<String>,
+    pub other_languages: String,
+    pub delivery_modes: Vec<String>,
+    pub urgency: String,
+    pub quantity: String,
+    pub wanted_from: String,
+    pub wanted_by: String,
+    pub budget_amount: String,
+    pub budget_currency: String,
+    pub visibility: String,
+    pub anonymous: Option<String>,
+    /// The version the edit form was read at (hidden).
+    pub version: Option<i32>,
+}
+
+impl WebKind for Need {
+    type Other = crate::catalogue::model::Offer;
+    type Form = NeedForm;
+
+    const ACTIONS: &'static [Action] = &[
+        Action::Publish,
+        Action::Reconfirm,
+        Action::Withdraw,
+        Action::Close,
+    ];
+
+    fn form_of(fields: &NeedFields) -> NeedForm {
+        let (languages, other_languages) = languages_of(&fields.languages);
+        NeedForm {
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            themes: fields.themes.clone(),
+            country: fields.country.alpha2().to_owned(),
+            languages,
+            other_languages,
+            delivery_modes: fields
+                .delivery_modes
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect(),
+            urgency: fields.urgency.as_str().to_owned(),
+            quantity: fields.quantity.to_string(),
+            wanted_from: fields
+                .wanted_from
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            wanted_by: fields.wanted_by.to_string(),
+            budget_amount: text_of_amount(fields.budget.as_ref()),
+            budget_currency: fields
+                .budget
+                .as_ref()
+                .map(|m| m.currency.clone())
+                .unwrap_or_default(),
+            visibility: fields.visibility.as_str().to_owned(),
+            version: None,
+            anonymous: fields.anonymous.then(|| "yes".to_owned()),
+        }
+    }
+
+    fn input_of_form(form: &NeedForm) -> (NeedInput, Vec<(String, &'static str)>) {
+        let mut refusals = Refusals::default();
+        let urgency = refusals.required_choice("urgency", &form.urgency, Urgency::Medium);
+        let visibility = refusals.required_choice(
+            "visibility",
+            &form.visibility,
+            NeedVisibility::VerifiedProviders,
+        );
+        let wanted_by = date(&mut refusals, "wanted_by", &form.wanted_by)
+            // A stand-in that passes the date checks: the refusal above already speaks.
+            .unwrap_or_else(|| chrono::Utc::now().date_naive() + chrono::Duration::days(1));
+        let input = NeedInput {
+            title: form.title.clone(),
+            description: form.description.clone(),
+            themes: form.themes.clone(),
+            country: form.country.clone(),
+            languages: codes_of(&form.languages, &form.other_languages),
+            delivery_modes: modes(&mut refusals, &form.delivery_modes),
+            urgency,
+            quantity: refusals.count("quantity", &form.quantity),
+            wanted_from: optional_date(&mut refusals, "wanted_from", &form.wanted_from),
+            wanted_by,
+            budget_amount: amount(&mut refusals, "budget_amount", &form.budget_amount),
+            budget_currency: currency_code(&form.budget_currency),
+            visibility,
+            anonymous: form.anonymous.is_some(),
+        };
+        (input, refusals.into_list())
+    }
+
+    fn form_version(form: &Self::Form) -> Option<i32> {
+        form.version
+    }
+
+    fn set_version(form: &mut Self::Form, version: i32) {
+        form.version = Some(version);
+    }
+
+    fn patch_of(input: NeedInput) -> NeedPatch {
+        NeedPatch {
+            title: Some(input.title),
+            description: Some(input.description),
+            themes: Some(input.themes),
+            country: Some(input.country),
+            languages: Some(input.languages),
+            delivery_modes: Some(input.delivery_modes),
+            urgency: Some(input.urgency),
+            quantity: Some(input.quantity),
+            wanted_from: Some(input.wanted_from),
+            wanted_by: Some(input.wanted_by),
+            budget_amount: Some(input.budget_amount),
+            budget_currency: Some(input.budget_currency),
+            visibility: Some(input.visibility),
+            anonymous: Some(input.anonymous),
+        }
+    }
+
+    fn only(value: Option<&str>) -> Result<Option<Urgency>, FieldError> {
+        value
+            .map(|v| {
+                v.parse::<Urgency>()
+                    .map_err(|_| FieldError::new("urgency", "urgency", ""))
+            })
+            .transpose()
+    }
+
+    fn sort(value: Option<&str>) -> Result<NeedSort, FieldError> {
+        match value {
+            None | Some("newest") => Ok(NeedSort::Newest),
+            Some("urgency") => Ok(NeedSort::Urgency),
+            Some("wanted_by") => Ok(NeedSort::WantedBy),
+            Some(_) => Err(FieldError::new("sort", "sort", "")),
+        }
+    }
+
+    fn filter_choices(words: &Words<'_>) -> KindChoices {
+        KindChoices {
+            only_field: "urgency",
+            only_label: words.text("catalogue-filter-urgency"),
+            only: Urgency::ALL
+                .iter()
+                .rev()
+                .map(|u| Choice {
+                    value: u.as_str().to_owned(),
+                    label: words.text(&format!("urgency-{}", u.as_str())),
+                })
+                .collect(),
+            sorts: ["newest", "urgency", "wanted_by"]
+                .iter()
+                .map(|sort| Choice {
+                    value: (*sort).to_owned(),
+                    label: words.text(&format!("catalogue-sort-{sort}")),
+                })
+                .collect(),
+        }
+    }
+
+    fn card_facts(&self, words: &Words<'_>) -> Vec<Fact> {
+        let fields = &self.fields;
+        vec![
+            fact(
+                words,
+                "catalogue-fact-country",
+                fields.country.name().to_owned(),
+            ),
+            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
+            fact(
+                words,
+                "catalogue-fact-urgency",
+                words.text(&format!("urgency-{}", fields.urgency.as_str())),
+            ),
+            fact(
+                words,
+                "catalogue-fact-wanted-by",
+                words.date(fields.wanted_by),
+            ),
+            fact(
+                words,
+                "catalogue-fact-status",
+                words.text(&format!("need-status-{}", self.status.as_str())),
+            ),
+        ]
+    }
+
+    fn detail_facts(&self, words: &Words<'_>) -> Vec<Fact> {
+        let fields = &self.fields;
+        let mut facts = vec![
+            fact(
+                words,
+                "catalogue-fact-status",
+                words.text(&format!("need-status-{}", self.status.as_str())),
+            ),
+            fact(
+                words,
+                "catalogue-fact-country",
+                fields.country.name().to_owned(),
+            ),
+            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
+            fact(
+                words,
+                "catalogue-fact-languages",
+                words.languages(&fields.languages),
+            ),
+            fact(
+                words,
+                "catalogue-fact-delivery",
+                words.delivery_modes(&fields.delivery_modes),
+            ),
+            fact(
+                words,
+                "catalogue-fact-urgency",
+                words.text(&format!("urgency-{}", fields.urgency.as_str())),
+            ),
+            fact(
+                words,
+                "catalogue-fact-quantity",
+                format!(
+                    "{} ({} {})",
+                    fields.quantity,
+                    self.quantity_covered,
+                    words.text("catalogue-fact-covered")
+                ),
+            ),
+        ];
+        if let Some(from) = fields.wanted_from {
+            facts.push(fact(words, "catalogue-fact-wanted-from", words.date(from)));
+        }
+        facts.push(fact(
+            words,
+            "catalogue-fact-wanted-by",
+            words.date(fields.wanted_by),
+        ));
+        facts.push(fact(
+            words,
+            "catalogue-fact-budget",
+            fields
+                .budget
+                .as_ref()
+                .map_or_else(|| words.text("catalogue-fact-none"), |m| words.money(m)),
+        ));
+        let visibility = fields.visibility.as_str();
+        facts.push(fact(
+            words,
+            "catalogue-fact-visibility",
+            format!(
+                "{}: {}",
+                words.text(&format!("need-visibility-{visibility}")),
+                words.text(&format!("need-visibility-{visibility}-hint"))
+            ),
+        ));
+        if fields.anonymous {
+            facts.push(fact(
+                words,
+                "catalogue-fact-anonymous",
+                words.text("catalogue-fact-anonymous-value"),
+            ));
+        }
+        facts
+    }
+
+    fn description(&self) -> &str {
+        &self.fields.description
+    }
+
+    fn place(&self) -> String {
+        self.fields.country.name().to_owned()
+    }
+
+    fn candidates(
+        conn: &mut Conn<'_>,
+        reader: &Reader,
+        scoring: Scoring<'_>,
+        id: Uuid,
+    ) -> Result<Vec<(crate::catalogue::model::Offer, Score)>, MatchingError> {
+        service::candidates_for_need(conn, reader, scoring, id)
+    }
+
+    fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {
+        (this, other)
+    }
+}
+
+pub(super) fn fact(words: &Words<'_>, label: &str, value: String) -> Fact {
+    Fact {
+        label: words.text(label),
+        value,
+    }
+}

@@ -1,0 +1,327 @@
+//! What an offer's pages show and take that a need's do not: its kind, where it is
+//! delivered (countries, regions, everywhere), capacity, availability and funding, the
+//! offer-kind filter, its facts in plain words.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalogue::lifecycle::Action;
+use crate::catalogue::model::{Need, Offer, OfferFields, OfferKind, OfferVisibility, Region};
+use crate::catalogue::store::offers::OfferSort;
+use crate::catalogue::validate::{OfferInput, OfferPatch};
+use crate::db::Conn;
+use crate::error::FieldError;
+use crate::matching::score::Score;
+use crate::matching::service::{self, MatchingError, Scoring};
+use crate::visibility::Reader;
+use crate::web::catalogue::forms::{
+    amount, codes_of, currency_code, languages_of, modes, optional_date, text_of_amount, Refusals,
+};
+use crate::web::catalogue::needs::fact;
+use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
+
+/// The offer form as typed.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OfferForm {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub themes: Vec<String>,
+    pub countries: Vec<String>,
+    pub regions: Vec<String>,
+    pub global: Option<String>,
+    pub languages: Vec<String>,
+    pub other_languages: String,
+    pub delivery_modes: Vec<String>,
+    pub capacity: String,
+    pub available_from: String,
+    pub available_until: String,
+    pub funding_amount: String,
+    pub funding_currency: String,
+    pub visibility: String,
+    /// The version the edit form was read at (hidden).
+    pub version: Option<i32>,
+}
+
+impl WebKind for Offer {
+    type Other = Need;
+    type Form = OfferForm;
+
+    const ACTIONS: &'static [Action] = &[Action::Publish, Action::Withdraw, Action::Close];
+
+    fn form_of(fields: &OfferFields) -> OfferForm {
+        let (languages, other_languages) = languages_of(&fields.languages);
+        OfferForm {
+            kind: fields.kind.as_str().to_owned(),
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            themes: fields.themes.clone(),
+            countries: fields
+                .coverage
+                .countries
+                .iter()
+                .map(|c| c.alpha2().to_owned())
+                .collect(),
+            regions: fields
+                .coverage
+                .regions
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            global: fields.coverage.global.then(|| "yes".to_owned()),
+            languages,
+            other_languages,
+            delivery_modes: fields
+                .delivery_modes
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect(),
+            capacity: fields.capacity.to_string(),
+            available_from: fields
+                .available_from
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            available_until: fields
+                .available_until
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            funding_amount: text_of_amount(fields.funding.as_ref()),
+            funding_currency: fields
+                .funding
+                .as_ref()
+                .map(|m| m.currency.clone())
+                .unwrap_or_default(),
+            visibility: fields.visibility.as_str().to_owned(),
+            version: None,
+        }
+    }
+
+    fn input_of_form(form: &OfferForm) -> (OfferInput, Vec<(String, &'static str)>) {
+        let mut refusals = Refusals::default();
+        let kind = refusals.required_choice("kind", &form.kind, OfferKind::Training);
+        let visibility =
+            refusals.required_choice("visibility", &form.visibility, OfferVisibility::Public);
+        let mut regions = Vec::new();
+        for region in &form.regions {
+            match region.parse::<Region>() {
+                Ok(region) => regions.push(region),
+                Err(_) => refusals.refuse("regions", "invalid"),
+            }
+        }
+        let input = OfferInput {
+            kind,
+            title: form.title.clone(),
+            description: form.description.clone(),
+            themes: form.themes.clone(),
+            countries: form.countries.clone(),
+            regions,
+            global: form.global.is_some(),
+            languages: codes_of(&form.languages, &form.other_languages),
+            delivery_modes: modes(&mut refusals, &form.delivery_modes),
+            capacity: refusals.count("capacity", &form.capacity),
+            available_from: optional_date(&mut refusals, "available_from", &form.available_from),
+            available_until: optional_date(&mut refusals, "available_until", &form.available_until),
+            funding_amount: amount(&mut refusals, "funding_amount", &form.funding_amount),
+            funding_currency: currency_code(&form.funding_currency),
+            visibility,
+        };
+        (input, refusals.into_list())
+    }
+
+    fn form_version(form: &Self::Form) -> Option<i32> {
+        form.version
+    }
+
+    fn set_version(form: &mut Self::Form, version: i32) {
+        form.version = Some(version);
+    }
+
+    fn patch_of(input: OfferInput) -> OfferPatch {
+        OfferPatch {
+            kind: Some(input.kind),
+            title: Some(input.title),
+            description: Some(input.description),
+            themes: Some(input.themes),
+            countries: Some(input.countries),
+            regions: Some(input.regions),
+            global: Some(input.global),
+            languages: Some(input.languages),
+            delivery_modes: Some(input.delivery_modes),
+            capacity: Some(input.capacity),
+            available_from: Some(input.available_from),
+            available_until: Some(input.available_until),
+            funding_amount: Some(input.funding_amount),
+            funding_currency: Some(input.funding_currency),
+            visibility: Some(input.visibility),
+        }
+    }
+
+    fn only(value: Option<&str>) -> Result<Option<OfferKind>, FieldError> {
+        value
+            .map(|v| {
+                v.parse::<OfferKind>()
+                    .map_err(|_| FieldError::new("kind", "kind", ""))
+            })
+            .transpose()
+    }
+
+    fn sort(value: Option<&str>) -> Result<OfferSort, FieldError> {
+        match value {
+            None | Some("newest") => Ok(OfferSort::Newest),
+            Some("available_until") => Ok(OfferSort::AvailableUntil),
+            Some(_) => Err(FieldError::new("sort", "sort", "")),
+        }
+    }
+
+    fn filter_choices(words: &Words<'_>) -> KindChoices {
+        KindChoices {
+            only_field: "kind",
+            only_label: words.text("catalogue-filter-kind"),
+            only: OfferKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.as_str().to_owned(),
+                    label: words.text(&format!("offer-kind-{}", k.as_str())),
+                })
+                .collect(),
+            sorts: ["newest", "available_until"]
+                .iter()
+                .map(|sort| Choice {
+                    value: (*sort).to_owned(),
+                    label: words.text(&format!("catalogue-sort-{sort}")),
+                })
+                .collect(),
+        }
+    }
+
+    fn card_facts(&self, words: &Words<'_>) -> Vec<Fact> {
+        let fields = &self.fields;
+        let mut facts = vec![
+            fact(
+                words,
+                "catalogue-fact-kind",
+                words.text(&format!("offer-kind-{}", fields.kind.as_str())),
+            ),
+            fact(words, "catalogue-fact-serves", serves(self, words)),
+            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
+        ];
+        if let Some(until) = fields.available_until {
+            facts.push(fact(
+                words,
+                "catalogue-fact-available-until",
+                words.date(until),
+            ));
+        }
+        facts.push(fact(
+            words,
+            "catalogue-fact-status",
+            words.text(&format!("offer-status-{}", self.status.as_str())),
+        ));
+        facts
+    }
+
+    fn detail_facts(&self, words: &Words<'_>) -> Vec<Fact> {
+        let fields = &self.fields;
+        let mut facts = vec![
+            fact(
+                words,
+                "catalogue-fact-status",
+                words.text(&format!("offer-status-{}", self.status.as_str())),
+            ),
+            fact(
+                words,
+                "catalogue-fact-kind",
+                words.text(&format!("offer-kind-{}", fields.kind.as_str())),
+            ),
+            fact(words, "catalogue-fact-serves", serves(self, words)),
+            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
+            fact(
+                words,
+                "catalogue-fact-languages",
+                words.languages(&fields.languages),
+            ),
+            fact(
+                words,
+                "catalogue-fact-delivery",
+                words.delivery_modes(&fields.delivery_modes),
+            ),
+            fact(
+                words,
+                "catalogue-fact-capacity",
+                format!(
+                    "{} ({} {})",
+                    fields.capacity,
+                    self.capacity_left,
+                    words.text("catalogue-fact-left")
+                ),
+            ),
+        ];
+        if let Some(from) = fields.available_from {
+            facts.push(fact(
+                words,
+                "catalogue-fact-available-from",
+                words.date(from),
+            ));
+        }
+        facts.push(fact(
+            words,
+            "catalogue-fact-available-until",
+            fields
+                .available_until
+                .map_or_else(|| words.text("catalogue-fact-no-end"), |d| words.date(d)),
+        ));
+        if let Some(funding) = &fields.funding {
+            facts.push(fact(words, "catalogue-fact-funding", words.money(funding)));
+        }
+        let visibility = fields.visibility.as_str();
+        facts.push(fact(
+            words,
+            "catalogue-fact-visibility",
+            format!(
+                "{}: {}",
+                words.text(&format!("offer-visibility-{visibility}")),
+                words.text(&format!("offer-visibility-{visibility}-hint"))
+            ),
+        ));
+        facts
+    }
+
+    fn description(&self) -> &str {
+        &self.fields.description
+    }
+
+    fn place(&self) -> String {
+        String::new()
+    }
+
+    fn candidates(
+        conn: &mut Conn<'_>,
+        reader: &Reader,
+        scoring: Scoring<'_>,
+        id: Uuid,
+    ) -> Result<Vec<(Need, Score)>, MatchingError> {
+        service::candidates_for_offer(conn, reader, scoring, id)
+    }
+
+    fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {
+        (other, this)
+    }
+}
+
+/// Where an offer is delivered, in words.
+fn serves(offer: &Offer, words: &Words<'_>) -> String {
+    let coverage = &offer.fields.coverage;
+    if coverage.global {
+        return words.text("catalogue-serves-everywhere");
+    }
+    let mut places: Vec<String> = coverage
+        .regions
+        .iter()
+        .map(|r| words.text(&format!("region-{}", r.as_str())))
+        .collect();
+    if !coverage.countries.is_empty() {
+        places.push(words.countries(&coverage.countries));
+    }
+    places.join(", ")
+}
