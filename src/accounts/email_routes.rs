@@ -12,6 +12,7 @@ use crate::accounts::service::{self, Invitation};
 use crate::auth::extract::Authenticated;
 use crate::auth::rate_limit::client_ip;
 use crate::error::{ApiError, Problem};
+use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -69,7 +70,7 @@ pub struct AcceptInvitationRequest {
     request_body = VerifyEmailRequest,
     responses(
         (status = 204, description = "The address is verified"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 422, description = "The token is invalid, expired or used", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -89,8 +90,8 @@ async fn verify_email(
     request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "If the address has an account, a reset link is on its way"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
+        RateLimited,
     )
 )]
 #[post("/auth/password-reset")]
@@ -117,7 +118,7 @@ async fn request_password_reset(
     request_body = PasswordResetConfirmation,
     responses(
         (status = 204, description = "The password is changed"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 422, description = "The token is invalid, expired or used, or the password is not 12 to 128 characters", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -140,7 +141,7 @@ async fn confirm_password_reset(
     request_body = InvitationRequest,
     responses(
         (status = 201, description = "The invitation is on its way", body = Invitation),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 403, description = "The caller is not an org admin of this organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email or role", body = Problem, content_type = "application/problem+json"),
@@ -174,7 +175,7 @@ async fn invite(
     request_body = AcceptInvitationRequest,
     responses(
         (status = 201, description = "The new user", body = User),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The token is invalid, expired or used, or a field is invalid", body = Problem, content_type = "application/problem+json"),
     )

@@ -1,7 +1,6 @@
 //! `/api/v1/organisations`: the directory, one organisation, and verification by coordinators.
 
 use actix_web::{get, post, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -11,7 +10,8 @@ use crate::accounts::service::{self, AccountsError};
 use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::refusals::CoordinatorsOnly;
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -42,10 +42,6 @@ pub struct OrganisationPage {
     pub next_cursor: Option<String>,
 }
 
-/// Where a page starts, as the cursor carries it: (created_at, id) of the last item seen.
-#[derive(Serialize, Deserialize)]
-struct CursorPosition(DateTime<Utc>, Uuid);
-
 /// List the organisations the caller may see, newest first: verified organisations for
 /// everyone, plus one's own; coordinators see all, the unverified included.
 #[utoipa::path(
@@ -72,15 +68,8 @@ async fn list_organisations(
             Country::parse_field(code, "country").map_err(|error| ApiError::validation(vec![error]))
         })
         .transpose()?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor::<CursorPosition>)
-        .transpose()?
-        .map(|CursorPosition(created_at, id)| OrganisationCursor {
-            created_at: created_at.naive_utc(),
-            id,
-        });
+    let after = keyset_after(query.cursor.as_deref())?
+        .map(|(created_at, id)| OrganisationCursor { created_at, id });
     let filter = OrganisationFilter {
         kind: query.kind,
         country,
@@ -89,8 +78,7 @@ async fn list_organisations(
     let (items, next) = service::directory(&state.db, &viewer.0, filter, after, limit).await?;
     Ok(web::Json(OrganisationPage {
         items,
-        next_cursor: next
-            .map(|next| encode_cursor(&CursorPosition(next.created_at.and_utc(), next.id))),
+        next_cursor: keyset_cursor(next.map(|next| (next.created_at, next.id))),
     }))
 }
 
@@ -121,8 +109,7 @@ async fn get_organisation(
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The organisation, now verified", body = Organisation),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller is not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already verified", body = Problem, content_type = "application/problem+json"),
     )

@@ -1,14 +1,14 @@
 //! `GET /api/v1/audit`: the log, for coordinators.
 
 use actix_web::{get, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::audit::store::{self, AuditFilter, AuditRecord};
 use crate::auth::extract::Coordinator;
-use crate::error::{ApiError, Problem};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::error::ApiError;
+use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::refusals::CoordinatorsOnly;
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -32,9 +32,6 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CursorPosition(DateTime<Utc>, String);
-
 /// The audit log, newest first (coordinators only).
 #[utoipa::path(
     tag = "audit",
@@ -42,8 +39,7 @@ struct CursorPosition(DateTime<Utc>, String);
     params(AuditQuery),
     responses(
         (status = 200, description = "One page of audit lines", body = AuditPage),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
     )
 )]
 #[get("/audit")]
@@ -54,12 +50,7 @@ async fn list_audit(
 ) -> Result<web::Json<AuditPage>, ApiError> {
     let query = query.into_inner();
     let limit = page_limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor::<CursorPosition>)
-        .transpose()?
-        .map(|CursorPosition(at, id)| (at.naive_utc(), id));
+    let after = keyset_after(query.cursor.as_deref())?;
     let filter = AuditFilter {
         entity: query.entity,
         entity_id: query.entity_id,
@@ -70,6 +61,6 @@ async fn list_audit(
         .await?;
     Ok(web::Json(AuditPage {
         items,
-        next_cursor: next.map(|(at, id)| encode_cursor(&CursorPosition(at.and_utc(), id))),
+        next_cursor: keyset_cursor(next),
     }))
 }

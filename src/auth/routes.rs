@@ -13,6 +13,7 @@ use crate::auth::password;
 use crate::auth::rate_limit::client_ip;
 use crate::auth::service::{self, AuthError, Issuer, TokenPair};
 use crate::error::{field_errors, ApiError, FieldError, Problem};
+use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -159,10 +160,10 @@ fn issuer(state: &AppState) -> Issuer<'_> {
     responses(
         (status = 201, description = "Account created", body = RegisteredAccount,
          headers(("Location" = String, description = "The new organisation"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
     )
 )]
 #[post("/auth/register")]
@@ -221,7 +222,7 @@ pub fn limit_login(state: &AppState, client_ip: &str, email: &str) -> Result<Ema
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
         (status = 401, description = "Wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
     )
 )]
 #[post("/auth/login")]
@@ -251,7 +252,7 @@ async fn login(
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
     )
 )]
 #[post("/auth/refresh")]
@@ -289,7 +290,7 @@ async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in user", body = User),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        NoToken,
     )
 )]
 #[get("/me")]

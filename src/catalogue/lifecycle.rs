@@ -88,27 +88,29 @@ fn offer_table(status: OfferStatus, action: Action) -> Option<OfferStatus> {
 }
 
 pub fn next_need_status(status: NeedStatus, action: Action) -> Result<NeedStatus, Refusal> {
-    need_table(status, action).ok_or_else(|| Refusal {
-        entity: "need",
-        state: status.as_str(),
-        action,
-        allowed: Action::ALL
-            .iter()
-            .copied()
-            .filter(|a| need_table(status, *a).is_some())
-            .collect(),
-    })
+    next("need", need_table, status, status.as_str(), action)
 }
 
 pub fn next_offer_status(status: OfferStatus, action: Action) -> Result<OfferStatus, Refusal> {
-    offer_table(status, action).ok_or_else(|| Refusal {
-        entity: "offer",
-        state: status.as_str(),
+    next("offer", offer_table, status, status.as_str(), action)
+}
+
+/// The state `table` gives after `action`, or a refusal that lists what `status` allows.
+fn next<S: Copy>(
+    entity: &'static str,
+    table: fn(S, Action) -> Option<S>,
+    status: S,
+    state: &'static str,
+    action: Action,
+) -> Result<S, Refusal> {
+    table(status, action).ok_or_else(|| Refusal {
+        entity,
+        state,
         action,
         allowed: Action::ALL
             .iter()
             .copied()
-            .filter(|a| offer_table(status, *a).is_some())
+            .filter(|a| table(status, *a).is_some())
             .collect(),
     })
 }

@@ -4,5 +4,6 @@
 
 pub mod pagination;
 pub mod problems;
+pub mod refusals;
 pub mod request_id;
 pub mod store_errors;

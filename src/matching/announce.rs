@@ -11,13 +11,11 @@ use uuid::Uuid;
 use crate::accounts::credentials;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
-use crate::catalogue::store::{needs, offers};
 use crate::db::schema::candidate_notices;
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
-use crate::matching::index::Matcher;
 use crate::matching::notices::reader_for;
-use crate::matching::service::{open_needs_met_by, open_offers_meeting, Scoring};
+use crate::matching::service::{open_catalogue, open_needs_met_by, open_offers_meeting, Scoring};
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::Reader;
 
@@ -77,51 +75,10 @@ fn announce(
     }
     let mut readers: HashMap<Uuid, Reader> = HashMap::new();
     for (need, candidates) in for_needs.into_values() {
-        let reader = cached_reader(conn, &mut readers, need.organisation_id)?;
-        let visible: Vec<_> = candidates
-            .into_iter()
-            .filter(|(offer, _)| offer.readable_by(&reader))
-            .map(|(offer, score)| {
-                json!({
-                    "title": offer.fields.title,
-                    "score": format!("{score:.2}"),
-                    "link": notifier.link(&format!("offers/{}", offer.id), None),
-                })
-            })
-            .collect();
-        tell(
-            conn,
-            notifier,
-            need.organisation_id,
-            &need.fields.title,
-            "offers",
-            visible,
-            format!("needs/{}/candidates", need.id),
-        )?;
+        tell_owner(conn, notifier, &mut readers, need, candidates)?;
     }
     for (offer, candidates) in for_offers.into_values() {
-        let reader = cached_reader(conn, &mut readers, offer.organisation_id)?;
-        // A need the provider may not read is nobody's business there, title included.
-        let visible: Vec<_> = candidates
-            .into_iter()
-            .filter(|(need, _)| need.readable_by(&reader))
-            .map(|(need, score)| {
-                json!({
-                    "title": need.fields.title,
-                    "score": format!("{score:.2}"),
-                    "link": notifier.link(&format!("needs/{}", need.id), None),
-                })
-            })
-            .collect();
-        tell(
-            conn,
-            notifier,
-            offer.organisation_id,
-            &offer.fields.title,
-            "needs",
-            visible,
-            format!("offers/{}/candidates", offer.id),
-        )?;
+        tell_owner(conn, notifier, &mut readers, offer, candidates)?;
     }
     Ok(new_pairs)
 }
@@ -140,30 +97,44 @@ fn cached_reader(
     Ok(reader)
 }
 
-fn tell(
+/// Tells the admins of `item`'s organisation of its new candidates, those they may read
+/// only: a candidate hidden from them is nobody's business there, title included. No email
+/// when none is left.
+fn tell_owner<I: CatalogueItem, C: CatalogueItem>(
     conn: &mut Conn<'_>,
     notifier: &Notifier,
-    organisation_id: Uuid,
-    item_title: &str,
-    candidate_kind: &str,
-    candidates: Vec<serde_json::Value>,
-    candidates_path: String,
+    readers: &mut HashMap<Uuid, Reader>,
+    item: &I,
+    candidates: Vec<(&C, f64)>,
 ) -> Result<(), StoreError> {
-    if candidates.is_empty() {
+    let reader = cached_reader(conn, readers, item.organisation_id())?;
+    let visible: Vec<_> = candidates
+        .into_iter()
+        .filter(|(candidate, _)| candidate.readable_by(&reader))
+        .map(|(candidate, score)| {
+            json!({
+                "title": C::title(candidate.fields()),
+                "score": format!("{score:.2}"),
+                "link": notifier.link(&format!("{}/{}", C::COLLECTION, candidate.id()), None),
+            })
+        })
+        .collect();
+    if visible.is_empty() {
         return Ok(());
     }
-    let admins: Vec<Recipient> = credentials::org_admins(conn, organisation_id)?
+    let admins: Vec<Recipient> = credentials::org_admins(conn, item.organisation_id())?
         .iter()
         .map(Recipient::from)
         .collect();
+    let candidates_path = format!("{}/{}/candidates", I::COLLECTION, item.id());
     notifier.notify(
         conn,
         EventKind::NewCandidates,
         &admins,
         json!({
-            "item_title": item_title,
-            "candidate_kind": candidate_kind,
-            "candidates": candidates,
+            "item_title": I::title(item.fields()),
+            "candidate_kind": C::COLLECTION,
+            "candidates": visible,
             "link": notifier.link(&candidates_path, None),
         }),
     )
@@ -216,15 +187,8 @@ pub fn run(
     notifier: &Notifier,
     scoring: Scoring<'_>,
 ) -> Result<RunSummary, StoreError> {
-    let open_needs = needs::with_statuses(conn, &[crate::catalogue::model::NeedStatus::Open])?;
-    let open_offers = offers::all_open(conn)?;
-    let matcher = Matcher::new(
-        &open_needs,
-        &open_offers,
-        scoring.taxonomy,
-        *scoring.weights,
-        scoring.today,
-    );
+    let (open_needs, open_offers) = open_catalogue(conn)?;
+    let matcher = scoring.matcher(&open_needs, &open_offers);
     let pairs: Vec<(&Need, &Offer, f64)> = matcher
         .all_pairs(NOTIFY_THRESHOLD)
         .into_iter()

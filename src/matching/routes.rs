@@ -1,19 +1,25 @@
 //! Candidates for a need or an offer, and `/api/v1/matches`: propose, read, and act.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::themes::Taxonomy;
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{
+    decode_cursor, encode_cursor, keyset_after, keyset_cursor, page_limit,
+};
 use crate::http::problems::optional_json;
-use crate::matching::score::{Factor, Score};
+use crate::http::refusals::CoordinatorsOnly;
+use crate::matching::score::{Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{MatchAction, MatchRefusal, MatchStatus};
@@ -36,13 +42,30 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(gap_report);
 }
 
-fn scoring(
-    state: &AppState,
-) -> (
-    std::sync::Arc<crate::catalogue::themes::Taxonomy>,
-    crate::matching::score::Weights,
-) {
-    (state.taxonomy.clone(), state.matching_weights)
+/// What scoring needs, owned so that it can move onto the blocking pool: the taxonomy and
+/// weights of the running server, and today's date.
+struct TodaysScoring {
+    taxonomy: Arc<Taxonomy>,
+    weights: Weights,
+    today: NaiveDate,
+}
+
+impl TodaysScoring {
+    fn of(state: &AppState) -> Self {
+        Self {
+            taxonomy: state.taxonomy.clone(),
+            weights: state.matching_weights,
+            today: Utc::now().date_naive(),
+        }
+    }
+
+    fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            taxonomy: &self.taxonomy,
+            weights: &self.weights,
+            today: self.today,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -109,18 +132,10 @@ async fn ranked_page<T: Send + 'static, C>(
     candidates: Candidates<T>,
     show: impl Fn(T, Score, &Reader) -> C,
 ) -> Result<(Vec<C>, Option<String>), ApiError> {
-    let (taxonomy, weights) = scoring(state);
-    let today = Utc::now().date_naive();
+    let scoring = TodaysScoring::of(state);
     let ranked = state
         .db
-        .query(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
-            candidates(conn, &reader, scoring, id)
-        })
+        .query(move |conn| candidates(conn, &reader, scoring.scoring(), id))
         .await?;
     let (items, next) = page(ranked, query)?;
     let items = items
@@ -229,20 +244,14 @@ async fn propose_match(
             "must be at most 2000 characters",
         )]));
     }
-    let (taxonomy, weights) = scoring(&state);
-    let today = Utc::now().date_naive();
+    let scoring = TodaysScoring::of(&state);
     let proposed = state
         .db
         .transaction(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
             service::propose(
                 conn,
                 &reader,
-                scoring,
+                scoring.scoring(),
                 &notifier,
                 body.need_id,
                 body.offer_id,
@@ -272,9 +281,6 @@ pub struct MatchPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct MatchPosition(DateTime<Utc>, String);
-
 /// The matches the caller takes part in (coordinators: all), newest first.
 #[utoipa::path(
     tag = "matching",
@@ -296,12 +302,7 @@ async fn list_matches(
     let Some(organisation) = reader.organisation_id() else {
         return Err(ApiError::Unauthorized("sign in to see matches".into()));
     };
-    let after = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor::<MatchPosition>)
-        .transpose()?
-        .map(|MatchPosition(at, id)| (at.naive_utc(), id));
+    let after = keyset_after(query.cursor.as_deref())?;
     let filter = MatchFilter {
         status: query.status,
         need_id: query.need_id,
@@ -314,7 +315,7 @@ async fn list_matches(
         .await?;
     Ok(web::Json(MatchPage {
         items,
-        next_cursor: next.map(|(at, id)| encode_cursor(&MatchPosition(at.and_utc(), id))),
+        next_cursor: keyset_cursor(next),
     }))
 }
 
@@ -479,7 +480,7 @@ async fn act_on_match(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The proposed allocation", body = service::Allocation),
-        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
     )
 )]
 #[get("/allocation")]
@@ -487,18 +488,10 @@ async fn allocation(
     state: web::Data<AppState>,
     _coordinator: crate::auth::extract::Coordinator,
 ) -> Result<web::Json<service::Allocation>, ApiError> {
-    let (taxonomy, weights) = scoring(&state);
-    let today = Utc::now().date_naive();
+    let scoring = TodaysScoring::of(&state);
     let plan = state
         .db
-        .query(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
-            service::allocation(conn, scoring)
-        })
+        .query(move |conn| service::allocation(conn, scoring.scoring()))
         .await?;
     Ok(web::Json(plan))
 }
@@ -510,7 +503,7 @@ async fn allocation(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The gap report", body = crate::matching::gaps::GapReport),
-        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
     )
 )]
 #[get("/reports/gaps")]
@@ -534,7 +527,7 @@ async fn gap_report(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What the run found", body = crate::matching::announce::RunSummary),
-        (status = 403, description = "Not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
     )
 )]
 #[post("/matching/run")]
@@ -542,19 +535,10 @@ async fn run_matching(
     state: web::Data<AppState>,
     _coordinator: crate::auth::extract::Coordinator,
 ) -> Result<web::Json<crate::matching::announce::RunSummary>, ApiError> {
-    let (taxonomy, weights) = scoring(&state);
-    let notifier = state.notifier.clone();
-    let today = Utc::now().date_naive();
+    let (scoring, notifier) = (TodaysScoring::of(&state), state.notifier.clone());
     let summary = state
         .db
-        .write(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
-            crate::matching::announce::run(conn, &notifier, scoring)
-        })
+        .write(move |conn| crate::matching::announce::run(conn, &notifier, scoring.scoring()))
         .await?;
     Ok(web::Json(summary))
 }

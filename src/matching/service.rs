@@ -15,7 +15,7 @@ use crate::catalogue::store::{needs, offers};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
-use crate::matching::index::related_theme_codes;
+use crate::matching::index::{related_theme_codes, Matcher};
 use crate::matching::notices;
 use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights};
 use crate::matching::store::{self, Match, MatchChange, NewMatch, OutcomeReport};
@@ -65,6 +65,24 @@ pub struct Scoring<'a> {
     pub taxonomy: &'a Taxonomy,
     pub weights: &'a Weights,
     pub today: NaiveDate,
+}
+
+impl<'a> Scoring<'a> {
+    /// A matcher over `needs` and `offers` that scores with this.
+    pub(crate) fn matcher<'m>(self, needs: &'m [Need], offers: &'m [Offer]) -> Matcher<'m>
+    where
+        'a: 'm,
+    {
+        Matcher::new(needs, offers, self.taxonomy, *self.weights, self.today)
+    }
+}
+
+/// Every open need and every open offer: what a full run (allocation, announcements) scores.
+pub(crate) fn open_catalogue(conn: &mut Conn<'_>) -> Result<(Vec<Need>, Vec<Offer>), StoreError> {
+    Ok((
+        needs::with_statuses(conn, &[NeedStatus::Open])?,
+        offers::all_open(conn)?,
+    ))
 }
 
 fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
@@ -481,16 +499,8 @@ pub struct Allocation {
 /// (an exact min-cost flow over the candidate pairs), for coordinators to review.
 pub fn allocation(conn: &mut Conn<'_>, scoring: Scoring<'_>) -> Result<Allocation, MatchingError> {
     use crate::matching::allocation::{allocate, Arc, Demand};
-    use crate::matching::index::Matcher;
-    let open_needs = needs::with_statuses(conn, &[NeedStatus::Open])?;
-    let open_offers = offers::all_open(conn)?;
-    let matcher = Matcher::new(
-        &open_needs,
-        &open_offers,
-        scoring.taxonomy,
-        *scoring.weights,
-        scoring.today,
-    );
+    let (open_needs, open_offers) = open_catalogue(conn)?;
+    let matcher = scoring.matcher(&open_needs, &open_offers);
     let arcs: Vec<Arc> = matcher
         .all_pairs(0.0)
         .into_iter()

@@ -8,6 +8,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::vocabulary;
+
 /// Emails about the account itself. They are sent whatever the preferences say and carry no
 /// unsubscribe header: a user cannot turn off their own password reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,77 +117,29 @@ impl FromStr for EventKind {
     }
 }
 
-/// How a user wants one kind of event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryMode {
-    /// One email per event, as it happens.
-    Immediate,
-    /// Gathered into one email a day.
-    Daily,
-    /// Not emailed.
-    Off,
-}
-
-impl DeliveryMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Immediate => "immediate",
-            Self::Daily => "daily",
-            Self::Off => "off",
-        }
+vocabulary! {
+    /// How a user wants one kind of event.
+    pub enum DeliveryMode {
+        /// One email per event, as it happens.
+        Immediate = "immediate",
+        /// Gathered into one email a day.
+        Daily = "daily",
+        /// Not emailed.
+        Off = "off",
     }
 }
 
-impl FromStr for DeliveryMode {
-    type Err = ();
-
-    fn from_str(value: &str) -> Result<Self, ()> {
-        match value {
-            "immediate" => Ok(Self::Immediate),
-            "daily" => Ok(Self::Daily),
-            "off" => Ok(Self::Off),
-            _ => Err(()),
-        }
-    }
-}
-
-/// Where an outbox row is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxStatus {
-    /// Waiting for its next attempt.
-    Pending,
-    /// Claimed by a worker, until its lease runs out.
-    Sending,
-    /// Accepted by the mail server (or written to the mail folder).
-    Sent,
-    /// Failed `max_attempts` times; a coordinator may retry it.
-    Dead,
-}
-
-impl OutboxStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl FromStr for OutboxStatus {
-    type Err = ();
-
-    fn from_str(value: &str) -> Result<Self, ()> {
-        match value {
-            "pending" => Ok(Self::Pending),
-            "sending" => Ok(Self::Sending),
-            "sent" => Ok(Self::Sent),
-            "dead" => Ok(Self::Dead),
-            _ => Err(()),
-        }
+vocabulary! {
+    /// Where an outbox row is in its life.
+    pub enum OutboxStatus {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// Claimed by a worker, until its lease runs out.
+        Sending = "sending",
+        /// Accepted by the mail server (or written to the mail folder).
+        Sent = "sent",
+        /// Failed `max_attempts` times; a coordinator may retry it.
+        Dead = "dead",
     }
 }
 
@@ -315,20 +269,11 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
         }
-        for mode in [
-            DeliveryMode::Immediate,
-            DeliveryMode::Daily,
-            DeliveryMode::Off,
-        ] {
-            assert_eq!(mode.as_str().parse::<DeliveryMode>(), Ok(mode));
+        for &mode in DeliveryMode::ALL {
+            assert_eq!(mode.as_str().parse::<DeliveryMode>().ok(), Some(mode));
         }
-        for status in [
-            OutboxStatus::Pending,
-            OutboxStatus::Sending,
-            OutboxStatus::Sent,
-            OutboxStatus::Dead,
-        ] {
-            assert_eq!(status.as_str().parse::<OutboxStatus>(), Ok(status));
+        for &status in OutboxStatus::ALL {
+            assert_eq!(status.as_str().parse::<OutboxStatus>().ok(), Some(status));
         }
     }
 }

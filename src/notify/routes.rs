@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use actix_web::{get, post, put, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::extract::{Authenticated, Coordinator};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::refusals::{CoordinatorsOnly, NoToken};
 use crate::notify::model::{DeliveryMode, EventKind, OutboxEntry, OutboxStatus};
 use crate::notify::outbox::{self, OutboxCursor};
 use crate::notify::preferences;
@@ -40,7 +40,7 @@ pub struct NotificationPreferences {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The delivery mode of each event kind", body = NotificationPreferences),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        NoToken,
     )
 )]
 #[get("/me/notification-preferences")]
@@ -63,7 +63,7 @@ async fn get_preferences(
     request_body = NotificationPreferences,
     responses(
         (status = 200, description = "Every event kind's mode, after the change", body = NotificationPreferences),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        NoToken,
         (status = 422, description = "An unknown event kind or mode", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -104,9 +104,6 @@ pub struct OutboxPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CursorPosition(DateTime<Utc>, Uuid);
-
 /// Outbox messages, newest first (coordinators only). Bodies are never shown: they may
 /// carry single-use tokens.
 #[utoipa::path(
@@ -116,8 +113,7 @@ struct CursorPosition(DateTime<Utc>, Uuid);
     responses(
         (status = 200, description = "One page of messages", body = OutboxPage),
         (status = 400, description = "Malformed query or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller is not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
         (status = 422, description = "Invalid limit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -129,15 +125,8 @@ async fn list_outbox(
 ) -> Result<web::Json<OutboxPage>, ApiError> {
     let query = query.into_inner();
     let limit = page_limit(query.limit)?;
-    let after = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor::<CursorPosition>)
-        .transpose()?
-        .map(|CursorPosition(created_at, id)| OutboxCursor {
-            created_at: created_at.naive_utc(),
-            id,
-        });
+    let after = keyset_after(query.cursor.as_deref())?
+        .map(|(created_at, id)| OutboxCursor { created_at, id });
     let status = query.status;
     let (items, next) = state
         .db
@@ -145,8 +134,7 @@ async fn list_outbox(
         .await?;
     Ok(web::Json(OutboxPage {
         items,
-        next_cursor: next
-            .map(|next| encode_cursor(&CursorPosition(next.created_at.and_utc(), next.id))),
+        next_cursor: keyset_cursor(next.map(|next| (next.created_at, next.id))),
     }))
 }
 
@@ -157,8 +145,7 @@ async fn list_outbox(
     params(("id" = Uuid, Path, description = "Outbox message id")),
     responses(
         (status = 200, description = "The message, pending again", body = OutboxEntry),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller is not a coordinator", body = Problem, content_type = "application/problem+json"),
+        CoordinatorsOnly,
         (status = 404, description = "No such message", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The message is not dead", body = Problem, content_type = "application/problem+json"),
     )

@@ -167,18 +167,16 @@ fn offer_kinds(kind: OrganisationKind) -> &'static [OfferKind] {
     }
 }
 
-/// What the demo organisation at `organisation` (an index into `ORGANISATIONS`) posts.
-pub struct DemoNeed {
+/// What the demo organisation at `organisation` (an index into `ORGANISATIONS`) posts: a
+/// need's or an offer's input, and whether it publishes it.
+pub struct Posting<Input> {
     pub organisation: usize,
-    pub input: NeedInput,
+    pub input: Input,
     pub publish: bool,
 }
 
-pub struct DemoOffer {
-    pub organisation: usize,
-    pub input: OfferInput,
-    pub publish: bool,
-}
+pub type DemoNeed = Posting<NeedInput>;
+pub type DemoOffer = Posting<OfferInput>;
 
 /// Produces needs and offers one at a time, so that a large seeding never holds them all.
 /// The same seed and `today` give the same sequence.
@@ -301,7 +299,7 @@ impl Generator {
         // A hospital admitting an attack is the one most likely to want to stay anonymous.
         let anonymous = self.chance(if owner.kind == Hospital { 30 } else { 10 });
         let publish = owner.verified() && self.chance(88);
-        DemoNeed {
+        Posting {
             organisation,
             input: NeedInput {
                 title: fill(&text.title, quantity, &owner.place),
@@ -382,7 +380,7 @@ impl Generator {
             _ => OfferVisibility::Coordinators,
         };
         let publish = owner.verified() && self.chance(88);
-        DemoOffer {
+        Posting {
             organisation,
             input: OfferInput {
                 kind,

@@ -11,15 +11,14 @@ use crate::accounts::model::{Country, Email, OrganisationKind, Role};
 use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
-use crate::catalogue::lifecycle::{next_need_status, next_offer_status, Action, Refusal};
-use crate::catalogue::model::{Need, NeedStatus, Offer, OfferStatus};
+use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::lifecycle::{Action, Refusal};
+use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::store::{load_taxonomy, ItemStore};
 use crate::catalogue::themes::Taxonomy;
-use crate::catalogue::validate::{validate_need, validate_offer};
-use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::{Database, StoreError};
 use crate::error::FieldError;
-use crate::seed::generate::{Generator, COORDINATOR_EMAIL, DEMO, ORGANISATIONS};
+use crate::seed::generate::{Generator, Posting, COORDINATOR_EMAIL, DEMO, ORGANISATIONS};
 
 /// Items per transaction: large enough that commits cost little, small enough that a
 /// server sharing the SQLite file waits at most a moment for the write lock.
@@ -98,25 +97,98 @@ pub fn is_seeded(database: &Database) -> Result<bool, StoreError> {
 /// Checks every record the plan would write against the API's validation, before writing any.
 fn validate_all(plan: &SeedPlan, taxonomy: &Taxonomy) -> Result<(), SeedError> {
     let mut generator = Generator::new(plan.seed, plan.today);
-    for index in 0..plan.needs {
-        let need = generator.need();
-        validate_need(&need.input, taxonomy, plan.today).map_err(|errors| SeedError::Invalid {
-            what: "need",
+    validate_each::<Need>(plan.needs, taxonomy, plan.today, || generator.need().input)?;
+    validate_each::<Offer>(plan.offers, taxonomy, plan.today, || {
+        generator.offer().input
+    })
+}
+
+fn validate_each<K: CatalogueItem>(
+    count: usize,
+    taxonomy: &Taxonomy,
+    today: NaiveDate,
+    mut generate: impl FnMut() -> K::Input,
+) -> Result<(), SeedError> {
+    for index in 0..count {
+        K::validate(&generate(), taxonomy, today).map_err(|errors| SeedError::Invalid {
+            what: K::NOUN,
             index,
             errors,
         })?;
     }
-    for index in 0..plan.offers {
-        let offer = generator.offer();
-        validate_offer(&offer.input, taxonomy, plan.today).map_err(|errors| {
-            SeedError::Invalid {
-                what: "offer",
-                index,
-                errors,
-            }
-        })?;
-    }
     Ok(())
+}
+
+/// What writing one kind's items left behind.
+struct Written {
+    open: usize,
+    drafts: usize,
+    audit_lines: usize,
+}
+
+/// Writes `count` generated items of one kind in transactions of `CHUNK`, as their
+/// organisations would through the API: each inserted as a draft and, when the demo says
+/// so, published, with the same audit lines.
+fn write_items<K: ItemStore>(
+    database: &Database,
+    taxonomy: &Taxonomy,
+    today: NaiveDate,
+    count: usize,
+    mut generate: impl FnMut() -> Posting<K::Input>,
+    actor: &impl Fn(usize) -> (Actor, Uuid, Uuid),
+) -> Result<Written, SeedError> {
+    let mut done = Written {
+        open: 0,
+        drafts: 0,
+        audit_lines: 0,
+    };
+    let mut written = 0;
+    while written < count {
+        let batch = CHUNK.min(count - written);
+        let postings: Vec<Posting<K::Input>> = (0..batch).map(|_| generate()).collect();
+        let (open, lines) = database.write_blocking(|conn| {
+            let (mut open, mut lines) = (0, 0);
+            for posting in &postings {
+                let fields = K::validate(&posting.input, taxonomy, today).map_err(|errors| {
+                    SeedError::Invalid {
+                        what: K::NOUN,
+                        index: written,
+                        errors,
+                    }
+                })?;
+                let (actor, organisation_id, user_id) = actor(posting.organisation);
+                let item = K::insert(conn, organisation_id, user_id, &fields)?;
+                audit::record(
+                    conn,
+                    AuditEntry::creation(K::NOUN, item.id(), actor, json(&item.full_view())),
+                )?;
+                lines += 1;
+                if posting.publish {
+                    let next = K::next_status(item.status(), Action::Publish)?;
+                    let published = K::set_status(conn, &item, next, Action::Publish)?;
+                    audit::record(
+                        conn,
+                        AuditEntry::change(
+                            K::NOUN,
+                            item.id(),
+                            Action::Publish.as_str(),
+                            actor,
+                            &json(&item.full_view()),
+                            &json(&published.full_view()),
+                        ),
+                    )?;
+                    open += usize::from(published.status() == K::OPEN);
+                    lines += 1;
+                }
+            }
+            Ok::<_, SeedError>((open, lines))
+        })?;
+        done.open += open;
+        done.drafts += batch - open;
+        done.audit_lines += lines;
+        written += batch;
+    }
+    Ok(done)
 }
 
 /// Seeds the demo unless it is there already.
@@ -183,101 +255,27 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
     };
 
     let mut generator = Generator::new(plan.seed, plan.today);
-    let mut written = 0;
-    while written < plan.needs {
-        let batch = CHUNK.min(plan.needs - written);
-        let demos: Vec<_> = (0..batch).map(|_| generator.need()).collect();
-        let (open, lines) = database.write_blocking(|conn| {
-            let (mut open, mut lines) = (0, 0);
-            for demo in &demos {
-                let fields =
-                    validate_need(&demo.input, &taxonomy, plan.today).map_err(|errors| {
-                        SeedError::Invalid {
-                            what: "need",
-                            index: written,
-                            errors,
-                        }
-                    })?;
-                let (actor, organisation_id, user_id) = actor(demo.organisation);
-                let need = Need::insert(conn, organisation_id, user_id, &fields)?;
-                audit::record(
-                    conn,
-                    AuditEntry::creation("need", need.id, actor, json(&NeedView::full(&need))),
-                )?;
-                lines += 1;
-                if demo.publish {
-                    let next = next_need_status(need.status, Action::Publish)?;
-                    let published = Need::set_status(conn, &need, next, Action::Publish)?;
-                    audit::record(
-                        conn,
-                        AuditEntry::change(
-                            "need",
-                            need.id,
-                            Action::Publish.as_str(),
-                            actor,
-                            &json(&NeedView::full(&need)),
-                            &json(&NeedView::full(&published)),
-                        ),
-                    )?;
-                    open += usize::from(published.status == NeedStatus::Open);
-                    lines += 1;
-                }
-            }
-            Ok::<_, SeedError>((open, lines))
-        })?;
-        report.open_needs += open;
-        report.draft_needs += batch - open;
-        report.audit_lines += lines;
-        written += batch;
-    }
-
-    written = 0;
-    while written < plan.offers {
-        let batch = CHUNK.min(plan.offers - written);
-        let demos: Vec<_> = (0..batch).map(|_| generator.offer()).collect();
-        let (open, lines) = database.write_blocking(|conn| {
-            let (mut open, mut lines) = (0, 0);
-            for demo in &demos {
-                let fields =
-                    validate_offer(&demo.input, &taxonomy, plan.today).map_err(|errors| {
-                        SeedError::Invalid {
-                            what: "offer",
-                            index: written,
-                            errors,
-                        }
-                    })?;
-                let (actor, organisation_id, user_id) = actor(demo.organisation);
-                let offer = Offer::insert(conn, organisation_id, user_id, &fields)?;
-                audit::record(
-                    conn,
-                    AuditEntry::creation("offer", offer.id, actor, json(&OfferView::from(&offer))),
-                )?;
-                lines += 1;
-                if demo.publish {
-                    let next = next_offer_status(offer.status, Action::Publish)?;
-                    let published = Offer::set_status(conn, &offer, next, Action::Publish)?;
-                    audit::record(
-                        conn,
-                        AuditEntry::change(
-                            "offer",
-                            offer.id,
-                            Action::Publish.as_str(),
-                            actor,
-                            &json(&OfferView::from(&offer)),
-                            &json(&OfferView::from(&published)),
-                        ),
-                    )?;
-                    open += usize::from(published.status == OfferStatus::Open);
-                    lines += 1;
-                }
-            }
-            Ok::<_, SeedError>((open, lines))
-        })?;
-        report.open_offers += open;
-        report.draft_offers += batch - open;
-        report.audit_lines += lines;
-        written += batch;
-    }
+    let needs = write_items::<Need>(
+        database,
+        &taxonomy,
+        plan.today,
+        plan.needs,
+        || generator.need(),
+        &actor,
+    )?;
+    let offers = write_items::<Offer>(
+        database,
+        &taxonomy,
+        plan.today,
+        plan.offers,
+        || generator.offer(),
+        &actor,
+    )?;
+    report.open_needs = needs.open;
+    report.draft_needs = needs.drafts;
+    report.open_offers = offers.open;
+    report.draft_offers = offers.drafts;
+    report.audit_lines = needs.audit_lines + offers.audit_lines;
 
     // Last, so that its presence means the whole demo is in.
     database.write_blocking(|conn| {

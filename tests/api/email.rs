@@ -85,6 +85,19 @@ pub(crate) async fn outbox(coordinator: &Session, status: Option<&str>) -> Vec<V
 
 /// Checks what every email must carry: sender, recipient, subject, a stable Message-ID, a
 /// text and an HTML part, and why it was sent.
+/// `admin` invites `invitee` as a member: the token of the link the invitation brings.
+async fn invited(app: &TestApp, sink: &SmtpSink, admin: &Session, invitee: &str) -> String {
+    admin
+        .invite(invitee, "member")
+        .await
+        .assert_status(StatusCode::CREATED);
+    let invitation = eventually("the invitation", WAIT, || async {
+        to(&sink.messages(), invitee).into_iter().next()
+    })
+    .await;
+    token_of(&invitation.link(&app.base_url).unwrap())
+}
+
 pub(crate) fn assert_well_formed(email: &Email, recipient: &str) {
     assert!(email
         .header("from")
@@ -416,13 +429,7 @@ pub async fn invitations_email_a_link_that_creates_a_verified_member(app: TestAp
     assert_eq!(page.status(), StatusCode::OK);
 
     let token = token_of(&link);
-    let accepted = app
-        .post(
-            "/api/v1/invitations/accept",
-            None,
-            &json!({"token": token, "name": "Grace Achieng", "password": PASSWORD}),
-        )
-        .await;
+    let accepted = app.accept_invitation(&token, "Grace Achieng").await;
     accepted.assert_status(StatusCode::CREATED);
     assert_eq!(
         accepted.body["organisation_id"],
@@ -433,13 +440,9 @@ pub async fn invitations_email_a_link_that_creates_a_verified_member(app: TestAp
     app.login(invitee, PASSWORD)
         .await
         .assert_status(StatusCode::OK);
-    app.post(
-        "/api/v1/invitations/accept",
-        None,
-        &json!({"token": token, "name": "Again", "password": PASSWORD}),
-    )
-    .await
-    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.accept_invitation(&token, "Again")
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 /// A refusal never commits: an acceptance refused because the address found an account in
@@ -450,21 +453,7 @@ pub async fn a_refused_acceptance_leaves_the_invitation_unused(app: TestApp) {
     let app = app_with(app, Some(&sink.url(None)), &[]).await;
     let admin = app.sign_in(&app.register("hospital", "GH").await).await;
     let invitee = "late.colleague@hospital.example";
-    app.post(
-        &format!(
-            "/api/v1/organisations/{}/invitations",
-            admin.account.organisation_id
-        ),
-        admin.token(),
-        &json!({"email": invitee, "role": "member"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
-    let invitation = eventually("the invitation", WAIT, || async {
-        to(&sink.messages(), invitee).into_iter().next()
-    })
-    .await;
-    let token = token_of(&invitation.link(&app.base_url).unwrap());
+    let token = invited(&app, &sink, &admin, invitee).await;
     // The invitee signs up on their own before opening the invitation.
     app.post(
         "/api/v1/auth/register",
@@ -479,13 +468,7 @@ pub async fn a_refused_acceptance_leaves_the_invitation_unused(app: TestApp) {
     .await
     .assert_status(StatusCode::CREATED);
     for attempt in ["first", "second"] {
-        let refused = app
-            .post(
-                "/api/v1/invitations/accept",
-                None,
-                &json!({"token": token, "name": "Kwame Mensah", "password": PASSWORD}),
-            )
-            .await;
+        let refused = app.accept_invitation(&token, "Kwame Mensah").await;
         let detail = refused.assert_problem(StatusCode::CONFLICT);
         assert!(detail.contains("already exists"), "{attempt}: {detail}");
     }
@@ -500,28 +483,10 @@ pub async fn organisation_verified_tells_its_admins_with_one_click_unsubscribe(a
     // A member of the organisation, who is not one of its admins.
     let admin = app.sign_in(&account).await;
     let member = "member@agency.example";
-    admin
-        .post(
-            &format!(
-                "/api/v1/organisations/{}/invitations",
-                account.organisation_id
-            ),
-            &json!({"email": member, "role": "member"}),
-        )
+    let token = invited(&app, &sink, &admin, member).await;
+    app.accept_invitation(&token, "A Member")
         .await
         .assert_status(StatusCode::CREATED);
-    let invitation = eventually("the invitation", WAIT, || async {
-        to(&sink.messages(), member).into_iter().next()
-    })
-    .await;
-    let token = token_of(&invitation.link(&app.base_url).unwrap());
-    app.post(
-        "/api/v1/invitations/accept",
-        None,
-        &json!({"token": token, "name": "A Member", "password": PASSWORD}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
 
     coordinator
         .verify(&account)

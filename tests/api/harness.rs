@@ -309,6 +309,16 @@ impl TestApp {
         }
     }
 
+    /// The invitee of `token` accepts, as `name`, with the test password.
+    pub async fn accept_invitation(&self, token: &str, name: &str) -> Response {
+        self.post(
+            "/api/v1/invitations/accept",
+            None,
+            &json!({"token": token, "name": name, "password": PASSWORD}),
+        )
+        .await
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post(
             "/api/v1/auth/login",
@@ -518,6 +528,18 @@ impl Session {
         self.post(
             &format!("/api/v1/organisations/{}/verify", account.organisation_id),
             &json!({}),
+        )
+        .await
+    }
+
+    /// An org admin invites `email` into their own organisation as `role`.
+    pub async fn invite(&self, email: &str, role: &str) -> Response {
+        self.post(
+            &format!(
+                "/api/v1/organisations/{}/invitations",
+                self.account.organisation_id
+            ),
+            &json!({"email": email, "role": role}),
         )
         .await
     }

@@ -5,29 +5,11 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{RefOr, Response};
 use utoipa::IntoResponses;
 
 use crate::catalogue::item::CatalogueItem;
-use crate::error::PROBLEM_JSON;
-
-fn problems(entries: &[(u16, String)]) -> BTreeMap<String, RefOr<Response>> {
-    entries
-        .iter()
-        .map(|(status, description)| {
-            let response = ResponseBuilder::new()
-                .description(description)
-                .content(
-                    PROBLEM_JSON,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build();
-            (status.to_string(), RefOr::T(response))
-        })
-        .collect()
-}
+use crate::http::refusals::problems;
 
 fn signed_out() -> (u16, String) {
     (401, "Not signed in".to_owned())

@@ -1,0 +1,68 @@
+//! Refusals that many routes answer in the same words, documented once as utoipa
+//! `IntoResponses`: those the extractors give (no access token, not a coordinator) and
+//! those of a request's edge (malformed JSON, rate limits). A route lists them beside its
+//! own refusals in `responses(...)`.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::IntoResponses;
+
+use crate::error::PROBLEM_JSON;
+
+/// Documented problem+json answers, one per (status, description).
+pub fn problems<D: AsRef<str>>(entries: &[(u16, D)]) -> BTreeMap<String, RefOr<Response>> {
+    entries
+        .iter()
+        .map(|(status, description)| {
+            let response = ResponseBuilder::new()
+                .description(description.as_ref())
+                .content(
+                    PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build();
+            (status.to_string(), RefOr::T(response))
+        })
+        .collect()
+}
+
+const NO_TOKEN: (u16, &str) = (401, "No valid access token");
+
+/// What `Authenticated` answers without a valid bearer token.
+pub struct NoToken;
+
+impl IntoResponses for NoToken {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[NO_TOKEN])
+    }
+}
+
+/// What `Coordinator` answers: no valid token, or a token of someone else.
+pub struct CoordinatorsOnly;
+
+impl IntoResponses for CoordinatorsOnly {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[NO_TOKEN, (403, "The caller is not a coordinator")])
+    }
+}
+
+/// A JSON body that does not parse.
+pub struct MalformedJson;
+
+impl IntoResponses for MalformedJson {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[(400, "Malformed JSON")])
+    }
+}
+
+/// A rate limit of the caller's address or account is spent.
+pub struct RateLimited;
+
+impl IntoResponses for RateLimited {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(&[(429, "Rate limited")])
+    }
+}
