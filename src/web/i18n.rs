@@ -24,6 +24,9 @@ const LANGUAGES: &[(&str, &[(&str, &str)])] = &[catalogue!("en":
     "email_links.ftl",
     "organisation.ftl",
     "errors.ftl",
+    // match and coordination pages
+    "matches.ftl",
+    "coordination.ftl",
 )];
 
 /// The language every page is shown in, until a person can choose (the one place to

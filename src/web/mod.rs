@@ -27,6 +27,9 @@ pub(crate) mod email_links;
 mod home;
 mod organisation;
 mod signed_links;
+// match and coordination pages
+mod coordination;
+pub(crate) mod matches;
 
 pub use site::Site;
 
@@ -38,4 +41,7 @@ pub fn routes(config: &mut actix_web::web::ServiceConfig) {
     email_links::routes(config);
     signed_links::routes(config);
     organisation::routes(config);
+    // match and coordination pages
+    matches::routes(config);
+    coordination::routes(config);
 }

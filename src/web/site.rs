@@ -39,6 +39,15 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/outcome.html",
     "web/organisation.html",
     "web/error.html",
+    // match and coordination pages
+    "web/matches/list.html",
+    "web/matches/show.html",
+    "web/matches/refused.html",
+    "web/coordination/queue.html",
+    "web/coordination/allocation.html",
+    "web/coordination/gaps.html",
+    "web/coordination/outbox.html",
+    "web/coordination/audit.html",
 ];
 
 #[derive(Debug, thiserror::Error)]
