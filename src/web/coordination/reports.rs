@@ -105,6 +105,8 @@ async fn allocation(
 #[derive(Serialize)]
 struct Bar {
     theme: String,
+    /// The theme's name, shortened to fit left of the bars (the text beside has it whole).
+    label: String,
     count: usize,
     /// The bar's top edge and width in the drawing's units.
     y: usize,
@@ -132,6 +134,8 @@ const BAR_X: usize = 300;
 const BAR_SPAN: usize = 360;
 const BAR_HEIGHT: usize = 24;
 const BAR_GAP: usize = 10;
+/// The longest theme label that fits left of `BAR_X`.
+const LABEL_CHARS: usize = 38;
 
 #[get("/coordination/gaps")]
 async fn gaps(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpResponse, PageError> {
@@ -171,8 +175,16 @@ async fn gaps(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpRes
         .map(|(n, (code, count))| {
             let y = n * (BAR_HEIGHT + BAR_GAP);
             let width = (count * BAR_SPAN / longest).max(2);
+            let theme = theme_name(code);
+            let label = if theme.chars().count() > LABEL_CHARS {
+                let short: String = theme.chars().take(LABEL_CHARS - 1).collect();
+                format!("{}…", short.trim_end())
+            } else {
+                theme.clone()
+            };
             Bar {
-                theme: theme_name(code),
+                theme,
+                label,
                 count: *count,
                 y,
                 width,
