@@ -683,3 +683,97 @@ async fn act(
     };
     render_match(&state, &signed_in.visitor, reader, id, shown, None).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::model::OrganisationKind;
+    use crate::web::i18n::{page_language, Catalogue};
+
+    /// The messages the match and coordination templates build from a value: every value
+    /// has one, so no page fails in front of a person.
+    #[test]
+    fn every_built_message_exists() {
+        let catalogue = Catalogue::load().unwrap();
+        let mut ids: Vec<String> = Vec::new();
+        ids.extend(MatchStatus::ALL.iter().map(|s| format!("match-status-{s}")));
+        ids.extend(
+            OrganisationKind::ALL
+                .iter()
+                .map(|kind| format!("match-someone-{}", kind.as_str())),
+        );
+        ids.extend(
+            [
+                "theme",
+                "geography",
+                "language",
+                "timing",
+                "urgency",
+                "capacity",
+                "funding",
+            ]
+            .map(|factor| format!("match-factor-{factor}")),
+        );
+        for action in MatchAction::ALL {
+            ids.push(format!("match-history-action-{action}"));
+            ids.push(format!("match-done-{action}"));
+        }
+        ids.extend(
+            [
+                "match-history-action-create",
+                "match-done-report",
+                "match-done-proposed",
+            ]
+            .map(String::from),
+        );
+        ids.extend(
+            ["requester", "provider", "coordinator", "engine", "system"]
+                .map(|party| format!("match-party-{party}")),
+        );
+        ids.extend(
+            crate::catalogue::model::Urgency::ALL
+                .iter()
+                .map(|u| format!("coordination-urgency-{u}")),
+        );
+        ids.extend(
+            ["need", "offer", "organisation", "match", "match_report"]
+                .map(|entity| format!("audit-entity-{entity}")),
+        );
+        for exclusion in [
+            Exclusion::NotOpen,
+            Exclusion::NoSharedTheme,
+            Exclusion::OutsideCoverage,
+            Exclusion::NoSharedLanguage,
+            Exclusion::NoSharedDeliveryMode,
+            Exclusion::WindowsDoNotOverlap,
+            Exclusion::NoCapacityLeft,
+        ] {
+            ids.push(exclusion_message(exclusion).to_owned());
+        }
+        ids.extend(
+            [
+                "propose-refused-live",
+                "propose-refused-side",
+                "propose-refused-note",
+                "match-refused-party",
+                "match-refused-state",
+                "match-refused-already-accepted",
+                "match-refused-conflict",
+                "match-waits-coordinator",
+                "match-waits-both",
+                "match-waits-requester",
+                "match-waits-provider",
+                "match-waits-completion",
+                "match-reject_reason-required",
+                "match-cancel_reason-required",
+            ]
+            .map(String::from),
+        );
+        for id in ids {
+            assert!(
+                catalogue.has(page_language(), &id),
+                "the catalogue has no `{id}`"
+            );
+        }
+    }
+}
