@@ -121,6 +121,8 @@ impl Application {
             taxonomy: Arc::new(taxonomy),
             matching_weights: config.matching_weights,
             site,
+            // match and coordination pages
+            match_waiting: chrono::Duration::days(config.reminders.match_waiting_days.into()),
         });
         let housekeeping = Housekeeping::new(&config, state.db.clone(), state.notifier.clone());
         let body_limit = config.body_limit_bytes;

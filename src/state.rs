@@ -25,6 +25,10 @@ pub struct AppState {
     pub notifier: Arc<Notifier>,
     /// The pages' templates, messages and session settings.
     pub site: Arc<crate::web::Site>,
+    // match and coordination pages
+    /// How long an approved match waits for a side before the coordinators' queue lists it
+    /// (`reminders.match_waiting_days`, the reminders' own measure).
+    pub match_waiting: chrono::Duration,
 }
 
 impl AppState {

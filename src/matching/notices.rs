@@ -32,8 +32,9 @@ pub const REPORT_PAGE: &str = "matches/report";
 /// How long a side may follow the link to report on a completed match.
 const REPORT_LINK_DAYS: i64 = 60;
 
+/// Every email about a match links to its page, where a signed-out reader signs in first.
 pub(crate) fn link(notifier: &Notifier, found: &Match) -> String {
-    notifier.link(&format!("api/v1/matches/{}", found.id), None)
+    notifier.link(&format!("matches/{}", found.id), None)
 }
 
 /// Tells every coordinator that a match waits for their decision.

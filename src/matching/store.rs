@@ -367,6 +367,24 @@ pub fn waiting_unreminded(
     rows.into_iter().map(Match::try_from).collect()
 }
 
+/// Approved matches that have waited for a side's acceptance since before `before` (the
+/// moment a match last changed names its wait, as for the reminders), longest waiting first:
+/// the coordinators' queue lists them.
+pub fn approved_waiting_since(
+    conn: &mut Conn<'_>,
+    before: NaiveDateTime,
+    limit: usize,
+) -> Result<Vec<Match>, StoreError> {
+    let rows: Vec<MatchRow> = dispatch!(conn, |c| matches::table
+        .filter(matches::status.eq(MatchStatus::Approved.as_str()))
+        .filter(matches::updated_at.lt(before))
+        .order((matches::updated_at.asc(), matches::id.asc()))
+        .select(MatchRow::as_select())
+        .limit(limit as i64)
+        .load(c))?;
+    rows.into_iter().map(Match::try_from).collect()
+}
+
 /// One side's report on a completed match.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct OutcomeReport {

@@ -26,6 +26,9 @@ const LANGUAGES: &[(&str, &[(&str, &str)])] = &[catalogue!("en":
     "errors.ftl",
     // catalogue pages
     "catalogue.ftl",
+    // match and coordination pages
+    "matches.ftl",
+    "coordination.ftl",
 )];
 
 /// The language every page is shown in, until a person can choose (the one place to

@@ -29,6 +29,9 @@ mod organisation;
 mod signed_links;
 // catalogue pages
 mod catalogue;
+// match and coordination pages
+mod coordination;
+pub(crate) mod matches;
 
 pub use site::Site;
 
@@ -42,4 +45,7 @@ pub fn routes(config: &mut actix_web::web::ServiceConfig) {
     organisation::routes(config);
     // catalogue pages: after email_links, whose fixed paths (`/needs/reconfirm`) come first.
     catalogue::routes(config);
+    // match and coordination pages
+    matches::routes(config);
+    coordination::routes(config);
 }

@@ -49,6 +49,15 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/catalogue/offer_fields.html",
     "web/catalogue/mine.html",
     "web/catalogue/candidates.html",
+    // match and coordination pages
+    "web/matches/list.html",
+    "web/matches/show.html",
+    "web/matches/refused.html",
+    "web/coordination/queue.html",
+    "web/coordination/allocation.html",
+    "web/coordination/gaps.html",
+    "web/coordination/outbox.html",
+    "web/coordination/audit.html",
 ];
 
 #[derive(Debug, thiserror::Error)]

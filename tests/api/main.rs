@@ -20,6 +20,8 @@ mod visibility;
 mod web;
 // catalogue pages
 mod web_catalogue;
+// match and coordination pages
+mod web_matches;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -132,6 +134,17 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         reminders::dead_letters_are_summarised_to_coordinators_once_per_period,
         reminders::a_reminder_occasion_is_taken_once,
         reminders::a_digest_line_links_to_the_action_it_asks_for,
+        // match and coordination pages
+        web_matches::a_form_proposes_a_match_and_a_refusal_says_why,
+        web_matches::a_match_walks_from_approval_to_reports_on_its_pages,
+        web_matches::a_side_cannot_approve_and_a_stranger_sees_no_match,
+        web_matches::an_anonymous_requester_is_named_only_once_the_work_starts,
+        web_matches::the_queue_verifies_organisations_and_decides_proposals,
+        web_matches::the_allocation_page_proposes_a_row,
+        web_matches::the_gap_page_draws_unmet_needs_with_their_numbers,
+        web_matches::a_dead_email_is_retried_from_the_outbox_page,
+        web_matches::the_audit_page_filters_by_entity_and_id,
+        web_matches::coordination_is_for_coordinators_and_forms_need_their_token,
     ]
 }
 
