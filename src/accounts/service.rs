@@ -195,7 +195,7 @@ pub async fn verify_organisation(
                 &admins,
                 json!({
                     "organisation_name": verified.name,
-                    "link": notifier.link(&format!("api/v1/organisations/{id}"), None),
+                    "link": notifier.link("organisation", None),
                 }),
             )?;
             Ok::<_, AccountsError>(verified)

@@ -58,22 +58,6 @@ fn with(context: Value, extra: Value) -> Value {
     Value::Object(context)
 }
 
-/// The page (DESIGN.md section 9) that shows the API resource at `path`; other paths stay.
-/// Some callers still name API paths (`api/v1/needs/{id}`); an email must never open JSON.
-/// Once every caller names its page, this goes.
-fn page_path(path: &str) -> String {
-    let Some(resource) = path.strip_prefix("api/v1/") else {
-        return path.to_owned();
-    };
-    if resource.starts_with("organisations/") {
-        return "organisation".to_owned();
-    }
-    if resource.starts_with("outbox") {
-        return "coordination/outbox".to_owned();
-    }
-    resource.to_owned()
-}
-
 impl Notifier {
     /// `public_url` is the base of every link; `mail_from`'s domain names the Message-IDs;
     /// `secret` signs the unsubscribe links.
@@ -112,11 +96,11 @@ impl Notifier {
     }
 
     /// An absolute link for a person: `public_url` + `path`, with a `token` query if given.
-    /// A person opens pages, so an API resource path becomes its page (`page_path`).
+    /// A person opens pages: every caller names a page's path, never an API resource.
     pub fn link(&self, path: &str, token: Option<&str>) -> String {
         let mut url = self
             .public_url
-            .join(&page_path(path.trim_start_matches('/')))
+            .join(path.trim_start_matches('/'))
             .unwrap_or_else(|_| self.public_url.clone());
         if let Some(token) = token {
             url.query_pairs_mut().append_pair("token", token);
@@ -263,27 +247,5 @@ impl Notifier {
             rendered,
             Some(unsubscribe_url),
         )
-    }
-}
-
-#[cfg(test)]
-mod page_path_tests {
-    use super::page_path;
-
-    #[test]
-    fn api_resources_become_their_pages() {
-        for (api, page) in [
-            ("api/v1/needs/7", "needs/7"),
-            ("api/v1/needs/7/candidates", "needs/7/candidates"),
-            ("api/v1/offers/8", "offers/8"),
-            ("api/v1/offers/8/candidates", "offers/8/candidates"),
-            ("api/v1/matches/9", "matches/9"),
-            ("api/v1/organisations/5", "organisation"),
-            ("api/v1/outbox?status=dead", "coordination/outbox"),
-            ("verify-email", "verify-email"),
-            ("needs/reconfirm", "needs/reconfirm"),
-        ] {
-            assert_eq!(page_path(api), page, "{api}");
-        }
     }
 }

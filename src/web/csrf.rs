@@ -47,7 +47,13 @@ fn cross_site(request: &HttpRequest) -> bool {
             return true;
         }
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
+    // `null` is what browsers send from a page whose referrer policy is `no-referrer` (the
+    // email-link pages, whose address holds a token): it says nothing about the site, so
+    // `Sec-Fetch-Site` and the token decide.
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .filter(|origin| *origin != "null")
+    {
         let host = request.connection_info().host().to_owned();
         let origin_host = origin
             .to_str()
@@ -130,5 +136,27 @@ mod tests {
         assert!(!same(&token, &session_token("other")));
         assert!(!same(&token, ""));
         assert!(!same("abc", "abd"));
+    }
+
+    #[test]
+    fn a_null_origin_from_a_no_referrer_page_is_judged_by_sec_fetch_site() {
+        use actix_web::test::TestRequest;
+        let from_our_page = TestRequest::default()
+            .insert_header((header::HOST, "127.0.0.1:8080"))
+            .insert_header((header::ORIGIN, "null"))
+            .insert_header(("sec-fetch-site", "same-origin"))
+            .to_http_request();
+        assert!(!cross_site(&from_our_page));
+        let from_elsewhere = TestRequest::default()
+            .insert_header((header::HOST, "127.0.0.1:8080"))
+            .insert_header((header::ORIGIN, "null"))
+            .insert_header(("sec-fetch-site", "cross-site"))
+            .to_http_request();
+        assert!(cross_site(&from_elsewhere));
+        let other_origin = TestRequest::default()
+            .insert_header((header::HOST, "127.0.0.1:8080"))
+            .insert_header((header::ORIGIN, "https://attacker.example"))
+            .to_http_request();
+        assert!(cross_site(&other_origin));
     }
 }

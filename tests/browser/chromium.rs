@@ -357,6 +357,87 @@ impl Browser {
             .unwrap_or_else(|error| panic!("type into {label:?}: {error}"));
     }
 
+    /// Waits until the page shows `text`, as a person waits for a page to load after
+    /// pressing a button; fails after ten seconds.
+    pub async fn wait_for_text(&self, text: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let body = self.client.find(Locator::XPath("//body")).await.ok();
+            if let Some(body) = body {
+                if body.text().await.is_ok_and(|seen| seen.contains(text)) {
+                    return;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the page never showed {text:?}; it is {}",
+                self.url().await
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Follows the link a person reads as `text` (the first, when a page repeats a link, as
+    /// a header and a page body may).
+    pub async fn press_link(&self, text: &str) {
+        let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(text));
+        let links = self
+            .client
+            .find_all(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|error| panic!("look for the link {text:?}: {error}"));
+        let Some(link) = links.into_iter().next() else {
+            panic!("no link {text:?} on {}", self.url().await);
+        };
+        link.click()
+            .await
+            .unwrap_or_else(|error| panic!("follow {text:?}: {error}"));
+    }
+
+    /// Types `date` into the date field labelled `label` as a person does in Chromium's
+    /// English (US) date field, month, day, year, and checks the field took it.
+    pub async fn fill_date(&self, label: &str, date: chrono::NaiveDate) {
+        let field = self.field(label).await;
+        field
+            .send_keys(&date.format("%m%d%Y").to_string())
+            .await
+            .unwrap_or_else(|error| panic!("type a date into {label:?}: {error}"));
+        let value = field
+            .prop("value")
+            .await
+            .unwrap_or_else(|error| panic!("read {label:?}: {error}"));
+        assert_eq!(
+            value.as_deref(),
+            Some(date.format("%Y-%m-%d").to_string().as_str()),
+            "the date field {label:?} did not take {date}"
+        );
+    }
+
+    /// Picks the option a person reads as `option` in the list labelled `label`.
+    pub async fn choose(&self, label: &str, option: &str) {
+        self.field(label)
+            .await
+            .select_by_label(option)
+            .await
+            .unwrap_or_else(|error| panic!("choose {option:?} in {label:?}: {error}"));
+    }
+
+    /// Ticks the checkbox or radio button labelled `label` (a second click would untick a
+    /// checkbox, so an already ticked one is left alone).
+    pub async fn check(&self, label: &str) {
+        let control = self.field(label).await;
+        let ticked = control
+            .prop("checked")
+            .await
+            .unwrap_or_else(|error| panic!("read {label:?}: {error}"));
+        if ticked.as_deref() != Some("true") {
+            control
+                .click()
+                .await
+                .unwrap_or_else(|error| panic!("tick {label:?}: {error}"));
+        }
+    }
+
     fn button_xpath(text: &str) -> String {
         let text = xpath_literal(text);
         format!(

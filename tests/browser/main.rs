@@ -14,6 +14,10 @@ mod chromium;
 #[path = "../api/harness.rs"]
 mod harness;
 mod pages;
+#[allow(dead_code)]
+#[path = "../api/smtp_sink.rs"]
+mod smtp_sink;
+mod story;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -41,6 +45,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
     cases![
         pages::the_email_confirmation_page_refuses_a_bad_link_accessibly,
         pages::the_password_reset_page_is_filled_in_by_its_label,
+        story::people_walk_the_whole_story_from_registration_to_outcome,
     ]
 }
 
