@@ -33,7 +33,7 @@ pub struct AuditPage {
 }
 
 #[derive(Serialize, Deserialize)]
-struct CursorPosition(DateTime<Utc>, String);
+struct CursorPosition(DateTime<Utc>, uuid::Uuid);
 
 /// The audit log, newest first (coordinators only).
 #[utoipa::path(
