@@ -8,34 +8,40 @@ use uuid::Uuid;
 
 use crate::audit::{Actor, AuditEntry};
 use crate::db::schema::audit_log;
-use crate::db::{self, Conn, StoreError};
+use crate::db::{self, Conn, Id, StoreError};
 use crate::dispatch;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 struct AuditRow {
-    id: String,
+    id: Uuid,
     entity: String,
-    entity_id: String,
+    entity_id: Uuid,
     action: String,
-    actor_user_id: Option<String>,
-    actor_organisation_id: Option<String>,
+    actor_user_id: Option<Uuid>,
+    actor_organisation_id: Option<Uuid>,
     at: NaiveDateTime,
     before: Option<String>,
     after: Option<String>,
 }
 
+// The ids are documented as plain strings, as they were before they were typed, so that
+// the published schema stays as it was.
 /// An audit line as coordinators read it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditRecord {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: Uuid,
     /// `need`, `offer` or `organisation`.
     pub entity: String,
-    pub entity_id: String,
+    #[schema(value_type = String)]
+    pub entity_id: Uuid,
     pub action: String,
     /// Null when the service itself acted (expiry).
-    pub actor_user_id: Option<String>,
-    pub actor_organisation_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub actor_user_id: Option<Uuid>,
+    #[schema(value_type = Option<String>)]
+    pub actor_organisation_id: Option<Uuid>,
     pub at: chrono::DateTime<chrono::Utc>,
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
@@ -66,25 +72,28 @@ pub fn record(conn: &mut Conn<'_>, entry: AuditEntry) -> Result<(), StoreError> 
         Actor::User {
             user_id,
             organisation_id,
-        } => (Some(user_id.to_string()), Some(organisation_id.to_string())),
+        } => (Some(user_id), Some(organisation_id)),
         Actor::System => (None, None),
     };
-    let row = AuditRow {
-        id: Uuid::new_v4().to_string(),
-        entity: entry.entity.to_owned(),
-        entity_id: entry.entity_id.to_string(),
-        action: entry.action,
-        actor_user_id,
-        actor_organisation_id,
-        at: db::now(),
-        before: entry.before.map(|value| value.to_string()),
-        after: entry.after.map(|value| value.to_string()),
-    };
+    let row = (
+        audit_log::id.eq(Id(Uuid::new_v4())),
+        audit_log::entity.eq(entry.entity),
+        audit_log::entity_id.eq(Id(entry.entity_id)),
+        audit_log::action.eq(entry.action),
+        audit_log::actor_user_id.eq(actor_user_id.map(Id)),
+        audit_log::actor_organisation_id.eq(actor_organisation_id.map(Id)),
+        audit_log::at.eq(db::now()),
+        audit_log::before.eq(entry.before.map(|value| value.to_string())),
+        audit_log::after.eq(entry.after.map(|value| value.to_string())),
+    );
     dispatch!(conn, |c| diesel::insert_into(audit_log::table)
         .values(&row)
         .execute(c))?;
     Ok(())
 }
+
+/// Where a newest-first page of the log starts: after this (at, id).
+pub type AuditKey = (NaiveDateTime, Uuid);
 
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
@@ -96,22 +105,28 @@ pub struct AuditFilter {
 pub fn list(
     conn: &mut Conn<'_>,
     filter: &AuditFilter,
-    after: Option<db::TimeKey>,
+    after: Option<AuditKey>,
     limit: usize,
-) -> Result<(Vec<AuditRecord>, Option<db::TimeKey>), StoreError> {
+) -> Result<(Vec<AuditRecord>, Option<AuditKey>), StoreError> {
+    // Every line is about a UUID: an entity id that is not one matches none.
+    let entity_id = match filter.entity_id.as_deref().map(Uuid::parse_str) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => return Ok((Vec::new(), None)),
+    };
     let mut rows: Vec<AuditRow> = dispatch!(conn, |c| {
         let mut query = audit_log::table.select(AuditRow::as_select()).into_boxed();
         if let Some(entity) = &filter.entity {
             query = query.filter(audit_log::entity.eq(entity.clone()));
         }
-        if let Some(entity_id) = &filter.entity_id {
-            query = query.filter(audit_log::entity_id.eq(entity_id.clone()));
+        if let Some(entity_id) = entity_id {
+            query = query.filter(audit_log::entity_id.eq(Id(entity_id)));
         }
         if let Some((at, id)) = &after {
             query = query.filter(
                 audit_log::at
                     .lt(*at)
-                    .or(audit_log::at.eq(*at).and(audit_log::id.lt(id.clone()))),
+                    .or(audit_log::at.eq(*at).and(audit_log::id.lt(Id(*id)))),
             );
         }
         query
@@ -121,7 +136,7 @@ pub fn list(
     })?;
     let next = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last().map(|last| (last.at, last.id.clone()))
+        rows.last().map(|last| (last.at, last.id))
     } else {
         None
     };

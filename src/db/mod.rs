@@ -3,6 +3,9 @@
 //! whichever concrete connection is in hand.
 
 pub mod schema;
+pub mod uuid_text;
+
+pub use uuid_text::Id;
 
 use std::path::Path;
 use std::time::Duration;
@@ -79,6 +82,18 @@ impl From<DieselError> for StoreError {
                 if info.message().contains("database is locked") =>
             {
                 Self::Unavailable(info.message().to_owned())
+            }
+            // The field is named by the error and the reason given by its source: a corrupt
+            // row's report says both (which column, and what it holds).
+            DieselError::DeserializationError(error) => {
+                let mut message = error.to_string();
+                let mut cause = error.source();
+                while let Some(reason) = cause {
+                    message.push_str(": ");
+                    message.push_str(&reason.to_string());
+                    cause = reason.source();
+                }
+                Self::Query(message)
             }
             other => Self::Query(other.to_string()),
         }

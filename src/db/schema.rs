@@ -1,5 +1,8 @@
 //! The diesel schema, shared by both engines: the two migration folders create the same
-//! tables with the same column types (text ids, UTC timestamps without zone).
+//! tables with the same column types (text ids, UTC timestamps without zone). Id columns
+//! typed so far are `UuidText`: TEXT in the database, `uuid::Uuid` in Rust.
+
+pub use super::uuid_text::UuidText;
 
 diesel::table! {
     organisations (id) {
@@ -126,13 +129,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::UuidText;
+
     audit_log (id) {
-        id -> Text,
+        id -> UuidText,
         entity -> Text,
-        entity_id -> Text,
+        entity_id -> UuidText,
         action -> Text,
-        actor_user_id -> Nullable<Text>,
-        actor_organisation_id -> Nullable<Text>,
+        actor_user_id -> Nullable<UuidText>,
+        actor_organisation_id -> Nullable<UuidText>,
         at -> Timestamp,
         before -> Nullable<Text>,
         after -> Nullable<Text>,

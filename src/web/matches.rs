@@ -336,8 +336,8 @@ struct MatchDetail {
     reports: Vec<ReportLine>,
 }
 
-fn party_of_organisation(organisation: Option<&str>, need: &Need, offer: &Offer) -> &'static str {
-    let Some(organisation) = organisation.and_then(|id| Uuid::parse_str(id).ok()) else {
+fn party_of_organisation(organisation: Option<Uuid>, need: &Need, offer: &Offer) -> &'static str {
+    let Some(organisation) = organisation else {
         return "system";
     };
     if organisation == need.organisation_id {
@@ -409,7 +409,7 @@ fn detail(conn: &mut Conn<'_>, reader: &Reader, id: Uuid) -> Result<MatchDetail,
         .rev()
         .map(|line| HistoryLine {
             at: line.at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            by: party_of_organisation(line.actor_organisation_id.as_deref(), &need, &offer),
+            by: party_of_organisation(line.actor_organisation_id, &need, &offer),
             reason: line
                 .after
                 .as_ref()

@@ -16,6 +16,7 @@ mod openapi;
 mod reminders;
 mod seed;
 mod smtp_sink;
+mod store;
 mod visibility;
 mod web;
 // catalogue pages
@@ -45,6 +46,7 @@ macro_rules! cases {
 fn per_engine_cases() -> Vec<(&'static str, Case)> {
     cases![
         auth::register_creates_an_unverified_org_admin_and_organisation,
+        store::a_stored_id_that_is_not_a_uuid_is_a_store_error,
         auth::duplicate_registration_is_a_conflict,
         auth::invalid_registrations_name_every_bad_field_and_create_nothing,
         auth::malformed_bodies_are_problems_and_create_nothing,

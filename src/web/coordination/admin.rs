@@ -170,7 +170,13 @@ async fn audit_page(
         entity: Some(entity.clone()).filter(|e| !e.is_empty()),
         entity_id: Some(entity_id.clone()).filter(|e| !e.is_empty()),
     };
-    let after = position(query.cursor.as_deref())?.map(|Position(at, id)| (at.naive_utc(), id));
+    let after = match position(query.cursor.as_deref())? {
+        Some(Position(at, id)) => Some((
+            at.naive_utc(),
+            uuid::Uuid::parse_str(&id).map_err(|_| PageError::BadRequest)?,
+        )),
+        None => None,
+    };
     let (items, next) = state
         .db
         .read(move |conn| audit::list(conn, &filter, after, PAGE_SIZE))
@@ -186,13 +192,13 @@ async fn audit_page(
                 .map(|after| after.keys().cloned().collect())
                 .unwrap_or_default(),
             entity: record.entity,
-            entity_id: record.entity_id,
+            entity_id: record.entity_id.to_string(),
             action: record.action,
-            actor_user_id: record.actor_user_id,
-            actor_organisation_id: record.actor_organisation_id,
+            actor_user_id: record.actor_user_id.map(|id| id.to_string()),
+            actor_organisation_id: record.actor_organisation_id.map(|id| id.to_string()),
         })
         .collect();
-    let cursor = next.map(|(at, id)| encode_cursor(&Position(at.and_utc(), id)));
+    let cursor = next.map(|(at, id)| encode_cursor(&Position(at.and_utc(), id.to_string())));
     let next_link = next_link(
         "/coordination/audit",
         &[("entity", &entity), ("entity_id", &entity_id)],
