@@ -81,6 +81,25 @@ impl Page {
 }
 
 impl Browser {
+    /// A browser signed in as `account` through the sign-in page, as a person would be.
+    pub async fn signed_in(app: &TestApp, account: &crate::harness::Account) -> Self {
+        let browser = Self::new(app);
+        let page = browser.get("/sign-in").await;
+        page.assert_status(StatusCode::OK);
+        browser
+            .submit(
+                &page,
+                "/sign-in",
+                &[
+                    ("email", &account.email),
+                    ("password", crate::harness::PASSWORD),
+                ],
+            )
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        browser
+    }
+
     pub fn new(app: &TestApp) -> Self {
         Self {
             client: reqwest::Client::builder()

@@ -14,7 +14,7 @@ use crate::smtp_sink::Email;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// The email to `address` whose subject has `subject`, from the mail folder.
-async fn email_to(app: &TestApp, address: &str, subject: &str) -> Email {
+pub(crate) async fn email_to(app: &TestApp, address: &str, subject: &str) -> Email {
     let folder = app.data_dir.path().join("mail");
     eventually(&format!("an email to {address}"), WAIT, || {
         let folder = folder.clone();

@@ -8,23 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
-use crate::harness::{need_input, offer_input, with, Account, Session, TestApp, PASSWORD};
-
-/// A browser signed in as `account` through the sign-in page.
-async fn browser_for(app: &TestApp, account: &Account) -> Browser {
-    let browser = Browser::new(app);
-    let page = browser.get("/sign-in").await;
-    page.assert_status(StatusCode::OK);
-    browser
-        .submit(
-            &page,
-            "/sign-in",
-            &[("email", &account.email), ("password", PASSWORD)],
-        )
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    browser
-}
+use crate::harness::{need_input, offer_input, with, Session, TestApp};
 
 fn id(item: &Value) -> &str {
     item["id"].as_str().expect("an id")
@@ -150,7 +134,7 @@ pub async fn browse_lists_and_item_pages_show_only_what_the_visitor_may_see(app:
         .assert_status(StatusCode::NOT_FOUND);
 
     let ngo = app.verified_org("ngo", "KE").await;
-    let provider = browser_for(&app, &ngo.account).await;
+    let provider = Browser::signed_in(&app, &ngo.account).await;
     let list = provider.get("/needs").await;
     let mut titles = card_titles(&list);
     titles.sort();
@@ -170,7 +154,7 @@ pub async fn browse_lists_and_item_pages_show_only_what_the_visitor_may_see(app:
     assert!(named.body.contains(organisation_name), "{}", named.body);
 
     let coordinator = app.coordinator().await;
-    let secretariat = browser_for(&app, &coordinator.account).await;
+    let secretariat = Browser::signed_in(&app, &coordinator.account).await;
     let list = secretariat.get("/needs").await;
     assert_eq!(card_titles(&list).len(), 3);
     let page = secretariat
@@ -278,7 +262,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
     app: TestApp,
 ) {
     let hospital = app.verified_org("hospital", "KE").await;
-    let browser = browser_for(&app, &hospital.account).await;
+    let browser = Browser::signed_in(&app, &hospital.account).await;
     let form = browser.get("/needs/new").await;
     form.assert_status(StatusCode::OK);
     for label in ["Title", "Description", "How urgent is it?", "Wanted by"] {
@@ -421,7 +405,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
 
     // An unverified organisation's draft cannot be published: the page says why.
     let newcomer = app.register("hospital", "UG").await;
-    let browser = browser_for(&app, &newcomer).await;
+    let browser = Browser::signed_in(&app, &newcomer).await;
     let form = browser.get("/needs/new").await;
     let created = browser
         .submit(&form, "/needs/new", &fields(&the_need_form("A first need")))
@@ -445,7 +429,7 @@ pub async fn a_provider_posts_an_offer_and_sees_ranked_candidates(app: TestApp) 
         .publish_need(&need_input("Ransomware recovery for district hospitals"))
         .await;
     let ngo = app.verified_org("ngo", "KE").await;
-    let browser = browser_for(&app, &ngo.account).await;
+    let browser = Browser::signed_in(&app, &ngo.account).await;
     let form = browser.get("/offers/new").await;
     form.assert_status(StatusCode::OK);
     assert_light(&browser, &form, "/offers/new").await;
@@ -512,7 +496,7 @@ pub async fn a_provider_posts_an_offer_and_sees_ranked_candidates(app: TestApp) 
         .contains(&"Propose a match".to_owned()));
 
     // The requester sees the offer among its need's candidates, with why it fits.
-    let requester = browser_for(&app, &hospital.account).await;
+    let requester = Browser::signed_in(&app, &hospital.account).await;
     let candidates = requester
         .get(&format!("/needs/{}/candidates", id(&need)))
         .await;
@@ -558,7 +542,7 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
     let open = hospital.publish_need(&need_input("An open need")).await;
     let draft = hospital.create_need(&need_input("A draft need")).await;
     let other = app.verified_org("hospital", "KE").await;
-    let stranger = browser_for(&app, &other.account).await;
+    let stranger = Browser::signed_in(&app, &other.account).await;
 
     let page = stranger.get(&format!("/needs/{}", id(&open))).await;
     page.assert_status(StatusCode::OK);
@@ -596,7 +580,7 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
     );
 
     // The owner's own forms without their token change nothing.
-    let owner = browser_for(&app, &hospital.account).await;
+    let owner = Browser::signed_in(&app, &hospital.account).await;
     owner
         .post(
             &format!("/needs/{}/withdraw", id(&open)),
@@ -629,7 +613,7 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
     );
     // A provider cannot post a need.
     let ngo = app.verified_org("ngo", "KE").await;
-    browser_for(&app, &ngo.account)
+    Browser::signed_in(&app, &ngo.account)
         .await
         .get("/needs/new")
         .await
@@ -659,7 +643,7 @@ pub async fn home_figures_count_only_visible_needs(app: TestApp) {
         .iter()
         .any(|line| line.contains("1 open need")));
     let coordinator = app.coordinator().await;
-    let secretariat = browser_for(&app, &coordinator.account).await;
+    let secretariat = Browser::signed_in(&app, &coordinator.account).await;
     let home = secretariat.get("/").await;
     assert_eq!(home.texts(".figure")[0], "2");
     assert_light(&anonymous, &home, "/").await;

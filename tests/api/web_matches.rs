@@ -10,30 +10,15 @@ use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
 use crate::email::{app_with, eventually};
-use crate::harness::{id, need_input, need_with, offer_with, Account, Session, TestApp, PASSWORD};
-use crate::smtp_sink::{Email, SinkOptions, SmtpSink};
+use crate::harness::{id, need_input, need_with, offer_with, Session, TestApp, PASSWORD};
+use crate::smtp_sink::{SinkOptions, SmtpSink};
+use crate::web::email_to;
 
 const WAIT: Duration = Duration::from_secs(20);
 
 /// An offer that can meet `need_input`'s need.
 fn fitting_offer(title: &str) -> Value {
     offer_with(title, json!({"themes": ["ransomware.backup_recovery"]}))
-}
-
-/// A browser signed in as `account` through the sign-in page.
-async fn browser_for(app: &TestApp, account: &Account) -> Browser {
-    let browser = Browser::new(app);
-    let page = browser.get("/sign-in").await;
-    page.assert_status(StatusCode::OK);
-    browser
-        .submit(
-            &page,
-            "/sign-in",
-            &[("email", &account.email), ("password", PASSWORD)],
-        )
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    browser
 }
 
 /// The form token of a signed-in page (the sign-out form carries it on every page).
@@ -43,28 +28,6 @@ fn csrf_of(page: &Page) -> String {
         .find(|(name, _)| name == "csrf")
         .map(|(_, value)| value)
         .expect("a form token")
-}
-
-/// The emails to `address` whose subject has `subject`, from the mail folder.
-async fn email_to(app: &TestApp, address: &str, subject: &str) -> Email {
-    let folder = app.data_dir.path().join("mail");
-    eventually(&format!("an email to {address}"), WAIT, || {
-        let folder = folder.clone();
-        async move {
-            std::fs::read_dir(&folder)
-                .ok()?
-                .filter_map(Result::ok)
-                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-                .map(|raw| Email::parse(&raw))
-                .find(|email| {
-                    email.header("to").is_some_and(|to| to.contains(address))
-                        && email
-                            .header("subject")
-                            .is_some_and(|found| found.contains(subject))
-                })
-        }
-    })
-    .await
 }
 
 fn assert_light_page(page: &Page, path: &str) {
@@ -103,7 +66,7 @@ pub async fn a_form_proposes_a_match_and_a_refusal_says_why(app: TestApp) {
             json!({"themes": ["ransomware.backup_recovery"], "countries": ["PE"]}),
         ))
         .await;
-    let browser = browser_for(&app, &hospital.account).await;
+    let browser = Browser::signed_in(&app, &hospital.account).await;
     let csrf = csrf_of(&browser.get("/matches").await);
     let post = |offer: &Value| {
         let fields = [
@@ -237,7 +200,7 @@ pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
     );
     assert_eq!(match_status(&coordinator, &match_id).await, "approved");
 
-    let requester = browser_for(&app, &hospital.account).await;
+    let requester = Browser::signed_in(&app, &hospital.account).await;
     let page = requester.get(&path).await;
     assert!(
         !page.body.contains("Contacts"),
@@ -247,7 +210,7 @@ pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
         .submit_and_follow(&page, &format!("{path}/accept"), &[])
         .await
         .assert_status(StatusCode::OK);
-    let provider = browser_for(&app, &ngo.account).await;
+    let provider = Browser::signed_in(&app, &ngo.account).await;
     let page = provider.get(&path).await;
     let active = provider
         .submit_and_follow(&page, &format!("{path}/accept"), &[])
@@ -362,7 +325,7 @@ pub async fn a_side_cannot_approve_and_a_stranger_sees_no_match(app: TestApp) {
         .proposal(need_input("Help needed"), fitting_offer("Training offered"))
         .await;
     let path = format!("/matches/{}", proposal.match_id);
-    let provider = browser_for(&app, &proposal.ngo.account).await;
+    let provider = Browser::signed_in(&app, &proposal.ngo.account).await;
     let page = provider.get(&path).await;
     page.assert_status(StatusCode::OK);
     assert!(!page
@@ -385,7 +348,7 @@ pub async fn a_side_cannot_approve_and_a_stranger_sees_no_match(app: TestApp) {
     );
 
     let stranger = app.verified_org("ngo", "KE").await;
-    let outsider = browser_for(&app, &stranger.account).await;
+    let outsider = Browser::signed_in(&app, &stranger.account).await;
     let hidden = outsider.get(&path).await;
     hidden.assert_status(StatusCode::NOT_FOUND);
     assert!(hidden.body.contains("Page not found"));
@@ -416,7 +379,7 @@ pub async fn an_anonymous_requester_is_named_only_once_the_work_starts(app: Test
         )
         .await;
     let path = format!("/matches/{}", proposal.match_id);
-    let provider = browser_for(&app, &proposal.ngo.account).await;
+    let provider = Browser::signed_in(&app, &proposal.ngo.account).await;
     let before = provider.get(&path).await;
     before.assert_status(StatusCode::OK);
     assert!(
@@ -451,7 +414,7 @@ pub async fn an_anonymous_requester_is_named_only_once_the_work_starts(app: Test
 pub async fn the_queue_verifies_organisations_and_decides_proposals(app: TestApp) {
     let newcomer = app.register("hospital", "GH").await;
     let coordinator = app.coordinator().await;
-    let desk = browser_for(&app, &coordinator.account).await;
+    let desk = Browser::signed_in(&app, &coordinator.account).await;
     let queue = desk.get("/coordination").await;
     assert_light_page(&queue, "/coordination");
     assert!(queue.body.contains("A hospital in GH"), "{}", queue.body);
@@ -544,7 +507,7 @@ pub async fn the_allocation_page_proposes_a_row(app: TestApp) {
         json!({"themes": ["ransomware.backup_recovery"]}),
     ))
     .await;
-    let desk = browser_for(&app, &coordinator.account).await;
+    let desk = Browser::signed_in(&app, &coordinator.account).await;
     let page = desk.get("/coordination/allocation").await;
     assert_light_page(&page, "/coordination/allocation");
     assert!(page.body.contains("Allocated need") && page.body.contains("Allocated offer"));
@@ -584,7 +547,7 @@ pub async fn the_gap_page_draws_unmet_needs_with_their_numbers(app: TestApp) {
     hospital
         .publish_need(&need_with("Unmet two", json!({"urgency": "critical"})))
         .await;
-    let desk = browser_for(&app, &coordinator.account).await;
+    let desk = Browser::signed_in(&app, &coordinator.account).await;
     let page = desk.get("/coordination/gaps").await;
     assert_light_page(&page, "/coordination/gaps");
     let svg = page.texts("svg[role=img] title");
@@ -642,7 +605,7 @@ pub async fn a_dead_email_is_retried_from_the_outbox_page(app: TestApp) {
         }
     })
     .await;
-    let desk = browser_for(&app, &coordinator.account).await;
+    let desk = Browser::signed_in(&app, &coordinator.account).await;
     let page = desk.get("/coordination/outbox").await;
     assert_light_page(&page, "/coordination/outbox");
     assert!(page.body.contains(&account.email));
@@ -663,7 +626,7 @@ pub async fn the_audit_page_filters_by_entity_and_id(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let coordinator = app.coordinator().await;
     let need = hospital.publish_need(&need_input("Audited need")).await;
-    let desk = browser_for(&app, &coordinator.account).await;
+    let desk = Browser::signed_in(&app, &coordinator.account).await;
     let page = desk.get("/coordination/audit?entity=organisation").await;
     assert_light_page(&page, "/coordination/audit");
     let entities = page.texts("tbody tr td:nth-child(2)");
@@ -686,7 +649,7 @@ pub async fn coordination_is_for_coordinators_and_forms_need_their_token(app: Te
         .proposal(need_input("A need"), fitting_offer("An offer"))
         .await;
     let newcomer = app.register("ngo", "UG").await;
-    let requester = browser_for(&app, &proposal.hospital.account).await;
+    let requester = Browser::signed_in(&app, &proposal.hospital.account).await;
     for path in [
         "/coordination",
         "/coordination/allocation",
@@ -717,7 +680,7 @@ pub async fn coordination_is_for_coordinators_and_forms_need_their_token(app: Te
         .post(&format!("{path}/cancel"), &[("reason", "forged")])
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    let desk = browser_for(&app, &proposal.coordinator.account).await;
+    let desk = Browser::signed_in(&app, &proposal.coordinator.account).await;
     desk.post(&format!("{path}/approve"), &[])
         .await
         .assert_status(StatusCode::FORBIDDEN);
