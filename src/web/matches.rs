@@ -6,7 +6,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
 use crate::db::{Conn, StoreError};
 use crate::error::{ApiError, FieldError};
-use crate::http::pagination::{decode_cursor, encode_cursor};
+use crate::http::pagination::{keyset_after, keyset_cursor};
 use crate::matching::score::Exclusion;
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
@@ -119,9 +119,6 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct MatchPosition(DateTime<Utc>, String);
-
 #[get("/matches")]
 async fn list_page(
     state: web::Data<AppState>,
@@ -136,13 +133,8 @@ async fn list_page(
         .as_deref()
         .filter(|status| !status.is_empty())
         .and_then(|status| status.parse::<MatchStatus>().ok());
-    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(cursor) => {
-            let MatchPosition(at, id) = decode_cursor(cursor).map_err(|_| PageError::BadRequest)?;
-            Some((at.naive_utc(), id))
-        }
-    };
+    let after = keyset_after(query.cursor.as_deref().filter(|c| !c.is_empty()))
+        .map_err(|_| PageError::BadRequest)?;
     // The same filter as `GET /api/v1/matches`: one's own organisation's, or all of them.
     let filter = MatchFilter {
         status,
@@ -161,8 +153,7 @@ async fn list_page(
             Ok((items, next))
         })
         .await?;
-    let next_link = next.map(|(at, id)| {
-        let cursor = encode_cursor(&MatchPosition(at.and_utc(), id));
+    let next_link = keyset_cursor(next).map(|cursor| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         if let Some(status) = status {
             query.append_pair("status", status.as_str());

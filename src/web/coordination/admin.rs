@@ -3,13 +3,12 @@
 //! with the API's filters and paging).
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::store::{self as audit, AuditFilter};
-use crate::http::pagination::{decode_cursor, encode_cursor};
+use crate::http::pagination::{keyset_after, keyset_cursor};
 use crate::notify::model::OutboxStatus;
 use crate::notify::outbox::{self, OutboxCursor};
 use crate::state::AppState;
@@ -28,9 +27,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 const PAGE_SIZE: usize = 50;
 
-#[derive(Serialize, Deserialize)]
-struct Position(DateTime<Utc>, String);
-
 fn next_link(path: &str, pairs: &[(&str, &str)], cursor: Option<String>) -> Option<String> {
     let cursor = cursor?;
     let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -41,11 +37,11 @@ fn next_link(path: &str, pairs: &[(&str, &str)], cursor: Option<String>) -> Opti
     Some(format!("{path}?{}", query.finish()))
 }
 
-fn position(cursor: Option<&str>) -> Result<Option<Position>, PageError> {
-    cursor
-        .filter(|cursor| !cursor.is_empty())
-        .map(|cursor| decode_cursor::<Position>(cursor).map_err(|_| PageError::BadRequest))
-        .transpose()
+/// Where the page the address asks for starts: the shared keyset cursor of the API's lists.
+fn after<Id: serde::de::DeserializeOwned>(
+    cursor: Option<&str>,
+) -> Result<Option<(chrono::NaiveDateTime, Id)>, PageError> {
+    keyset_after(cursor.filter(|cursor| !cursor.is_empty())).map_err(|_| PageError::BadRequest)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,13 +68,8 @@ async fn outbox_page(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, PageError> {
     coordinator(&signed_in)?;
-    let after = match position(query.cursor.as_deref())? {
-        None => None,
-        Some(Position(at, id)) => Some(OutboxCursor {
-            created_at: at.naive_utc(),
-            id: Uuid::parse_str(&id).map_err(|_| PageError::BadRequest)?,
-        }),
-    };
+    let after = after::<Uuid>(query.cursor.as_deref())?
+        .map(|(created_at, id)| OutboxCursor { created_at, id });
     let (items, next) = state
         .db
         .read(move |conn| outbox::list(conn, Some(OutboxStatus::Dead), after.as_ref(), PAGE_SIZE))
@@ -95,8 +86,7 @@ async fn outbox_page(
             created: entry.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         })
         .collect();
-    let cursor =
-        next.map(|next| encode_cursor(&Position(next.created_at.and_utc(), next.id.to_string())));
+    let cursor = keyset_cursor(next.map(|next| (next.created_at, next.id)));
     let done = query.done.as_deref().filter(|done| *done == "retried");
     Page::new(
         "coordination/outbox",
@@ -170,13 +160,7 @@ async fn audit_page(
         entity: Some(entity.clone()).filter(|e| !e.is_empty()),
         entity_id: Some(entity_id.clone()).filter(|e| !e.is_empty()),
     };
-    let after = match position(query.cursor.as_deref())? {
-        Some(Position(at, id)) => Some((
-            at.naive_utc(),
-            uuid::Uuid::parse_str(&id).map_err(|_| PageError::BadRequest)?,
-        )),
-        None => None,
-    };
+    let after = after::<Uuid>(query.cursor.as_deref())?;
     let (items, next) = state
         .db
         .read(move |conn| audit::list(conn, &filter, after, PAGE_SIZE))
@@ -198,7 +182,7 @@ async fn audit_page(
             actor_organisation_id: record.actor_organisation_id.map(|id| id.to_string()),
         })
         .collect();
-    let cursor = next.map(|(at, id)| encode_cursor(&Position(at.and_utc(), id.to_string())));
+    let cursor = keyset_cursor(next);
     let next_link = next_link(
         "/coordination/audit",
         &[("entity", &entity), ("entity_id", &entity_id)],
