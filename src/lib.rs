@@ -22,6 +22,7 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod text;
 pub mod visibility;
 pub mod vocabulary;
 pub mod web;

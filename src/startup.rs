@@ -141,6 +141,7 @@ impl Application {
                 .into_app()
                 .configure(crate::web::routes)
                 .app_data(state.clone())
+                .app_data(web::Data::from(routes.clone()))
                 .app_data(problems::json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(problems::path_config())
@@ -159,6 +160,11 @@ impl Application {
                         }
                     }
                 }))
+                // Innermost: a secured operation without a valid identity is refused before
+                // any handler's extractor reads its body.
+                .wrap(from_fn(
+                    crate::auth::extract::authenticate_secured_operations,
+                ))
                 .wrap(from_fn(render_error_pages))
                 .wrap(problems::problem_for_framework_errors())
                 .wrap(from_fn(add_security_headers))

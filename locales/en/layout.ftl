@@ -16,6 +16,7 @@ nav-register = Register
 form-error-summary-title = There is a problem
 form-error-prefix = Error:
 field-invalid = Check this answer.
+field-control_character = Remove the control characters from this answer (line breaks and tabs are fine).
 password-rule-hint = Use 12 to 128 characters. A few unrelated words make a strong password that is easy to remember.
 
 link-incomplete = This link is incomplete. Open the whole link from the email, or copy all of it into the address bar.

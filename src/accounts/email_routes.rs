@@ -104,8 +104,11 @@ async fn request_password_reset(
         .rate_limits
         .register_per_ip
         .check(&client_ip(&request))?;
-    // What is not an address has no account: the same answer, and nothing to send.
-    if let Ok(email) = Email::parse(&body.into_inner().email) {
+    let email = body.into_inner().email;
+    // Text no address can hold is refused as such (the shared text rule, as everywhere);
+    // what is otherwise not an address has no account: the same answer, and nothing to send.
+    crate::text::check("email", &email).map_err(|error| ApiError::validation(vec![error]))?;
+    if let Ok(email) = Email::parse(&email) {
         service::request_password_reset(&state.db, &state.notifier, email).await?;
     }
     Ok(HttpResponse::Accepted().finish())

@@ -211,6 +211,9 @@ pub enum EmailError {
     NotAnAddress,
     #[error("must be at most {} characters", Email::MAX_CHARS)]
     TooLong,
+    /// The text rule (`crate::text`): a control character is never part of an address.
+    #[error("must not contain control characters")]
+    ControlCharacter,
 }
 
 impl EmailError {
@@ -219,6 +222,7 @@ impl EmailError {
         match self {
             Self::NotAnAddress => "email",
             Self::TooLong => "length",
+            Self::ControlCharacter => crate::text::CODE,
         }
     }
 
@@ -232,6 +236,9 @@ impl Email {
     pub const MAX_CHARS: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, EmailError> {
+        if crate::text::forbidden_character(input).is_some() {
+            return Err(EmailError::ControlCharacter);
+        }
         let normalised = input.trim().to_lowercase();
         if normalised.chars().count() > Self::MAX_CHARS {
             return Err(EmailError::TooLong);

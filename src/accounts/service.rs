@@ -382,6 +382,7 @@ pub async fn accept_invitation(
             "must be 1 to 200 characters",
         ));
     }
+    errors.extend(crate::text::check("name", &name).err());
     if let Err(message) = password::check_length(password.expose_secret()) {
         errors.push(FieldError::new("password", "length", message));
     }

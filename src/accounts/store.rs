@@ -5,11 +5,12 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::accounts::model::{
-    Country, Email, Organisation, OrganisationKind, OrganisationScope, Role, User,
+    Country, Email, Organisation, OrganisationKind, OrganisationScope, Role, User, Viewer,
 };
 use crate::db::schema::{organisations, users};
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
+use crate::visibility::{Reader, ReaderOrganisation};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organisations)]
@@ -197,6 +198,42 @@ pub fn find_organisation(
         .first(c)
         .optional())?;
     row.map(Organisation::try_from).transpose()
+}
+
+/// The reader a user id names as the database has them now: the user's current role and
+/// organisation, in one indexed read (users by primary key, joined to their organisation).
+/// `None` when no such user exists, so that a token outliving its user grants nothing.
+pub fn find_reader(conn: &mut Conn<'_>, user_id: Uuid) -> Result<Option<Reader>, StoreError> {
+    let row: Option<(String, String, String, bool)> = dispatch!(conn, |c| users::table
+        .inner_join(organisations::table)
+        .filter(users::id.eq(user_id.to_string()))
+        .select((
+            users::role,
+            organisations::id,
+            organisations::kind,
+            organisations::verified,
+        ))
+        .first(c)
+        .optional())?;
+    row.map(|(role, organisation_id, kind, verified)| {
+        let organisation_id = parse_id(&organisation_id)?;
+        let kind: OrganisationKind = kind
+            .parse()
+            .map_err(|_| corrupt("organisation kind", &kind))?;
+        Ok(Reader {
+            viewer: Viewer::User {
+                user_id,
+                organisation_id,
+                role: role.parse().map_err(|_| corrupt("role", &role))?,
+            },
+            organisation: Some(ReaderOrganisation {
+                id: organisation_id,
+                verified,
+                side: kind.side(),
+            }),
+        })
+    })
+    .transpose()
 }
 
 /// The users of an organisation, by name: its members list.

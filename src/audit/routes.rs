@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::audit::store::{self, AuditFilter, AuditRecord};
 use crate::auth::extract::Coordinator;
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
 use crate::http::refusals::CoordinatorsOnly;
 use crate::state::AppState;
@@ -21,7 +21,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct AuditQuery {
     /// `need`, `offer` or `organisation`.
     pub entity: Option<String>,
-    pub entity_id: Option<String>,
+    /// Every audited entity has a UUID: anything else is a 400.
+    pub entity_id: Option<uuid::Uuid>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -39,6 +40,8 @@ pub struct AuditPage {
     params(AuditQuery),
     responses(
         (status = 200, description = "One page of audit lines", body = AuditPage),
+        (status = 400, description = "An entity id that is not a UUID, or a malformed cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A control character in the entity, or a bad limit", body = Problem, content_type = "application/problem+json"),
         CoordinatorsOnly,
     )
 )]
@@ -51,9 +54,12 @@ async fn list_audit(
     let query = query.into_inner();
     let limit = page_limit(query.limit)?;
     let after = keyset_after(query.cursor.as_deref())?;
+    if let Some(entity) = &query.entity {
+        crate::text::check("entity", entity).map_err(|error| ApiError::validation(vec![error]))?;
+    }
     let filter = AuditFilter {
         entity: query.entity,
-        entity_id: query.entity_id,
+        entity_id: query.entity_id.map(|id| id.to_string()),
     };
     let (items, next) = state
         .db

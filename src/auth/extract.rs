@@ -1,29 +1,61 @@
 //! Extractors that carry identity into handlers: a handler that takes `Coordinator` cannot
 //! run for anyone else, so no handler can forget the check.
+//!
+//! A valid signature is not enough: the token's user is loaded (one indexed read, users
+//! joined to their organisation) and the identity is the user's CURRENT role and
+//! organisation, not the token's claims, so that a token outliving its user, or a change of
+//! role or membership, grants nothing. An unknown user is a 401. The read is made once per
+//! request and kept in the request's extensions for every extractor that asks again.
+//!
+//! `authenticate_secured_operations` runs that check before any extractor for every
+//! operation the OpenAPI document marks as needing a bearer token, so that such a request
+//! without a valid identity is a 401 before its body is read (never a 400, 413, 415 or 422
+//! that would answer an anonymous caller about the shape of a body it may not send).
 
-use std::future::{ready, Ready};
+use std::future::Future;
+use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use uuid::Uuid;
 
 use crate::accounts::model::Viewer;
-use crate::auth::token::AccessClaims;
 use crate::error::ApiError;
+use crate::http::problems::RouteTable;
 use crate::state::AppState;
+use crate::visibility::Reader;
 
-/// A signed-in user (any role): a valid bearer token is required.
-#[derive(Debug, Clone)]
-pub struct Authenticated(pub AccessClaims);
+/// The signed-in user of a request, as the database has them now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: Uuid,
+    /// The user's current role and organisation (verified or not, which side).
+    pub reader: Reader,
+}
 
-/// A signed-in coordinator.
-#[derive(Debug, Clone)]
-pub struct Coordinator(pub AccessClaims);
+impl Identity {
+    pub fn viewer(&self) -> Viewer {
+        self.reader.viewer
+    }
+}
+
+/// A signed-in user (any role): a valid bearer token of an existing user is required.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Identity);
+
+/// A signed-in coordinator (by the user's current role).
+#[derive(Debug, Clone, Copy)]
+pub struct Coordinator(pub Identity);
 
 /// Whoever is asking: a signed-in user or an anonymous reader. A token that is present but
 /// invalid is still refused, so that a client never silently reads as anonymous.
 #[derive(Debug, Clone, Copy)]
 pub struct MaybeAuthenticated(pub Viewer);
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 fn bearer(request: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
@@ -44,94 +76,127 @@ fn bearer(request: &HttpRequest) -> Result<Option<&str>, ApiError> {
     }
 }
 
-fn claims(request: &HttpRequest) -> Result<Option<AccessClaims>, ApiError> {
-    let Some(token) = bearer(request)? else {
-        return Ok(None);
+/// The identity already resolved for this request (by the guard or an earlier extractor).
+#[derive(Clone, Copy)]
+struct Resolved(Option<Identity>);
+
+/// Who the request's bearer token names, loaded from the database once per request:
+/// `None` without an `Authorization` header, 401 for a bad token or a user that does not
+/// exist.
+pub async fn identify(request: &HttpRequest) -> Result<Option<Identity>, ApiError> {
+    if let Some(Resolved(identity)) = request.extensions().get::<Resolved>().copied() {
+        return Ok(identity);
+    }
+    let identity = match bearer(request)? {
+        None => None,
+        Some(token) => {
+            let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| {
+                tracing::error!("AppState is not registered with the application");
+                ApiError::Internal
+            })?;
+            let claims = state.access_tokens.verify(token).map_err(|_| {
+                ApiError::Unauthorized("the access token is invalid or has expired".into())
+            })?;
+            let user_id = claims.sub;
+            let reader = state
+                .db
+                .read(move |conn| crate::accounts::store::find_reader(conn, user_id))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Unauthorized("the access token's user no longer exists".into())
+                })?;
+            Some(Identity { user_id, reader })
+        }
     };
-    let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| {
-        tracing::error!("AppState is not registered with the application");
-        ApiError::Internal
-    })?;
-    state
-        .access_tokens
-        .verify(token)
-        .map(Some)
-        .map_err(|_| ApiError::Unauthorized("the access token is invalid or has expired".into()))
+    request.extensions_mut().insert(Resolved(identity));
+    Ok(identity)
+}
+
+fn signed_in(identity: Option<Identity>) -> Result<Identity, ApiError> {
+    identity
+        .ok_or_else(|| ApiError::Unauthorized("this endpoint needs a bearer access token".into()))
 }
 
 impl FromRequest for Authenticated {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(request).and_then(|claims| {
-            claims.map(Authenticated).ok_or_else(|| {
-                ApiError::Unauthorized("this endpoint needs a bearer access token".into())
-            })
-        }))
+        let request = request.clone();
+        Box::pin(async move { signed_in(identify(&request).await?).map(Authenticated) })
     }
 }
 
 impl FromRequest for Coordinator {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Boxed<Self>;
 
-    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            Authenticated::from_request(request, payload)
-                .into_inner()
-                .and_then(|Authenticated(claims)| {
-                    if claims.viewer().is_coordinator() {
-                        Ok(Coordinator(claims))
-                    } else {
-                        Err(ApiError::Forbidden("only coordinators may do this".into()))
-                    }
-                }),
-        )
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let identity = signed_in(identify(&request).await?)?;
+            if identity.viewer().is_coordinator() {
+                Ok(Coordinator(identity))
+            } else {
+                Err(ApiError::Forbidden("only coordinators may do this".into()))
+            }
+        })
     }
 }
 
 impl FromRequest for MaybeAuthenticated {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(request).map(|claims| {
-            MaybeAuthenticated(claims.map_or(Viewer::Anonymous, |claims| claims.viewer()))
-        }))
+        let request = request.clone();
+        Box::pin(async move {
+            let identity = identify(&request).await?;
+            Ok(MaybeAuthenticated(
+                identity.map_or(Viewer::Anonymous, |identity| identity.viewer()),
+            ))
+        })
     }
 }
 
-/// The reader of a catalogue request: who they are and what their organisation is (verified,
-/// which side), loaded fresh so that a verification takes effect at once.
-impl FromRequest for crate::visibility::Reader {
+/// The reader of a catalogue or matching request: who they are and what their organisation
+/// is (verified, which side), loaded fresh so that a verification takes effect at once.
+impl FromRequest for Reader {
     type Error = ApiError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+    type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let claims = claims(request);
-        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let request = request.clone();
         Box::pin(async move {
-            let Some(claims) = claims? else {
-                return Ok(crate::visibility::Reader::ANONYMOUS);
-            };
-            let state = state.ok_or(ApiError::Internal)?;
-            let organisation_id = claims.org;
-            let organisation = state
-                .db
-                .read(move |conn| crate::accounts::store::find_organisation(conn, organisation_id))
+            Ok(identify(&request)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::Unauthorized("the account's organisation no longer exists".into())
-                })?;
-            Ok(crate::visibility::Reader {
-                viewer: claims.viewer(),
-                organisation: Some(crate::visibility::ReaderOrganisation {
-                    id: organisation.id,
-                    verified: organisation.verified,
-                    side: organisation.kind.side(),
-                }),
-            })
+                .map_or(Reader::ANONYMOUS, |identity| identity.reader))
         })
     }
+}
+
+/// Middleware: an operation documented as needing a bearer token answers 401 before any
+/// extractor (and so before the body is read) unless the request carries a valid token of
+/// an existing user. The identity it loads is kept for the handler's extractors.
+pub async fn authenticate_secured_operations(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let secured = request.path().starts_with("/api/")
+        && request
+            .app_data::<web::Data<RouteTable>>()
+            .is_some_and(|routes| {
+                routes.requires_bearer(request.method().as_str(), request.path())
+            });
+    if secured {
+        let refusal = match identify(request.request()).await {
+            Ok(identity) => signed_in(identity).err(),
+            Err(error) => Some(error),
+        };
+        if let Some(refusal) = refusal {
+            let response = refusal.error_response();
+            return Ok(request.into_response(response));
+        }
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
 }

@@ -54,7 +54,8 @@ pub struct RegisterRequest {
     pub password: SecretString,
     #[validate(
         length(max = 200, message = "must be at most 200 characters"),
-        custom(function = "check_not_blank")
+        custom(function = "check_not_blank"),
+        custom(function = "crate::text::validate")
     )]
     pub name: String,
     #[validate(nested)]
@@ -101,7 +102,8 @@ impl RegisterRequest {
 pub struct OrganisationRequest {
     #[validate(
         length(min = 2, max = 200, message = "must be 2 to 200 characters"),
-        custom(function = "check_not_blank")
+        custom(function = "check_not_blank"),
+        custom(function = "crate::text::validate")
     )]
     #[schema(example = "Kenyatta National Hospital")]
     pub name: String,
@@ -210,6 +212,9 @@ pub async fn authenticate(
 /// no account: saying so reveals nothing about accounts.
 pub fn limit_login(state: &AppState, client_ip: &str, email: &str) -> Result<Email, ApiError> {
     state.rate_limits.login_per_ip.check(client_ip)?;
+    // Text no address can hold is refused as such (the shared text rule); anything else that
+    // is not an address gets the one answer of a wrong password.
+    crate::text::check("email", email).map_err(|error| ApiError::validation(vec![error]))?;
     let email = Email::parse(email).map_err(|_| AuthError::BadCredentials)?;
     state.rate_limits.login_per_account.check(email.as_str())?;
     Ok(email)
@@ -296,6 +301,6 @@ async fn logout(
 #[get("/me")]
 async fn me(state: web::Data<AppState>, user: Authenticated) -> Result<web::Json<User>, ApiError> {
     Ok(web::Json(
-        service::current_user(&state.db, user.0.sub).await?,
+        service::current_user(&state.db, user.0.user_id).await?,
     ))
 }

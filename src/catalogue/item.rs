@@ -26,7 +26,7 @@ use crate::visibility::{need_scope, offer_scope, ReadScope, Reader};
 /// What distinguishes a need from an offer, for the code both share.
 pub trait CatalogueItem: Clone + Send + Sync + 'static {
     /// The validated fields its organisation writes.
-    type Fields: Clone + Send + Sync + 'static;
+    type Fields: Clone + PartialEq + Send + Sync + 'static;
     /// What a client sends to create one (and what a patch applies to).
     type Input: Send + 'static;
     /// A partial change: absent fields stay.
@@ -73,7 +73,8 @@ pub trait CatalogueItem: Clone + Send + Sync + 'static {
     ) -> Result<Self::Fields, Vec<FieldError>>;
     /// The input that would write `fields` again: the base a patch applies to.
     fn input_of(fields: &Self::Fields) -> Self::Input;
-    fn apply(patch: Self::Patch, base: Self::Input) -> Self::Input;
+    /// `base` with `patch` applied, or the fields a patch may not clear that it sent as `null`.
+    fn apply(patch: Self::Patch, base: Self::Input) -> Result<Self::Input, Vec<FieldError>>;
 
     /// Everything, as the owner, coordinators and the audit log see it.
     fn full_view(&self) -> Self::View;
@@ -157,7 +158,7 @@ impl CatalogueItem for Need {
     fn input_of(fields: &NeedFields) -> NeedInput {
         NeedInput::from(fields)
     }
-    fn apply(patch: NeedPatch, base: NeedInput) -> NeedInput {
+    fn apply(patch: NeedPatch, base: NeedInput) -> Result<NeedInput, Vec<FieldError>> {
         patch.apply_to(base)
     }
 
@@ -239,7 +240,7 @@ impl CatalogueItem for Offer {
     fn input_of(fields: &OfferFields) -> OfferInput {
         OfferInput::from(fields)
     }
-    fn apply(patch: OfferPatch, base: OfferInput) -> OfferInput {
+    fn apply(patch: OfferPatch, base: OfferInput) -> Result<OfferInput, Vec<FieldError>> {
         patch.apply_to(base)
     }
 

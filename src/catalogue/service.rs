@@ -206,8 +206,13 @@ pub fn edit<K: ItemStore>(
     let (actor, _) = request.actor()?;
     let item: K = manageable(conn, request, id)?;
     K::next_status(item.status(), Action::Edit)?;
-    let merged = K::apply(patch, K::input_of(item.fields()));
+    let merged = K::apply(patch, K::input_of(item.fields())).map_err(CatalogueError::Invalid)?;
     let fields = K::validate(&merged, taxonomy, request.today).map_err(CatalogueError::Invalid)?;
+    // A patch that changes nothing is no change: the version (and so the ETag) stays, and
+    // nothing is audited or announced, so that other editors' If-Match still holds.
+    if &fields == item.fields() {
+        return Ok(item);
+    }
     let updated = K::update_fields(conn, &item, &fields)?;
     audit_change(conn, Action::Edit.as_str(), actor, &item, &updated)?;
     changed.changed(conn, &updated)?;

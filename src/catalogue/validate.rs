@@ -71,30 +71,74 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
-/// A partial change to a need: absent fields stay as they are.
+/// Applies a patch's fields to a base input: a required field sent as a value replaces the
+/// base's, one sent as `null` is a field error (it cannot be cleared), one left out stays;
+/// a nullable field is replaced by what was sent, `null` included.
+macro_rules! patch {
+    ($patch:ident, $base:ident, $errors:ident,
+     required: [$($required:ident),* $(,)?], nullable: [$($nullable:ident),* $(,)?]) => {
+        $(match $patch.$required {
+            Some(Some(value)) => $base.$required = value,
+            Some(None) => $errors.push(FieldError::new(
+                stringify!($required),
+                "required",
+                "may not be null; leave it out to keep it as it is",
+            )),
+            None => {}
+        })*
+        $(if let Some(value) = $patch.$nullable {
+            $base.$nullable = value;
+        })*
+    };
+}
+
+/// A partial change to a need: absent fields stay as they are, `null` clears a field that may
+/// be empty (`wanted_from`, the budget) and is refused for any other (422 naming it).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedPatch {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub themes: Option<Vec<String>>,
-    pub country: Option<String>,
-    pub languages: Option<Vec<String>>,
-    pub delivery_modes: Option<Vec<DeliveryMode>>,
-    pub urgency: Option<Urgency>,
-    pub quantity: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    pub themes: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub country: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    pub languages: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false)]
+    pub delivery_modes: Option<Option<Vec<DeliveryMode>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Urgency>, nullable = false)]
+    pub urgency: Option<Option<Urgency>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable = false)]
+    pub quantity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub wanted_from: Option<Option<NaiveDate>>,
-    pub wanted_by: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>, nullable = false)]
+    pub wanted_by: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     pub budget_amount: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub budget_currency: Option<Option<String>>,
-    pub visibility: Option<NeedVisibility>,
-    pub anonymous: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NeedVisibility>, nullable = false)]
+    pub visibility: Option<Option<NeedVisibility>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>, nullable = false)]
+    pub anonymous: Option<Option<bool>>,
 }
 
 impl From<&NeedFields> for NeedInput {
@@ -119,27 +163,19 @@ impl From<&NeedFields> for NeedInput {
 }
 
 impl NeedPatch {
-    pub fn apply_to(self, mut base: NeedInput) -> NeedInput {
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(value) = self.$field { base.$field = value; })* };
+    /// `base` with this patch applied, or the fields that were sent as `null` but may not
+    /// be empty.
+    pub fn apply_to(self, mut base: NeedInput) -> Result<NeedInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        patch!(self, base, errors,
+            required: [title, description, themes, country, languages, delivery_modes, urgency,
+                quantity, wanted_by, visibility, anonymous],
+            nullable: [wanted_from, budget_amount, budget_currency]);
+        if errors.is_empty() {
+            Ok(base)
+        } else {
+            Err(errors)
         }
-        take!(
-            title,
-            description,
-            themes,
-            country,
-            languages,
-            delivery_modes,
-            urgency,
-            quantity,
-            wanted_from,
-            wanted_by,
-            budget_amount,
-            budget_currency,
-            visibility,
-            anonymous
-        );
-        base
     }
 }
 
@@ -155,6 +191,9 @@ impl Checks {
     }
 
     fn text(&mut self, field: &str, value: &str, (min, max): (usize, usize)) -> String {
+        if let Err(error) = crate::text::check(field, value) {
+            self.errors.push(error);
+        }
         let value = value.trim();
         let chars = value.chars().count();
         if chars < min || chars > max {
@@ -399,16 +438,36 @@ pub struct OfferInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferPatch {
-    pub kind: Option<OfferKind>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub themes: Option<Vec<String>>,
-    pub countries: Option<Vec<String>>,
-    pub regions: Option<Vec<Region>>,
-    pub global: Option<bool>,
-    pub languages: Option<Vec<String>>,
-    pub delivery_modes: Option<Vec<DeliveryMode>>,
-    pub capacity: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<OfferKind>, nullable = false)]
+    pub kind: Option<Option<OfferKind>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    pub themes: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    pub countries: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<Region>>, nullable = false)]
+    pub regions: Option<Option<Vec<Region>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>, nullable = false)]
+    pub global: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    pub languages: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false)]
+    pub delivery_modes: Option<Option<Vec<DeliveryMode>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable = false)]
+    pub capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub available_from: Option<Option<NaiveDate>>,
@@ -421,7 +480,9 @@ pub struct OfferPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub funding_currency: Option<Option<String>>,
-    pub visibility: Option<OfferVisibility>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<OfferVisibility>, nullable = false)]
+    pub visibility: Option<Option<OfferVisibility>>,
 }
 
 impl From<&OfferFields> for OfferInput {
@@ -447,28 +508,19 @@ impl From<&OfferFields> for OfferInput {
 }
 
 impl OfferPatch {
-    pub fn apply_to(self, mut base: OfferInput) -> OfferInput {
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(value) = self.$field { base.$field = value; })* };
+    /// `base` with this patch applied, or the fields that were sent as `null` but may not
+    /// be empty.
+    pub fn apply_to(self, mut base: OfferInput) -> Result<OfferInput, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        patch!(self, base, errors,
+            required: [kind, title, description, themes, countries, regions, global, languages,
+                delivery_modes, capacity, visibility],
+            nullable: [available_from, available_until, funding_amount, funding_currency]);
+        if errors.is_empty() {
+            Ok(base)
+        } else {
+            Err(errors)
         }
-        take!(
-            kind,
-            title,
-            description,
-            themes,
-            countries,
-            regions,
-            global,
-            languages,
-            delivery_modes,
-            capacity,
-            available_from,
-            available_until,
-            funding_amount,
-            funding_currency,
-            visibility
-        );
-        base
     }
 }
 
@@ -627,11 +679,33 @@ mod tests {
         let patch: NeedPatch =
             serde_json::from_value(serde_json::json!({"quantity": 5, "wanted_from": null}))
                 .unwrap();
-        let patched = patch.apply_to(base.clone());
+        let patched = patch.apply_to(base.clone()).unwrap();
         assert_eq!((patched.quantity, patched.wanted_from), (5, None));
         assert_eq!(patched.title, base.title);
-        let untouched = NeedPatch::default().apply_to(base.clone());
+        let untouched = NeedPatch::default().apply_to(base.clone()).unwrap();
         assert_eq!(untouched.wanted_from, base.wanted_from);
+    }
+
+    #[test]
+    fn null_is_refused_for_every_field_a_record_requires() {
+        let patch: NeedPatch = serde_json::from_value(serde_json::json!({
+            "title": null, "urgency": null, "anonymous": null, "budget_amount": null
+        }))
+        .unwrap();
+        let errors = patch.apply_to(need()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "urgency", "anonymous"]);
+        let patch: OfferPatch =
+            serde_json::from_value(serde_json::json!({"capacity": null, "funding_amount": null}))
+                .unwrap();
+        let offer: OfferInput = serde_json::from_value(serde_json::json!({
+            "kind": "training", "title": "Backup clinic", "description": "d",
+            "themes": [], "languages": [], "delivery_modes": [], "capacity": 3
+        }))
+        .unwrap();
+        let errors = patch.apply_to(offer).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "capacity");
     }
 
     #[test]

@@ -65,6 +65,28 @@ pub enum StoreError {
     Unavailable(String),
     #[error("query failed: {0}")]
     Query(String),
+    /// The database refused a value the request carried (PostgreSQL's data exceptions,
+    /// SQLSTATE class 22: a NUL byte in text, a date or number out of its range). Input is
+    /// validated before it reaches a query; this is the last line of defence, so that such a
+    /// value is the client's 400, never our 500.
+    #[error("the database refused a value: {0}")]
+    Rejected(String),
+}
+
+/// The messages of PostgreSQL's data exceptions (SQLSTATE class 22) that input can cause:
+/// 22021 (a NUL or invalid byte in text), 22008 and 22007 (dates and times), 22003 (numbers),
+/// 22001 (text too long), 22P02 (a malformed literal). diesel reports these as
+/// `DatabaseErrorKind::Unknown` without the SQLSTATE, so the server's message names them.
+fn is_data_exception(message: &str) -> bool {
+    const MARKERS: [&str; 6] = [
+        "invalid byte sequence for encoding",
+        "out of range",
+        "invalid input syntax",
+        "value too long for type",
+        "invalid input value",
+        "character with byte sequence",
+    ];
+    MARKERS.iter().any(|marker| message.contains(marker))
 }
 
 impl From<DieselError> for StoreError {
@@ -82,6 +104,11 @@ impl From<DieselError> for StoreError {
                 if info.message().contains("database is locked") =>
             {
                 Self::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_data_exception(info.message()) =>
+            {
+                Self::Rejected(info.message().to_owned())
             }
             // The field is named by the error and the reason given by its source: a corrupt
             // row's report says both (which column, and what it holds).

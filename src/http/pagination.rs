@@ -34,7 +34,7 @@ pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::BadRequest("the cursor is not one this server issued".into()))
+        .ok_or_else(not_ours)
 }
 
 /// Where a newest-first keyset page starts, as its cursor carries it: the time and the id
@@ -43,14 +43,38 @@ pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
 #[derive(Serialize, Deserialize)]
 struct KeysetPosition<Id>(DateTime<Utc>, Id);
 
-/// The (time, id) after which a newest-first page starts: `None` for the first page.
+/// The (time, id) after which a newest-first page starts: `None` for the first page. Both
+/// parts are typed (ids are UUIDs wherever a cursor carries one) and the time is one both
+/// engines can store, so a forged cursor is a 400, never a query that fails.
 pub fn keyset_after<Id: DeserializeOwned>(
     cursor: Option<&str>,
 ) -> Result<Option<(NaiveDateTime, Id)>, ApiError> {
     let position = cursor
         .map(decode_cursor::<KeysetPosition<Id>>)
         .transpose()?;
-    Ok(position.map(|KeysetPosition(at, id)| (at.naive_utc(), id)))
+    match position {
+        Some(KeysetPosition(at, _)) if !plausible_time(at.naive_utc()) => Err(not_ours()),
+        position => Ok(position.map(|KeysetPosition(at, id)| (at.naive_utc(), id))),
+    }
+}
+
+/// Years both engines store as dates and timestamps (PostgreSQL starts in 4713 BC, chrono
+/// reaches far beyond): what a cursor this server issued can hold.
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
+/// Whether a cursor's time is one the server could have issued.
+pub fn plausible_time(at: NaiveDateTime) -> bool {
+    plausible_date(at.date())
+}
+
+/// Whether a cursor's date is one the server could have issued.
+pub fn plausible_date(day: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    PLAUSIBLE_YEARS.contains(&day.year())
+}
+
+fn not_ours() -> ApiError {
+    ApiError::BadRequest("the cursor is not one this server issued".into())
 }
 
 /// The cursor of the page after the one whose last item is `next` (`None`: the last page).

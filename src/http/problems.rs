@@ -130,9 +130,33 @@ fn problem_for_status(status: StatusCode) -> ApiError {
 }
 
 /// The documented routes, to tell a path that does not exist (404) from a method that a
-/// path does not accept (405, with `Allow`). The OpenAPI document is the route table.
+/// path does not accept (405, with `Allow`), and which operations need a bearer token (so
+/// that the caller is authenticated before anything reads the body). The OpenAPI document
+/// is the route table.
 pub struct RouteTable {
-    routes: Vec<(Vec<String>, Vec<String>)>,
+    routes: Vec<(Vec<String>, Vec<DocumentedMethod>)>,
+}
+
+struct DocumentedMethod {
+    method: &'static str,
+    /// The operation's only security requirement is a bearer token (not an optional one).
+    requires_bearer: bool,
+}
+
+/// Whether an operation's `security` demands a bearer token: some requirement is listed and
+/// none of them is the empty one (which would make it optional).
+fn requires_bearer(operation: &utoipa::openapi::path::Operation) -> bool {
+    let Some(requirements) = &operation.security else {
+        return false;
+    };
+    let requirements = serde_json::to_value(requirements).unwrap_or_default();
+    let requirements = requirements.as_array().cloned().unwrap_or_default();
+    !requirements.is_empty()
+        && requirements.iter().all(|requirement| {
+            requirement
+                .as_object()
+                .is_some_and(|schemes| schemes.contains_key("bearer"))
+        })
 }
 
 impl RouteTable {
@@ -144,15 +168,19 @@ impl RouteTable {
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_owned).collect();
                 let methods = [
-                    (item.get.is_some(), "GET"),
-                    (item.post.is_some(), "POST"),
-                    (item.put.is_some(), "PUT"),
-                    (item.patch.is_some(), "PATCH"),
-                    (item.delete.is_some(), "DELETE"),
+                    (&item.get, "GET"),
+                    (&item.post, "POST"),
+                    (&item.put, "PUT"),
+                    (&item.patch, "PATCH"),
+                    (&item.delete, "DELETE"),
                 ]
                 .into_iter()
-                .filter(|(present, _)| *present)
-                .map(|(_, method)| method.to_owned())
+                .filter_map(|(operation, method)| {
+                    operation.as_ref().map(|operation| DocumentedMethod {
+                        method,
+                        requires_bearer: requires_bearer(operation),
+                    })
+                })
                 .collect();
                 (segments, methods)
             })
@@ -160,23 +188,48 @@ impl RouteTable {
         Self { routes }
     }
 
+    /// The templates matching `path`, each with how many of its segments are literal.
+    fn matching<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a [DocumentedMethod])> + 'a {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.routes.iter().filter_map(move |(template, methods)| {
+            let fits = template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(expected, actual)| {
+                    (expected.starts_with('{') && !actual.is_empty()) || expected == actual
+                });
+            fits.then(|| {
+                let literal = template.iter().filter(|s| !s.starts_with('{')).count();
+                (literal, methods.as_slice())
+            })
+        })
+    }
+
     /// The methods the routes matching `path` accept; empty when no route matches.
     pub fn methods_for(&self, path: &str) -> Vec<String> {
-        let segments: Vec<&str> = path.split('/').collect();
         let mut methods: Vec<String> = self
-            .routes
-            .iter()
-            .filter(|(template, _)| {
-                template.len() == segments.len()
-                    && template.iter().zip(&segments).all(|(expected, actual)| {
-                        (expected.starts_with('{') && !actual.is_empty()) || expected == actual
-                    })
-            })
-            .flat_map(|(_, methods)| methods.iter().cloned())
+            .matching(path)
+            .flat_map(|(_, methods)| methods.iter().map(|m| m.method.to_owned()))
             .collect();
         methods.sort();
         methods.dedup();
         methods
+    }
+
+    /// Whether the operation `method` `path` names is documented as needing a bearer token.
+    /// Where two templates match (`/x/{id}` and `/x/reports`), the one with more literal
+    /// segments decides, as it names the operation more precisely.
+    pub fn requires_bearer(&self, method: &str, path: &str) -> bool {
+        self.matching(path)
+            .filter_map(|(literal, methods)| {
+                methods
+                    .iter()
+                    .find(|m| m.method == method)
+                    .map(|m| (literal, m.requires_bearer))
+            })
+            .max_by_key(|(literal, _)| *literal)
+            .is_some_and(|(_, required)| required)
     }
 }
 

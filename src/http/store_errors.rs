@@ -18,6 +18,14 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%cause, "database unavailable");
                 Self::Unavailable
             }
+            // A value of the request the database could not take (validation should have
+            // caught it first): the client's fault, said without the database's words.
+            StoreError::Rejected(cause) => {
+                tracing::warn!(%cause, "the database refused a value of the request");
+                Self::BadRequest(
+                    "the request carries a value that cannot be stored or searched".into(),
+                )
+            }
             StoreError::Query(cause) => {
                 tracing::error!(%cause, "database query failed");
                 Self::Internal
@@ -48,5 +56,15 @@ mod tests {
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("secret_table"), "{text}");
         assert!(text.contains("\"status\":500"), "{text}");
+    }
+
+    #[actix_web::test]
+    async fn a_value_the_database_refuses_is_the_client_s_400_without_its_words() {
+        let error: ApiError =
+            StoreError::Rejected("invalid byte sequence for encoding \"UTF8\": 0x00".into()).into();
+        let body = to_bytes(error.error_response().into_body()).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("\"status\":400"), "{text}");
+        assert!(!text.contains("UTF8"), "{text}");
     }
 }

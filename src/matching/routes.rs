@@ -18,10 +18,10 @@ use crate::http::pagination::{
     decode_cursor, encode_cursor, keyset_after, keyset_cursor, page_limit,
 };
 use crate::http::problems::optional_json;
-use crate::http::refusals::CoordinatorsOnly;
+use crate::http::refusals::{CoordinatorsOnly, NoToken};
 use crate::matching::score::{Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
-use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
+use crate::matching::store::{Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{MatchAction, MatchRefusal, MatchStatus};
 use crate::state::AppState;
 use crate::visibility::Reader;
@@ -152,6 +152,7 @@ async fn ranked_page<T: Send + 'static, C>(
     params(("id" = Uuid, Path), CandidateQuery),
     responses(
         (status = 200, description = "Ranked candidate offers", body = OfferCandidatePage),
+        NoToken,
         (status = 403, description = "Not the need's organisation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such need", body = Problem, content_type = "application/problem+json"),
     )
@@ -180,6 +181,7 @@ async fn need_candidates(
     params(("id" = Uuid, Path), CandidateQuery),
     responses(
         (status = 200, description = "Ranked candidate needs", body = NeedCandidatePage),
+        NoToken,
         (status = 403, description = "Not the offer's organisation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such offer", body = Problem, content_type = "application/problem+json"),
     )
@@ -219,6 +221,7 @@ pub struct ProposeMatch {
     request_body = ProposeMatch,
     responses(
         (status = 201, description = "The proposed match", body = Match, headers(("Location" = String))),
+        NoToken,
         (status = 403, description = "Neither side nor a coordinator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such need or offer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The offer cannot meet the need, or a live match exists", body = Problem, content_type = "application/problem+json"),
@@ -288,7 +291,7 @@ pub struct MatchPage {
     params(MatchQuery),
     responses(
         (status = 200, description = "One page of matches", body = MatchPage),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        NoToken,
     )
 )]
 #[get("/matches")]
@@ -302,7 +305,8 @@ async fn list_matches(
     let Some(organisation) = reader.organisation_id() else {
         return Err(ApiError::Unauthorized("sign in to see matches".into()));
     };
-    let after = keyset_after(query.cursor.as_deref())?;
+    // The id part is typed: a forged one is a 400, not a query.
+    let after = keyset_after::<Uuid>(query.cursor.as_deref())?.map(|(at, id)| (at, id.to_string()));
     let filter = MatchFilter {
         status: query.status,
         need_id: query.need_id,
@@ -311,7 +315,7 @@ async fn list_matches(
     };
     let (items, next) = state
         .db
-        .read(move |conn| store::list(conn, &filter, after.as_ref(), limit))
+        .query(move |conn| service::list_matches(conn, &reader, &filter, after.as_ref(), limit))
         .await?;
     Ok(web::Json(MatchPage {
         items,
@@ -326,6 +330,7 @@ async fn list_matches(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The match", body = Match),
+        NoToken,
         (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -336,9 +341,9 @@ async fn get_match(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Match>, ApiError> {
     let id = id.into_inner();
-    let (found, ..) = state
+    let found = state
         .db
-        .query(move |conn| service::read_match(conn, &reader, id))
+        .query(move |conn| service::view_match(conn, &reader, id))
         .await?;
     Ok(web::Json(found))
 }
@@ -362,6 +367,7 @@ pub struct OutcomeReportBody {
     request_body = OutcomeReportBody,
     responses(
         (status = 201, description = "The report", body = OutcomeReport),
+        NoToken,
         (status = 403, description = "Coordinators read reports but do not write them", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not completed yet, or the caller's side has reported", body = Problem, content_type = "application/problem+json"),
@@ -394,6 +400,7 @@ async fn report_on_match(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The reports the caller may read", body = Vec<OutcomeReport>),
+        NoToken,
         (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -438,6 +445,7 @@ pub struct MatchActionBody {
     request_body(content = Option<MatchActionBody>),
     responses(
         (status = 200, description = "The match after the action", body = Match),
+        NoToken,
         (status = 403, description = "The caller's side may not take this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such match", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed in its state, or no capacity left", body = Problem, content_type = "application/problem+json"),

@@ -18,7 +18,8 @@ use crate::error::FieldError;
 use crate::matching::index::{related_theme_codes, Matcher};
 use crate::matching::notices;
 use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights};
-use crate::matching::store::{self, Match, MatchChange, NewMatch, OutcomeReport};
+use crate::matching::store::{self, Match, MatchChange, MatchFilter, NewMatch, OutcomeReport};
+use crate::matching::view;
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::notify::Notifier;
 use crate::visibility::Reader;
@@ -187,15 +188,55 @@ pub fn candidates_for_offer(
 
 /// The side a reader acts for in a match between `need` and `offer`, if any.
 fn party_of(reader: &Reader, need: &Need, offer: &Offer) -> Option<Party> {
+    party_of_organisations(reader, need.organisation_id, offer.organisation_id)
+}
+
+/// The side a reader acts for in a match whose need and offer belong to these organisations.
+fn party_of_organisations(
+    reader: &Reader,
+    need_organisation: Uuid,
+    offer_organisation: Uuid,
+) -> Option<Party> {
     if reader.is_coordinator() {
         Some(Party::Coordinator)
-    } else if reader.organisation_id() == Some(need.organisation_id) {
+    } else if reader.organisation_id() == Some(need_organisation) {
         Some(Party::Requester)
-    } else if reader.organisation_id() == Some(offer.organisation_id) {
+    } else if reader.organisation_id() == Some(offer_organisation) {
         Some(Party::Provider)
     } else {
         None
     }
+}
+
+/// A match as the reader may read it (`view::match_for`), if they take part in it.
+pub fn view_match(conn: &mut Conn<'_>, reader: &Reader, id: Uuid) -> Result<Match, MatchingError> {
+    let (found, _, _, party) = read_match(conn, reader, id)?;
+    let reports = store::reports(conn, id)?;
+    Ok(view::match_for(found, party, &reports))
+}
+
+/// One page of the matches the reader takes part in (coordinators: all), newest first, each
+/// as the reader may read it.
+pub fn list_matches(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    filter: &MatchFilter,
+    after: Option<&crate::db::TimeKey>,
+    limit: usize,
+) -> Result<(Vec<Match>, Option<crate::db::TimeKey>), MatchingError> {
+    let (found, next) = store::list(conn, filter, after, limit)?;
+    let ids: Vec<Uuid> = found.iter().map(|m| m.id).collect();
+    let sides = store::sides_of(conn, &ids)?;
+    let reports = store::reports_on(conn, &ids)?;
+    let items = found
+        .into_iter()
+        .filter_map(|found| {
+            let (need_organisation, offer_organisation) = sides.get(&found.id).copied()?;
+            let party = party_of_organisations(reader, need_organisation, offer_organisation)?;
+            Some(view::match_for(found, party, &reports))
+        })
+        .collect();
+    Ok((items, next))
 }
 
 pub fn propose(
@@ -208,6 +249,12 @@ pub fn propose(
     note: Option<String>,
 ) -> Result<Match, MatchingError> {
     let (actor, user_id) = actor(reader)?;
+    if let Some(error) = note
+        .as_deref()
+        .and_then(|note| crate::text::check("note", note).err())
+    {
+        return Err(MatchingError::Invalid(vec![error]));
+    }
     let need = read_need(conn, reader, need_id)?;
     let offer = read_offer(conn, reader, offer_id)?;
     let party = party_of(reader, &need, &offer).ok_or(MatchingError::Forbidden(
@@ -282,6 +329,9 @@ fn check_report(
             "must be between 1 and 5",
         ));
     }
+    if let Some(error) = outcome.and_then(|outcome| crate::text::check("outcome", outcome).err()) {
+        errors.push(error);
+    }
     let outcome = outcome.map(str::trim).unwrap_or_default();
     if outcome.is_empty() || outcome.chars().count() > 5000 {
         errors.push(FieldError::new(
@@ -321,6 +371,14 @@ pub fn act(
     input: ActionInput,
 ) -> Result<Match, MatchingError> {
     let (actor, user_id) = actor(reader)?;
+    // The reason is checked before anything is read (the outcome with the report's checks).
+    if let Some(error) = input
+        .reason
+        .as_deref()
+        .and_then(|reason| crate::text::check("reason", reason).err())
+    {
+        return Err(MatchingError::Invalid(vec![error]));
+    }
     let (current, need, offer, party) = read_match(conn, reader, id)?;
     let after = next(current.state(), action, party)?;
     let mut change = MatchChange {
@@ -401,7 +459,9 @@ pub fn act(
             notices::outcome_requested(conn, notifier, &updated, &need, &offer, party)?;
         }
     }
-    Ok(updated)
+    // The actor reads the match as they would read it again: their own side's outcome only.
+    let reports = store::reports(conn, id)?;
+    Ok(view::match_for(updated, party, &reports))
 }
 
 /// A side's rating and words on a completed match, once per side.
@@ -462,7 +522,7 @@ pub fn reports_for(
     let (_, _, _, party) = read_match(conn, reader, id)?;
     Ok(store::reports(conn, id)?
         .into_iter()
-        .filter(|report| party == Party::Coordinator || report.party == party)
+        .filter(|report| view::reads_report(party, report.party))
         .collect())
 }
 

@@ -61,8 +61,10 @@ pub struct Match {
     /// Why it was rejected, declined or cancelled.
     pub reason: Option<String>,
     pub delivered_quantity: Option<i32>,
+    /// What changed, in words: a side reads only its own report's (none until it reports);
+    /// coordinators read the completing side's (and every report under `/reports`).
     pub outcome: Option<String>,
-    /// 1 to 5, from the side that reported the outcome.
+    /// 1 to 5, with `outcome` and read by the same rule.
     pub rating: Option<i32>,
     pub version: i32,
     /// When it became active (approved and accepted by both sides).
@@ -445,11 +447,23 @@ pub fn insert_report(conn: &mut Conn<'_>, report: &OutcomeReport) -> Result<(), 
 
 /// The reports on a match, the requester's first.
 pub fn reports(conn: &mut Conn<'_>, match_id: Uuid) -> Result<Vec<OutcomeReport>, StoreError> {
+    reports_on(conn, &[match_id])
+}
+
+/// The reports on any of `match_ids` (a page of a list), each match's requester's first.
+pub fn reports_on(
+    conn: &mut Conn<'_>,
+    match_ids: &[Uuid],
+) -> Result<Vec<OutcomeReport>, StoreError> {
     use crate::db::schema::match_reports;
     type Row = (String, String, i32, String, String, NaiveDateTime);
+    if match_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = match_ids.iter().map(Uuid::to_string).collect();
     let rows: Vec<Row> = dispatch!(conn, |c| match_reports::table
-        .filter(match_reports::match_id.eq(match_id.to_string()))
-        .order(match_reports::party.desc())
+        .filter(match_reports::match_id.eq_any(&ids))
+        .order((match_reports::match_id, match_reports::party.desc()))
         .select((
             match_reports::match_id,
             match_reports::party,
@@ -472,6 +486,36 @@ pub fn reports(conn: &mut Conn<'_>, match_id: Uuid) -> Result<Vec<OutcomeReport>
                 })
             },
         )
+        .collect()
+}
+
+/// The organisations of each match's need and offer, for `match_ids` (a page of a list):
+/// whose side a viewer is on, in one read.
+pub fn sides_of(
+    conn: &mut Conn<'_>,
+    match_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, (Uuid, Uuid)>, StoreError> {
+    use crate::db::schema::{needs, offers};
+    if match_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<String> = match_ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String, String)> = dispatch!(conn, |c| matches::table
+        .inner_join(needs::table)
+        .inner_join(offers::table)
+        .filter(matches::id.eq_any(&ids))
+        .select((matches::id, needs::organisation_id, offers::organisation_id))
+        .load(c))?;
+    rows.into_iter()
+        .map(|(id, need_organisation, offer_organisation)| {
+            Ok((
+                parse_id(&id)?,
+                (
+                    parse_id(&need_organisation)?,
+                    parse_id(&offer_organisation)?,
+                ),
+            ))
+        })
         .collect()
 }
 

@@ -48,7 +48,7 @@ async fn get_preferences(
     state: web::Data<AppState>,
     user: Authenticated,
 ) -> Result<web::Json<NotificationPreferences>, ApiError> {
-    let user_id = user.0.sub;
+    let user_id = user.0.user_id;
     let preferences = state
         .db
         .read(move |conn| preferences::modes(conn, user_id))
@@ -73,7 +73,7 @@ async fn put_preferences(
     user: Authenticated,
     body: web::Json<NotificationPreferences>,
 ) -> Result<web::Json<NotificationPreferences>, ApiError> {
-    let user_id = user.0.sub;
+    let user_id = user.0.user_id;
     let changes = body.into_inner().preferences;
     let preferences = state
         .db
@@ -162,6 +162,6 @@ async fn retry_message(
         .write(move |conn| outbox::retry(conn, id))
         .await?
         .ok_or_else(|| ApiError::not_found("outbox message"))?;
-    tracing::info!(outbox_id = %id, coordinator_id = %coordinator.0.sub, "dead email retried");
+    tracing::info!(outbox_id = %id, coordinator_id = %coordinator.0.user_id, "dead email retried");
     Ok(web::Json(entry))
 }

@@ -96,6 +96,17 @@ async fn sign_in_submit(
             .status(StatusCode::UNPROCESSABLE_ENTITY)
             .render(&state, &visitor);
         }
+        // Text no address holds (the shared text rule): the form again, with its error.
+        Err(error @ ApiError::Validation { .. }) => {
+            let errors = FormErrors::from_refusal(&state.site, "sign-in", &error)
+                .unwrap_or_else(FormErrors::none);
+            return Page::new(
+                "sign_in",
+                context! { next => next, email => form.email.trim(), errors => errors },
+            )
+            .status(StatusCode::UNPROCESSABLE_ENTITY)
+            .render(&state, &visitor);
+        }
         Err(other) => return Err(other.into()),
     };
     let lifetimes = state.site.sessions.lifetimes;

@@ -33,8 +33,8 @@ impl FormErrors {
     }
 
     /// The field errors of a refused use case, if that is what it was. Each message is
-    /// `<form>-<field>-<code>` from the catalogue, else `<form>-<field>-invalid`, else the
-    /// catalogue's generic one; a field is named as the form names its input
+    /// `<form>-<field>-<code>` from the catalogue, else `<form>-<field>-invalid`, else
+    /// `field-<code>`, else the catalogue's generic one; a field is named as the form names its input
     /// (`organisation.name` is `organisation_name`).
     pub fn from_refusal(site: &Site, form: &str, error: &ApiError) -> Option<Self> {
         let ApiError::Validation { errors, .. } = error else {
@@ -59,9 +59,11 @@ impl FormErrors {
         if self.fields.contains_key(field) {
             return;
         }
+        // A rule every form shares (the text rule's `control_character`) has one message.
         let message = [
             format!("{form}-{field}-{code}"),
             format!("{form}-{field}-invalid"),
+            format!("field-{code}"),
         ]
         .iter()
         .find(|id| site.has_text(id))

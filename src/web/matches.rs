@@ -133,8 +133,9 @@ async fn list_page(
         .as_deref()
         .filter(|status| !status.is_empty())
         .and_then(|status| status.parse::<MatchStatus>().ok());
-    let after = keyset_after(query.cursor.as_deref().filter(|c| !c.is_empty()))
-        .map_err(|_| PageError::BadRequest)?;
+    let after = keyset_after::<Uuid>(query.cursor.as_deref().filter(|c| !c.is_empty()))
+        .map_err(|_| PageError::BadRequest)?
+        .map(|(at, id)| (at, id.to_string()));
     // The same filter as `GET /api/v1/matches`: one's own organisation's, or all of them.
     let filter = MatchFilter {
         status,

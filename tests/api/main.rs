@@ -10,6 +10,7 @@ mod cli;
 mod email;
 mod figures;
 mod harness;
+mod hostile;
 mod http;
 mod matching;
 mod openapi;
@@ -147,6 +148,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web_matches::a_dead_email_is_retried_from_the_outbox_page,
         web_matches::the_audit_page_filters_by_entity_and_id,
         web_matches::coordination_is_for_coordinators_and_forms_need_their_token,
+        // issue 12 item 8 (part A): what a hostile client found
+        hostile::a_token_of_a_user_that_does_not_exist_acts_nowhere,
+        hostile::a_token_s_claims_never_outrank_the_user_s_current_role,
+        hostile::secured_operations_answer_401_before_reading_the_body,
+        hostile::an_outcome_never_reaches_the_other_side,
+        hostile::null_patches_are_refused_and_empty_patches_change_no_version,
+        hostile::control_characters_are_refused_by_name_and_forged_cursors_are_400,
     ]
 }
 

@@ -125,6 +125,10 @@ impl SharedFilters {
             parsed
         });
         let text = q.and_then(|q| {
+            if let Err(error) = crate::text::check("q", q) {
+                errors.push(error);
+                return None;
+            }
             let parsed = TextQuery::parse(q);
             if parsed.is_none() {
                 errors.push(FieldError::new(

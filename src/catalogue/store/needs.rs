@@ -316,14 +316,14 @@ pub enum NeedSort {
 /// Where the next page starts, for the sort in use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NeedCursor {
-    Newest(NaiveDateTime, String),
-    Urgency(i32, NaiveDateTime, String),
-    WantedBy(NaiveDate, String),
+    Newest(NaiveDateTime, Uuid),
+    Urgency(i32, NaiveDateTime, Uuid),
+    WantedBy(NaiveDate, Uuid),
 }
 
 impl NeedCursor {
     fn after(need: &Need, sort: NeedSort) -> Self {
-        let id = need.id.to_string();
+        let id = need.id;
         match sort {
             NeedSort::Newest => NeedCursor::Newest(need.created_at.naive_utc(), id),
             NeedSort::Urgency => {
@@ -479,7 +479,7 @@ impl ItemStore for Need {
                     Some(NeedCursor::Newest(created_at, id)) => query.filter(
                         needs::created_at.lt(*created_at).or(needs::created_at
                             .eq(*created_at)
-                            .and(needs::id.lt(id.clone()))),
+                            .and(needs::id.lt(id.to_string()))),
                     ),
                     Some(NeedCursor::Urgency(rank, created_at, id)) => query.filter(
                         needs::urgency_rank
@@ -487,13 +487,13 @@ impl ItemStore for Need {
                             .or(needs::urgency_rank.eq(*rank).and(
                                 needs::created_at.lt(*created_at).or(needs::created_at
                                     .eq(*created_at)
-                                    .and(needs::id.lt(id.clone()))),
+                                    .and(needs::id.lt(id.to_string()))),
                             )),
                     ),
                     Some(NeedCursor::WantedBy(wanted_by, id)) => query.filter(
                         needs::wanted_by.gt(*wanted_by).or(needs::wanted_by
                             .eq(*wanted_by)
-                            .and(needs::id.gt(id.clone()))),
+                            .and(needs::id.gt(id.to_string()))),
                     ),
                 };
                 query = match sort {
@@ -511,11 +511,12 @@ impl ItemStore for Need {
         )
     }
     fn cursor_fits(cursor: &NeedCursor, sort: NeedSort) -> bool {
-        matches!(
-            (cursor, sort),
-            (NeedCursor::Newest(..), NeedSort::Newest)
-                | (NeedCursor::Urgency(..), NeedSort::Urgency)
-                | (NeedCursor::WantedBy(..), NeedSort::WantedBy)
-        )
+        use crate::http::pagination::{plausible_date, plausible_time};
+        match (cursor, sort) {
+            (NeedCursor::Newest(at, _), NeedSort::Newest)
+            | (NeedCursor::Urgency(_, at, _), NeedSort::Urgency) => plausible_time(*at),
+            (NeedCursor::WantedBy(day, _), NeedSort::WantedBy) => plausible_date(*day),
+            _ => false,
+        }
     }
 }

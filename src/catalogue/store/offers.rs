@@ -257,9 +257,9 @@ pub enum OfferSort {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OfferCursor {
-    Newest(NaiveDateTime, String),
+    Newest(NaiveDateTime, Uuid),
     /// Offers without an end of availability sort as the last possible date.
-    AvailableUntil(NaiveDate, String),
+    AvailableUntil(NaiveDate, Uuid),
 }
 
 /// Stands in for "no end" so that the availability sort and its cursor stay total.
@@ -267,7 +267,7 @@ const OPEN_ENDED: NaiveDate = NaiveDate::MAX;
 
 impl OfferCursor {
     fn after(offer: &Offer, sort: OfferSort) -> Self {
-        let id = offer.id.to_string();
+        let id = offer.id;
         match sort {
             OfferSort::Newest => OfferCursor::Newest(offer.created_at.naive_utc(), id),
             OfferSort::AvailableUntil => {
@@ -416,18 +416,18 @@ impl ItemStore for Offer {
                     Some(OfferCursor::Newest(created_at, id)) => query.filter(
                         offers::created_at.lt(*created_at).or(offers::created_at
                             .eq(*created_at)
-                            .and(offers::id.lt(id.clone()))),
+                            .and(offers::id.lt(id.to_string()))),
                     ),
                     Some(OfferCursor::AvailableUntil(until, id)) => {
                         let until = *until;
                         let dated = offers::available_until.gt(until).or(offers::available_until
                             .eq(until)
-                            .and(offers::id.gt(id.clone())));
+                            .and(offers::id.gt(id.to_string())));
                         if until == OPEN_ENDED {
                             query.filter(
                                 offers::available_until
                                     .is_null()
-                                    .and(offers::id.gt(id.clone())),
+                                    .and(offers::id.gt(id.to_string())),
                             )
                         } else {
                             query.filter(dated.or(offers::available_until.is_null()))
@@ -451,10 +451,14 @@ impl ItemStore for Offer {
         )
     }
     fn cursor_fits(cursor: &OfferCursor, sort: OfferSort) -> bool {
-        matches!(
-            (cursor, sort),
-            (OfferCursor::Newest(..), OfferSort::Newest)
-                | (OfferCursor::AvailableUntil(..), OfferSort::AvailableUntil)
-        )
+        use crate::http::pagination::{plausible_date, plausible_time};
+        match (cursor, sort) {
+            (OfferCursor::Newest(at, _), OfferSort::Newest) => plausible_time(*at),
+            // The open-ended stand-in is compared in Rust, never sent to the database.
+            (OfferCursor::AvailableUntil(day, _), OfferSort::AvailableUntil) => {
+                *day == OPEN_ENDED || plausible_date(*day)
+            }
+            _ => false,
+        }
     }
 }

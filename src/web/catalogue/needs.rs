@@ -126,20 +126,20 @@ impl WebKind for Need {
 
     fn patch_of(input: NeedInput) -> NeedPatch {
         NeedPatch {
-            title: Some(input.title),
-            description: Some(input.description),
-            themes: Some(input.themes),
-            country: Some(input.country),
-            languages: Some(input.languages),
-            delivery_modes: Some(input.delivery_modes),
-            urgency: Some(input.urgency),
-            quantity: Some(input.quantity),
+            title: Some(Some(input.title)),
+            description: Some(Some(input.description)),
+            themes: Some(Some(input.themes)),
+            country: Some(Some(input.country)),
+            languages: Some(Some(input.languages)),
+            delivery_modes: Some(Some(input.delivery_modes)),
+            urgency: Some(Some(input.urgency)),
+            quantity: Some(Some(input.quantity)),
             wanted_from: Some(input.wanted_from),
-            wanted_by: Some(input.wanted_by),
+            wanted_by: Some(Some(input.wanted_by)),
             budget_amount: Some(input.budget_amount),
             budget_currency: Some(input.budget_currency),
-            visibility: Some(input.visibility),
-            anonymous: Some(input.anonymous),
+            visibility: Some(Some(input.visibility)),
+            anonymous: Some(Some(input.anonymous)),
         }
     }
 

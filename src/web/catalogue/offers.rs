@@ -139,21 +139,21 @@ impl WebKind for Offer {
 
     fn patch_of(input: OfferInput) -> OfferPatch {
         OfferPatch {
-            kind: Some(input.kind),
-            title: Some(input.title),
-            description: Some(input.description),
-            themes: Some(input.themes),
-            countries: Some(input.countries),
-            regions: Some(input.regions),
-            global: Some(input.global),
-            languages: Some(input.languages),
-            delivery_modes: Some(input.delivery_modes),
-            capacity: Some(input.capacity),
+            kind: Some(Some(input.kind)),
+            title: Some(Some(input.title)),
+            description: Some(Some(input.description)),
+            themes: Some(Some(input.themes)),
+            countries: Some(Some(input.countries)),
+            regions: Some(Some(input.regions)),
+            global: Some(Some(input.global)),
+            languages: Some(Some(input.languages)),
+            delivery_modes: Some(Some(input.delivery_modes)),
+            capacity: Some(Some(input.capacity)),
             available_from: Some(input.available_from),
             available_until: Some(input.available_until),
             funding_amount: Some(input.funding_amount),
             funding_currency: Some(input.funding_currency),
-            visibility: Some(input.visibility),
+            visibility: Some(Some(input.visibility)),
         }
     }
 

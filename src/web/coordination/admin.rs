@@ -156,6 +156,15 @@ async fn audit_page(
     let query = query.into_inner();
     let entity = query.entity.trim().to_owned();
     let entity_id = query.entity_id.trim().to_owned();
+    // The shared text rule, as the API applies it to the same filter.
+    if !crate::text::check_all([
+        ("entity", entity.as_str()),
+        ("entity_id", entity_id.as_str()),
+    ])
+    .is_empty()
+    {
+        return Err(PageError::BadRequest);
+    }
     let filter = AuditFilter {
         entity: Some(entity.clone()).filter(|e| !e.is_empty()),
         entity_id: Some(entity_id.clone()).filter(|e| !e.is_empty()),
