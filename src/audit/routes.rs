@@ -22,7 +22,9 @@ pub struct AuditQuery {
     /// `need`, `offer` or `organisation`.
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
     pub cursor: Option<String>,
 }
 

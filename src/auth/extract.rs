@@ -135,3 +135,25 @@ impl FromRequest for crate::visibility::Reader {
         })
     }
 }
+
+/// A `Reader` who must be signed in: what the operations documented as secured take. The
+/// token is checked on the first poll, before any other extractor reads the body, so that
+/// a request without one is a 401 whatever its body (and the 401 the document states).
+pub struct SignedIn(pub crate::visibility::Reader);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if let Err(error) = claims(request).and_then(|claims| {
+            claims.map(|_| ()).ok_or_else(|| {
+                ApiError::Unauthorized("this endpoint needs a bearer access token".into())
+            })
+        }) {
+            return Box::pin(ready(Err(error)));
+        }
+        let reader = crate::visibility::Reader::from_request(request, payload);
+        Box::pin(async move { reader.await.map(SignedIn) })
+    }
+}

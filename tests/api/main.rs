@@ -147,6 +147,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web_matches::a_dead_email_is_retried_from_the_outbox_page,
         web_matches::the_audit_page_filters_by_entity_and_id,
         web_matches::coordination_is_for_coordinators_and_forms_need_their_token,
+        // contract-b: secured operations refuse a missing token before reading anything else
+        openapi::a_secured_operation_without_a_token_is_401_whatever_else_it_sends,
     ]
 }
 
@@ -200,6 +202,14 @@ fn main() {
         "cli::serve_starts_on_an_embedded_database",
         || {
             cli::serve_starts_on_an_embedded_database();
+            Ok(())
+        },
+    ));
+    // contract-b: the refusals of an operation's shape, documented in one place
+    trials.push(Trial::test(
+        "openapi::every_operation_documents_the_refusals_of_its_shape",
+        || {
+            openapi::every_operation_documents_the_refusals_of_its_shape();
             Ok(())
         },
     ));
