@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document: its frame (info, security scheme, shared schemas) is declared
 //! here; the paths are collected from the routes as they are mounted (see `startup`).
 
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::Required;
 use utoipa::{Modify, OpenApi};
 
 use crate::catalogue::store::needs::NeedSort;
@@ -48,4 +50,80 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+/// The refusals that follow from an operation's shape, added to every operation of the
+/// document in this one place so that no handler has to remember them (and so that a new
+/// refusal of an extractor or of actix is documented wherever it can happen):
+///
+/// - a bearer token (required or optional): 401, since a token that is present but invalid
+///   is refused even where signing in is optional;
+/// - any path, query or header parameter: 400, a value that does not parse; any query
+///   parameter: 422, a value out of range or not a known code (a limit, a country);
+/// - a JSON body: 400 (not JSON), 413 (over the body limit), 415 (not `application/json`)
+///   and 422 (JSON of the wrong shape);
+/// - an `If-Match` header: 412 (a stale version), and 428 when it is required.
+///
+/// An operation that documents one of these statuses itself keeps its own wording.
+pub fn add_standard_refusals(openapi: &mut utoipa::openapi::OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let refusals = standard_refusals(operation);
+            let documented = &mut operation.responses.responses;
+            for (status, response) in crate::http::refusals::problems(&refusals) {
+                documented.entry(status).or_insert(response);
+            }
+        }
+    }
+}
+
+fn standard_refusals(operation: &Operation) -> Vec<(u16, &'static str)> {
+    let mut refusals = Vec::new();
+    let takes_token = operation.security.iter().flatten().any(|requirement| {
+        serde_json::to_value(requirement).is_ok_and(|value| value.get("bearer").is_some())
+    });
+    if takes_token {
+        refusals.push((401, "No valid access token"));
+    }
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    if !parameters.is_empty() {
+        refusals.push((400, "A path, query or header parameter that does not parse"));
+    }
+    if parameters
+        .iter()
+        .any(|parameter| matches!(parameter.parameter_in, ParameterIn::Query))
+    {
+        refusals.push((
+            422,
+            "A query parameter out of its range or not a known code",
+        ));
+    }
+    if operation.request_body.is_some() {
+        refusals.extend([
+            (400, "The body is not JSON"),
+            (413, "The body is larger than the server accepts"),
+            (415, "The body is not `application/json`"),
+            (
+                422,
+                "The body does not match the schema, or a field is invalid",
+            ),
+        ]);
+    }
+    if let Some(if_match) = parameters
+        .iter()
+        .find(|parameter| parameter.name.eq_ignore_ascii_case("if-match"))
+    {
+        refusals.push((412, "The resource changed since the ETag sent was read"));
+        if matches!(if_match.required, Required::True) {
+            refusals.push((428, "If-Match is missing"));
+        }
+    }
+    refusals
 }

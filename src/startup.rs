@@ -62,12 +62,14 @@ fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
 pub fn api_document() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut document = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(mount_routes)
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi::add_standard_refusals(&mut document);
+    document
 }
 
 pub struct Application {

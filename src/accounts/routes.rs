@@ -30,8 +30,10 @@ pub struct OrganisationQuery {
     pub country: Option<String>,
     pub verified: Option<bool>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
     pub cursor: Option<String>,
 }
 
@@ -46,6 +48,7 @@ pub struct OrganisationPage {
 /// everyone, plus one's own; coordinators see all, the unverified included.
 #[utoipa::path(
     tag = "organisations",
+    security((), ("bearer" = [])),
     params(OrganisationQuery),
     responses(
         (status = 200, description = "One page of organisations", body = OrganisationPage),
@@ -85,6 +88,7 @@ async fn list_organisations(
 /// One organisation, if the caller may see it (otherwise 404, as if it did not exist).
 #[utoipa::path(
     tag = "organisations",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The organisation", body = Organisation),

@@ -23,7 +23,9 @@ pub struct AuditQuery {
     pub entity: Option<String>,
     /// Every audited entity has a UUID: anything else is a 400.
     pub entity_id: Option<uuid::Uuid>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
     pub cursor: Option<String>,
 }
 

@@ -1,11 +1,7 @@
-//! Keyset pagination: a `limit` with a default and a ceiling, and an opaque cursor that
-//! encodes where the next page starts.
+//! Keyset pagination: a `limit` with a default and a ceiling, and a typed cursor that says
+//! where the next page starts.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, FieldError};
 
@@ -24,38 +20,67 @@ pub fn page_limit(requested: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
-/// Cursors are base64url JSON: opaque to clients, readable to us, and cheap to check.
-pub fn encode_cursor(position: &impl Serialize) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).unwrap_or_default())
+/// A UUID as the cursors and the document write it (hyphenated, either case).
+macro_rules! uuid_pattern {
+    () => {
+        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    };
+}
+pub(crate) use uuid_pattern;
+
+/// Cursors are short typed text rather than opaque blobs, so that the document can state
+/// their exact form (a `pattern`) and every string of that form is a position the server
+/// accepts: a client or a fuzzer that follows the document never meets a refusal it could
+/// not foresee. Anything else is a 400. A newest-first keyset cursor is the time of the last
+/// item seen, in microseconds since 1970, and its id: `1764584400123456.<uuid>`.
+pub const KEYSET_CURSOR_PATTERN: &str = concat!(r"^[0-9]{1,16}\.", uuid_pattern!(), "$");
+
+/// A cursor of a list computed whole (candidates): the position of the next item.
+pub const OFFSET_CURSOR_PATTERN: &str = "^[0-9]{1,9}$";
+
+/// `text` as a number of at most `max_digits` ASCII digits (no sign, no spaces).
+pub fn digits(text: &str, max_digits: usize) -> Option<i64> {
+    let fits = (1..=max_digits).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+    fits.then(|| text.parse().ok()).flatten()
 }
 
-pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(not_ours)
+/// `text` as a hyphenated UUID, the only form the cursors' pattern allows.
+pub fn uuid_part(text: &str) -> Option<uuid::Uuid> {
+    (text.len() == 36)
+        .then(|| uuid::Uuid::try_parse(text).ok())
+        .flatten()
 }
 
-/// Where a newest-first keyset page starts, as its cursor carries it: the time and the id
-/// of the last item seen. The time travels as RFC 3339 UTC so that a cursor reads the same
-/// whatever the engine.
-#[derive(Serialize, Deserialize)]
-struct KeysetPosition<Id>(DateTime<Utc>, Id);
+/// A time written as microseconds since 1970 (at most 16 digits, so always in range).
+pub fn micros_part(text: &str) -> Option<NaiveDateTime> {
+    DateTime::<Utc>::from_timestamp_micros(digits(text, 16)?).map(|at| at.naive_utc())
+}
 
-/// The (time, id) after which a newest-first page starts: `None` for the first page. Both
-/// parts are typed (ids are UUIDs wherever a cursor carries one) and the time is one both
-/// engines can store, so a forged cursor is a 400, never a query that fails.
-pub fn keyset_after<Id: DeserializeOwned>(
+pub fn micros_text(at: NaiveDateTime) -> String {
+    at.and_utc().timestamp_micros().to_string()
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::BadRequest("the cursor is not one this server issued".into())
+}
+
+/// Parses a cursor with `parse`, or answers 400.
+pub fn parse_cursor<T>(cursor: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, ApiError> {
+    parse(cursor).ok_or_else(bad_cursor)
+}
+
+/// The (time, id) after which a newest-first page starts: `None` for the first page.
+pub fn keyset_after<Id: From<uuid::Uuid>>(
     cursor: Option<&str>,
 ) -> Result<Option<(NaiveDateTime, Id)>, ApiError> {
-    let position = cursor
-        .map(decode_cursor::<KeysetPosition<Id>>)
-        .transpose()?;
-    match position {
-        Some(KeysetPosition(at, _)) if !plausible_time(at.naive_utc()) => Err(not_ours()),
-        position => Ok(position.map(|KeysetPosition(at, id)| (at.naive_utc(), id))),
-    }
+    cursor
+        .map(|cursor| {
+            parse_cursor(cursor, |text| {
+                let (at, id) = text.split_once('.')?;
+                Some((micros_part(at)?, Id::from(uuid_part(id)?)))
+            })
+        })
+        .transpose()
 }
 
 /// Years both engines store as dates and timestamps (PostgreSQL starts in 4713 BC, chrono
@@ -73,13 +98,40 @@ pub fn plausible_date(day: chrono::NaiveDate) -> bool {
     PLAUSIBLE_YEARS.contains(&day.year())
 }
 
-fn not_ours() -> ApiError {
-    ApiError::BadRequest("the cursor is not one this server issued".into())
+/// The cursor of the page after the one whose last item is `next` (`None`: the last page).
+pub fn keyset_cursor<Id: std::fmt::Display>(next: Option<(NaiveDateTime, Id)>) -> Option<String> {
+    next.map(|(at, id)| format!("{}.{id}", micros_text(at)))
 }
 
-/// The cursor of the page after the one whose last item is `next` (`None`: the last page).
-pub fn keyset_cursor<Id: Serialize>(next: Option<(NaiveDateTime, Id)>) -> Option<String> {
-    next.map(|(at, id)| encode_cursor(&KeysetPosition(at.and_utc(), id)))
+/// Where a page of a list computed whole starts (0 without a cursor).
+pub fn offset_after(cursor: Option<&str>) -> Result<usize, ApiError> {
+    cursor
+        .map(|cursor| parse_cursor(cursor, |text| digits(text, 9).map(|n| n as usize)))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+pub fn offset_cursor(next: usize) -> String {
+    next.to_string()
+}
+
+/// The schema of a `cursor` query parameter of the given form.
+pub fn cursor_schema(pattern: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(pattern))
+        .description(Some(
+            "Where the page starts: the `next_cursor` of the page before, as sent",
+        ))
+        .build()
+}
+
+pub fn keyset_cursor_schema() -> utoipa::openapi::Object {
+    cursor_schema(KEYSET_CURSOR_PATTERN)
+}
+
+pub fn offset_cursor_schema() -> utoipa::openapi::Object {
+    cursor_schema(OFFSET_CURSOR_PATTERN)
 }
 
 #[cfg(test)]
@@ -95,12 +147,12 @@ mod tests {
     }
 
     #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        let cursor = encode_cursor(&(1_700_000_000_123_456_i64, "abc"));
-        let decoded: (i64, String) = decode_cursor(&cursor).unwrap();
-        assert_eq!(decoded, (1_700_000_000_123_456, "abc".to_owned()));
-        assert!(decode_cursor::<(i64, String)>("not-a-cursor!").is_err());
-        assert!(decode_cursor::<(i64, String)>(&encode_cursor(&"wrong shape")).is_err());
+    fn offset_cursors_round_trip_and_reject_anything_else() {
+        assert_eq!(offset_after(None).unwrap(), 0);
+        assert_eq!(offset_after(Some(&offset_cursor(40))).unwrap(), 40);
+        for bad in ["", "-1", "+1", " 1", "1.0", "1234567890", "x"] {
+            assert!(offset_after(Some(bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -108,18 +160,27 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-11-24T10:00:00.123456Z")
             .unwrap()
             .naive_utc();
-        let cursor = keyset_cursor(Some((at, "abc".to_owned()))).unwrap();
-        let raw: (String, String) = decode_cursor(&cursor).unwrap();
-        assert_eq!(
-            raw,
-            ("2026-11-24T10:00:00.123456Z".to_owned(), "abc".to_owned())
-        );
+        let id = "0b5c7a52-4f7e-4d6b-9a39-3f5e2f1c9d10";
+        let cursor = keyset_cursor(Some((at, id.to_owned()))).unwrap();
+        assert_eq!(cursor, format!("1795514400123456.{id}"));
         assert_eq!(
             keyset_after(Some(&cursor)).unwrap(),
-            Some((at, "abc".to_owned()))
+            Some((at, id.to_owned()))
         );
         assert_eq!(keyset_after::<String>(None).unwrap(), None);
         assert_eq!(keyset_cursor::<String>(None), None);
-        assert!(keyset_after::<String>(Some("garbage")).is_err());
+        let simple = id.replace('-', "");
+        for bad in [
+            "garbage",
+            "",
+            "1.x",
+            "-1.{id}",
+            "12345678901234567.{id}",
+            "1.{simple}",
+            "1{id}",
+        ] {
+            let bad = bad.replace("{id}", id).replace("{simple}", &simple);
+            assert!(keyset_after::<String>(Some(&bad)).is_err(), "{bad:?}");
+        }
     }
 }

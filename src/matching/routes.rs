@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::extract::SignedIn;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::themes::Taxonomy;
@@ -15,7 +16,7 @@ use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{
-    decode_cursor, encode_cursor, keyset_after, keyset_cursor, page_limit,
+    keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
 };
 use crate::http::problems::optional_json;
 use crate::http::refusals::{CoordinatorsOnly, NoToken};
@@ -73,7 +74,9 @@ impl TodaysScoring {
 #[into_params(parameter_in = Query)]
 pub struct CandidateQuery {
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::http::pagination::offset_cursor_schema)]
     pub cursor: Option<String>,
 }
 
@@ -106,15 +109,10 @@ pub struct NeedCandidatePage {
 /// One page of a ranked list computed whole: the cursor is the position of the next item.
 fn page<T>(ranked: Vec<T>, query: &CandidateQuery) -> Result<(Vec<T>, Option<String>), ApiError> {
     let limit = page_limit(query.limit)?;
-    let start: usize = query
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .unwrap_or(0);
+    let start = offset_after(query.cursor.as_deref())?;
     let total = ranked.len();
     let items: Vec<T> = ranked.into_iter().skip(start).take(limit).collect();
-    let next = (start + items.len() < total).then(|| encode_cursor(&(start + items.len())));
+    let next = (start + items.len() < total).then(|| offset_cursor(start + items.len()));
     Ok((items, next))
 }
 
@@ -159,8 +157,8 @@ async fn ranked_page<T: Send + 'static, C>(
 )]
 #[get("/needs/{id}/candidates")]
 async fn need_candidates(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<OfferCandidatePage>, ApiError> {
@@ -188,8 +186,8 @@ async fn need_candidates(
 )]
 #[get("/offers/{id}/candidates")]
 async fn offer_candidates(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     id: web::Path<Uuid>,
     query: web::Query<CandidateQuery>,
 ) -> Result<web::Json<NeedCandidatePage>, ApiError> {
@@ -230,8 +228,8 @@ pub struct ProposeMatch {
 )]
 #[post("/matches")]
 async fn propose_match(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     body: web::Json<ProposeMatch>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -274,7 +272,9 @@ pub struct MatchQuery {
     pub status: Option<MatchStatus>,
     pub need_id: Option<Uuid>,
     pub offer_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
     pub cursor: Option<String>,
 }
 
@@ -296,8 +296,8 @@ pub struct MatchPage {
 )]
 #[get("/matches")]
 async fn list_matches(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     query: web::Query<MatchQuery>,
 ) -> Result<web::Json<MatchPage>, ApiError> {
     let query = query.into_inner();
@@ -336,8 +336,8 @@ async fn list_matches(
 )]
 #[get("/matches/{id}")]
 async fn get_match(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Match>, ApiError> {
     let id = id.into_inner();
@@ -376,8 +376,8 @@ pub struct OutcomeReportBody {
 )]
 #[post("/matches/{id}/reports")]
 async fn report_on_match(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     id: web::Path<Uuid>,
     body: web::Json<OutcomeReportBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -406,8 +406,8 @@ async fn report_on_match(
 )]
 #[get("/matches/{id}/reports")]
 async fn list_match_reports(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<OutcomeReport>>, ApiError> {
     let id = id.into_inner();
@@ -454,8 +454,8 @@ pub struct MatchActionBody {
 )]
 #[post("/matches/{id}/{action}")]
 async fn act_on_match(
+    SignedIn(reader): SignedIn,
     state: web::Data<AppState>,
-    reader: Reader,
     path: web::Path<(Uuid, MatchAction)>,
     body: web::Bytes,
 ) -> Result<web::Json<Match>, ApiError> {

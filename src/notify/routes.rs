@@ -92,8 +92,10 @@ pub struct OutboxQuery {
     /// Only messages in this state (`dead` for those that need a coordinator).
     pub status: Option<OutboxStatus>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
     pub cursor: Option<String>,
 }
 

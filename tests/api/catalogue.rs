@@ -457,12 +457,22 @@ pub async fn lists_filter_search_sort_and_page(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    app.get(
-        &format!("/api/v1/needs?sort=urgency&cursor={newest_cursor}"),
-        None,
-    )
-    .await
-    .assert_problem(StatusCode::BAD_REQUEST);
+    // A cursor continues the list it came from, in its order, whatever `sort` says now:
+    // every cursor of the documented form is a page (docs/API.md).
+    let continued = app
+        .get(
+            &format!("/api/v1/needs?sort=urgency&limit=1&cursor={newest_cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(continued.status, StatusCode::OK, "{}", continued.text);
+    let newest_second = app
+        .get(
+            &format!("/api/v1/needs?limit=1&cursor={newest_cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(continued.body["items"], newest_second.body["items"]);
 }
 
 pub async fn the_audit_log_records_who_changed_what(app: TestApp) {

@@ -155,6 +155,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         hostile::an_outcome_never_reaches_the_other_side,
         hostile::null_patches_are_refused_and_empty_patches_change_no_version,
         hostile::control_characters_are_refused_by_name_and_forged_cursors_are_400,
+        // contract-b: secured operations refuse a missing token before reading anything else
+        openapi::a_secured_operation_without_a_token_is_401_whatever_else_it_sends,
     ]
 }
 
@@ -208,6 +210,14 @@ fn main() {
         "cli::serve_starts_on_an_embedded_database",
         || {
             cli::serve_starts_on_an_embedded_database();
+            Ok(())
+        },
+    ));
+    // contract-b: the refusals of an operation's shape, documented in one place
+    trials.push(Trial::test(
+        "openapi::every_operation_documents_the_refusals_of_its_shape",
+        || {
+            openapi::every_operation_documents_the_refusals_of_its_shape();
             Ok(())
         },
     ));

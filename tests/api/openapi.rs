@@ -151,3 +151,82 @@ pub fn every_reference_resolves() {
         "unresolved references: {unresolved:?}"
     );
 }
+
+/// The refusals that follow from an operation's shape are documented on every operation of
+/// that shape (`openapi::add_standard_refusals`), and sign-in is stated exactly: required
+/// where the handler refuses without a token, optional where it reads as anonymous.
+pub fn every_operation_documents_the_refusals_of_its_shape() {
+    let document = document();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let documents = |status: &str| !operation["responses"][status].is_null();
+            let security = operation["security"].as_array();
+            if security.is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some())) {
+                assert!(documents("401"), "{method} {path}: 401");
+            }
+            if !operation["requestBody"].is_null() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(documents(status), "{method} {path}: {status}");
+                }
+            }
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if let Some(if_match) = parameters.iter().find(|p| p["name"] == "If-Match") {
+                assert!(documents("412"), "{method} {path}: 412");
+                assert_eq!(
+                    documents("428"),
+                    if_match["required"] == true,
+                    "{method} {path}: 428"
+                );
+            }
+            for cursor in parameters.iter().filter(|p| p["name"] == "cursor") {
+                assert!(
+                    cursor["schema"]["pattern"].is_string(),
+                    "{method} {path}: the cursor's form is stated"
+                );
+            }
+        }
+    }
+    let optional = serde_json::json!([{}, {"bearer": []}]);
+    for path in ["/api/v1/needs", "/api/v1/offers", "/api/v1/organisations"] {
+        assert_eq!(
+            document["paths"][path]["get"]["security"], optional,
+            "{path}"
+        );
+    }
+}
+
+/// What the document promises for a secured operation: without a token, 401, before the
+/// body, the If-Match header or the resource is looked at (they answered 422, 400 and 404).
+pub async fn a_secured_operation_without_a_token_is_401_whatever_else_it_sends(app: TestApp) {
+    let id = uuid::Uuid::new_v4();
+    let null = Value::Null;
+    for (method, path, body) in [
+        (Method::POST, "/api/v1/needs".to_owned(), Some(&null)),
+        (
+            Method::POST,
+            format!("/api/v1/matches/{id}/approve"),
+            Some(&null),
+        ),
+        (Method::GET, format!("/api/v1/offers/{id}/candidates"), None),
+        (Method::GET, format!("/api/v1/matches/{id}"), None),
+    ] {
+        let response = app.request(method.clone(), &path, None, body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {}",
+            response.text
+        );
+    }
+    let response = app
+        .client
+        .post(format!("{}/api/v1/needs/{id}/close", app.base_url))
+        .header("If-Match", "")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

@@ -20,7 +20,7 @@ use crate::catalogue::service::{self, CatalogueError, Request};
 use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, TextQuery};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{page_limit, parse_cursor};
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
 use crate::visibility::Reader;
@@ -65,12 +65,15 @@ pub fn optional_if_match(request: &HttpRequest) -> Result<Option<Option<i32>>, A
     if value == "*" {
         return Ok(Some(None));
     }
-    value
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i32>()
+    // Exactly the form IF_MATCH_PATTERN states, so that what the document allows is read.
+    let version = value.strip_prefix("W/").unwrap_or(value);
+    version
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .and_then(|digits| crate::http::pagination::digits(digits, 9))
+        .and_then(|version| i32::try_from(version).ok())
         .map(|version| Some(Some(version)))
-        .map_err(|_| {
+        .ok_or_else(|| {
             ApiError::BadRequest("If-Match must be an ETag this server sent, e.g. \"3\"".into())
         })
 }
@@ -228,16 +231,14 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
     let limit = page_limit(query.limit())?;
     let [theme, country, language, q] = query.shared();
     let shared = SharedFilters::parse(&state, theme, country, language, q)?;
-    let sort = query.sort();
-    let cursor = query.cursor().map(decode_cursor::<K::Cursor>).transpose()?;
-    if cursor
-        .as_ref()
-        .is_some_and(|cursor| !K::cursor_fits(cursor, sort))
-    {
-        return Err(ApiError::BadRequest(
-            "the cursor belongs to another sort order".into(),
-        ));
-    }
+    let cursor = query
+        .cursor()
+        .map(|text| parse_cursor(text, K::parse_cursor))
+        .transpose()?;
+    // A cursor continues the list it came from, in that list's order, whatever `sort` says
+    // now: every cursor of the documented form is then a page (DESIGN: no refusal a client
+    // following the document cannot foresee).
+    let sort = cursor.as_ref().map_or_else(|| query.sort(), K::sort_of);
     let filter = ItemFilter {
         status: Some(query.status().unwrap_or(K::OPEN)),
         themes: shared.themes,
@@ -260,7 +261,7 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
         .await??;
     Ok((
         items.iter().map(|item| item.view_for(&reader)).collect(),
-        next.map(|next| encode_cursor(&next)),
+        next.map(|next| K::cursor_text(&next)),
     ))
 }
 
@@ -356,9 +357,12 @@ macro_rules! item_routes {
             pub organisation: Option<uuid::Uuid>,
             /// Free text over title and description; every word must match (as a prefix).
             pub q: Option<String>,
+            /// The order; with a `cursor`, the order of the list the cursor came from.
             pub sort: Option<$sort>,
             /// 1 to 100, default 20.
+            #[param(minimum = 1, maximum = 100)]
             pub limit: Option<u32>,
+            #[param(schema_with = cursor_schema)]
             pub cursor: Option<String>,
         }
 
@@ -387,6 +391,12 @@ macro_rules! item_routes {
             }
         }
 
+        fn cursor_schema() -> utoipa::openapi::Object {
+            $crate::http::pagination::cursor_schema(
+                <$kind as $crate::catalogue::store::ItemStore>::CURSOR_PATTERN,
+            )
+        }
+
         #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
         pub struct $page {
             pub items: Vec<$view>,
@@ -406,8 +416,8 @@ macro_rules! item_routes {
         )]
         #[post($collection)]
         async fn $create(
+            $crate::auth::extract::SignedIn(reader): $crate::auth::extract::SignedIn,
             state: actix_web::web::Data<$crate::state::AppState>,
-            reader: $crate::visibility::Reader,
             body: actix_web::web::Json<$input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             super::create::<$kind>(state, reader, body.into_inner()).await
@@ -416,6 +426,7 @@ macro_rules! item_routes {
         $(#[doc = $list_doc])*
         #[utoipa::path(
             tag = "catalogue",
+            security((), ("bearer" = [])),
             params($query),
             responses(
                 (status = 200, description = $listed, body = $page),
@@ -436,6 +447,7 @@ macro_rules! item_routes {
         $(#[doc = $get_doc])*
         #[utoipa::path(
             tag = "catalogue",
+            security((), ("bearer" = [])),
             params(("id" = Uuid, Path)),
             responses(
                 (status = 200, description = $found, body = $view, headers(("ETag" = String))),
@@ -455,7 +467,7 @@ macro_rules! item_routes {
         #[utoipa::path(
             tag = "catalogue",
             security(("bearer" = [])),
-            params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\"")),
+            params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\"", pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#)),
             request_body = $patch,
             responses(
                 (status = 200, description = $edited, body = $view, headers(("ETag" = String))),
@@ -464,8 +476,8 @@ macro_rules! item_routes {
         )]
         #[patch($one)]
         async fn $edit(
+            $crate::auth::extract::SignedIn(reader): $crate::auth::extract::SignedIn,
             state: actix_web::web::Data<$crate::state::AppState>,
-            reader: $crate::visibility::Reader,
             http: actix_web::HttpRequest,
             id: actix_web::web::Path<uuid::Uuid>,
             body: actix_web::web::Json<$patch>,
@@ -478,7 +490,7 @@ macro_rules! item_routes {
             #[utoipa::path(
                 tag = "catalogue",
                 security(("bearer" = [])),
-                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read, e.g. \"3\"", pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#)),
                 responses(
                     (status = 200, description = $moved, body = $view),
                     $refusals,
@@ -486,8 +498,8 @@ macro_rules! item_routes {
             )]
             #[post($action_path)]
             async fn $action_fn(
+                $crate::auth::extract::SignedIn(reader): $crate::auth::extract::SignedIn,
                 state: actix_web::web::Data<$crate::state::AppState>,
-                reader: $crate::visibility::Reader,
                 http: actix_web::HttpRequest,
                 id: actix_web::web::Path<uuid::Uuid>,
             ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {

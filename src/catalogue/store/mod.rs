@@ -79,6 +79,13 @@ pub trait ItemStore: CatalogueItem {
     ) -> Result<(Vec<Self>, Option<Self::Cursor>), StoreError>;
     /// Whether `cursor` was made by `sort` (a cursor of another order would skip or repeat).
     fn cursor_fits(cursor: &Self::Cursor, sort: Self::Sort) -> bool;
+    /// The order a cursor was made by: a cursor continues its own list.
+    fn sort_of(cursor: &Self::Cursor) -> Self::Sort;
+    /// The text form of a cursor (`http::pagination` says why cursors are typed text), the
+    /// pattern the document states for it, and its parse (`None`: not of that form).
+    const CURSOR_PATTERN: &'static str;
+    fn cursor_text(cursor: &Self::Cursor) -> String;
+    fn parse_cursor(text: &str) -> Option<Self::Cursor>;
 }
 
 /// Which page of a list: its order, where it starts, how long it is.

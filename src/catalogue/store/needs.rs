@@ -1,6 +1,6 @@
 //! Needs in the database.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -509,6 +509,45 @@ impl ItemStore for Need {
             },
             |last| { NeedCursor::after(last, sort) }
         )
+    }
+    fn sort_of(cursor: &NeedCursor) -> NeedSort {
+        match cursor {
+            NeedCursor::Newest(..) => NeedSort::Newest,
+            NeedCursor::Urgency(..) => NeedSort::Urgency,
+            NeedCursor::WantedBy(..) => NeedSort::WantedBy,
+        }
+    }
+    /// `n.<micros>.<id>`, `u.<rank>.<micros>.<id>` or `w.<days since 1 CE>.<id>`.
+    const CURSOR_PATTERN: &'static str = concat!(
+        r"^(n\.[0-9]{1,16}|u\.[0-9]{1,9}\.[0-9]{1,16}|w\.[0-9]{1,7})\.",
+        crate::http::pagination::uuid_pattern!(),
+        "$"
+    );
+    fn cursor_text(cursor: &NeedCursor) -> String {
+        use crate::http::pagination::micros_text;
+        match cursor {
+            NeedCursor::Newest(at, id) => format!("n.{}.{id}", micros_text(*at)),
+            NeedCursor::Urgency(rank, at, id) => format!("u.{rank}.{}.{id}", micros_text(*at)),
+            NeedCursor::WantedBy(date, id) => format!("w.{}.{id}", date.num_days_from_ce()),
+        }
+    }
+    fn parse_cursor(text: &str) -> Option<NeedCursor> {
+        use crate::http::pagination::{digits, micros_part, uuid_part};
+        let parts: Vec<&str> = text.split('.').collect();
+        let id = uuid_part;
+        match parts[..] {
+            ["n", at, uuid] => Some(NeedCursor::Newest(micros_part(at)?, id(uuid)?)),
+            ["u", rank, at, uuid] => Some(NeedCursor::Urgency(
+                i32::try_from(digits(rank, 9)?).ok()?,
+                micros_part(at)?,
+                id(uuid)?,
+            )),
+            ["w", days, uuid] => Some(NeedCursor::WantedBy(
+                NaiveDate::from_num_days_from_ce_opt(i32::try_from(digits(days, 7)?).ok()?)?,
+                id(uuid)?,
+            )),
+            _ => None,
+        }
     }
     fn cursor_fits(cursor: &NeedCursor, sort: NeedSort) -> bool {
         use crate::http::pagination::{plausible_date, plausible_time};

@@ -1,6 +1,6 @@
 //! Offers in the database.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -449,6 +449,40 @@ impl ItemStore for Offer {
             },
             |last| { OfferCursor::after(last, sort) }
         )
+    }
+    fn sort_of(cursor: &OfferCursor) -> OfferSort {
+        match cursor {
+            OfferCursor::Newest(..) => OfferSort::Newest,
+            OfferCursor::AvailableUntil(..) => OfferSort::AvailableUntil,
+        }
+    }
+    /// `n.<micros>.<id>`, or `a.<days since 1 CE>.<id>` (`a.open.<id>`: no end).
+    const CURSOR_PATTERN: &'static str = concat!(
+        r"^(n\.[0-9]{1,16}|a\.([0-9]{1,7}|open))\.",
+        crate::http::pagination::uuid_pattern!(),
+        "$"
+    );
+    fn cursor_text(cursor: &OfferCursor) -> String {
+        use crate::http::pagination::micros_text;
+        match cursor {
+            OfferCursor::Newest(at, id) => format!("n.{}.{id}", micros_text(*at)),
+            OfferCursor::AvailableUntil(date, id) if *date == OPEN_ENDED => format!("a.open.{id}"),
+            OfferCursor::AvailableUntil(date, id) => format!("a.{}.{id}", date.num_days_from_ce()),
+        }
+    }
+    fn parse_cursor(text: &str) -> Option<OfferCursor> {
+        use crate::http::pagination::{digits, micros_part, uuid_part};
+        let parts: Vec<&str> = text.split('.').collect();
+        let id = uuid_part;
+        match parts[..] {
+            ["n", at, uuid] => Some(OfferCursor::Newest(micros_part(at)?, id(uuid)?)),
+            ["a", "open", uuid] => Some(OfferCursor::AvailableUntil(OPEN_ENDED, id(uuid)?)),
+            ["a", days, uuid] => Some(OfferCursor::AvailableUntil(
+                NaiveDate::from_num_days_from_ce_opt(i32::try_from(digits(days, 7)?).ok()?)?,
+                id(uuid)?,
+            )),
+            _ => None,
+        }
     }
     fn cursor_fits(cursor: &OfferCursor, sort: OfferSort) -> bool {
         use crate::http::pagination::{plausible_date, plausible_time};

@@ -15,7 +15,6 @@ use crate::accounts::store as accounts;
 use crate::catalogue::routes::SharedFilters;
 use crate::catalogue::service;
 use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest};
-use crate::http::pagination::{decode_cursor, encode_cursor};
 use crate::state::AppState;
 use crate::visibility::{reveals_need_owner, Reader};
 use crate::web::catalogue::forms::page_error;
@@ -196,8 +195,8 @@ fn filter_of<K: WebKind>(
         .ok();
     let cursor = match given(&query.cursor) {
         None => None,
-        Some(text) => match decode_cursor::<K::Cursor>(text) {
-            Ok(cursor) if sort.is_some_and(|sort| K::cursor_fits(&cursor, sort)) => Some(cursor),
+        Some(text) => match K::parse_cursor(text) {
+            Some(cursor) if sort.is_some_and(|sort| K::cursor_fits(&cursor, sort)) => Some(cursor),
             _ => {
                 errors.add(&state.site, "filter", "sort", "cursor");
                 None
@@ -253,7 +252,7 @@ pub async fn browse<K: WebKind>(
                 query.with_cursor(
                     &format!("/{}", K::COLLECTION),
                     choices.only_field,
-                    &encode_cursor(&next),
+                    &K::cursor_text(&next),
                 )
             });
             (

@@ -38,7 +38,7 @@ fn next_link(path: &str, pairs: &[(&str, &str)], cursor: Option<String>) -> Opti
 }
 
 /// Where the page the address asks for starts: the shared keyset cursor of the API's lists.
-fn after<Id: serde::de::DeserializeOwned>(
+fn after<Id: From<uuid::Uuid>>(
     cursor: Option<&str>,
 ) -> Result<Option<(chrono::NaiveDateTime, Id)>, PageError> {
     keyset_after(cursor.filter(|cursor| !cursor.is_empty())).map_err(|_| PageError::BadRequest)
