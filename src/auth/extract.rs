@@ -9,7 +9,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::accounts::model::Viewer;
 use crate::auth::token::AccessClaims;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::state::AppState;
 
 /// A signed-in user (any role): a valid bearer token is required.
@@ -84,7 +84,10 @@ impl FromRequest for Coordinator {
                     if claims.viewer().is_coordinator() {
                         Ok(Coordinator(claims))
                     } else {
-                        Err(ApiError::Forbidden("only coordinators may do this".into()))
+                        Err(ApiError::refused(
+                            ProblemType::CoordinatorsOnly,
+                            "only coordinators may do this",
+                        ))
                     }
                 }),
         )

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemType};
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -34,7 +34,12 @@ pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::BadRequest("the cursor is not one this server issued".into()))
+        .ok_or_else(|| {
+            ApiError::refused(
+                ProblemType::InvalidCursor,
+                "the cursor is not one this server issued",
+            )
+        })
 }
 
 /// Where a newest-first keyset page starts, as its cursor carries it: the time and the id

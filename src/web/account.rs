@@ -11,7 +11,7 @@ use crate::accounts::model::{OrganisationKind, Side};
 use crate::auth::rate_limit::client_ip;
 use crate::auth::routes::{authenticate, register_account, OrganisationRequest, RegisterRequest};
 use crate::auth::web_sessions;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -256,7 +256,7 @@ async fn register_submit(
     }
     match register_account(&state, &client_ip(&request), registration).await {
         Ok(_) => Ok(see_other("/register/check-email")),
-        Err(ApiError::Conflict(_)) => {
+        Err(error) if error.problem_type() == ProblemType::EmailTaken => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "register", "email", "taken");
             refused(StatusCode::CONFLICT, errors)

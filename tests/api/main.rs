@@ -13,6 +13,7 @@ mod harness;
 mod http;
 mod matching;
 mod openapi;
+mod problems;
 mod reminders;
 mod seed;
 mod smtp_sink;
@@ -147,6 +148,10 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web_matches::a_dead_email_is_retried_from_the_outbox_page,
         web_matches::the_audit_page_filters_by_entity_and_id,
         web_matches::coordination_is_for_coordinators_and_forms_need_their_token,
+        // contract-a: problem types, security headers and CORS
+        problems::every_problem_type_answers_its_page_and_the_list_names_them_all,
+        problems::distinct_refusals_carry_their_own_types_and_members,
+        problems::problem_types_live_under_the_public_url,
     ]
 }
 
