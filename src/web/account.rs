@@ -11,7 +11,7 @@ use crate::accounts::model::{OrganisationKind, Side};
 use crate::auth::rate_limit::client_ip;
 use crate::auth::routes::{authenticate, register_account, OrganisationRequest, RegisterRequest};
 use crate::auth::web_sessions;
-use crate::error::{ApiError, ProblemType};
+use crate::error::ProblemType;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -86,7 +86,7 @@ async fn sign_in_submit(
     let user = match authenticate(&state, &ip, &form.email, password).await {
         Ok(user) => user,
         // One answer for an unknown email and a wrong password, as the API gives.
-        Err(ApiError::Unauthorized(_)) => {
+        Err(error) if error.problem_type() == ProblemType::InvalidCredentials => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "sign-in", "email", "wrong");
             return Page::new(

@@ -15,6 +15,7 @@ mod matching;
 mod openapi;
 mod problems;
 mod reminders;
+mod security_headers;
 mod seed;
 mod smtp_sink;
 mod store;
@@ -152,6 +153,9 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         problems::every_problem_type_answers_its_page_and_the_list_names_them_all,
         problems::distinct_refusals_carry_their_own_types_and_members,
         problems::problem_types_live_under_the_public_url,
+        security_headers::cors_admits_configured_origins_and_no_other,
+        security_headers::hsts_is_sent_only_when_the_public_url_is_https,
+        security_headers::the_documentation_has_a_policy_that_forbids_framing,
     ]
 }
 
