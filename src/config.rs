@@ -34,6 +34,10 @@ pub struct Config {
     /// HS256 signing secret for access tokens. Required with PostgreSQL, where several
     /// instances must share it; generated and kept in `data_dir` in the embedded mode.
     pub jwt_secret: Option<SecretString>,
+    /// Origins (`https://portal.example`) whose browser code may call `/api/v1` across
+    /// origins (CORS); none by default. A list, or one string with commas between origins.
+    #[serde(deserialize_with = "deserialize_origins")]
+    pub cors_allowed_origins: Vec<String>,
     /// Largest connection pool the server keeps.
     pub database_pool_size: u32,
     /// Largest request body accepted, in bytes.
@@ -237,12 +241,45 @@ fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// `cors_allowed_origins`: a list or a comma-separated string (an environment variable), each
+/// an http(s) origin with nothing after the host and port; kept as the origin's own text.
+fn deserialize_origins<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Origins {
+        List(Vec<String>),
+        Text(String),
+    }
+    let given = match Origins::deserialize(deserializer)? {
+        Origins::List(list) => list,
+        Origins::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    given
+        .iter()
+        .map(|origin| origin.trim())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let url = Url::parse(origin).map_err(serde::de::Error::custom)?;
+            let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+            if !matches!(url.scheme(), "http" | "https") || !bare || url.host().is_none() {
+                return Err(serde::de::Error::custom(format!(
+                    "{origin} is not an origin such as https://portal.example"
+                )));
+            }
+            Ok(url.origin().ascii_serialization())
+        })
+        .collect()
+}
+
 /// Safe defaults for the embedded mode: everything local, nothing to install.
 #[derive(Serialize)]
 struct Defaults {
     listen: &'static str,
     database_url: &'static str,
     data_dir: &'static str,
+    cors_allowed_origins: Vec<String>,
     database_pool_size: u32,
     body_limit_bytes: usize,
     log_format: LogFormat,
@@ -265,6 +302,7 @@ impl Default for Defaults {
             listen: "127.0.0.1:8080",
             database_url: "sqlite://data/clearinghouse.db",
             data_dir: "data",
+            cors_allowed_origins: Vec::new(),
             database_pool_size: 8,
             body_limit_bytes: 256 * 1024,
             log_format: LogFormat::Text,
@@ -666,6 +704,20 @@ mod tests {
     }
 
     #[test]
+    fn cors_origins_come_as_a_list_or_a_comma_separated_string() {
+        assert!(load(&[]).unwrap().cors_allowed_origins.is_empty());
+        let config = load(&[(
+            "cors_allowed_origins",
+            "https://portal.example, http://localhost:3000/",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.cors_allowed_origins,
+            ["https://portal.example", "http://localhost:3000"]
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         for (pairs, setting) in [
             (vec![("database_url", "mysql://x")], "database_url"),
@@ -674,6 +726,10 @@ mod tests {
             (vec![("database_pool_size", "0")], "database_pool_size"),
             (vec![("public_url", "ftp://example.org")], "public_url"),
             (vec![("log_format", "xml")], "log_format"),
+            (
+                vec![("cors_allowed_origins", "https://portal.example/path")],
+                "cors_allowed_origins",
+            ),
             (
                 vec![("refresh_token_ttl_seconds", "99999999999")],
                 "refresh_token_ttl_seconds",

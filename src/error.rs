@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use url::Url;
 use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -35,18 +36,120 @@ impl FieldError {
     }
 }
 
+/// Declares `ProblemType`: every kind of problem the service answers, each with its slug,
+/// status and title, as one table. Responses, the `/problems` pages and the OpenAPI
+/// document all read this table, so none of them can name a type the others do not know.
+macro_rules! problem_types {
+    ($($(#[$meta:meta])* $variant:ident = ($slug:literal, $status:literal, $title:literal)),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ProblemType {
+            $($(#[$meta])* $variant),+
+        }
+
+        impl ProblemType {
+            /// Every type, in the order the list page shows them (by status).
+            pub const ALL: &'static [ProblemType] = &[$(ProblemType::$variant),+];
+
+            /// The last segment of the type's URI: `/problems/{slug}`.
+            pub fn slug(self) -> &'static str {
+                match self {
+                    $(ProblemType::$variant => $slug),+
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                let code: u16 = match self {
+                    $(ProblemType::$variant => $status),+
+                };
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+
+            /// The problem document's `title`: the same for every occurrence of the type.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(ProblemType::$variant => $title),+
+                }
+            }
+        }
+    };
+}
+
+problem_types! {
+    BadRequest = ("bad-request", 400, "Bad request"),
+    MalformedJson = ("malformed-json", 400, "The request body is not valid JSON"),
+    InvalidParameter = ("invalid-parameter", 400, "A path or query parameter is not valid"),
+    InvalidCursor = ("invalid-cursor", 400, "The cursor is not valid"),
+    InvalidIfMatch = ("invalid-if-match", 400, "If-Match is not valid"),
+    Unauthorized = ("unauthorized", 401, "Authentication required"),
+    InvalidCredentials = ("invalid-credentials", 401, "The credentials were not accepted"),
+    Forbidden = ("forbidden", 403, "Not allowed"),
+    CoordinatorsOnly = ("coordinators-only", 403, "Coordinators only"),
+    OrganisationNotVerified = ("organisation-not-verified", 403, "The organisation is not verified"),
+    EmailNotVerified = ("email-not-verified", 403, "The email address is not verified"),
+    NotFound = ("not-found", 404, "Not found"),
+    MethodNotAllowed = ("method-not-allowed", 405, "Method not allowed"),
+    /// A conflict with the current state that no more specific type names.
+    Conflict = ("conflict", 409, "Conflict"),
+    InvalidTransition = ("invalid-transition", 409, "The action is not allowed in this state"),
+    AlreadyAccepted = ("already-accepted", 409, "Already accepted"),
+    CapacityExhausted = ("capacity-exhausted", 409, "No capacity left"),
+    Unmatchable = ("unmatchable", 409, "The offer cannot meet the need"),
+    ItemHasOpenMatch = ("item-has-open-match", 409, "The item has an open match"),
+    PastEndDate = ("past-end-date", 409, "The end date has passed"),
+    EmailTaken = ("email-taken", 409, "The email address is taken"),
+    AlreadyVerified = ("already-verified", 409, "Already verified"),
+    StaleVersion = ("stale-version", 412, "The item has changed"),
+    PayloadTooLarge = ("payload-too-large", 413, "Request body too large"),
+    UnsupportedMediaType = ("unsupported-media-type", 415, "Unsupported media type"),
+    Validation = ("validation", 422, "The request is not valid"),
+    IfMatchRequired = ("if-match-required", 428, "If-Match required"),
+    RateLimited = ("rate-limited", 429, "Too many requests"),
+    Internal = ("internal", 500, "Internal error"),
+    Unavailable = ("unavailable", 503, "Service unavailable"),
+}
+
+impl ProblemType {
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|kind| kind.slug() == slug)
+    }
+
+    /// The type's URI: its page under the public URL, `{public_url}/problems/{slug}`.
+    pub fn uri(self, public_url: &Url) -> String {
+        let path = format!("problems/{}", self.slug());
+        public_url
+            .join(&path)
+            .map_or_else(|_| format!("/{path}"), |url| url.to_string())
+    }
+}
+
 /// An RFC 9457 problem document, as every error response carries it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// A URI reference naming the kind of problem, e.g. `/problems/validation`.
+    /// The kind of problem: an absolute URI, `{public_url}/problems/{slug}`, whose page says
+    /// what it means and what to do. One per distinct refusal; compare it, not `title`.
     #[serde(rename = "type")]
+    #[schema(
+        format = "uri",
+        example = "https://clearinghouse.example/problems/validation"
+    )]
     pub problem_type: String,
+    /// The same for every problem of this type.
     pub title: String,
     pub status: u16,
+    /// This occurrence, for a person.
     pub detail: String,
-    /// The field errors of a failed validation.
+    /// Extension member of `validation`: the field errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Extension member of `invalid-transition`: the actions the item's current state allows
+    /// (empty when the state is final).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub allowed_actions: Option<Vec<String>>,
+    /// Extension member of `rate-limited`: seconds to wait, as in `Retry-After`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +186,15 @@ pub enum ApiError {
     /// A fault of ours. The cause is logged by whoever builds this, never sent.
     #[error("internal error")]
     Internal,
+    /// A refusal with a type of its own (the variants above carry their family's general
+    /// type): `ApiError::refused(ProblemType::CapacityExhausted, "...")`.
+    #[error("{detail}")]
+    Refused {
+        problem: ProblemType,
+        detail: Cow<'static, str>,
+        /// For `invalid-transition`: what the state allows instead.
+        allowed_actions: Option<Vec<String>>,
+    },
 }
 
 impl ApiError {
@@ -98,85 +210,90 @@ impl ApiError {
         Self::NotFound(format!("no {what} with that id").into())
     }
 
-    /// The problem `type` slug, title and status of this error.
-    fn kind(&self) -> (&'static str, &'static str, StatusCode) {
-        match self {
-            Self::BadRequest(_) => ("bad-request", "Bad request", StatusCode::BAD_REQUEST),
-            Self::Unauthorized(_) => (
-                "unauthorized",
-                "Authentication required",
-                StatusCode::UNAUTHORIZED,
-            ),
-            Self::Forbidden(_) => ("forbidden", "Not allowed", StatusCode::FORBIDDEN),
-            Self::NotFound(_) => ("not-found", "Not found", StatusCode::NOT_FOUND),
-            Self::MethodNotAllowed(_) => (
-                "method-not-allowed",
-                "Method not allowed",
-                StatusCode::METHOD_NOT_ALLOWED,
-            ),
-            Self::Conflict(_) => ("conflict", "Conflict", StatusCode::CONFLICT),
-            Self::PreconditionFailed(_) => (
-                "stale-version",
-                "The item has changed",
-                StatusCode::PRECONDITION_FAILED,
-            ),
-            Self::PreconditionRequired(_) => (
-                "if-match-required",
-                "If-Match required",
-                StatusCode::PRECONDITION_REQUIRED,
-            ),
-            Self::PayloadTooLarge(_) => (
-                "payload-too-large",
-                "Request body too large",
-                StatusCode::PAYLOAD_TOO_LARGE,
-            ),
-            Self::UnsupportedMediaType(_) => (
-                "unsupported-media-type",
-                "Unsupported media type",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ),
-            Self::Validation { .. } => (
-                "validation",
-                "The request is not valid",
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ),
-            Self::TooManyRequests { .. } => (
-                "rate-limited",
-                "Too many requests",
-                StatusCode::TOO_MANY_REQUESTS,
-            ),
-            Self::Unavailable => (
-                "unavailable",
-                "Service unavailable",
-                StatusCode::SERVICE_UNAVAILABLE,
-            ),
-            Self::Internal => (
-                "internal",
-                "Internal error",
-                StatusCode::INTERNAL_SERVER_ERROR,
-            ),
+    /// A refusal of the given type, in words for this occurrence.
+    pub fn refused(problem: ProblemType, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::Refused {
+            problem,
+            detail: detail.into(),
+            allowed_actions: None,
         }
     }
 
-    pub fn problem(&self) -> Problem {
-        let (slug, title, status) = self.kind();
+    /// An action the current state does not allow, with what it does allow.
+    pub fn invalid_transition(
+        detail: impl Into<Cow<'static, str>>,
+        allowed: impl IntoIterator<Item = impl ToString>,
+    ) -> Self {
+        Self::Refused {
+            problem: ProblemType::InvalidTransition,
+            detail: detail.into(),
+            allowed_actions: Some(allowed.into_iter().map(|a| a.to_string()).collect()),
+        }
+    }
+
+    /// The type of this error: its slug, status and title.
+    pub fn problem_type(&self) -> ProblemType {
+        match self {
+            Self::BadRequest(_) => ProblemType::BadRequest,
+            Self::Unauthorized(_) => ProblemType::Unauthorized,
+            Self::Forbidden(_) => ProblemType::Forbidden,
+            Self::NotFound(_) => ProblemType::NotFound,
+            Self::MethodNotAllowed(_) => ProblemType::MethodNotAllowed,
+            Self::Conflict(_) => ProblemType::Conflict,
+            Self::PreconditionFailed(_) => ProblemType::StaleVersion,
+            Self::PreconditionRequired(_) => ProblemType::IfMatchRequired,
+            Self::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+            Self::Validation { .. } => ProblemType::Validation,
+            Self::TooManyRequests { .. } => ProblemType::RateLimited,
+            Self::Unavailable => ProblemType::Unavailable,
+            Self::Internal => ProblemType::Internal,
+            Self::Refused { problem, .. } => *problem,
+        }
+    }
+
+    /// The problem document, its `type` under `public_url`. Without one (an error rendered
+    /// outside a running server) the type is the path alone; the server's
+    /// `problem_for_framework_errors` renders every problem it sends with its public URL.
+    pub fn problem(&self, public_url: Option<&Url>) -> Problem {
+        let kind = self.problem_type();
         let errors = match self {
             Self::Validation { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
+        let allowed_actions = match self {
+            Self::Refused {
+                allowed_actions, ..
+            } => allowed_actions.clone(),
+            _ => None,
+        };
+        let retry_after = match self {
+            Self::TooManyRequests {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         Problem {
-            problem_type: format!("/problems/{slug}"),
-            title: title.to_owned(),
-            status: status.as_u16(),
+            problem_type: public_url
+                .map_or_else(|| format!("/problems/{}", kind.slug()), |url| kind.uri(url)),
+            title: kind.title().to_owned(),
+            status: kind.status().as_u16(),
             detail: self.to_string(),
             errors,
+            allowed_actions,
+            retry_after,
         }
+    }
+
+    /// The problem+json body under `public_url`.
+    pub fn body(&self, public_url: Option<&Url>) -> String {
+        serde_json::to_string(&self.problem(public_url)).unwrap_or_default()
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.kind().2
+        self.problem_type().status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -194,7 +311,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+        response.body(self.body(None))
     }
 }
 
@@ -274,6 +391,29 @@ mod tests {
         assert_eq!(body["status"], 422);
         assert_eq!(body["detail"], "email: is not an email address");
         assert_eq!(body["errors"][0]["field"], "email");
+    }
+
+    #[test]
+    fn the_registry_has_one_entry_per_slug_and_types_are_absolute() {
+        let mut slugs: Vec<&str> = ProblemType::ALL.iter().map(|kind| kind.slug()).collect();
+        assert!(slugs
+            .iter()
+            .all(|slug| slug.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), ProblemType::ALL.len(), "a slug is used twice");
+        for &kind in ProblemType::ALL {
+            assert_eq!(ProblemType::from_slug(kind.slug()), Some(kind));
+            assert!(kind.status().is_client_error() || kind.status().is_server_error());
+        }
+        let base = Url::parse("https://clearinghouse.example/base/").unwrap();
+        let problem = ApiError::invalid_transition("cannot", ["close"]).problem(Some(&base));
+        assert_eq!(
+            problem.problem_type,
+            "https://clearinghouse.example/base/problems/invalid-transition"
+        );
+        assert_eq!(problem.status, 409);
+        assert_eq!(problem.allowed_actions, Some(vec!["close".to_owned()]));
     }
 
     #[test]

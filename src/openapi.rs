@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::catalogue::store::needs::NeedSort;
 use crate::catalogue::store::offers::OfferSort;
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldError, Problem, ProblemType};
 use crate::matching::workflow::MatchAction;
 
 #[derive(OpenApi)]
@@ -16,12 +16,16 @@ use crate::matching::workflow::MatchAction;
     info(
         title = "Clearinghouse API",
         description = "Matches healthcare cyber capacity-building needs with the programmes, experts, \
-                       tools and funds that can meet them. Errors are RFC 9457 problem+json.",
+                       tools and funds that can meet them.\n\n\
+                       Errors are RFC 9457 problem+json. Each `type` is an absolute URI under the \
+                       server's public URL, `{public_url}/problems/{slug}`, whose page says what the \
+                       problem means and what a client should do; the page `/problems` lists them \
+                       all. Compare `type`, never `title` or `detail`.",
     ),
     // Enums that parameters name by reference: utoipa does not collect those from
     // `IntoParams`, so they are listed here or the references would not resolve.
     components(schemas(Problem, FieldError, NeedSort, OfferSort, MatchAction)),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &ProblemTypes),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "organisations", description = "The directory of organisations and their verification"),
@@ -32,6 +36,26 @@ use crate::matching::workflow::MatchAction;
     )
 )]
 pub struct ApiDoc;
+
+/// Lists every problem type in the description, from the registry the responses use.
+struct ProblemTypes;
+
+impl Modify for ProblemTypes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut table =
+            String::from("\n\n| status | type (`/problems/…`) | title |\n|---|---|---|\n");
+        for kind in ProblemType::ALL {
+            table.push_str(&format!(
+                "| {} | `{}` | {} |\n",
+                kind.status().as_u16(),
+                kind.slug(),
+                kind.title()
+            ));
+        }
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&table);
+    }
+}
 
 /// Declares the `bearer` scheme that secured operations name.
 struct BearerScheme;

@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
@@ -18,6 +19,7 @@ use crate::auth::token::AccessTokens;
 use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
 use crate::housekeeping::Housekeeping;
+use crate::http::cors::api_cors;
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
 use crate::notify::setup::{build_notifier, build_worker, SetupError};
@@ -46,18 +48,21 @@ pub enum StartError {
 }
 
 /// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
-/// it in the OpenAPI document.
-fn mount_routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.configure(health::routes).service(
-        scope::scope("/api/v1")
-            .configure(auth::routes::routes)
-            .configure(accounts::routes::routes)
-            .configure(accounts::email_routes::routes)
-            .configure(catalogue::routes::routes)
-            .configure(matching::routes::routes)
-            .configure(audit::routes::routes)
-            .configure(notify::routes::routes),
-    );
+/// it in the OpenAPI document; `/api/v1` behind its CORS policy.
+fn mount_routes(cors: Cors) -> impl FnOnce(&mut utoipa_actix_web::service_config::ServiceConfig) {
+    move |config| {
+        config.configure(health::routes).service(
+            scope::scope("/api/v1")
+                .configure(auth::routes::routes)
+                .configure(accounts::routes::routes)
+                .configure(accounts::email_routes::routes)
+                .configure(catalogue::routes::routes)
+                .configure(matching::routes::routes)
+                .configure(audit::routes::routes)
+                .configure(notify::routes::routes)
+                .wrap(cors),
+        );
+    }
 }
 
 /// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
@@ -65,7 +70,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut document = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(mount_routes)
+        .configure(mount_routes(Cors::default()))
         .split_for_parts()
         .1;
     crate::openapi::add_standard_refusals(&mut document);
@@ -130,6 +135,10 @@ impl Application {
         let body_limit = config.body_limit_bytes;
         let api = api_document();
         let routes = Arc::new(RouteTable::from_openapi(&api));
+        let (cors_origins, own_origin) = (
+            config.cors_allowed_origins.clone(),
+            state.site.public_origin.clone(),
+        );
         let server = HttpServer::new(move || {
             let routes = routes.clone();
             // The document and its page come first: the `/api/v1` scope would otherwise
@@ -139,7 +148,7 @@ impl Application {
                 .service(web::redirect("/docs/", "/docs/index.html"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api.clone()))
                 .into_utoipa_app()
-                .configure(mount_routes)
+                .configure(mount_routes(api_cors(&cors_origins, &own_origin)))
                 .into_app()
                 .configure(crate::web::routes)
                 .app_data(state.clone())

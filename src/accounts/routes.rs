@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::accounts::model::{Country, Organisation, OrganisationKind};
+use crate::accounts::model::{Country, Organisation, OrganisationKind, VerifyRefusal};
 use crate::accounts::service::{self, AccountsError};
 use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, ProblemType};
 use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
 use crate::http::refusals::CoordinatorsOnly;
 use crate::state::AppState;
@@ -140,7 +140,7 @@ impl From<AccountsError> for ApiError {
     fn from(error: AccountsError) -> Self {
         match error {
             AccountsError::NotFound(what) => Self::not_found(what),
-            AccountsError::EmailTaken => Self::Conflict(error.to_string().into()),
+            AccountsError::EmailTaken => Self::refused(ProblemType::EmailTaken, error.to_string()),
             AccountsError::Invalid(errors) => Self::validation(errors),
             AccountsError::BadToken => Self::validation(vec![FieldError::new(
                 "token",
@@ -148,7 +148,9 @@ impl From<AccountsError> for ApiError {
                 "is invalid, has expired or was already used",
             )]),
             AccountsError::Forbidden(reason) => Self::Forbidden(reason.into()),
-            AccountsError::Refused(refusal) => Self::Conflict(refusal.to_string().into()),
+            AccountsError::Refused(refusal @ VerifyRefusal::AlreadyVerified) => {
+                Self::refused(ProblemType::AlreadyVerified, refusal.to_string())
+            }
             AccountsError::Hashing(cause) => {
                 tracing::error!(%cause, "account flow failure");
                 Self::Internal

@@ -19,11 +19,11 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use uuid::Uuid;
 
 use crate::accounts::model::Viewer;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::http::problems::RouteTable;
 use crate::state::AppState;
 use crate::visibility::Reader;
@@ -138,7 +138,10 @@ impl FromRequest for Coordinator {
             if identity.viewer().is_coordinator() {
                 Ok(Coordinator(identity))
             } else {
-                Err(ApiError::Forbidden("only coordinators may do this".into()))
+                Err(ApiError::refused(
+                    ProblemType::CoordinatorsOnly,
+                    "only coordinators may do this",
+                ))
             }
         })
     }
@@ -194,8 +197,11 @@ pub async fn authenticate_secured_operations(
             Err(error) => Some(error),
         };
         if let Some(refusal) = refusal {
-            let response = refusal.error_response();
-            return Ok(request.into_response(response));
+            // from_err keeps the ApiError on the response (`into_response` would drop it), so
+            // that the problem renderer outside this middleware writes its `type` under the
+            // public URL.
+            let (request, _) = request.into_parts();
+            return Ok(ServiceResponse::from_err(refusal, request));
         }
     }
     Ok(next.call(request).await?.map_into_boxed_body())

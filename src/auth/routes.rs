@@ -12,7 +12,7 @@ use crate::auth::extract::Authenticated;
 use crate::auth::password;
 use crate::auth::rate_limit::client_ip;
 use crate::auth::service::{self, AuthError, Issuer, TokenPair};
-use crate::error::{field_errors, ApiError, FieldError, Problem};
+use crate::error::{field_errors, ApiError, FieldError, Problem, ProblemType};
 use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
@@ -136,7 +136,7 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::BadCredentials | AuthError::BadRefreshToken | AuthError::AccountGone => {
-                Self::Unauthorized(error.to_string().into())
+                Self::refused(ProblemType::InvalidCredentials, error.to_string())
             }
             AuthError::Internal(cause) => {
                 tracing::error!(%cause, "authentication failure");

@@ -32,8 +32,8 @@ pub enum CatalogueError {
     Forbidden(String),
     #[error(transparent)]
     Refused(#[from] Refusal),
-    #[error("{0}")]
-    NotPublishable(String),
+    #[error("cannot publish: {0}")]
+    NotPublishable(Unpublishable),
     #[error("invalid fields")]
     Invalid(Vec<FieldError>),
     #[error("the version given does not match the current version {current}")]
@@ -46,6 +46,15 @@ impl From<diesel::result::Error> for CatalogueError {
     fn from(error: diesel::result::Error) -> Self {
         Self::Store(error.into())
     }
+}
+
+/// Why an item cannot be published (yet): each is its own problem type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unpublishable {
+    #[error("the organisation is not verified yet; a coordinator verifies organisations before they publish")]
+    OrganisationNotVerified,
+    #[error("its end date has passed; change it first")]
+    PastEndDate,
 }
 
 /// What else a change to an item sets off in its transaction. Matching implements it (new
@@ -229,13 +238,11 @@ fn check_publishable<K: CatalogueItem>(
         .ok_or(CatalogueError::NotFound("organisation"))?;
     if !organisation.verified {
         return Err(CatalogueError::NotPublishable(
-            "the organisation is not verified yet; a coordinator verifies organisations before they publish".into(),
+            Unpublishable::OrganisationNotVerified,
         ));
     }
     if item.last_day().is_some_and(|last| last < today) {
-        return Err(CatalogueError::NotPublishable(
-            "its end date has passed; change it first".into(),
-        ));
+        return Err(CatalogueError::NotPublishable(Unpublishable::PastEndDate));
     }
     Ok(())
 }

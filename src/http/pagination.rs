@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemType};
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -61,7 +61,10 @@ pub fn micros_text(at: NaiveDateTime) -> String {
 }
 
 fn bad_cursor() -> ApiError {
-    ApiError::BadRequest("the cursor is not one this server issued".into())
+    ApiError::refused(
+        ProblemType::InvalidCursor,
+        "the cursor is not one this server issued",
+    )
 }
 
 /// Parses a cursor with `parse`, or answers 400.

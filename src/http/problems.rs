@@ -7,9 +7,10 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, HttpRequest, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ProblemType, PROBLEM_JSON};
+use crate::state::AppState;
 
 pub fn json_config(body_limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
@@ -32,9 +33,10 @@ fn json_error(error: JsonPayloadError) -> ApiError {
             detail: format!("the request body does not match the expected shape: {error}").into(),
             errors: Vec::new(),
         },
-        JsonPayloadError::Deserialize(error) => {
-            ApiError::BadRequest(format!("the request body is not valid JSON: {error}").into())
-        }
+        JsonPayloadError::Deserialize(error) => ApiError::refused(
+            ProblemType::MalformedJson,
+            format!("the request body is not valid JSON: {error}"),
+        ),
         other => {
             ApiError::BadRequest(format!("the request body could not be read: {other}").into())
         }
@@ -61,7 +63,11 @@ pub fn path_config() -> web::PathConfig {
             // A page address that names nothing (`/needs/not-an-id`) is a missing page.
             return crate::web::errors::PageError::NotFound.into();
         }
-        ApiError::BadRequest(format!("the path is not valid: {error}").into()).into()
+        ApiError::refused(
+            ProblemType::InvalidParameter,
+            format!("the path is not valid: {error}"),
+        )
+        .into()
     })
 }
 
@@ -70,14 +76,42 @@ pub fn query_config() -> web::QueryConfig {
         if is_page(request) {
             return crate::web::errors::PageError::BadRequest.into();
         }
-        ApiError::BadRequest(format!("the query string is not valid: {error}").into()).into()
+        ApiError::refused(
+            ProblemType::InvalidParameter,
+            format!("the query string is not valid: {error}"),
+        )
+        .into()
     })
 }
 
 /// Rewrites any error response that is not yet problem+json (a route that does not exist, a
-/// method a resource does not have, a body actix refused before our code ran).
+/// method a resource does not have, a body actix refused before our code ran), and renders
+/// every `ApiError` with its `type` under the public URL: `ResponseError` has no request,
+/// so this is the one place that knows both the error and the server it answers for.
 pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|response: ServiceResponse<B>| {
+        let public_url = response
+            .request()
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.site.public_url.clone());
+        let is_problem = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        let body = response
+            .response()
+            .error()
+            .and_then(|error| error.as_error::<ApiError>())
+            .filter(|_| is_problem)
+            .map(|error| error.body(public_url.as_ref()));
+        if let Some(body) = body {
+            let (request, original) = response.into_parts();
+            let mut replaced = original.set_body(body).map_into_boxed_body();
+            replaced.headers_mut().remove(header::CONTENT_LENGTH);
+            return Ok(ErrorHandlerResponse::Response(
+                ServiceResponse::new(request, replaced).map_into_right_body(),
+            ));
+        }
         // Problems, and the HTML pages of `pages.rs`, are our own answers: keep them.
         let already_problem = response
             .headers()
@@ -93,7 +127,9 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers
         }
         let error = problem_for_status(response.status());
         let (request, original) = response.into_parts();
-        let mut replaced = error.error_response();
+        let mut replaced = HttpResponse::build(error.status_code())
+            .content_type(PROBLEM_JSON)
+            .body(error.body(public_url.as_ref()));
         // Keep headers a client relies on (Allow on 405, Retry-After, ...).
         for (name, value) in original.headers() {
             if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
@@ -233,21 +269,23 @@ impl RouteTable {
     }
 }
 
-/// The answer for a request no route took.
+/// The answer for a request no route took (built from the error, so that
+/// `problem_for_framework_errors` renders its type under the public URL).
 pub fn no_route(routes: &RouteTable, request: &HttpRequest) -> actix_web::HttpResponse {
     let allowed = routes.methods_for(request.path());
     if allowed.is_empty() {
-        return ApiError::NotFound("there is nothing at this path".into()).error_response();
+        return HttpResponse::from_error(ApiError::NotFound(
+            "there is nothing at this path".into(),
+        ));
     }
-    let mut response = ApiError::MethodNotAllowed(
+    let mut response = HttpResponse::from_error(ApiError::MethodNotAllowed(
         format!(
             "{} is not accepted here; use {}",
             request.method(),
             allowed.join(", ")
         )
         .into(),
-    )
-    .error_response();
+    ));
     if let Ok(value) = header::HeaderValue::from_str(&allowed.join(", ")) {
         response.headers_mut().insert(header::ALLOW, value);
     }

@@ -14,16 +14,16 @@ use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::themes::Taxonomy;
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, ProblemType};
 use crate::http::pagination::{
     keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
 };
 use crate::http::problems::optional_json;
 use crate::http::refusals::{CoordinatorsOnly, NoToken};
-use crate::matching::score::{Factor, Score, Weights};
+use crate::matching::score::{Exclusion, Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{Match, MatchFilter, OutcomeReport};
-use crate::matching::workflow::{MatchAction, MatchRefusal, MatchStatus};
+use crate::matching::workflow::{allowed_actions, MatchAction, MatchRefusal, MatchStatus};
 use crate::state::AppState;
 use crate::visibility::Reader;
 
@@ -552,7 +552,8 @@ async fn run_matching(
 }
 
 /// The matching area's errors as HTTP answers; a party acting on a match that is not theirs
-/// is refused as forbidden, every other refusal is a conflict with the match's state.
+/// is refused as forbidden, every other refusal is a conflict with the match's state, each
+/// kind with its own problem type.
 impl From<MatchingError> for ApiError {
     fn from(error: MatchingError) -> Self {
         match error {
@@ -562,8 +563,17 @@ impl From<MatchingError> for ApiError {
             MatchingError::Refused(MatchRefusal::Party { .. }) => {
                 Self::Forbidden(error.to_string().into())
             }
-            MatchingError::Refused(_) | MatchingError::Unmatchable(_) => {
-                Self::Conflict(error.to_string().into())
+            MatchingError::Refused(MatchRefusal::State { status, .. }) => {
+                Self::invalid_transition(error.to_string(), allowed_actions(status))
+            }
+            MatchingError::Refused(MatchRefusal::AlreadyAccepted { .. }) => {
+                Self::refused(ProblemType::AlreadyAccepted, error.to_string())
+            }
+            MatchingError::Unmatchable(Exclusion::NoCapacityLeft) => {
+                Self::refused(ProblemType::CapacityExhausted, error.to_string())
+            }
+            MatchingError::Unmatchable(_) => {
+                Self::refused(ProblemType::Unmatchable, error.to_string())
             }
             MatchingError::Invalid(errors) => Self::validation(errors),
             MatchingError::Store(error) => error.into(),

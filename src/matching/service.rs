@@ -394,10 +394,7 @@ pub fn act(
         let wanted = need.fields.quantity - need.quantity_covered;
         let reserved = wanted.min(offer.capacity_left);
         if reserved <= 0 {
-            return Err(StoreError::Conflict(
-                "the offer has no capacity left for this match".into(),
-            )
-            .into());
+            return Err(MatchingError::Unmatchable(Exclusion::NoCapacityLeft));
         }
         offers::reserve(conn, offer.id, reserved)?;
         let engaged =

@@ -145,10 +145,44 @@ pub fn next(
     Ok(next)
 }
 
+/// The actions some party may take on a match in `status`: what a refusal offers instead.
+/// Read off `next` itself, so that it cannot disagree with the table.
+pub fn allowed_actions(status: MatchStatus) -> Vec<MatchAction> {
+    let state = MatchState {
+        status,
+        requester_accepted: false,
+        provider_accepted: false,
+    };
+    MatchAction::ALL
+        .iter()
+        .copied()
+        .filter(|&action| {
+            Party::ALL
+                .iter()
+                .any(|&party| next(state, action, party).is_ok())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn allowed_actions_follow_the_table() {
+        use MatchAction::*;
+        assert_eq!(
+            allowed_actions(MatchStatus::Proposed),
+            [Approve, Reject, Accept, Decline, Cancel]
+        );
+        assert_eq!(
+            allowed_actions(MatchStatus::Approved),
+            [Accept, Decline, Cancel]
+        );
+        assert_eq!(allowed_actions(MatchStatus::Active), [Complete, Cancel]);
+        assert!(allowed_actions(MatchStatus::Completed).is_empty());
+    }
 
     fn states() -> Vec<MatchState> {
         let mut all = Vec::new();

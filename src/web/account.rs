@@ -11,7 +11,7 @@ use crate::accounts::model::{OrganisationKind, Side};
 use crate::auth::rate_limit::client_ip;
 use crate::auth::routes::{authenticate, register_account, OrganisationRequest, RegisterRequest};
 use crate::auth::web_sessions;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
@@ -86,7 +86,7 @@ async fn sign_in_submit(
     let user = match authenticate(&state, &ip, &form.email, password).await {
         Ok(user) => user,
         // One answer for an unknown email and a wrong password, as the API gives.
-        Err(ApiError::Unauthorized(_)) => {
+        Err(error) if error.problem_type() == ProblemType::InvalidCredentials => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "sign-in", "email", "wrong");
             return Page::new(
@@ -267,7 +267,7 @@ async fn register_submit(
     }
     match register_account(&state, &client_ip(&request), registration).await {
         Ok(_) => Ok(see_other("/register/check-email")),
-        Err(ApiError::Conflict(_)) => {
+        Err(error) if error.problem_type() == ProblemType::EmailTaken => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "register", "email", "taken");
             refused(StatusCode::CONFLICT, errors)

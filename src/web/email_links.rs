@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::accounts::model::Email;
 use crate::accounts::service as accounts;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::notify::preferences;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
@@ -267,7 +267,7 @@ async fn invitation_submit(
     .map_err(ApiError::from);
     let (status, errors, dead) = match result {
         Ok(_) => return Ok(see_other("/invitations/accepted")),
-        Err(ApiError::Conflict(_)) => {
+        Err(error) if error.problem_type() == ProblemType::EmailTaken => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "invitation", "token", "taken");
             (StatusCode::CONFLICT, errors, true)

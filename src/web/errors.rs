@@ -80,9 +80,6 @@ impl From<StoreError> for PageError {
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> Self {
         match error {
-            ApiError::NotFound(_) => Self::NotFound,
-            ApiError::Forbidden(_) | ApiError::Unauthorized(_) => Self::Forbidden,
-            ApiError::Conflict(_) | ApiError::PreconditionFailed(_) => Self::Conflict,
             ApiError::TooManyRequests {
                 retry_after_seconds,
             } => Self::TooManyRequests {
@@ -91,7 +88,13 @@ impl From<ApiError> for PageError {
             ApiError::Unavailable => Self::Unavailable,
             // The cause was logged where the ApiError was made.
             ApiError::Internal => Self::Internal,
-            _ => Self::BadRequest,
+            // Every other type tells its family by its status.
+            other => match other.problem_type().status().as_u16() {
+                404 => Self::NotFound,
+                401 | 403 => Self::Forbidden,
+                409 | 412 => Self::Conflict,
+                _ => Self::BadRequest,
+            },
         }
     }
 }

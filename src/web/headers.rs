@@ -1,7 +1,9 @@
-//! The security headers of every response outside the API's interactive documentation
-//! (whose vendored Swagger UI needs inline script): a strict Content-Security-Policy with
-//! no `unsafe-inline`, no framing, a same-origin referrer (a page whose address carries a
-//! token sets `no-referrer` itself), and HSTS when the public URL is https.
+//! The security headers of every response, pages and API alike: a strict
+//! Content-Security-Policy with no `unsafe-inline`, no framing, a same-origin referrer (a
+//! page whose address carries a token sets `no-referrer` itself), and HSTS when the public
+//! URL is https. The interactive documentation (`/docs`, Swagger UI served from the binary)
+//! gets its own policy: its scripts and the document come from this origin, but its
+//! components set inline styles; it may not be framed either.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,6 +15,10 @@ use crate::state::AppState;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Swagger UI's needs and no more: its own scripts, styles (it sets `style` attributes) and
+/// icons (data: URIs), the document and "try it out" requests to this origin.
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 pub async fn add_security_headers(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -22,16 +28,20 @@ pub async fn add_security_headers(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.site.https);
     let mut response = next.call(request).await?;
-    if documentation {
-        return Ok(response);
-    }
     let headers = response.headers_mut();
     let mut set_if_absent = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
     };
-    set_if_absent(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set_if_absent(
+        header::CONTENT_SECURITY_POLICY,
+        if documentation {
+            DOCS_CONTENT_SECURITY_POLICY
+        } else {
+            CONTENT_SECURITY_POLICY
+        },
+    );
     set_if_absent(header::X_FRAME_OPTIONS, "DENY");
     set_if_absent(header::REFERRER_POLICY, "same-origin");
     if https {

@@ -29,6 +29,8 @@ const LANGUAGES: &[(&str, &[(&str, &str)])] = &[catalogue!("en":
     // match and coordination pages
     "matches.ftl",
     "coordination.ftl",
+    // problem type pages
+    "problems.ftl",
 )];
 
 /// The language every page is shown in, until a person can choose (the one place to

@@ -563,7 +563,8 @@ fn refusal_of(error: &MatchingError) -> Option<(StatusCode, &'static str)> {
         MatchingError::Refused(MatchRefusal::AlreadyAccepted { .. }) => {
             Some((StatusCode::CONFLICT, "match-refused-already-accepted"))
         }
-        MatchingError::Store(StoreError::Conflict(_)) => {
+        MatchingError::Store(StoreError::Conflict(_))
+        | MatchingError::Unmatchable(Exclusion::NoCapacityLeft) => {
             Some((StatusCode::CONFLICT, "match-refused-conflict"))
         }
         _ => None,

@@ -26,6 +26,7 @@ mod account;
 pub(crate) mod email_links;
 mod home;
 mod organisation;
+mod problems;
 mod signed_links;
 // catalogue pages
 mod catalogue;
@@ -43,6 +44,7 @@ pub fn routes(config: &mut actix_web::web::ServiceConfig) {
     email_links::routes(config);
     signed_links::routes(config);
     organisation::routes(config);
+    problems::routes(config);
     // catalogue pages: after email_links, whose fixed paths (`/needs/reconfirm`) come first.
     catalogue::routes(config);
     // match and coordination pages

@@ -13,7 +13,7 @@ use crate::accounts::model::Email;
 use crate::accounts::model::{Role, Viewer};
 use crate::accounts::service as account_service;
 use crate::accounts::store as accounts;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::notify::model::{DeliveryMode, EventKind};
 use crate::notify::preferences;
 use crate::state::AppState;
@@ -183,7 +183,7 @@ async fn invite(
     };
     let (status, errors) = match result {
         Ok(_) => return Ok(see_other("/organisation?done=invitation")),
-        Err(ApiError::Conflict(_)) => {
+        Err(error) if error.problem_type() == ProblemType::EmailTaken => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "invitation", "email", "taken");
             (StatusCode::CONFLICT, errors)

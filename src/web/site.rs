@@ -39,6 +39,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/outcome.html",
     "web/organisation.html",
     "web/error.html",
+    "web/problems.html",
+    "web/problem.html",
     // catalogue pages
     "web/catalogue/macros.html",
     "web/catalogue/browse.html",
@@ -91,6 +93,8 @@ pub struct Site {
     pub public_origin: String,
     /// The public URL is https: send HSTS.
     pub https: bool,
+    /// The public URL itself: the base of problem type URIs.
+    pub public_url: Url,
 }
 
 impl Site {
@@ -125,6 +129,7 @@ impl Site {
             },
             public_origin: public_url.origin().ascii_serialization(),
             https,
+            public_url: public_url.clone(),
         })
     }
 
@@ -248,6 +253,10 @@ mod tests {
         for outcome in crate::web::email_links::OUTCOME_NAMES {
             ids.push(format!("outcome-{outcome}-title"));
             ids.push(format!("outcome-{outcome}-body"));
+        }
+        for kind in crate::error::ProblemType::ALL {
+            ids.push(format!("problem-{}-means", kind.slug()));
+            ids.push(format!("problem-{}-todo", kind.slug()));
         }
         for kind in crate::web::errors::PageError::KINDS {
             ids.push(format!("error-{kind}-title"));

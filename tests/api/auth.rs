@@ -114,7 +114,10 @@ pub async fn invalid_registrations_name_every_bad_field_and_create_nothing(app: 
         }
         let response = app.post("/api/v1/auth/register", None, &body).await;
         response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(response.body["type"], "/problems/validation");
+        assert_eq!(
+            response.body["type"],
+            format!("{}/problems/validation", app.base_url)
+        );
         let mut fields = response.invalid_fields();
         fields.dedup();
         assert_eq!(fields, vec![field.to_owned()], "{}", response.text);

@@ -187,8 +187,15 @@ pub async fn only_the_right_side_posts_and_only_verified_organisations_publish(a
     let refused = hospital
         .post(&format!("/api/v1/needs/{}/publish", id(&draft)), &json!({}))
         .await;
-    let detail = refused.assert_problem(StatusCode::CONFLICT);
+    let detail = refused.assert_problem(StatusCode::FORBIDDEN);
     assert!(detail.contains("not verified"), "{detail}");
+    assert!(
+        refused.body["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/problems/organisation-not-verified")),
+        "{}",
+        refused.text
+    );
     let still = hospital.get(&format!("/api/v1/needs/{}", id(&draft))).await;
     assert_eq!(
         (

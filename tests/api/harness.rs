@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use clearinghouse::config::{Config, DatabaseTarget};
+use clearinghouse::error::ProblemType;
 use clearinghouse::startup::Application;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -671,7 +672,39 @@ impl Response {
                 self.text
             );
         }
+        self.problem_type();
         self.body["detail"].as_str().unwrap()
+    }
+
+    /// The problem's type, which every problem of the suite passes through: an absolute URI
+    /// under the test server's public URL naming a registered type, whose status and title
+    /// are the registry's.
+    #[track_caller]
+    pub fn problem_type(&self) -> ProblemType {
+        let uri = self.body["type"].as_str().unwrap_or_default();
+        let slug = uri
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|rest| rest.split_once("/problems/"))
+            .map(|(_port, slug)| slug)
+            .unwrap_or_else(|| panic!("type is not an absolute /problems/ URI: {}", self.text));
+        let kind = ProblemType::from_slug(slug)
+            .unwrap_or_else(|| panic!("type {slug} is not in the registry: {}", self.text));
+        assert_eq!(
+            (self.body["status"].as_u64(), self.body["title"].as_str()),
+            (Some(kind.status().as_u16().into()), Some(kind.title())),
+            "the registry's status and title for {slug}: {}",
+            self.text
+        );
+        kind
+    }
+
+    /// Asserts a problem of exactly this type (and so of its status).
+    #[track_caller]
+    pub fn assert_problem_type(&self, expected: ProblemType) -> &str {
+        let status = StatusCode::from_u16(expected.status().as_u16()).expect("a status");
+        let detail = self.assert_problem(status);
+        assert_eq!(self.problem_type(), expected, "{}", self.text);
+        detail
     }
 
     /// The `field` names of a validation problem's errors.

@@ -14,7 +14,9 @@ mod hostile;
 mod http;
 mod matching;
 mod openapi;
+mod problems;
 mod reminders;
+mod security_headers;
 mod seed;
 mod smtp_sink;
 mod store;
@@ -157,6 +159,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         hostile::control_characters_are_refused_by_name_and_forged_cursors_are_400,
         // contract-b: secured operations refuse a missing token before reading anything else
         openapi::a_secured_operation_without_a_token_is_401_whatever_else_it_sends,
+        // contract-a: problem types, security headers and CORS
+        problems::every_problem_type_answers_its_page_and_the_list_names_them_all,
+        problems::distinct_refusals_carry_their_own_types_and_members,
+        problems::problem_types_live_under_the_public_url,
+        security_headers::cors_admits_configured_origins_and_no_other,
+        security_headers::hsts_is_sent_only_when_the_public_url_is_https,
+        security_headers::the_documentation_has_a_policy_that_forbids_framing,
     ]
 }
 

@@ -111,10 +111,22 @@ pub struct PublishRefusals<K>(PhantomData<K>);
 impl<K: CatalogueItem> IntoResponses for PublishRefusals<K> {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let mut responses = MoveRefusals::<K>::responses();
-        responses.extend(problems(&[(
-            409,
-            "Not allowed in its state, or the organisation is unverified".to_owned(),
-        )]));
+        responses.extend(problems(&[
+            (
+                403,
+                format!(
+                    "Not the {}'s organisation, or the organisation is not verified \
+                     (organisation-not-verified)",
+                    K::NOUN
+                ),
+            ),
+            (
+                409,
+                "Not allowed in its state (invalid-transition), or its end date has passed \
+                 (past-end-date)"
+                    .to_owned(),
+            ),
+        ]));
         responses
     }
 }

@@ -16,10 +16,10 @@ use crate::accounts::model::Country;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
-use crate::catalogue::service::{self, CatalogueError, Request};
+use crate::catalogue::service::{self, CatalogueError, Request, Unpublishable};
 use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, TextQuery};
 use crate::catalogue::themes::ThemeTree;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemType};
 use crate::http::pagination::{page_limit, parse_cursor};
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
@@ -60,7 +60,7 @@ pub fn optional_if_match(request: &HttpRequest) -> Result<Option<Option<i32>>, A
     };
     let value = value
         .to_str()
-        .map_err(|_| ApiError::BadRequest("If-Match is not readable".into()))?
+        .map_err(|_| ApiError::refused(ProblemType::InvalidIfMatch, "If-Match is not readable"))?
         .trim();
     if value == "*" {
         return Ok(Some(None));
@@ -74,7 +74,10 @@ pub fn optional_if_match(request: &HttpRequest) -> Result<Option<Option<i32>>, A
         .and_then(|version| i32::try_from(version).ok())
         .map(|version| Some(Some(version)))
         .ok_or_else(|| {
-            ApiError::BadRequest("If-Match must be an ETag this server sent, e.g. \"3\"".into())
+            ApiError::refused(
+                ProblemType::InvalidIfMatch,
+                "If-Match must be an ETag this server sent, e.g. \"3\"",
+            )
         })
 }
 
@@ -161,10 +164,16 @@ impl From<CatalogueError> for ApiError {
             CatalogueError::NotFound(what) => Self::not_found(what),
             CatalogueError::SignedOut => Self::Unauthorized(error.to_string().into()),
             CatalogueError::Forbidden(reason) => Self::Forbidden(reason.into()),
-            CatalogueError::Refused(refusal) => Self::Conflict(refusal.to_string().into()),
-            CatalogueError::NotPublishable(reason) => {
-                Self::Conflict(format!("cannot publish: {reason}").into())
+            CatalogueError::Refused(refusal) => {
+                Self::invalid_transition(refusal.to_string(), refusal.allowed)
             }
+            CatalogueError::NotPublishable(reason) => Self::refused(
+                match reason {
+                    Unpublishable::OrganisationNotVerified => ProblemType::OrganisationNotVerified,
+                    Unpublishable::PastEndDate => ProblemType::PastEndDate,
+                },
+                error.to_string(),
+            ),
             CatalogueError::Invalid(errors) => Self::validation(errors),
             CatalogueError::VersionMismatch { .. } => {
                 Self::PreconditionFailed(error.to_string().into())
