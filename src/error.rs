@@ -47,6 +47,18 @@ pub struct Problem {
     /// The field errors of a failed validation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    #[serde(flatten)]
+    pub members: ProblemMembers,
+}
+
+/// Members that some problem types add for a client to act on (RFC 9457 extension
+/// members); absent from the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProblemMembers {
+    /// `item-has-open-match`: the matches in progress (approved or active) that hold the
+    /// need or offer; each is `/api/v1/matches/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_matches: Option<Vec<uuid::Uuid>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +95,16 @@ pub enum ApiError {
     /// A fault of ours. The cause is logged by whoever builds this, never sent.
     #[error("internal error")]
     Internal,
+    /// A refusal with a problem type of its own, so that a client tells it apart from the
+    /// other refusals of its status; built by `ApiError::refused`.
+    #[error("{detail}")]
+    Refused {
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: Cow<'static, str>,
+        members: ProblemMembers,
+    },
 }
 
 impl ApiError {
@@ -96,6 +118,42 @@ impl ApiError {
 
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("no {what} with that id").into())
+    }
+
+    /// A refusal of its own problem type (`/problems/{slug}`).
+    pub fn refused(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::Refused {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            members: ProblemMembers::default(),
+        }
+    }
+
+    /// The same refusal, carrying `members` for the client.
+    pub fn with_members(self, members: ProblemMembers) -> Self {
+        match self {
+            Self::Refused {
+                status,
+                slug,
+                title,
+                detail,
+                ..
+            } => Self::Refused {
+                status,
+                slug,
+                title,
+                detail,
+                members,
+            },
+            other => other,
+        }
     }
 
     /// The problem `type` slug, title and status of this error.
@@ -155,6 +213,12 @@ impl ApiError {
                 "Internal error",
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
+            Self::Refused {
+                slug,
+                title,
+                status,
+                ..
+            } => (slug, title, *status),
         }
     }
 
@@ -164,12 +228,17 @@ impl ApiError {
             Self::Validation { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
+        let members = match self {
+            Self::Refused { members, .. } => members.clone(),
+            _ => ProblemMembers::default(),
+        };
         Problem {
             problem_type: format!("/problems/{slug}"),
             title: title.to_owned(),
             status: status.as_u16(),
             detail: self.to_string(),
             errors,
+            members,
         }
     }
 }

@@ -66,3 +66,60 @@ impl IntoResponses for RateLimited {
         problems(&[(429, "Rate limited")])
     }
 }
+
+/// Refusals with a problem type of their own, answered by more than one area: the slug is
+/// what a client branches on, the detail what a person reads.
+pub mod distinct {
+    use std::borrow::Cow;
+
+    use actix_web::http::StatusCode;
+    use uuid::Uuid;
+
+    use crate::error::{ApiError, ProblemMembers};
+
+    /// Publishing, proposing and inviting need the acting person's address confirmed.
+    pub fn email_not_verified(detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::refused(
+            StatusCode::FORBIDDEN,
+            "email-not-verified",
+            "Email address not confirmed",
+            detail,
+        )
+    }
+
+    /// Inviting needs the organisation verified by a coordinator.
+    pub fn organisation_not_verified(detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::refused(
+            StatusCode::FORBIDDEN,
+            "organisation-not-verified",
+            "Organisation not verified",
+            detail,
+        )
+    }
+
+    /// Matches in progress hold the item, listed in `open_matches`.
+    pub fn item_has_open_match(
+        detail: impl Into<Cow<'static, str>>,
+        matches: Vec<Uuid>,
+    ) -> ApiError {
+        ApiError::refused(
+            StatusCode::CONFLICT,
+            "item-has-open-match",
+            "Matches in progress hold this item",
+            detail,
+        )
+        .with_members(ProblemMembers {
+            open_matches: Some(matches),
+        })
+    }
+
+    /// A guarded write lost a race to another request; retrying after a fresh read is safe.
+    pub fn changed_meanwhile(detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::refused(
+            StatusCode::CONFLICT,
+            "changed-meanwhile",
+            "Changed by another request",
+            detail,
+        )
+    }
+}

@@ -18,7 +18,7 @@ use crate::http::pagination::{
     decode_cursor, encode_cursor, keyset_after, keyset_cursor, page_limit,
 };
 use crate::http::problems::optional_json;
-use crate::http::refusals::CoordinatorsOnly;
+use crate::http::refusals::{distinct, CoordinatorsOnly};
 use crate::matching::score::{Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
@@ -558,6 +558,7 @@ impl From<MatchingError> for ApiError {
                 Self::Conflict(error.to_string().into())
             }
             MatchingError::Invalid(errors) => Self::validation(errors),
+            MatchingError::ChangedMeanwhile(_) => distinct::changed_meanwhile(error.to_string()),
             MatchingError::Store(error) => error.into(),
         }
     }

@@ -83,6 +83,8 @@ impl From<ApiError> for PageError {
             ApiError::NotFound(_) => Self::NotFound,
             ApiError::Forbidden(_) | ApiError::Unauthorized(_) => Self::Forbidden,
             ApiError::Conflict(_) | ApiError::PreconditionFailed(_) => Self::Conflict,
+            ApiError::Refused { status, .. } if status == StatusCode::FORBIDDEN => Self::Forbidden,
+            ApiError::Refused { status, .. } if status == StatusCode::CONFLICT => Self::Conflict,
             ApiError::TooManyRequests {
                 retry_after_seconds,
             } => Self::TooManyRequests {

@@ -9,8 +9,10 @@ mod catalogue;
 mod cli;
 mod email;
 mod figures;
+mod gates;
 mod harness;
 mod http;
+mod integrity;
 mod matching;
 mod openapi;
 mod reminders;
@@ -147,6 +149,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web_matches::a_dead_email_is_retried_from_the_outbox_page,
         web_matches::the_audit_page_filters_by_entity_and_id,
         web_matches::coordination_is_for_coordinators_and_forms_need_their_token,
+        // issue 12, item 8 (part B): races, held items, invitations, unconfirmed addresses
+        integrity::a_close_racing_an_accept_never_strands_the_match,
+        integrity::an_approval_racing_a_close_has_one_consistent_outcome,
+        integrity::racing_completions_of_one_need_count_every_delivery,
+        integrity::closing_an_item_a_match_holds_is_refused_naming_the_match,
+        gates::an_unconfirmed_address_cannot_publish_propose_or_invite,
+        gates::only_a_verified_organisation_invites_and_within_its_quotas,
     ]
 }
 
