@@ -120,7 +120,9 @@ pub struct OutboxSettings {
     pub digest_period_seconds: u64,
 }
 
-/// Requests per minute allowed on the credential endpoints, per client IP and per account.
+/// Requests per minute allowed on the credential endpoints, per client IP and per account,
+/// and on the requests that make the service email someone else (invitations) or the same
+/// address again (a new verification link).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
@@ -128,6 +130,12 @@ pub struct RateLimits {
     pub login_per_account: u32,
     pub register_per_ip: u32,
     pub refresh_per_ip: u32,
+    /// Invitations one user may send per minute.
+    pub invitations_per_user: u32,
+    /// Invitations one organisation's admins may send together per minute.
+    pub invitations_per_organisation: u32,
+    /// New verification emails one user may ask for per minute.
+    pub verification_emails_per_user: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -317,6 +325,9 @@ impl Default for Defaults {
                 login_per_account: 10,
                 register_per_ip: 10,
                 refresh_per_ip: 60,
+                invitations_per_user: 5,
+                invitations_per_organisation: 10,
+                verification_emails_per_user: 2,
             },
             mail_from: "Clearing house <clearinghouse@localhost>",
             outbox: OutboxSettings {
@@ -491,6 +502,18 @@ impl Config {
             ("rate_limits.login_per_account", limits.login_per_account),
             ("rate_limits.register_per_ip", limits.register_per_ip),
             ("rate_limits.refresh_per_ip", limits.refresh_per_ip),
+            (
+                "rate_limits.invitations_per_user",
+                limits.invitations_per_user,
+            ),
+            (
+                "rate_limits.invitations_per_organisation",
+                limits.invitations_per_organisation,
+            ),
+            (
+                "rate_limits.verification_emails_per_user",
+                limits.verification_emails_per_user,
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(setting, "must be at least 1 request per minute"));

@@ -95,6 +95,7 @@ problem_types! {
     CapacityExhausted = ("capacity-exhausted", 409, "No capacity left"),
     Unmatchable = ("unmatchable", 409, "The offer cannot meet the need"),
     ItemHasOpenMatch = ("item-has-open-match", 409, "The item has an open match"),
+    ChangedMeanwhile = ("changed-meanwhile", 409, "Changed by another request"),
     PastEndDate = ("past-end-date", 409, "The end date has passed"),
     EmailTaken = ("email-taken", 409, "The email address is taken"),
     AlreadyVerified = ("already-verified", 409, "Already verified"),
@@ -150,6 +151,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub retry_after: Option<u64>,
+    /// Extension member of `item-has-open-match`: the matches in progress (approved or
+    /// active) that hold the need or offer; each is `/api/v1/matches/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub open_matches: Option<Vec<uuid::Uuid>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +200,8 @@ pub enum ApiError {
         detail: Cow<'static, str>,
         /// For `invalid-transition`: what the state allows instead.
         allowed_actions: Option<Vec<String>>,
+        /// For `item-has-open-match`: the matches that hold the item.
+        open_matches: Option<Vec<uuid::Uuid>>,
     },
 }
 
@@ -216,6 +224,7 @@ impl ApiError {
             problem,
             detail: detail.into(),
             allowed_actions: None,
+            open_matches: None,
         }
     }
 
@@ -228,6 +237,20 @@ impl ApiError {
             problem: ProblemType::InvalidTransition,
             detail: detail.into(),
             allowed_actions: Some(allowed.into_iter().map(|a| a.to_string()).collect()),
+            open_matches: None,
+        }
+    }
+
+    /// An item that matches in progress hold, with those matches.
+    pub fn item_has_open_match(
+        detail: impl Into<Cow<'static, str>>,
+        matches: Vec<uuid::Uuid>,
+    ) -> Self {
+        Self::Refused {
+            problem: ProblemType::ItemHasOpenMatch,
+            detail: detail.into(),
+            allowed_actions: None,
+            open_matches: Some(matches),
         }
     }
 
@@ -273,6 +296,10 @@ impl ApiError {
             } => Some(*retry_after_seconds),
             _ => None,
         };
+        let open_matches = match self {
+            Self::Refused { open_matches, .. } => open_matches.clone(),
+            _ => None,
+        };
         Problem {
             problem_type: public_url
                 .map_or_else(|| format!("/problems/{}", kind.slug()), |url| kind.uri(url)),
@@ -282,6 +309,7 @@ impl ApiError {
             errors,
             allowed_actions,
             retry_after,
+            open_matches,
         }
     }
 

@@ -82,6 +82,8 @@ catalogue-changed-since = This changed since you opened it, so nothing was done.
 catalogue-refused-state = That cannot be done in the state it is in now, so nothing changed.
 catalogue-refused-unverified = It cannot be published yet: a coordinator has not verified your organisation. You can keep it as a draft until then.
 catalogue-refused-past = It cannot be published: its end date has passed. Edit the dates first.
+catalogue-refused-open-matches = It cannot end while matches are in progress on it, so nothing changed. Complete or cancel these matches first:
+catalogue-open-match-link = Match { $id }
 
 catalogue-propose-heading = Propose a match
 catalogue-propose-choose = { $noun ->

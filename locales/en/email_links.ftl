@@ -45,3 +45,11 @@ outcome-report-recorded-title = Thank you
 outcome-report-recorded-body = Your report is recorded. Coordinators read every report to learn which support works.
 outcome-unsubscribed-title = You will not get these emails any more
 outcome-unsubscribed-body = Done: these emails are off. You can turn them on again in your notification preferences.
+
+email-unverified = First confirm your email address: open the link in the email we sent when you registered. Until then you can write drafts, but not publish, propose matches or invite anyone.
+email-unverified-resend-link = Send the confirmation email again
+verify-resend-title = Confirm your email address
+verify-resend-lead = We send a link to { $email }. Open it to confirm that the address is yours; then you can publish, propose matches and invite colleagues.
+verify-resend-button = Send the confirmation email again
+verify-resend-sent = Done: a new link is on its way to { $email }. It works for 48 hours.
+verify-resend-confirmed = Your address { $email } is already confirmed: there is nothing to do.

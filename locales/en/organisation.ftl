@@ -37,3 +37,4 @@ event-dead_letters = Emails that could not be delivered
 mode-immediate = At once
 mode-daily = Daily summary
 mode-off = Off
+organisation-invite-needs-verification = You can invite colleagues once a coordinator of the clearing-house secretariat has verified your organisation: every invitation says that the secretariat verified it.

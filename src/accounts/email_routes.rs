@@ -18,6 +18,7 @@ use crate::state::AppState;
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
         .service(verify_email)
+        .service(resend_verification)
         .service(request_password_reset)
         .service(confirm_password_reset)
         .service(invite)
@@ -83,6 +84,37 @@ async fn verify_email(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Ask for a new email with a link to confirm the caller's address (the first one expired
+/// or went missing). Publishing, proposing matches and inviting need a confirmed address.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "A new confirmation link is on its way"),
+        (status = 204, description = "The address is already confirmed; nothing was sent"),
+        NoToken,
+        RateLimited,
+    )
+)]
+#[post("/auth/verify-email/resend")]
+async fn resend_verification(
+    state: web::Data<AppState>,
+    user: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let sent = service::resend_verification(
+        &state.db,
+        &state.notifier,
+        &state.rate_limits,
+        &user.0.viewer(),
+    )
+    .await?;
+    Ok(if sent {
+        HttpResponse::Accepted().finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    })
+}
+
 /// Ask for a password-reset email. The answer is 202 whether or not the address has an
 /// account, so that it reveals nothing.
 #[utoipa::path(
@@ -145,9 +177,10 @@ async fn confirm_password_reset(
     responses(
         (status = 201, description = "The invitation is on its way", body = Invitation),
         NoToken,
-        (status = 403, description = "The caller is not an org admin of this organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an org admin of this organisation, the organisation is not verified by a coordinator yet (`/problems/organisation-not-verified`), or the caller's address is not confirmed (`/problems/email-not-verified`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email or role", body = Problem, content_type = "application/problem+json"),
+        RateLimited,
     )
 )]
 #[post("/organisations/{id}/invitations")]
@@ -163,6 +196,7 @@ async fn invite(
     let invitation = service::invite(
         &state.db,
         &state.notifier,
+        &state.rate_limits,
         &user.0.viewer(),
         id.into_inner(),
         email,

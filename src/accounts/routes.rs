@@ -11,7 +11,7 @@ use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, FieldError, Problem, ProblemType};
 use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
-use crate::http::refusals::CoordinatorsOnly;
+use crate::http::refusals::{distinct, CoordinatorsOnly};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -151,6 +151,15 @@ impl From<AccountsError> for ApiError {
             AccountsError::Refused(refusal @ VerifyRefusal::AlreadyVerified) => {
                 Self::refused(ProblemType::AlreadyVerified, refusal.to_string())
             }
+            AccountsError::EmailNotVerified => distinct::email_not_verified(error.to_string()),
+            AccountsError::OrganisationNotVerified => {
+                distinct::organisation_not_verified(error.to_string())
+            }
+            AccountsError::RateLimited {
+                retry_after_seconds,
+            } => Self::TooManyRequests {
+                retry_after_seconds,
+            },
             AccountsError::Hashing(cause) => {
                 tracing::error!(%cause, "account flow failure");
                 Self::Internal

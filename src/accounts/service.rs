@@ -31,6 +31,7 @@ use crate::accounts::store::{
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::auth::password::{self, Passwords};
+use crate::auth::rate_limit::RateLimiters;
 use crate::db::{Conn, Database, StoreError};
 use crate::error::FieldError;
 use crate::notify::{AccountEmail, EventKind, Notifier, Recipient};
@@ -51,6 +52,18 @@ pub enum AccountsError {
     Forbidden(&'static str),
     #[error(transparent)]
     Refused(#[from] VerifyRefusal),
+    /// Inviting, like publishing, is for people whose address is confirmed.
+    #[error("confirm your email address first: follow the link in the verification email")]
+    EmailNotVerified,
+    /// Invitations carry the organisation's name to strangers: a coordinator verifies the
+    /// organisation first.
+    #[error(
+        "a coordinator has not verified this organisation yet; it can invite people once verified"
+    )]
+    OrganisationNotVerified,
+    /// A quota of `RateLimits` is spent; retry after this many seconds.
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     /// Hashing a password failed: a fault of ours.
     #[error("password hashing failed: {0}")]
     Hashing(String),
@@ -217,6 +230,42 @@ pub async fn verify_email(db: &Database, token: String) -> Result<(), AccountsEr
     .await
 }
 
+/// Sends the viewer a new link to confirm their address, unless it is confirmed already
+/// (then nothing is sent and the answer is false). Within the per-user quota: each one
+/// emails the same address again.
+pub async fn resend_verification(
+    db: &Database,
+    notifier: &Arc<Notifier>,
+    limits: &RateLimiters,
+    viewer: &Viewer,
+) -> Result<bool, AccountsError> {
+    let Viewer::User { user_id, .. } = *viewer else {
+        return Err(AccountsError::Forbidden("sign in to confirm your address"));
+    };
+    if let Err(crate::error::ApiError::TooManyRequests {
+        retry_after_seconds,
+    }) = limits
+        .verification_emails_per_user
+        .check(&user_id.to_string())
+    {
+        return Err(AccountsError::RateLimited {
+            retry_after_seconds,
+        });
+    }
+    let notifier = notifier.clone();
+    db.transaction(move |conn| {
+        let user = credentials::user(conn, user_id)?;
+        if user.email_verified {
+            return Ok(false);
+        }
+        let organisation = store::find_organisation(conn, user.organisation_id)?
+            .ok_or(AccountsError::NotFound("organisation"))?;
+        send_verification(&notifier, conn, &user, &organisation.name)?;
+        Ok::<_, AccountsError>(true)
+    })
+    .await
+}
+
 /// Emails a reset link when an account has this address; does nothing otherwise. The caller
 /// answers the same in both cases.
 pub async fn request_password_reset(
@@ -289,11 +338,14 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Invites `email` into an organisation with `role`; only that organisation's org admins
-/// may.
+/// Invites `email` into an organisation with `role`. Only that organisation's org admins
+/// may, once a coordinator has verified the organisation and the admin has confirmed their
+/// own address; and only within the invitation quotas (per user and per organisation),
+/// since each invitation emails an address nobody vouched for.
 pub async fn invite(
     db: &Database,
     notifier: &Arc<Notifier>,
+    limits: &RateLimiters,
     inviter: &Viewer,
     organisation_id: Uuid,
     email: Email,
@@ -318,14 +370,37 @@ pub async fn invite(
             "must be member or org_admin",
         )]));
     }
+    let (organisation, sender) = db
+        .query(move |conn| {
+            let organisation = store::find_organisation(conn, organisation_id)?
+                .ok_or(AccountsError::NotFound("organisation"))?;
+            Ok::<_, AccountsError>((organisation, credentials::user(conn, inviter_id)?))
+        })
+        .await?;
+    if !organisation.verified {
+        return Err(AccountsError::OrganisationNotVerified);
+    }
+    if !sender.email_verified {
+        return Err(AccountsError::EmailNotVerified);
+    }
+    for (limiter, key) in [
+        (&limits.invitations_per_user, inviter_id),
+        (&limits.invitations_per_organisation, organisation_id),
+    ] {
+        if let Err(crate::error::ApiError::TooManyRequests {
+            retry_after_seconds,
+        }) = limiter.check(&key.to_string())
+        {
+            return Err(AccountsError::RateLimited {
+                retry_after_seconds,
+            });
+        }
+    }
     let notifier = notifier.clone();
     db.transaction(move |conn| {
         if store::email_taken(conn, &email)? {
             return Err(AccountsError::EmailTaken);
         }
-        let organisation = store::find_organisation(conn, organisation_id)?
-            .ok_or(AccountsError::NotFound("organisation"))?;
-        let sender = credentials::user(conn, inviter_id)?;
         let (token, expires_at) = credentials::issue(
             conn,
             NewToken {

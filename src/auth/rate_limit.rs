@@ -47,6 +47,12 @@ pub struct RateLimiters {
     pub login_per_account: Limiter,
     pub register_per_ip: Limiter,
     pub refresh_per_ip: Limiter,
+    /// Keyed by the inviting user's id: invitations email addresses nobody vouched for.
+    pub invitations_per_user: Limiter,
+    /// Keyed by the organisation's id, so that several admins together stay within one quota.
+    pub invitations_per_organisation: Limiter,
+    /// Keyed by the user's id: a new verification email goes to the same address again.
+    pub verification_emails_per_user: Limiter,
 }
 
 impl RateLimiters {
@@ -56,6 +62,9 @@ impl RateLimiters {
             login_per_account: Limiter::per_minute(limits.login_per_account),
             register_per_ip: Limiter::per_minute(limits.register_per_ip),
             refresh_per_ip: Limiter::per_minute(limits.refresh_per_ip),
+            invitations_per_user: Limiter::per_minute(limits.invitations_per_user),
+            invitations_per_organisation: Limiter::per_minute(limits.invitations_per_organisation),
+            verification_emails_per_user: Limiter::per_minute(limits.verification_emails_per_user),
         }
     }
 }

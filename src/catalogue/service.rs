@@ -38,6 +38,19 @@ pub enum CatalogueError {
     Invalid(Vec<FieldError>),
     #[error("the version given does not match the current version {current}")]
     VersionMismatch { current: i32 },
+    /// Publishing, like proposing and inviting, is for people whose address is confirmed.
+    #[error("confirm your email address first: follow the link in the verification email")]
+    EmailNotVerified,
+    /// Matches in progress hold the item: it cannot be closed or withdrawn until they end.
+    #[error("the {noun} has matches in progress; complete or cancel them first")]
+    HasOpenMatches {
+        noun: &'static str,
+        matches: Vec<Uuid>,
+    },
+    /// A conditional write found the item changed by another request since it was read,
+    /// when the caller named no version of its own.
+    #[error("the {0} was changed by another request at the same time; read it again and retry")]
+    ChangedMeanwhile(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,18 +70,26 @@ pub enum Unpublishable {
     PastEndDate,
 }
 
-/// What else a change to an item sets off in its transaction. Matching implements it (new
-/// candidates are announced), so that the catalogue does not depend on matching.
+/// What matching adds to a change of an item, in its transaction: what the change sets
+/// off (new candidates are announced), and what holds the item (matches in progress, which
+/// keep it from ending). Matching implements it, so that the catalogue does not depend on
+/// matching.
 pub trait ItemChanged<K> {
     fn changed(&self, conn: &mut Conn<'_>, item: &K) -> Result<(), StoreError>;
+    /// The matches in progress (approved or active) on `item`.
+    fn open_matches(&self, conn: &mut Conn<'_>, item: &K) -> Result<Vec<Uuid>, StoreError>;
 }
 
-/// For callers that set nothing off (the demo data, tests of the catalogue alone).
+/// For callers that set nothing off (the demo data, tests of the catalogue alone): it
+/// writes no matches, so none hold its items.
 pub struct NothingElse;
 
 impl<K> ItemChanged<K> for NothingElse {
     fn changed(&self, _: &mut Conn<'_>, _: &K) -> Result<(), StoreError> {
         Ok(())
+    }
+    fn open_matches(&self, _: &mut Conn<'_>, _: &K) -> Result<Vec<Uuid>, StoreError> {
+        Ok(Vec::new())
     }
 }
 
@@ -84,6 +105,17 @@ pub struct Request {
 impl Request {
     fn actor(&self) -> Result<(Actor, Uuid), CatalogueError> {
         Actor::of(&self.reader.viewer).ok_or(CatalogueError::SignedOut)
+    }
+
+    /// A conditional write that found the item moved on: 412 when the caller named the
+    /// version it read (it was stale), 409 when it named none (another request won a race).
+    fn lost(&self, error: StoreError, noun: &'static str) -> CatalogueError {
+        match error {
+            StoreError::Stale if self.expected_version.is_none() => {
+                CatalogueError::ChangedMeanwhile(noun)
+            }
+            other => other.into(),
+        }
     }
 
     fn check_version(&self, current: i32) -> Result<(), CatalogueError> {
@@ -161,14 +193,18 @@ pub fn figures(
     Ok(Figures::from_counts(counts, taxonomy))
 }
 
-/// Reads an item the reader may change: hidden is 404, visible but not theirs is 403.
+/// Reads an item the reader may change, held until the transaction ends (`find_locked`),
+/// since the caller writes what it decides from it: hidden is 404, visible but not theirs
+/// is 403.
 fn manageable<K: ItemStore>(
     conn: &mut Conn<'_>,
     request: &Request,
     id: Uuid,
 ) -> Result<K, CatalogueError> {
     request.actor()?;
-    let item: K = read(conn, &request.reader, id)?;
+    let item: K = K::find_locked(conn, id)?
+        .filter(|item| item.readable_by(&request.reader))
+        .ok_or(CatalogueError::NotFound(K::NOUN))?;
     if !request.reader.may_manage(item.organisation_id()) {
         return Err(CatalogueError::Forbidden(format!(
             "only the {}'s organisation or a coordinator may change it",
@@ -222,10 +258,21 @@ pub fn edit<K: ItemStore>(
     if &fields == item.fields() {
         return Ok(item);
     }
-    let updated = K::update_fields(conn, &item, &fields)?;
+    let updated = K::update_fields(conn, &item, &fields).map_err(|e| request.lost(e, K::NOUN))?;
     audit_change(conn, Action::Edit.as_str(), actor, &item, &updated)?;
     changed.changed(conn, &updated)?;
     Ok(updated)
+}
+
+/// Publishing, proposing and inviting act in the clearing house's name toward others: only
+/// a person whose address is confirmed (the emailed link followed) may.
+pub fn require_verified_email(conn: &mut Conn<'_>, user_id: Uuid) -> Result<(), CatalogueError> {
+    let user = accounts::find_user(conn, user_id)?.ok_or(CatalogueError::SignedOut)?;
+    if user.email_verified {
+        Ok(())
+    } else {
+        Err(CatalogueError::EmailNotVerified)
+    }
 }
 
 /// An organisation publishes only once verified, and only what is still wanted.
@@ -257,13 +304,29 @@ pub fn transition<K: ItemStore>(
     id: Uuid,
     action: Action,
 ) -> Result<K, CatalogueError> {
-    let (actor, _) = request.actor()?;
+    let (actor, user_id) = request.actor()?;
     let item: K = manageable(conn, request, id)?;
     let next = K::next_status(item.status(), action)?;
+    if action == Action::Publish {
+        require_verified_email(conn, user_id)?;
+    }
     if next == K::OPEN && item.status() != K::OPEN {
         check_publishable(conn, &item, request.today)?;
     }
-    let updated = K::set_status(conn, &item, next, action)?;
+    // A match in progress holds its need and offer: ending either would strand it (its
+    // completion refused, the capacity it holds never returned). The item is locked
+    // (`manageable`), and a match starts only under the same lock, so none can start
+    // between this check and the write.
+    if matches!(action, Action::Close | Action::Withdraw) {
+        let matches = changed.open_matches(conn, &item)?;
+        if !matches.is_empty() {
+            return Err(CatalogueError::HasOpenMatches {
+                noun: K::NOUN,
+                matches,
+            });
+        }
+    }
+    let updated = K::set_status(conn, &item, next, action).map_err(|e| request.lost(e, K::NOUN))?;
     audit_change(conn, action.as_str(), actor, &item, &updated)?;
     if action == Action::Publish {
         notices::published(conn, notifier, &updated)?;

@@ -66,3 +66,36 @@ impl IntoResponses for RateLimited {
         problems(&[(429, "Rate limited")])
     }
 }
+
+/// Refusals with a problem type of their own, answered by more than one area: the slug is
+/// what a client branches on, the detail what a person reads.
+pub mod distinct {
+    use std::borrow::Cow;
+
+    use uuid::Uuid;
+
+    use crate::error::{ApiError, ProblemType};
+
+    /// Publishing, proposing and inviting need the acting person's address confirmed.
+    pub fn email_not_verified(detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::refused(ProblemType::EmailNotVerified, detail)
+    }
+
+    /// Inviting needs the organisation verified by a coordinator.
+    pub fn organisation_not_verified(detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::refused(ProblemType::OrganisationNotVerified, detail)
+    }
+
+    /// Matches in progress hold the item, listed in `open_matches`.
+    pub fn item_has_open_match(
+        detail: impl Into<Cow<'static, str>>,
+        matches: Vec<Uuid>,
+    ) -> ApiError {
+        ApiError::item_has_open_match(detail, matches)
+    }
+
+    /// A guarded write lost a race to another request; retrying after a fresh read is safe.
+    pub fn changed_meanwhile(detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError::refused(ProblemType::ChangedMeanwhile, detail)
+    }
+}

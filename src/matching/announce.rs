@@ -16,6 +16,7 @@ use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::matching::notices::reader_for;
 use crate::matching::service::{open_catalogue, open_needs_met_by, open_offers_meeting, Scoring};
+use crate::matching::store::{self, HeldItem};
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::Reader;
 
@@ -242,10 +243,16 @@ impl crate::catalogue::service::ItemChanged<Need> for Announcer {
     fn changed(&self, conn: &mut Conn<'_>, need: &Need) -> Result<(), StoreError> {
         self.need(conn, need).map(drop)
     }
+    fn open_matches(&self, conn: &mut Conn<'_>, need: &Need) -> Result<Vec<Uuid>, StoreError> {
+        store::in_progress_for(conn, HeldItem::Need(need.id))
+    }
 }
 
 impl crate::catalogue::service::ItemChanged<Offer> for Announcer {
     fn changed(&self, conn: &mut Conn<'_>, offer: &Offer) -> Result<(), StoreError> {
         self.offer(conn, offer).map(drop)
+    }
+    fn open_matches(&self, conn: &mut Conn<'_>, offer: &Offer) -> Result<Vec<Uuid>, StoreError> {
+        store::in_progress_for(conn, HeldItem::Offer(offer.id))
     }
 }

@@ -19,7 +19,7 @@ use crate::http::pagination::{
     keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
 };
 use crate::http::problems::optional_json;
-use crate::http::refusals::{CoordinatorsOnly, NoToken};
+use crate::http::refusals::{distinct, CoordinatorsOnly, NoToken};
 use crate::matching::score::{Exclusion, Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{Match, MatchFilter, OutcomeReport};
@@ -576,6 +576,7 @@ impl From<MatchingError> for ApiError {
                 Self::refused(ProblemType::Unmatchable, error.to_string())
             }
             MatchingError::Invalid(errors) => Self::validation(errors),
+            MatchingError::ChangedMeanwhile(_) => distinct::changed_meanwhile(error.to_string()),
             MatchingError::Store(error) => error.into(),
         }
     }

@@ -8,9 +8,10 @@ use uuid::Uuid;
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
 use crate::catalogue::item::CatalogueItem;
+use crate::catalogue::lifecycle::next_offer_status;
 use crate::catalogue::lifecycle::{next_need_status, Action};
-use crate::catalogue::model::{Need, NeedStatus, Offer, Urgency};
-use crate::catalogue::service::{read_need, read_offer, CatalogueError};
+use crate::catalogue::model::{Need, NeedStatus, Offer, OfferStatus, Urgency};
+use crate::catalogue::service::{read_need, read_offer, require_verified_email, CatalogueError};
 use crate::catalogue::store::{needs, offers};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{Conn, StoreError};
@@ -38,8 +39,22 @@ pub enum MatchingError {
     Unmatchable(Exclusion),
     #[error("invalid fields")]
     Invalid(Vec<FieldError>),
+    /// A guarded write found the need (or the match) changed by another request (a close,
+    /// another match's step) since this one read it; nothing was written.
+    #[error(
+        "the {0} was changed by another request at the same time; read the match again and retry"
+    )]
+    ChangedMeanwhile(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The need's guarded write lost a race: a 409 of its own, never a silent overwrite.
+fn need_write(error: StoreError) -> MatchingError {
+    match error {
+        StoreError::Stale => MatchingError::ChangedMeanwhile("need"),
+        other => other.into(),
+    }
 }
 
 impl From<diesel::result::Error> for MatchingError {
@@ -260,6 +275,7 @@ pub fn propose(
     let party = party_of(reader, &need, &offer).ok_or(MatchingError::Forbidden(
         "only the need's or the offer's organisation, or a coordinator, proposes a match",
     ))?;
+    require_verified_email(conn, user_id)?;
     let scored = score(
         &need,
         &offer,
@@ -303,6 +319,23 @@ pub fn read_match(
     let need = needs::find(conn, found.need_id)?.ok_or(StoreError::NotFound("need"))?;
     let offer = offers::find(conn, found.offer_id)?.ok_or(StoreError::NotFound("offer"))?;
     let party = party_of(reader, &need, &offer).ok_or(MatchingError::NotFound)?;
+    Ok((found, need, offer, party))
+}
+
+/// `read_match` for a step that writes: its need and offer are held until the transaction
+/// ends (`find_locked`, need first, then offer, always in that order), then the match is
+/// read again, so that every step, and every close of the need or the offer, sees what the
+/// one before it wrote.
+fn read_match_to_change(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    id: Uuid,
+) -> Result<(Match, Need, Offer, Party), MatchingError> {
+    let found = store::find(conn, id)?.ok_or(MatchingError::NotFound)?;
+    let need = needs::find_locked(conn, found.need_id)?.ok_or(StoreError::NotFound("need"))?;
+    let offer = offers::find_locked(conn, found.offer_id)?.ok_or(StoreError::NotFound("offer"))?;
+    let party = party_of(reader, &need, &offer).ok_or(MatchingError::NotFound)?;
+    let found = store::find(conn, id)?.ok_or(MatchingError::NotFound)?;
     Ok((found, need, offer, party))
 }
 
@@ -379,8 +412,20 @@ pub fn act(
     {
         return Err(MatchingError::Invalid(vec![error]));
     }
-    let (current, need, offer, party) = read_match(conn, reader, id)?;
+    let (current, need, offer, party) = read_match_to_change(conn, reader, id)?;
     let after = next(current.state(), action, party)?;
+    // A match goes forward only while both items can still take it: approving or accepting
+    // one whose need was closed, or whose offer ended, would start work nothing can finish.
+    if matches!(action, MatchAction::Approve | MatchAction::Accept) {
+        next_need_status(need.status, Action::Engage).map_err(CatalogueError::from)?;
+        if offer.status == OfferStatus::Exhausted {
+            return Err(StoreError::Conflict(
+                "the offer has no capacity left for this match".into(),
+            )
+            .into());
+        }
+        next_offer_status(offer.status, Action::Engage).map_err(CatalogueError::from)?;
+    }
     let mut change = MatchChange {
         reason: input.reason.clone().filter(|r| !r.trim().is_empty()),
         ..MatchChange::default()
@@ -399,7 +444,7 @@ pub fn act(
         offers::reserve(conn, offer.id, reserved)?;
         let engaged =
             next_need_status(need.status, Action::Engage).map_err(CatalogueError::from)?;
-        needs::record_delivery(conn, &need, 0, engaged)?;
+        needs::record_delivery(conn, &need, 0, engaged).map_err(need_write)?;
         change.reserved_quantity = Some(reserved);
     }
     if action == MatchAction::Cancel && current.status == MatchStatus::Active {
@@ -408,7 +453,7 @@ pub fn act(
         if need.status == NeedStatus::Matched && !store::other_active_for_need(conn, need.id, id)? {
             let reopened =
                 next_need_status(need.status, Action::Release).map_err(CatalogueError::from)?;
-            needs::record_delivery(conn, &need, 0, reopened)?;
+            needs::record_delivery(conn, &need, 0, reopened).map_err(need_write)?;
         }
     }
     if action == MatchAction::Complete {
@@ -419,7 +464,7 @@ pub fn act(
         } else {
             need.status
         };
-        needs::record_delivery(conn, &need, delivered, status)?;
+        needs::record_delivery(conn, &need, delivered, status).map_err(need_write)?;
         // Capacity held but not used goes back to the offer.
         if delivered < current.reserved_quantity {
             offers::release(conn, offer.id, current.reserved_quantity - delivered)?;
@@ -435,7 +480,12 @@ pub fn act(
             )?;
         }
     }
-    let updated = store::update(conn, &current, after, change)?;
+    // The match was read under its items' locks; a step that still finds it moved on lost
+    // a race it could not see, and says so.
+    let updated = store::update(conn, &current, after, change).map_err(|error| match error {
+        StoreError::Stale => MatchingError::ChangedMeanwhile("match"),
+        other => other.into(),
+    })?;
     let as_json = |m: &Match| serde_json::to_value(m).unwrap_or_default();
     audit::record(
         conn,

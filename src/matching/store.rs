@@ -323,6 +323,36 @@ pub fn all(conn: &mut Conn<'_>) -> Result<Vec<Match>, StoreError> {
     rows.into_iter().map(Match::try_from).collect()
 }
 
+/// The matches in progress (approved or active) on a need or on an offer, oldest first:
+/// while one exists the item cannot end (docs/ARCHITECTURE.md, "Matches hold their items").
+pub fn in_progress_for(conn: &mut Conn<'_>, item: HeldItem) -> Result<Vec<Uuid>, StoreError> {
+    let in_progress = [MatchStatus::Approved.as_str(), MatchStatus::Active.as_str()];
+    let ids: Vec<String> = match item {
+        HeldItem::Need(id) => dispatch!(conn, |c| matches::table
+            .filter(matches::need_id.eq(id.to_string()))
+            .filter(matches::status.eq_any(in_progress))
+            .order((matches::created_at.asc(), matches::id.asc()))
+            .select(matches::id)
+            .load(c))?,
+        HeldItem::Offer(id) => dispatch!(conn, |c| matches::table
+            .filter(matches::offer_id.eq(id.to_string()))
+            .filter(matches::status.eq_any(in_progress))
+            .order((matches::created_at.asc(), matches::id.asc()))
+            .select(matches::id)
+            .load(c))?,
+    };
+    ids.iter()
+        .map(|id| crate::accounts::store::parse_id(id))
+        .collect()
+}
+
+/// The need or the offer whose matches in progress `in_progress_for` reads.
+#[derive(Debug, Clone, Copy)]
+pub enum HeldItem {
+    Need(Uuid),
+    Offer(Uuid),
+}
+
 /// Whether `need_id` has an active match other than `except`.
 pub fn other_active_for_need(
     conn: &mut Conn<'_>,

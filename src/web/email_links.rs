@@ -18,12 +18,14 @@ use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::render::{see_other, Page};
-use crate::web::session::Visitor;
+use crate::web::session::{SignedIn, Visitor};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(verify_email_page)
         .service(verify_email_submit)
+        .service(resend_verification_page)
+        .service(resend_verification_submit)
         .service(password_reset_page)
         .service(password_reset_submit)
         .service(password_reset_sent)
@@ -138,6 +140,45 @@ async fn verify_email_submit(
         Err(error) => Err(error.into()),
     }
 }
+
+/// The page the "confirm your address first" sentences link to: one button that sends a
+/// new confirmation email to the signed-in person.
+#[get("/verify-email/resend")]
+async fn resend_verification_page(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let confirmed = signed_in.user.user.email_verified;
+    Page::new(
+        "verify_email_resend",
+        context! { confirmed => confirmed, sent => false, email => signed_in.user.user.email.to_string() },
+    )
+    .render(&state, &signed_in.visitor)
+}
+
+#[post("/verify-email/resend")]
+async fn resend_verification_submit(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    CheckedForm(_): CheckedForm<EmptyForm>,
+) -> Result<HttpResponse, PageError> {
+    let sent = accounts::resend_verification(
+        &state.db,
+        &state.notifier,
+        &state.rate_limits,
+        &signed_in.user.reader().viewer,
+    )
+    .await
+    .map_err(ApiError::from)?;
+    Page::new(
+        "verify_email_resend",
+        context! { confirmed => !sent, sent => sent, email => signed_in.user.user.email.to_string() },
+    )
+    .render(&state, &signed_in.visitor)
+}
+
+#[derive(Debug, Deserialize)]
+struct EmptyForm {}
 
 /// Without a token: the form that asks for a reset link. With one (from the email): the
 /// form for the new password.

@@ -16,6 +16,7 @@ use crate::accounts::store as accounts;
 use crate::audit::store::{self as audit, AuditFilter};
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
+use crate::catalogue::service::CatalogueError;
 use crate::db::{Conn, StoreError};
 use crate::error::{ApiError, FieldError};
 use crate::http::pagination::{keyset_after, keyset_cursor};
@@ -250,6 +251,9 @@ async fn propose(
             refused("propose-refused-live", StatusCode::CONFLICT)
         }
         Err(MatchingError::Forbidden(_)) => refused("propose-refused-side", StatusCode::FORBIDDEN),
+        Err(MatchingError::Catalogue(CatalogueError::EmailNotVerified)) => {
+            refused("email-unverified", StatusCode::FORBIDDEN)
+        }
         Err(error) => Err(ApiError::from(error).into()),
     }
 }

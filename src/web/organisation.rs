@@ -108,6 +108,7 @@ async fn render(
                 verified => organisation.verified,
             },
             is_org_admin => show_members,
+            email_verified => user.user.email_verified,
             members => members,
             invitation => invitation,
             preferences => preferences,
@@ -172,6 +173,7 @@ async fn invite(
             Ok(email) => account_service::invite(
                 &state.db,
                 &state.notifier,
+                &state.rate_limits,
                 &inviter(&signed_in),
                 signed_in.user.organisation.id,
                 email,
@@ -187,6 +189,13 @@ async fn invite(
             let mut errors = FormErrors::none();
             errors.add(&state.site, "invitation", "email", "taken");
             (StatusCode::CONFLICT, errors)
+        }
+        // The page says why (the organisation or the address is not verified yet) in place
+        // of the form.
+        Err(error @ ApiError::Refused { .. })
+            if error.problem_type().status() == StatusCode::FORBIDDEN =>
+        {
+            (StatusCode::FORBIDDEN, FormErrors::none())
         }
         Err(error) => match FormErrors::from_refusal(&state.site, "invitation", &error) {
             Some(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),

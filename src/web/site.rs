@@ -29,6 +29,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/register.html",
     "web/register_done.html",
     "web/verify_email.html",
+    "web/verify_email_resend.html",
     "web/password_reset_request.html",
     "web/password_reset_sent.html",
     "web/password_reset.html",
@@ -138,6 +139,21 @@ impl Site {
         let language = crate::web::i18n::page_language();
         self.catalogue
             .message(language, id, &[])
+            .unwrap_or_else(|| {
+                tracing::error!(id, "a page message is missing from the catalogue");
+                id.to_owned()
+            })
+    }
+
+    /// `text` for a message with variables (`{ $name }` in the catalogue).
+    pub fn text_with(&self, id: &str, args: &[(&str, String)]) -> String {
+        let language = crate::web::i18n::page_language();
+        let args: Vec<(String, fluent_bundle::FluentValue<'_>)> = args
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone().into()))
+            .collect();
+        self.catalogue
+            .message(language, id, &args)
             .unwrap_or_else(|| {
                 tracing::error!(id, "a page message is missing from the catalogue");
                 id.to_owned()

@@ -162,7 +162,9 @@ pub async fn a_provider_posts_and_closes_an_offer(app: TestApp) {
 
 pub async fn only_the_right_side_posts_and_only_verified_organisations_publish(app: TestApp) {
     let ngo = app.verified_org("ngo", "FR").await;
-    let hospital = app.sign_in(&app.register("hospital", "CM").await).await;
+    let hospital = app
+        .sign_in(&app.register_confirmed("hospital", "CM").await)
+        .await;
     app.post(
         "/api/v1/needs",
         None,

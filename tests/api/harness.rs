@@ -201,6 +201,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub database: TestDatabase,
+    /// Where the server sends email: a test SMTP sink's URL, or none for the mail folder
+    /// (`data_dir/mail`).
+    pub smtp_url: Option<String>,
 }
 
 /// Settings every test server shares: a free port, a fixed secret, and rate limits high
@@ -223,6 +226,11 @@ fn base_settings(database_url: &str, data_dir: &std::path::Path) -> Vec<(&'stati
         ("rate_limits.login_per_account", "100000".into()),
         ("rate_limits.register_per_ip", "100000".into()),
         ("rate_limits.refresh_per_ip", "100000".into()),
+        ("rate_limits.invitations_per_user", "100000".into()),
+        ("rate_limits.invitations_per_organisation", "100000".into()),
+        ("rate_limits.verification_emails_per_user", "100000".into()),
+        // People confirm their address from the email, so it should not wait a second.
+        ("outbox.poll_interval_ms", "50".into()),
     ]
 }
 
@@ -241,6 +249,11 @@ impl TestApp {
                 .iter()
                 .map(|(key, value)| (*key, value.to_string())),
         );
+        let smtp_url = settings
+            .iter()
+            .rev()
+            .find(|(key, _)| *key == "smtp_url")
+            .map(|(_, url)| url.clone());
         let config = Config::from_pairs(settings).expect("test configuration is valid");
         if std::env::var_os("TEST_LOG").is_some() {
             clearinghouse::telemetry::init(config.log_format);
@@ -254,6 +267,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             data_dir,
             database,
+            smtp_url,
         }
     }
 
@@ -308,6 +322,72 @@ impl TestApp {
                 .unwrap()
                 .to_owned(),
         }
+    }
+
+    /// The first link starting with `prefix` in an email to `address`, read where a person
+    /// would: the SMTP sink the server sends to, or the mail folder.
+    pub async fn emailed_link(&self, address: &str, prefix: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let folder = self.data_dir.path().join("mail");
+        loop {
+            let emails: Vec<crate::smtp_sink::Email> = match &self.smtp_url {
+                Some(url) => crate::smtp_sink::messages_at(url)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|message| message.to.iter().any(|to| to == address))
+                    .map(|message| message.email())
+                    .collect(),
+                None => std::fs::read_dir(&folder)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
+                    .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+                    .map(|raw| crate::smtp_sink::Email::parse(&raw))
+                    .filter(|email| email.header("to").is_some_and(|to| to.contains(address)))
+                    .collect(),
+            };
+            if let Some(link) = emails.iter().find_map(|email| email.link(prefix)) {
+                return link;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no email to {address} with a link starting {prefix}"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The person behind `account` confirms their address as a person does: opens the link
+    /// of the verification email and presses the button, which posts its token.
+    pub async fn confirm_email(&self, account: &Account) {
+        let link = self
+            .emailed_link(
+                &account.email,
+                &format!("{}/verify-email?token=", self.base_url),
+            )
+            .await;
+        let token = Url::parse(&link)
+            .expect("a link")
+            .query_pairs()
+            .find(|(key, _)| key == "token")
+            .map(|(_, value)| value.into_owned())
+            .expect("the link carries a token");
+        self.post(
+            "/api/v1/auth/verify-email",
+            None,
+            &json!({ "token": token }),
+        )
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    }
+
+    /// A registration whose person has confirmed their address, not yet verified by a
+    /// coordinator.
+    pub async fn register_confirmed(&self, kind: &str, country: &str) -> Account {
+        let account = self.register(kind, country).await;
+        self.confirm_email(&account).await;
+        account
     }
 
     /// The invitee of `token` accepts, as `name`, with the test password.
@@ -414,9 +494,10 @@ impl TestApp {
         self.session(account, &response)
     }
 
-    /// A registered organisation that a coordinator has verified, with its admin signed in.
+    /// A registered organisation that a coordinator has verified, with its admin (address
+    /// confirmed) signed in.
     pub async fn verified_org(&self, kind: &str, country: &str) -> Session {
-        let account = self.register(kind, country).await;
+        let account = self.register_confirmed(kind, country).await;
         let coordinator = self.coordinator().await;
         coordinator
             .verify(&account)

@@ -9,9 +9,11 @@ mod catalogue;
 mod cli;
 mod email;
 mod figures;
+mod gates;
 mod harness;
 mod hostile;
 mod http;
+mod integrity;
 mod matching;
 mod openapi;
 mod problems;
@@ -166,6 +168,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         security_headers::cors_admits_configured_origins_and_no_other,
         security_headers::hsts_is_sent_only_when_the_public_url_is_https,
         security_headers::the_documentation_has_a_policy_that_forbids_framing,
+        // issue 12, item 8 (part B): races, held items, invitations, unconfirmed addresses
+        integrity::a_close_racing_an_accept_never_strands_the_match,
+        integrity::an_approval_racing_a_close_has_one_consistent_outcome,
+        integrity::racing_completions_of_one_need_count_every_delivery,
+        integrity::closing_an_item_a_match_holds_is_refused_naming_the_match,
+        gates::an_unconfirmed_address_cannot_publish_propose_or_invite,
+        gates::only_a_verified_organisation_invites_and_within_its_quotas,
     ]
 }
 

@@ -76,7 +76,9 @@ async fn send(
 pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
     use ProblemType::*;
     let hospital = app.verified_org("hospital", "KE").await;
-    let unverified = app.sign_in(&app.register("hospital", "KE").await).await;
+    let unverified = app
+        .sign_in(&app.register_confirmed("hospital", "KE").await)
+        .await;
     let token = hospital.token();
     let need = hospital.publish_need(&need_input("Backup drills")).await;
     let path = format!("/api/v1/needs/{}", id(&need));

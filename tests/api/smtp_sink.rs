@@ -89,6 +89,23 @@ struct Shared {
     stopped: AtomicBool,
 }
 
+/// The sinks running now, by port: how the harness reads what a server configured with a
+/// sink's URL sent (a verification email to follow) without the test handing it the sink.
+fn running() -> &'static Mutex<std::collections::HashMap<u16, Arc<Shared>>> {
+    static RUNNING: std::sync::OnceLock<Mutex<std::collections::HashMap<u16, Arc<Shared>>>> =
+        std::sync::OnceLock::new();
+    RUNNING.get_or_init(Default::default)
+}
+
+/// What the sink listening at `smtp_url` (as `SmtpSink::url` wrote it) has accepted, if one
+/// of this process's sinks listens there.
+pub fn messages_at(smtp_url: &str) -> Option<Vec<Received>> {
+    let url = url::Url::parse(smtp_url).ok()?;
+    let shared = running().lock().unwrap().get(&url.port()?)?.clone();
+    let messages = shared.messages.lock().unwrap().clone();
+    Some(messages)
+}
+
 pub struct SmtpSink {
     port: u16,
     shared: Arc<Shared>,
@@ -114,6 +131,7 @@ impl SmtpSink {
         let port = listener.local_addr().unwrap().port();
         let tls = options.tls.as_ref().map(|tls| tls.implicit);
         let shared = Arc::new(Shared::default());
+        running().lock().unwrap().insert(port, shared.clone());
         let accepting = shared.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -174,6 +192,7 @@ impl SmtpSink {
 impl Drop for SmtpSink {
     fn drop(&mut self) {
         self.shared.stopped.store(true, Ordering::SeqCst);
+        running().lock().unwrap().remove(&self.port);
         // Wake the accept loop so that it sees the flag and lets the port go.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
     }

@@ -607,7 +607,12 @@ pub async fn unknown_paths_get_the_not_found_page_and_the_api_keeps_problems(app
 
 pub async fn an_org_admin_invites_a_colleague_who_joins_through_the_link(app: TestApp) {
     let app = app_with(app, None, &[]).await;
-    let account = app.register("health_agency", "NG").await;
+    let account = app.register_confirmed("health_agency", "NG").await;
+    app.coordinator()
+        .await
+        .verify(&account)
+        .await
+        .assert_status(StatusCode::OK);
     let admin = signed_in(&app, &account).await;
     let page = admin.get("/organisation").await;
     let colleague = format!("colleague-{}@agency.example", uuid::Uuid::new_v4().simple());

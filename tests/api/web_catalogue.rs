@@ -404,7 +404,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
         .assert_status(StatusCode::FORBIDDEN);
 
     // An unverified organisation's draft cannot be published: the page says why.
-    let newcomer = app.register("hospital", "UG").await;
+    let newcomer = app.register_confirmed("hospital", "UG").await;
     let browser = Browser::signed_in(&app, &newcomer).await;
     let form = browser.get("/needs/new").await;
     let created = browser

@@ -21,6 +21,7 @@ use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, TextQuery};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::http::pagination::{page_limit, parse_cursor};
+use crate::http::refusals::distinct;
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
 use crate::visibility::Reader;
@@ -178,6 +179,11 @@ impl From<CatalogueError> for ApiError {
             CatalogueError::VersionMismatch { .. } => {
                 Self::PreconditionFailed(error.to_string().into())
             }
+            CatalogueError::EmailNotVerified => distinct::email_not_verified(error.to_string()),
+            CatalogueError::HasOpenMatches { ref matches, .. } => {
+                distinct::item_has_open_match(error.to_string(), matches.clone())
+            }
+            CatalogueError::ChangedMeanwhile(_) => distinct::changed_meanwhile(error.to_string()),
             CatalogueError::Store(error) => error.into(),
         }
     }

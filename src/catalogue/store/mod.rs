@@ -42,6 +42,9 @@ pub trait ItemStore: CatalogueItem {
     type Cursor: serde::Serialize + serde::de::DeserializeOwned + Send + 'static;
 
     fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Self>, StoreError>;
+    /// `find`, holding the item until the caller's transaction ends (the store's
+    /// `find_locked` says how).
+    fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Self>, StoreError>;
     /// A new draft.
     fn insert(
         conn: &mut Conn<'_>,
@@ -162,6 +165,27 @@ macro_rules! item_table_basics {
                 .select(<$row>::as_select())
                 .first(c)
                 .optional())?;
+            Ok(with_themes(conn, row.into_iter().collect())?.pop())
+        }
+
+        /// The item, held for the rest of the caller's transaction: PostgreSQL locks the row
+        /// (`FOR UPDATE`), so that a use case that checks something about the item and then
+        /// writes (closing it while no match holds it, a match starting on it) runs one at a
+        /// time with any other such use case. SQLite needs no lock: its write transactions
+        /// (`BEGIN IMMEDIATE`, `db::Database::write_blocking`) already run one at a time.
+        pub fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
+            let query = || $table::table.find(id.to_string());
+            let row: Option<$row> = match conn {
+                Conn::Postgres(c) => query()
+                    .select(<$row>::as_select())
+                    .for_update()
+                    .first(&mut **c)
+                    .optional()?,
+                Conn::Sqlite(c) => query()
+                    .select(<$row>::as_select())
+                    .first(&mut **c)
+                    .optional()?,
+            };
             Ok(with_themes(conn, row.into_iter().collect())?.pop())
         }
 

@@ -146,8 +146,10 @@ impl From<&NeedFields> for FieldColumns {
 
 item_table_basics!("need", needs, need_themes::need_id, NeedRow, Need);
 
-/// Counts `delivered` against the need and moves it to `status`. The caller holds the match
-/// that delivered, in the same transaction.
+/// Counts `delivered` against the need and moves it to `status`, which the caller computed
+/// from `need` as read: so only if the need is still at that version and state, or
+/// `StoreError::Stale` (a close or another match's step got there first, and `status`
+/// would overwrite it). The caller holds the match that delivered, in the same transaction.
 pub fn record_delivery(
     conn: &mut Conn<'_>,
     need: &Need,
@@ -155,14 +157,20 @@ pub fn record_delivery(
     status: NeedStatus,
 ) -> Result<Need, StoreError> {
     let id = need.id.to_string();
-    dispatch!(conn, |c| diesel::update(needs::table.find(&id))
-        .set((
-            needs::quantity_covered.eq(needs::quantity_covered + delivered),
-            needs::status.eq(status.as_str()),
-            needs::version.eq(needs::version + 1),
-            needs::updated_at.eq(db::now()),
-        ))
-        .execute(c))?;
+    let updated = dispatch!(conn, |c| diesel::update(
+        needs::table
+            .find(&id)
+            .filter(needs::version.eq(need.version))
+            .filter(needs::status.eq(need.status.as_str()))
+    )
+    .set((
+        needs::quantity_covered.eq(need.quantity_covered + delivered),
+        needs::status.eq(status.as_str()),
+        needs::version.eq(need.version + 1),
+        needs::updated_at.eq(db::now()),
+    ))
+    .execute(c))?;
+    expect_one(updated)?;
     reload(conn, need.id)
 }
 
@@ -344,6 +352,9 @@ impl ItemStore for Need {
 
     fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Need>, StoreError> {
         find(conn, id)
+    }
+    fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Need>, StoreError> {
+        find_locked(conn, id)
     }
     fn insert(
         conn: &mut Conn<'_>,

@@ -148,14 +148,15 @@ impl From<&OfferFields> for FieldColumns {
 
 item_table_basics!("offer", offers, offer_themes::offer_id, OfferRow, Offer);
 
-/// Holds `quantity` of the offer's capacity, if that much is left: of two matches racing for
-/// the last seats one gets them and the other a conflict. An offer left with nothing becomes
-/// exhausted.
+/// Holds `quantity` of the offer's capacity, if the offer is still open and that much is
+/// left: of two matches racing for the last seats one gets them and the other a conflict,
+/// and an offer closed meanwhile holds nothing. An offer left with nothing becomes exhausted.
 pub fn reserve(conn: &mut Conn<'_>, offer_id: Uuid, quantity: i32) -> Result<Offer, StoreError> {
     let id = offer_id.to_string();
     let reserved = dispatch!(conn, |c| diesel::update(
         offers::table
             .find(&id)
+            .filter(offers::status.eq(OfferStatus::Open.as_str()))
             .filter(offers::capacity_left.ge(quantity))
     )
     .set((
@@ -166,7 +167,7 @@ pub fn reserve(conn: &mut Conn<'_>, offer_id: Uuid, quantity: i32) -> Result<Off
     .execute(c))?;
     if reserved == 0 {
         return Err(StoreError::Conflict(
-            "the offer has no capacity left for this match".into(),
+            "the offer is no longer open or has no capacity left for this match".into(),
         ));
     }
     dispatch!(conn, |c| diesel::update(
@@ -287,6 +288,9 @@ impl ItemStore for Offer {
 
     fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Offer>, StoreError> {
         find(conn, id)
+    }
+    fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Offer>, StoreError> {
+        find_locked(conn, id)
     }
     fn insert(
         conn: &mut Conn<'_>,

@@ -23,6 +23,20 @@ use crate::web::errors::PageError;
 use crate::web::render::{see_other, Page};
 use crate::web::session::{SignedIn, Visitor};
 
+/// Why nothing changed, said at the top of the page, with the links that help (the
+/// matches that hold the item, the page that sends a new verification email).
+#[derive(Serialize)]
+struct Notice {
+    text: String,
+    links: Vec<NoticeLink>,
+}
+
+#[derive(Serialize)]
+struct NoticeLink {
+    href: String,
+    label: String,
+}
+
 /// A lifecycle button.
 #[derive(Serialize)]
 struct Button {
@@ -45,7 +59,7 @@ async fn render<K: WebKind>(
     state: &AppState,
     visitor: &Visitor,
     item: K,
-    notice: Option<String>,
+    notice: Option<Notice>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let reader = visitor.reader();
@@ -196,11 +210,34 @@ where
             service::transition(conn, &request, &announcer.notifier, &announcer, id, action)
         })
         .await;
+    let mut links = Vec::new();
+    let mut status = StatusCode::CONFLICT;
     let notice = match moved {
         Ok(item) => return Ok(see_other(&format!("/{}/{}", K::COLLECTION, item.id()))),
-        Err(CatalogueError::VersionMismatch { .. }) => "catalogue-changed-since",
+        Err(CatalogueError::VersionMismatch { .. } | CatalogueError::ChangedMeanwhile(_)) => {
+            "catalogue-changed-since"
+        }
         Err(CatalogueError::Refused(_)) => "catalogue-refused-state",
         Err(CatalogueError::NotPublishable(_)) => "publish",
+        Err(CatalogueError::EmailNotVerified) => {
+            status = StatusCode::FORBIDDEN;
+            links.push(NoticeLink {
+                href: "/verify-email/resend".into(),
+                label: state.site.text("email-unverified-resend-link"),
+            });
+            "email-unverified"
+        }
+        Err(CatalogueError::HasOpenMatches { matches, .. }) => {
+            links.extend(matches.iter().map(|id| {
+                NoticeLink {
+                    href: format!("/matches/{id}"),
+                    label: state
+                        .site
+                        .text_with("catalogue-open-match-link", &[("id", id.to_string())]),
+                }
+            }));
+            "catalogue-refused-open-matches"
+        }
         Err(error) => return Err(page_error(error)),
     };
     // The page again as it is now, with why nothing changed.
@@ -224,8 +261,8 @@ where
         &state,
         &signed_in.visitor,
         item,
-        Some(text),
-        StatusCode::CONFLICT,
+        Some(Notice { text, links }),
+        status,
     )
     .await
 }

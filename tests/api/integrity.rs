@@ -1,0 +1,303 @@
+//! What a hostile client tried with timing and order: a close racing an accept or an
+//! approval, two completions of one need at once, and closing a need or an offer while a
+//! match holds it. Races are fired many times; what is asserted is the invariant every
+//! outcome must keep (a closed item holds no match in progress, capacity held equals what
+//! the active matches reserved, coverage counts every delivery), never a timing.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::browser::Browser;
+use crate::harness::{id, need_with, offer_with, Response, Session, TestApp};
+
+const ROUNDS: usize = 20;
+
+/// A need and an offer that match, in Kenya: `quantity` wanted, `capacity` offered.
+fn pair(round: usize, quantity: i64, capacity: i64) -> (Value, Value) {
+    (
+        need_with(
+            &format!("Backup recovery for district hospitals, round {round}"),
+            json!({"quantity": quantity}),
+        ),
+        offer_with(
+            &format!("Backup recovery drills, round {round}"),
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"], "capacity": capacity}),
+        ),
+    )
+}
+
+async fn read(session: &Session, path: String) -> Value {
+    let response = session.get(&path).await;
+    response.assert_status(StatusCode::OK);
+    response.body
+}
+
+/// The problem's type as its path, `/problems/{slug}` (the harness checks the URI is
+/// absolute and the slug registered).
+fn problem_type(response: &Response) -> String {
+    format!("/problems/{}", response.problem_type().slug())
+}
+
+/// A refusal a racing client may get: a 409 that says which rule held, never a 500 or a
+/// silent 200.
+#[track_caller]
+fn assert_lost_cleanly(response: &Response, allowed: &[&str]) {
+    response.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        allowed.contains(&problem_type(response).as_str()),
+        "a loser says why ({allowed:?}): {}",
+        response.text
+    );
+}
+
+/// The race: with an approved match, the provider's accept and the requester's
+/// close sent together. Before, both answered 200 and the need ended `matched` (or
+/// `closed` with the match active and the capacity held).
+pub async fn a_close_racing_an_accept_never_strands_the_match(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    for round in 0..ROUNDS {
+        let (need, offer) = pair(round, 4, 10);
+        let need = hospital.publish_need(&need).await;
+        let offer = ngo.publish_offer(&offer).await;
+        let proposed = hospital.propose(&need, &offer).await;
+        proposed.assert_status(StatusCode::CREATED);
+        let match_id = id(&proposed.body);
+        coordinator
+            .approve(&match_id)
+            .await
+            .assert_status(StatusCode::OK);
+
+        let close_path = format!("/api/v1/needs/{}/close", id(&need));
+        let empty = json!({});
+        let (accepted, closed) =
+            tokio::join!(ngo.accept(&match_id), hospital.post(&close_path, &empty));
+        assert!(
+            !(accepted.status.is_success() && closed.status.is_success()),
+            "round {round}: both won: {} / {}",
+            accepted.text,
+            closed.text
+        );
+        let need_now = read(&hospital, format!("/api/v1/needs/{}", id(&need))).await;
+        let match_now = read(&hospital, format!("/api/v1/matches/{match_id}")).await;
+        let offer_now = read(&ngo, format!("/api/v1/offers/{}", id(&offer))).await;
+        if accepted.status.is_success() {
+            // The work started; the close is refused because the match holds the need.
+            assert_lost_cleanly(&closed, &["/problems/item-has-open-match"]);
+            assert_eq!(match_now["status"], "active", "round {round}");
+            assert_eq!(need_now["status"], "matched", "round {round}");
+            assert_eq!(offer_now["capacity_left"], 6, "round {round}");
+        } else {
+            // The need was closed first: the accept is refused and nothing is held.
+            assert!(closed.status.is_success(), "round {round}: {}", closed.text);
+            accepted.assert_problem(StatusCode::CONFLICT);
+            assert_eq!(need_now["status"], "closed", "round {round}");
+            assert_ne!(match_now["status"], "active", "round {round}");
+            assert_eq!(offer_now["capacity_left"], 10, "round {round}");
+        }
+    }
+}
+
+/// The same race where the write at stake is the coordinator's approval, the step that
+/// turns a match both sides accepted into work (and writes the need and the offer), against
+/// a close of the need (even rounds) or of the offer (odd rounds).
+pub async fn an_approval_racing_a_close_has_one_consistent_outcome(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    for round in 0..ROUNDS {
+        let (need, offer) = pair(round, 4, 10);
+        let need = hospital.publish_need(&need).await;
+        let offer = ngo.publish_offer(&offer).await;
+        let proposed = hospital.propose(&need, &offer).await;
+        proposed.assert_status(StatusCode::CREATED);
+        let match_id = id(&proposed.body);
+        // Accepted by both sides while proposed: the approval starts the work.
+        ngo.accept(&match_id).await.assert_status(StatusCode::OK);
+
+        let closing_need = round % 2 == 0;
+        let (closer, close_path) = if closing_need {
+            (&hospital, format!("/api/v1/needs/{}/close", id(&need)))
+        } else {
+            (&ngo, format!("/api/v1/offers/{}/close", id(&offer)))
+        };
+        let empty = json!({});
+        let (approved, closed) = tokio::join!(
+            coordinator.approve(&match_id),
+            closer.post(&close_path, &empty)
+        );
+        assert!(
+            !(approved.status.is_success() && closed.status.is_success()),
+            "round {round}: both won: {} / {}",
+            approved.text,
+            closed.text
+        );
+        let need_now = read(&hospital, format!("/api/v1/needs/{}", id(&need))).await;
+        let match_now = read(&hospital, format!("/api/v1/matches/{match_id}")).await;
+        let offer_now = read(&ngo, format!("/api/v1/offers/{}", id(&offer))).await;
+        if approved.status.is_success() {
+            assert_lost_cleanly(
+                &closed,
+                &[
+                    "/problems/item-has-open-match",
+                    "/problems/changed-meanwhile",
+                ],
+            );
+            assert_eq!(match_now["status"], "active", "round {round}");
+            assert_eq!(need_now["status"], "matched", "round {round}");
+            assert_eq!(offer_now["status"], "open", "round {round}");
+            assert_eq!(offer_now["capacity_left"], 6, "round {round}");
+        } else {
+            assert!(closed.status.is_success(), "round {round}: {}", closed.text);
+            approved.assert_problem(StatusCode::CONFLICT);
+            assert_eq!(match_now["status"], "proposed", "round {round}");
+            assert_eq!(offer_now["capacity_left"], 10, "round {round}");
+            let (closed_item, other) = if closing_need {
+                (&need_now, &offer_now)
+            } else {
+                (&offer_now, &need_now)
+            };
+            assert_eq!(closed_item["status"], "closed", "round {round}");
+            assert_eq!(other["status"], "open", "round {round}");
+        }
+    }
+}
+
+/// Two matches deliver to one need at once. Before, each computed the need's next state
+/// from what it read before the other wrote: together they covered it, and it stayed
+/// `matched` instead of `fulfilled`.
+pub async fn racing_completions_of_one_need_count_every_delivery(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    for round in 0..ROUNDS {
+        let (need, _) = pair(round, 10, 5);
+        let need = hospital.publish_need(&need).await;
+        let mut matches = Vec::new();
+        for half in ["first", "second"] {
+            let (_, offer) = pair(round, 10, 5);
+            let offer = ngo
+                .publish_offer(&with_title(offer, &format!("{half} half, round {round}")))
+                .await;
+            let proposed = hospital.propose(&need, &offer).await;
+            proposed.assert_status(StatusCode::CREATED);
+            let match_id = id(&proposed.body);
+            coordinator
+                .approve(&match_id)
+                .await
+                .assert_status(StatusCode::OK);
+            matches.push(match_id);
+        }
+        // Proposed while the need is open; once one starts it is matched, and the other may
+        // still start beside it.
+        for match_id in &matches {
+            ngo.accept(match_id).await.assert_status(StatusCode::OK);
+        }
+        let report = json!({"delivered_quantity": 5, "rating": 4, "outcome": "Twenty staff restored backups in a drill."});
+        let (first, second) = tokio::join!(
+            ngo.complete(&matches[0], &report),
+            hospital.complete(&matches[1], &report)
+        );
+        let mut delivered = 0;
+        for answer in [&first, &second] {
+            if answer.status.is_success() {
+                delivered += 5;
+            } else {
+                assert_lost_cleanly(answer, &["/problems/changed-meanwhile"]);
+            }
+        }
+        let need_now = read(&hospital, format!("/api/v1/needs/{}", id(&need))).await;
+        assert_eq!(
+            need_now["quantity_covered"], delivered,
+            "round {round}: {need_now}"
+        );
+        let expected = if delivered >= 10 {
+            "fulfilled"
+        } else {
+            "matched"
+        };
+        assert_eq!(need_now["status"], expected, "round {round}: {need_now}");
+    }
+}
+
+fn with_title(mut item: Value, title: &str) -> Value {
+    item["title"] = json!(title);
+    item
+}
+
+/// The lead's rule: while a match is in progress (approved or active) neither its need nor
+/// its offer can be closed; the refusal names the matches, and the page links to them.
+/// Before, the close answered 200 and the match could then never complete, its capacity
+/// held for good.
+pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let coordinator = app.coordinator().await;
+    let (need, offer) = pair(0, 4, 10);
+    let need = hospital.publish_need(&need).await;
+    let offer = ngo.publish_offer(&offer).await;
+    let proposed = hospital.propose(&need, &offer).await;
+    let match_id = id(&proposed.body);
+    let need_close = format!("/api/v1/needs/{}/close", id(&need));
+    let offer_close = format!("/api/v1/offers/{}/close", id(&offer));
+
+    // Approved, not yet active: it already holds both.
+    coordinator
+        .approve(&match_id)
+        .await
+        .assert_status(StatusCode::OK);
+    for (session, path) in [(&hospital, &need_close), (&ngo, &offer_close)] {
+        let refused = session.post(path, &json!({})).await;
+        let detail = refused.assert_problem(StatusCode::CONFLICT);
+        assert!(detail.contains("matches in progress"), "{detail}");
+        assert_eq!(problem_type(&refused), "/problems/item-has-open-match");
+        assert_eq!(refused.body["open_matches"], json!([match_id]));
+    }
+    // Active: still held, on the pages too, which link to the match.
+    ngo.accept(&match_id).await.assert_status(StatusCode::OK);
+    coordinator
+        .post(&need_close, &json!({}))
+        .await
+        .assert_problem(StatusCode::CONFLICT);
+    let browser = Browser::signed_in(&app, &hospital.account).await;
+    let page = browser.get(&format!("/needs/{}", id(&need))).await;
+    let refused = browser
+        .submit(&page, &format!("/needs/{}/close", id(&need)), &[])
+        .await;
+    refused.assert_status(StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains("matches are in progress"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(&format!("href=\"/matches/{match_id}\"")),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        read(&hospital, format!("/api/v1/needs/{}", id(&need))).await["status"],
+        "matched"
+    );
+
+    // Once the match ends, the need can close, and the capacity it did not use is back.
+    hospital
+        .complete(
+            &match_id,
+            &json!({"delivered_quantity": 2, "rating": 5, "outcome": "Two teams trained."}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    hospital
+        .post(&need_close, &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let offer_now = read(&ngo, format!("/api/v1/offers/{}", id(&offer))).await;
+    assert_eq!(offer_now["capacity_left"], 8);
+    ngo.post(&offer_close, &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+}
