@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::accounts::model::{Email, Role, User};
 use crate::accounts::service::{self, Invitation};
 use crate::auth::extract::Authenticated;
-use crate::auth::rate_limit::client_ip;
 use crate::error::{ApiError, Problem};
+use crate::http::client_ip::client_ip;
 use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
@@ -103,7 +103,8 @@ async fn request_password_reset(
     state
         .rate_limits
         .register_per_ip
-        .check(&client_ip(&request))?;
+        .check(&state.db, &client_ip(&request))
+        .await?;
     // What is not an address has no account: the same answer, and nothing to send.
     if let Ok(email) = Email::parse(&body.into_inner().email) {
         service::request_password_reset(&state.db, &state.notifier, email).await?;

@@ -11,7 +11,9 @@ mod email;
 mod figures;
 mod harness;
 mod http;
+mod limits;
 mod matching;
+mod metrics;
 mod openapi;
 mod reminders;
 mod seed;
@@ -147,6 +149,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web_matches::a_dead_email_is_retried_from_the_outbox_page,
         web_matches::the_audit_page_filters_by_entity_and_id,
         web_matches::coordination_is_for_coordinators_and_forms_need_their_token,
+        // issue 12 items 4 and 5: shared rate limits, trusted proxies, metrics
+        limits::two_instances_on_one_database_enforce_one_limit,
+        limits::refilled_keys_are_forgotten_and_others_kept,
+        limits::forwarded_for_counts_only_from_a_trusted_proxy,
+        metrics::metrics_need_the_token_and_count_by_route_template,
+        metrics::metrics_do_not_exist_without_a_token,
+        metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
     ]
 }
 
