@@ -14,6 +14,8 @@ use url::Url;
 
 /// Shortest JWT signing secret accepted: 256 bits, as HS256 asks.
 const MIN_JWT_SECRET_LEN: usize = 32;
+/// Shortest metrics token accepted: long enough that guessing it is hopeless.
+const MIN_METRICS_TOKEN_LEN: usize = 24;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +60,9 @@ pub struct Config {
     /// capacity, funding).
     pub matching_weights: crate::matching::score::Weights,
     pub rate_limits: RateLimits,
+    /// Proxies (CIDR ranges) whose `Forwarded` / `X-Forwarded-For` headers are believed for
+    /// the client's address; empty: none, the client is the TCP peer.
+    pub trusted_proxies: crate::http::client_ip::TrustedProxies,
     /// `smtp://user:pass@host:587?tls=required`, `smtps://...:465`; unset: emails are
     /// written as `.eml` files to `mail_dir`. A secret: it may carry credentials.
     pub smtp_url: Option<SecretString>,
@@ -72,6 +77,16 @@ pub struct Config {
     pub outbox: OutboxSettings,
     pub reminders: ReminderSettings,
     pub web: WebSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// The operators' Prometheus endpoint, `/metrics`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The bearer token a scraper sends; unset (the default): `/metrics` answers 404.
+    pub token: Option<SecretString>,
 }
 
 /// How long people's browser sessions last.
@@ -298,6 +313,7 @@ struct Defaults {
     expiry_interval_seconds: u64,
     matching_weights: crate::matching::score::Weights,
     rate_limits: RateLimits,
+    trusted_proxies: Vec<String>,
     mail_from: &'static str,
     outbox: OutboxSettings,
     reminders: ReminderSettings,
@@ -329,6 +345,7 @@ impl Default for Defaults {
                 invitations_per_organisation: 10,
                 verification_emails_per_user: 2,
             },
+            trusted_proxies: Vec::new(),
             mail_from: "Clearing house <clearinghouse@localhost>",
             outbox: OutboxSettings {
                 worker: true,
@@ -495,6 +512,14 @@ impl Config {
                 "web.session_absolute_hours",
                 "must be between 1 hour and 30 days, and not shorter than the idle time",
             ));
+        }
+        if let Some(token) = &self.metrics.token {
+            if token.expose_secret().len() < MIN_METRICS_TOKEN_LEN {
+                return Err(invalid(
+                    "metrics.token",
+                    format!("must be at least {MIN_METRICS_TOKEN_LEN} characters"),
+                ));
+            }
         }
         let limits = &self.rate_limits;
         for (setting, value) in [
@@ -705,6 +730,33 @@ mod tests {
         let sessions = config.web_session_lifetimes();
         assert_eq!(sessions.idle, chrono::Duration::hours(2));
         assert_eq!(sessions.absolute, chrono::Duration::hours(12));
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused() {
+        assert!(load(&[]).unwrap().metrics.token.is_none());
+        let error = load(&[("metrics.token", "short")]).unwrap_err().to_string();
+        assert!(error.contains("`metrics.token`"), "{error}");
+        assert!(
+            !error.contains("short"),
+            "the token is never repeated: {error}"
+        );
+        assert!(load(&[("metrics.token", "a-scraper-token-of-enough-length")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_parsed_at_load_and_a_bad_one_is_named() {
+        assert!(load(&[]).unwrap().trusted_proxies.is_empty());
+        let config = load(&[("trusted_proxies", "10.0.0.0/8, fd00::/8")]).unwrap();
+        assert_eq!(
+            config.trusted_proxies,
+            crate::http::client_ip::TrustedProxies::parse(["10.0.0.0/8", "fd00::/8"]).unwrap()
+        );
+        let error = load(&[("trusted_proxies", "10.0.0.0/8,10.0.0.300/8")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`trusted_proxies`"), "{error}");
+        assert!(error.contains("10.0.0.300/8"), "{error}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod health;
 pub mod housekeeping;
 pub mod http;
 pub mod matching;
+pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod seed;

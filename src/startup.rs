@@ -8,20 +8,25 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::password::{PasswordError, Passwords};
-use crate::auth::rate_limit::RateLimiters;
+use crate::auth::rate_limit::{KeyDigest, RateLimiters};
 use crate::auth::token::AccessTokens;
 use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
 use crate::housekeeping::Housekeeping;
+use crate::http::client_ip::resolve_client_ip;
 use crate::http::cors::api_cors;
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
+use crate::metrics::middleware::record_request;
+use crate::metrics::routes::ScrapeToken;
+use crate::metrics::Metrics;
 use crate::notify::setup::{build_notifier, build_worker, SetupError};
 use crate::notify::worker::WorkerHandle;
 use crate::openapi::ApiDoc;
@@ -123,7 +128,10 @@ impl Application {
             db,
             access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),
             passwords: Passwords::new(config.password_hash_concurrency)?,
-            rate_limits: RateLimiters::new(&config.rate_limits),
+            rate_limits: RateLimiters::new(
+                &config.rate_limits,
+                KeyDigest::from_secret(jwt_secret.expose_secret().as_bytes()),
+            ),
             refresh_token_ttl: config.refresh_token_ttl(),
             taxonomy: Arc::new(taxonomy),
             matching_weights: config.matching_weights,
@@ -133,6 +141,9 @@ impl Application {
         });
         let housekeeping = Housekeeping::new(&config, state.db.clone(), state.notifier.clone());
         let body_limit = config.body_limit_bytes;
+        let trusted_proxies = web::Data::new(config.trusted_proxies.clone());
+        let metrics = web::Data::new(Metrics::default());
+        let scrape_token = config.metrics.token.as_ref().map(ScrapeToken::new);
         let api = api_document();
         let routes = Arc::new(RouteTable::from_openapi(&api));
         let (cors_origins, own_origin) = (
@@ -141,6 +152,7 @@ impl Application {
         );
         let server = HttpServer::new(move || {
             let routes = routes.clone();
+            let scrape_token = scrape_token.clone();
             // The document and its page come first: the `/api/v1` scope would otherwise
             // claim `/api/v1/openapi.json` and answer 404 for it.
             App::new()
@@ -150,9 +162,12 @@ impl Application {
                 .into_utoipa_app()
                 .configure(mount_routes(api_cors(&cors_origins, &own_origin)))
                 .into_app()
+                .configure(crate::metrics::routes::routes(scrape_token))
                 .configure(crate::web::routes)
                 .app_data(state.clone())
                 .app_data(web::Data::from(routes.clone()))
+                .app_data(trusted_proxies.clone())
+                .app_data(metrics.clone())
                 .app_data(problems::json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(problems::path_config())
@@ -181,7 +196,10 @@ impl Application {
                 .wrap(from_fn(add_security_headers))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(add_request_id_header))
+                .wrap(from_fn(record_request))
                 .wrap(TracingLogger::default())
+                // Outermost: the client's address is decided before the log line names it.
+                .wrap(from_fn(resolve_client_ip))
         })
         .listen(listener)?
         .run();

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::accounts::model::{Email, Role, User};
 use crate::accounts::service::{self, Invitation};
 use crate::auth::extract::Authenticated;
-use crate::auth::rate_limit::client_ip;
 use crate::error::{ApiError, Problem};
+use crate::http::client_ip::client_ip;
 use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
@@ -135,7 +135,8 @@ async fn request_password_reset(
     state
         .rate_limits
         .register_per_ip
-        .check(&client_ip(&request))?;
+        .check(&state.db, &client_ip(&request))
+        .await?;
     let email = body.into_inner().email;
     // Text no address can hold is refused as such (the shared text rule, as everywhere);
     // what is otherwise not an address has no account: the same answer, and nothing to send.

@@ -242,11 +242,10 @@ pub async fn resend_verification(
     let Viewer::User { user_id, .. } = *viewer else {
         return Err(AccountsError::Forbidden("sign in to confirm your address"));
     };
-    if let Err(crate::error::ApiError::TooManyRequests {
-        retry_after_seconds,
-    }) = limits
+    if let Some(retry_after_seconds) = limits
         .verification_emails_per_user
-        .check(&user_id.to_string())
+        .count(db, &user_id.to_string())
+        .await?
     {
         return Err(AccountsError::RateLimited {
             retry_after_seconds,
@@ -387,10 +386,7 @@ pub async fn invite(
         (&limits.invitations_per_user, inviter_id),
         (&limits.invitations_per_organisation, organisation_id),
     ] {
-        if let Err(crate::error::ApiError::TooManyRequests {
-            retry_after_seconds,
-        }) = limiter.check(&key.to_string())
-        {
+        if let Some(retry_after_seconds) = limiter.count(db, &key.to_string()).await? {
             return Err(AccountsError::RateLimited {
                 retry_after_seconds,
             });

@@ -10,9 +10,9 @@ use crate::accounts::model::{Country, Email, OrganisationKind, User};
 use crate::accounts::service::{self as accounts, RegisteredAccount, Registration};
 use crate::auth::extract::Authenticated;
 use crate::auth::password;
-use crate::auth::rate_limit::client_ip;
 use crate::auth::service::{self, AuthError, Issuer, TokenPair};
 use crate::error::{field_errors, ApiError, FieldError, Problem, ProblemType};
+use crate::http::client_ip::client_ip;
 use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
@@ -190,7 +190,11 @@ pub async fn register_account(
     client_ip: &str,
     request: RegisterRequest,
 ) -> Result<RegisteredAccount, ApiError> {
-    state.rate_limits.register_per_ip.check(client_ip)?;
+    state
+        .rate_limits
+        .register_per_ip
+        .check(&state.db, client_ip)
+        .await?;
     let registration = request.check()?;
     Ok(accounts::register(&state.db, &state.passwords, &state.notifier, registration).await?)
 }
@@ -203,20 +207,32 @@ pub async fn authenticate(
     email: &str,
     password: SecretString,
 ) -> Result<User, ApiError> {
-    let email = limit_login(state, client_ip, email)?;
+    let email = limit_login(state, client_ip, email).await?;
     Ok(service::check_credentials(&state.db, &state.passwords, email, password).await?)
 }
 
 /// The login rate limits, per client IP and per account, as the API's login and the
 /// sign-in page share them; then the address, if it is one. What is not an address can have
 /// no account: saying so reveals nothing about accounts.
-pub fn limit_login(state: &AppState, client_ip: &str, email: &str) -> Result<Email, ApiError> {
-    state.rate_limits.login_per_ip.check(client_ip)?;
+pub async fn limit_login(
+    state: &AppState,
+    client_ip: &str,
+    email: &str,
+) -> Result<Email, ApiError> {
+    state
+        .rate_limits
+        .login_per_ip
+        .check(&state.db, client_ip)
+        .await?;
     // Text no address can hold is refused as such (the shared text rule); anything else that
     // is not an address gets the one answer of a wrong password.
     crate::text::check("email", email).map_err(|error| ApiError::validation(vec![error]))?;
     let email = Email::parse(email).map_err(|_| AuthError::BadCredentials)?;
-    state.rate_limits.login_per_account.check(email.as_str())?;
+    state
+        .rate_limits
+        .login_per_account
+        .check(&state.db, email.as_str())
+        .await?;
     Ok(email)
 }
 
@@ -237,7 +253,7 @@ async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
     let body = body.into_inner();
-    let email = limit_login(&state, &client_ip(&request), &body.email)?;
+    let email = limit_login(&state, &client_ip(&request), &body.email).await?;
     let pair = service::sign_in(
         &state.db,
         &state.passwords,
@@ -269,7 +285,8 @@ async fn refresh(
     state
         .rate_limits
         .refresh_per_ip
-        .check(&client_ip(&request))?;
+        .check(&state.db, &client_ip(&request))
+        .await?;
     let pair = service::refresh(&state.db, issuer(&state), body.into_inner().refresh_token).await?;
     Ok(web::Json(pair))
 }

@@ -201,6 +201,15 @@ impl Database {
         }
     }
 
+    /// The pool's connections: (open, idle, at most), for the operators' gauges.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let (state, max) = match &self.pool {
+            Pool::Sqlite(pool) => (pool.state(), pool.max_size()),
+            Pool::Postgres(pool) => (pool.state(), pool.max_size()),
+        };
+        (state.connections, state.idle_connections, max)
+    }
+
     fn get(&self) -> Result<Pooled, StoreError> {
         Ok(match &self.pool {
             Pool::Sqlite(pool) => Pooled::Sqlite(pool.get()?),

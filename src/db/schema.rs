@@ -272,6 +272,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (limit_name, key_hash) {
+        limit_name -> Text,
+        key_hash -> Text,
+        tat_micros -> BigInt,
+        refused -> Integer,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
@@ -299,5 +308,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     candidate_notices,
     reminders_sent,
     match_reports,
-    web_sessions
+    web_sessions,
+    rate_limits
 );

@@ -1,8 +1,10 @@
 //! The periodic work of `serve`: expires needs and offers whose time has passed, then writes
-//! the reminders that are due (needs about to expire, matches waiting for an answer). One job
+//! the reminders that are due (needs about to expire, matches waiting for an answer), and
+//! forgets refilled rate-limit keys. One job
 //! a file; every job is safe to run on several instances at once.
 
 mod expiry;
+mod rate_limits;
 mod reminders;
 
 use std::sync::Arc;
@@ -51,6 +53,9 @@ impl Housekeeping {
             };
             if let Err(error) = reminders::run(&self.db, &self.notifier, policy).await {
                 tracing::warn!(%error, "the reminder pass failed");
+            }
+            if let Err(error) = rate_limits::run(&self.db).await {
+                tracing::warn!(%error, "forgetting refilled rate-limit keys failed");
             }
         }
     }

@@ -1,7 +1,8 @@
 //! HTTP plumbing shared by every route: request extractor settings that turn actix's own
-//! rejections into problem+json, the request id, pagination, storage failures as answers,
-//! the route table and the API's CORS policy.
+//! rejections into problem+json, the client's address behind trusted proxies, the request
+//! id, pagination, storage failures as answers, the route table and the API's CORS policy.
 
+pub mod client_ip;
 pub mod cors;
 pub mod pagination;
 pub mod problems;

@@ -403,3 +403,37 @@ pub fn died_between(
         .collect::<Result<_, _>>()?;
     Ok((count, entries))
 }
+
+/// What waits in the outbox, for the operators' gauges: counts of the statuses that do not
+/// grow for ever (sent rows do), and when the longest-waiting due message became due. Each
+/// is read through the `(status, next_attempt_at)` index.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxDepth {
+    pub pending: i64,
+    pub sending: i64,
+    pub dead: i64,
+    pub oldest_due_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub fn depth(conn: &mut Conn<'_>) -> Result<OutboxDepth, StoreError> {
+    let now = db::now();
+    let count = |conn: &mut Conn<'_>, status: OutboxStatus| -> Result<i64, StoreError> {
+        let status = status.as_str();
+        Ok(dispatch!(conn, |c| outbox::table
+            .filter(outbox::status.eq(status))
+            .count()
+            .get_result(c))?)
+    };
+    let pending = OutboxStatus::Pending.as_str();
+    let oldest: Option<NaiveDateTime> = dispatch!(conn, |c| outbox::table
+        .filter(outbox::status.eq(pending))
+        .filter(outbox::next_attempt_at.le(now))
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .get_result(c))?;
+    Ok(OutboxDepth {
+        pending: count(conn, OutboxStatus::Pending)?,
+        sending: count(conn, OutboxStatus::Sending)?,
+        dead: count(conn, OutboxStatus::Dead)?,
+        oldest_due_since: oldest.map(|at| at.and_utc()),
+    })
+}

@@ -8,10 +8,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::model::{OrganisationKind, Side};
-use crate::auth::rate_limit::client_ip;
 use crate::auth::routes::{authenticate, register_account, OrganisationRequest, RegisterRequest};
 use crate::auth::web_sessions;
 use crate::error::{ApiError, ProblemType};
+use crate::http::client_ip::client_ip;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;

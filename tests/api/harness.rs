@@ -200,7 +200,8 @@ pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
-    pub database: TestDatabase,
+    /// Shared by every instance started on it (`another_instance`), dropped with the last.
+    pub database: std::sync::Arc<TestDatabase>,
     /// Where the server sends email: a test SMTP sink's URL, or none for the mail folder
     /// (`data_dir/mail`).
     pub smtp_url: Option<String>,
@@ -243,6 +244,22 @@ impl TestApp {
     pub async fn spawn_with(engine: Engine, overrides: &[(&'static str, &str)]) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let database = TestDatabase::create(engine, data_dir.path());
+        Self::start(engine, std::sync::Arc::new(database), data_dir, overrides).await
+    }
+
+    /// A second server on this one's database, as another instance behind the same load
+    /// balancer would be: its own port, data folder and memory, the same rows.
+    pub async fn another_instance(&self, overrides: &[(&'static str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().expect("a temporary folder");
+        Self::start(self.engine, self.database.clone(), data_dir, overrides).await
+    }
+
+    async fn start(
+        engine: Engine,
+        database: std::sync::Arc<TestDatabase>,
+        data_dir: tempfile::TempDir,
+        overrides: &[(&'static str, &str)],
+    ) -> Self {
         let mut settings = base_settings(database.url(), data_dir.path());
         settings.extend(
             overrides

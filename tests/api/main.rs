@@ -14,7 +14,9 @@ mod harness;
 mod hostile;
 mod http;
 mod integrity;
+mod limits;
 mod matching;
+mod metrics;
 mod openapi;
 mod problems;
 mod reminders;
@@ -175,6 +177,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         integrity::closing_an_item_a_match_holds_is_refused_naming_the_match,
         gates::an_unconfirmed_address_cannot_publish_propose_or_invite,
         gates::only_a_verified_organisation_invites_and_within_its_quotas,
+        // issue 12 items 4 and 5: shared rate limits, trusted proxies, metrics
+        limits::two_instances_on_one_database_enforce_one_limit,
+        limits::refilled_keys_are_forgotten_and_others_kept,
+        limits::forwarded_for_counts_only_from_a_trusted_proxy,
+        metrics::metrics_need_the_token_and_count_by_route_template,
+        metrics::metrics_do_not_exist_without_a_token,
+        metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
     ]
 }
 
