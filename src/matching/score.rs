@@ -10,6 +10,10 @@ use crate::catalogue::model::{Need, NeedStatus, Offer, OfferKind, OfferStatus, R
 use crate::catalogue::themes::Taxonomy;
 use crate::matching::geography::regions_of;
 
+/// Candidates scoring at least this are announced to the owners by email (`announce.rs`):
+/// what decides that an email is worth reading, kept beside the scores it is compared with.
+pub const ANNOUNCE_THRESHOLD: f64 = 0.6;
+
 /// The weight of each factor. One place; overridable in configuration (`matching.weights`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
