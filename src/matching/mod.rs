@@ -14,4 +14,5 @@ pub mod routes;
 pub mod score;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod workflow;
