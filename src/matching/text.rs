@@ -301,9 +301,12 @@ pub struct Reading {
 
 /// Whether the space-separated `haystack` contains one of the phrases (folded words).
 fn any_phrase(haystack: &str, phrases: &[&str]) -> bool {
-    phrases
-        .iter()
-        .any(|phrase| haystack.contains(&format!(" {phrase} ")))
+    // Without allocating: this runs for every item a full run reads.
+    phrases.iter().any(|phrase| {
+        haystack.match_indices(phrase).any(|(at, _)| {
+            haystack[..at].ends_with(' ') && haystack[at + phrase.len()..].starts_with(' ')
+        })
+    })
 }
 
 /// Whether one of the words of `haystack` starts with one of the stems.
