@@ -205,6 +205,9 @@ enum Delivery {
 enum Eligibility {
     Unrestricted,
     Met(Restriction),
+    /// Public bodies only, and the need's words do not say it is private: most requesters
+    /// are public, so it counts as met.
+    Presumed(Restriction),
     /// The need's words do not say whether it meets the restriction.
     Unclear(Restriction),
     NotMet(Restriction),
@@ -215,7 +218,7 @@ enum Eligibility {
 impl Eligibility {
     fn value(&self) -> f64 {
         match self {
-            Eligibility::Unrestricted | Eligibility::Met(_) => 1.0,
+            Eligibility::Unrestricted | Eligibility::Met(_) | Eligibility::Presumed(_) => 1.0,
             Eligibility::Unclear(_) => 0.75,
             Eligibility::NotMet(_) | Eligibility::CostNotCovered(_) => 0.3,
         }
@@ -255,21 +258,21 @@ pub fn filter(
     if links.iter().all(|l| *l == Link::None) {
         return Err(Exclusion::NoSharedTheme);
     }
-    let regions = regions_of(n.country);
+    // The country's regions only when the offer names regions: looking them up scans the
+    // M49 table, and most pairs never need it.
+    let region = (!o.coverage.regions.is_empty())
+        .then(|| regions_of(n.country))
+        .and_then(|regions| {
+            // The most specific of the country's regions that the offer serves.
+            let found = regions
+                .iter()
+                .position(|r| o.coverage.regions.contains(r))?;
+            Some((regions[found], found == 0 && regions.len() > 1))
+        });
     let reach = if o.coverage.countries.contains(&n.country) {
         Reach::ByName(o.coverage.countries.len())
-    } else if let Some(region) = o
-        .coverage
-        .regions
-        .iter()
-        .copied()
-        .filter(|r| regions.contains(r))
-        .min_by_key(|r| regions.iter().position(|x| x == r))
-    {
-        Reach::ByRegion(
-            region,
-            regions.first() == Some(&region) && regions.len() > 1,
-        )
+    } else if let Some((region, sub_region)) = region {
+        Reach::ByRegion(region, sub_region)
     } else if o.coverage.global {
         Reach::Global
     } else {
@@ -389,7 +392,8 @@ fn eligibility(offer: &Offer, offer_words: &Reading, need_words: &Reading) -> El
             },
             Restriction::PublicOnly => match need_words.sector {
                 Some(Sector::Private) => Eligibility::NotMet(restriction.clone()),
-                _ => Eligibility::Met(restriction.clone()),
+                Some(Sector::Public) => Eligibility::Met(restriction.clone()),
+                None => Eligibility::Presumed(restriction.clone()),
             },
             Restriction::AfterIncident => {
                 if need_words.had_incident {
@@ -698,6 +702,9 @@ impl Evaluation {
             Eligibility::Unrestricted => "states no restriction of who may apply".to_owned(),
             Eligibility::Met(r) => {
                 format!("is for {}, which the need says it meets", restriction(r))
+            }
+            Eligibility::Presumed(r) => {
+                format!("is for {}; the need does not say otherwise", restriction(r))
             }
             Eligibility::Unclear(r) => format!(
                 "is for {}; the need does not say whether it is one",

@@ -56,7 +56,9 @@ fn describe(exclusion: &Exclusion) -> &'static str {
         Exclusion::OutsideCoverage => "the offer does not serve the need's country",
         Exclusion::NoSharedLanguage => "they share no language",
         Exclusion::NoSharedDeliveryMode => "they share no delivery mode",
-        Exclusion::WindowsDoNotOverlap => "their time windows do not overlap",
+        Exclusion::WindowsDoNotOverlap => {
+            "their time windows do not overlap by a usable month (or the whole of a shorter need)"
+        }
         Exclusion::NoCapacityLeft => "the offer has no capacity left",
     }
 }

@@ -66,7 +66,7 @@ const CONCEPTS: &[(&str, &str)] = &[
     ("ransomware", "ransomware rançongiciel rançongiciels secuestro sequestro вымогатель вымогателей الفدية"),
     ("exercise", "exercise exercises exercice exercices ejercicio ejercicios exercício exercícios latihan zoezi учения учение تمرين drill drills tabletop"),
     ("simulation", "simulation simulations simulación simulaciones simulação simulações simulasi uigaji симуляция учебные محاكاة"),
-    ("record", "record records ehr emr his dossier dossiers historia historias prontuário prontuario rekam kumbukumbu карта карты السجل"),
+    ("record", "ehr emr dossier dossiers historia historias prontuário prontuario rekam kumbukumbu карта карты السجل"),
     ("imaging", "imaging pacs dicom radiology imagerie radiologie imagen imágenes radiología imagem radiologia pencitraan радиология الأشعة"),
     ("sharing", "sharing share partage partager intercambio compartir partilha partilhar berbagi kushiriki обмен تبادل isac"),
     ("intelligence", "intelligence renseignement inteligencia inteligência intelijen разведка indicators indicateurs indicadores"),
