@@ -75,6 +75,10 @@ match-factor-timing = Timing
 match-factor-urgency = Urgency
 match-factor-capacity = Capacity
 match-factor-funding = Funding
+match-factor-text = Description
+match-factor-format = Depth
+match-factor-delivery = Delivery
+match-factor-eligibility = Eligibility
 match-contacts-heading = Contacts
 match-contacts-lead = The work has started: agree the details directly.
 

@@ -15,13 +15,15 @@ use crate::db::schema::candidate_notices;
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::matching::notices::reader_for;
+use crate::matching::score::ANNOUNCE_THRESHOLD;
 use crate::matching::service::{open_catalogue, open_needs_met_by, open_offers_meeting, Scoring};
 use crate::matching::store::{self, HeldItem};
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::Reader;
 
-/// Pairs scoring at least this are worth an owner's attention.
-pub const NOTIFY_THRESHOLD: f64 = 0.6;
+/// Pairs scoring at least this are worth an owner's attention (the scorer's own threshold,
+/// calibrated on the judged set: docs/RANKING.md).
+pub const NOTIFY_THRESHOLD: f64 = ANNOUNCE_THRESHOLD;
 
 /// Records the pair as announced; false when it already was.
 fn first_time(

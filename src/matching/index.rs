@@ -3,12 +3,16 @@
 //! score). The work per query grows with the candidates found, not with the catalogue.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::themes::Taxonomy;
-use crate::matching::score::{evaluate, Score, Weights};
+use crate::matching::score::{
+    filter, weigh, words_of_need, words_of_offer, Evaluation, Score, Weights,
+};
+use crate::matching::text::Reading;
 
 /// The theme codes that can give credit for `code`: itself, its parent, its children.
 pub fn related_themes<'a>(code: &'a str, taxonomy: &'a Taxonomy) -> impl Iterator<Item = &'a str> {
@@ -89,6 +93,25 @@ pub struct Pair {
     pub need: usize,
     pub offer: usize,
     pub score: f64,
+    /// What orders equal scores (`Evaluation::tie_break`).
+    pub tie: [f64; 3],
+}
+
+/// Best first: by score, then by what the tie-break says, then (only to make the order
+/// total) by position.
+pub fn best_first(a: &Pair, b: &Pair) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| {
+            b.tie
+                .iter()
+                .zip(&a.tie)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .then(a.offer.cmp(&b.offer))
+        .then(a.need.cmp(&b.need))
 }
 
 /// Open needs and offers indexed for matching in both directions.
@@ -100,6 +123,10 @@ pub struct Matcher<'a> {
     taxonomy: &'a Taxonomy,
     weights: Weights,
     today: NaiveDate,
+    /// What each item's words say, read the first time the item passes a pair's filters: a
+    /// full run reads only the items that are someone's candidate.
+    need_words: Vec<OnceLock<Reading>>,
+    offer_words: Vec<OnceLock<Reading>>,
 }
 
 impl<'a> Matcher<'a> {
@@ -113,6 +140,8 @@ impl<'a> Matcher<'a> {
         Self {
             need_index: ThemeIndex::build(needs.iter().map(|n| n.fields.themes.as_slice())),
             offer_index: ThemeIndex::build(offers.iter().map(|o| o.fields.themes.as_slice())),
+            need_words: (0..needs.len()).map(|_| OnceLock::new()).collect(),
+            offer_words: (0..offers.len()).map(|_| OnceLock::new()).collect(),
             needs,
             offers,
             taxonomy,
@@ -122,36 +151,38 @@ impl<'a> Matcher<'a> {
     }
 
     fn rank(mut pairs: Vec<Pair>) -> Vec<Pair> {
-        pairs.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.offer.cmp(&b.offer))
-                .then(a.need.cmp(&b.need))
-        });
+        pairs.sort_by(best_first);
         pairs
+    }
+
+    /// The pair's factor values, if it passes the hard filters.
+    fn evaluate(&self, need: usize, offer: usize) -> Option<Evaluation> {
+        let (n, o) = (&self.needs[need], &self.offers[offer]);
+        let passed = filter(n, o, self.taxonomy, self.today).ok()?;
+        Some(weigh(
+            passed,
+            n,
+            self.need_words[need].get_or_init(|| words_of_need(n)),
+            o,
+            self.offer_words[offer].get_or_init(|| words_of_offer(o)),
+            self.taxonomy,
+        ))
     }
 
     /// The pair's score, if it passes the hard filters.
     fn pair(&self, need: usize, offer: usize) -> Option<Pair> {
-        evaluate(
-            &self.needs[need],
-            &self.offers[offer],
-            self.taxonomy,
-            self.today,
-        )
-        .ok()
-        .map(|evaluation| Pair {
+        self.evaluate(need, offer).map(|evaluation| Pair {
             need,
             offer,
             score: evaluation.score(&self.weights),
+            tie: evaluation.tie_break(),
         })
     }
 
     /// The pair's score with its explanation.
     pub fn explain(&self, pair: Pair) -> Option<Score> {
         let (need, offer) = (&self.needs[pair.need], &self.offers[pair.offer]);
-        evaluate(need, offer, self.taxonomy, self.today)
-            .ok()
+        self.evaluate(pair.need, pair.offer)
             .map(|evaluation| evaluation.explain(need, offer, &self.weights))
     }
 

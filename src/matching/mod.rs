@@ -14,5 +14,6 @@ pub mod routes;
 pub mod score;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod view;
 pub mod workflow;

@@ -18,7 +18,9 @@ use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
 use crate::matching::index::{related_theme_codes, Matcher};
 use crate::matching::notices;
-use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights};
+use crate::matching::score::{
+    filter, score, weigh, words_of_need, words_of_offer, Evaluation, Exclusion, Score, Weights,
+};
 use crate::matching::store::{self, Match, MatchChange, MatchFilter, NewMatch, OutcomeReport};
 use crate::matching::view;
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
@@ -70,7 +72,9 @@ fn describe(exclusion: &Exclusion) -> &'static str {
         Exclusion::OutsideCoverage => "the offer does not serve the need's country",
         Exclusion::NoSharedLanguage => "they share no language",
         Exclusion::NoSharedDeliveryMode => "they share no delivery mode",
-        Exclusion::WindowsDoNotOverlap => "their time windows do not overlap",
+        Exclusion::WindowsDoNotOverlap => {
+            "their time windows do not overlap by a usable month (or the whole of a shorter need)"
+        }
         Exclusion::NoCapacityLeft => "the offer has no capacity left",
     }
 }
@@ -115,11 +119,15 @@ pub(crate) fn open_offers_meeting(
     scoring: Scoring<'_>,
 ) -> Result<Vec<(Offer, Evaluation)>, StoreError> {
     let themes = related_theme_codes(&need.fields.themes, scoring.taxonomy);
+    // The need's words are read once, each offer's only when it passes the filters.
+    let need_words = words_of_need(need);
     Ok(
         offers::open_with_themes(conn, &themes, Some(need.fields.country))?
             .into_iter()
             .filter_map(|offer| {
-                let evaluation = evaluate(need, &offer, scoring.taxonomy, scoring.today).ok()?;
+                let passed = filter(need, &offer, scoring.taxonomy, scoring.today).ok()?;
+                let words = words_of_offer(&offer);
+                let evaluation = weigh(passed, need, &need_words, &offer, &words, scoring.taxonomy);
                 Some((offer, evaluation))
             })
             .collect(),
@@ -133,19 +141,36 @@ pub(crate) fn open_needs_met_by(
     scoring: Scoring<'_>,
 ) -> Result<Vec<(Need, Evaluation)>, StoreError> {
     let themes = related_theme_codes(&offer.fields.themes, scoring.taxonomy);
+    let offer_words = words_of_offer(offer);
     Ok(needs::open_with_themes(conn, &themes)?
         .into_iter()
         .filter_map(|need| {
-            let evaluation = evaluate(&need, offer, scoring.taxonomy, scoring.today).ok()?;
+            let passed = filter(&need, offer, scoring.taxonomy, scoring.today).ok()?;
+            let words = words_of_need(&need);
+            let evaluation = weigh(passed, &need, &words, offer, &offer_words, scoring.taxonomy);
             Some((need, evaluation))
         })
         .collect())
 }
 
-fn best_first<T>(mut ranked: Vec<(T, Score)>, id: impl Fn(&T) -> Uuid) -> Vec<(T, Score)> {
+/// Best first: by score, then by the tie-break that means something (`Evaluation::tie_break`),
+/// then by id only to make the order total.
+fn best_first<T>(
+    mut ranked: Vec<(T, Evaluation)>,
+    weights: &Weights,
+    id: impl Fn(&T) -> Uuid,
+) -> Vec<(T, Evaluation)> {
     ranked.sort_by(|a, b| {
-        b.1.score
-            .total_cmp(&a.1.score)
+        let key = |e: &Evaluation| (e.score(weights), e.tie_break());
+        let ((sa, ta), (sb, tb)) = (key(&a.1), key(&b.1));
+        sb.total_cmp(&sa)
+            .then_with(|| {
+                tb.iter()
+                    .zip(&ta)
+                    .map(|(x, y)| x.total_cmp(y))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
             .then(id(&a.0).cmp(&id(&b.0)))
     });
     ranked
@@ -168,12 +193,16 @@ pub fn candidates_for_need(
     let ranked = open_offers_meeting(conn, &need, scoring)?
         .into_iter()
         .filter(|(offer, _)| offer.readable_by(reader))
-        .map(|(offer, evaluation)| {
-            let explained = evaluation.explain(&need, &offer, scoring.weights);
-            (offer, explained)
-        })
         .collect();
-    Ok(best_first(ranked, |offer: &Offer| offer.id))
+    Ok(
+        best_first(ranked, scoring.weights, |offer: &Offer| offer.id)
+            .into_iter()
+            .map(|(offer, evaluation)| {
+                let explained = evaluation.explain(&need, &offer, scoring.weights);
+                (offer, explained)
+            })
+            .collect(),
+    )
 }
 
 /// The needs an offer can meet, best first, among those the reader may see: a hidden need
@@ -193,12 +222,14 @@ pub fn candidates_for_offer(
     let ranked = open_needs_met_by(conn, &offer, scoring)?
         .into_iter()
         .filter(|(need, _)| need.readable_by(reader))
+        .collect();
+    Ok(best_first(ranked, scoring.weights, |need: &Need| need.id)
+        .into_iter()
         .map(|(need, evaluation)| {
             let explained = evaluation.explain(&need, &offer, scoring.weights);
             (need, explained)
         })
-        .collect();
-    Ok(best_first(ranked, |need: &Need| need.id))
+        .collect())
 }
 
 /// The side a reader acts for in a match between `need` and `offer`, if any.

@@ -699,18 +699,7 @@ mod tests {
                 .iter()
                 .map(|kind| format!("match-someone-{}", kind.as_str())),
         );
-        ids.extend(
-            [
-                "theme",
-                "geography",
-                "language",
-                "timing",
-                "urgency",
-                "capacity",
-                "funding",
-            ]
-            .map(|factor| format!("match-factor-{factor}")),
-        );
+        ids.extend(crate::matching::score::FACTORS.map(|factor| format!("match-factor-{factor}")));
         for action in MatchAction::ALL {
             ids.push(format!("match-history-action-{action}"));
             ids.push(format!("match-done-{action}"));

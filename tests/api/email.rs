@@ -1137,9 +1137,15 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
     let hospital = app.verified_org("hospital", "KE").await;
     let ngo = app.verified_org("ngo", "KE").await;
     let coordinator = app.coordinator().await;
+    // Words that say what the offer does: announcements go to likely good fits only.
     let offer_body = offer_with(
         "Restore drills for Kenyan hospitals",
-        json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
+        json!({
+            "themes": ["ransomware.backup_recovery"],
+            "countries": ["KE"],
+            "description": "Three months of restore drills and offline backups for hospital networks \
+                preparing for or recovering from ransomware attacks.",
+        }),
     );
     ngo.publish_offer(&offer_body).await;
     let public = hospital

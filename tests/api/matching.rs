@@ -67,17 +67,21 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
         factors,
         [
             "theme",
+            "text",
             "geography",
             "language",
             "timing",
-            "urgency",
             "capacity",
-            "funding"
+            "delivery",
+            "funding",
+            "urgency",
+            "format",
+            "eligibility",
         ]
     );
-    assert_eq!(best["explanation"][1]["reason"], "serves Kenya by name");
+    assert_eq!(best["explanation"][2]["reason"], "serves Kenya by name");
     assert_eq!(
-        items[1]["explanation"][1]["reason"],
+        items[1]["explanation"][2]["reason"],
         "serves the region eastern_africa that Kenya is in"
     );
 

@@ -21,11 +21,18 @@ use crate::web::session::SignedIn;
 /// At most this many candidates are shown: the best ones are what a person acts on.
 const SHOWN: usize = 50;
 
+/// One factor's sentence, with the factor it belongs to (the page labels it).
+#[derive(Serialize)]
+struct Reason {
+    factor: &'static str,
+    reason: String,
+}
+
 #[derive(Serialize)]
 struct Candidate {
     card: Card,
     percent: i64,
-    reasons: Vec<String>,
+    reasons: Vec<Reason>,
     need_id: String,
     offer_id: String,
 }
@@ -67,7 +74,10 @@ pub async fn candidates<K: WebKind>(
                 reasons: score
                     .explanation
                     .into_iter()
-                    .map(|factor| factor.reason)
+                    .map(|factor| Reason {
+                        factor: factor.factor,
+                        reason: factor.reason,
+                    })
                     .collect(),
                 need_id: need_id.to_string(),
                 offer_id: offer_id.to_string(),
