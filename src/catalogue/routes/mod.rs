@@ -505,7 +505,7 @@ macro_rules! item_routes {
             #[utoipa::path(
                 tag = "catalogue",
                 security(("bearer" = [])),
-                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read, e.g. \"3\"", pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#)),
+                params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read, e.g. \"3\"", pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#)),
                 responses(
                     (status = 200, description = $moved, body = $view),
                     $refusals,
