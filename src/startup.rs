@@ -186,8 +186,11 @@ impl Application {
                         }
                     }
                 }))
-                // Innermost: a secured operation without a valid identity is refused before
-                // any handler's extractor reads its body.
+                // Innermost: JSON bodies with integral numbers written as floats (`5.0`) are
+                // read as integers, after the identity check below has run.
+                .wrap(from_fn(crate::http::json_numbers::integral_numbers))
+                // A secured operation without a valid identity is refused before any
+                // handler's extractor reads its body.
                 .wrap(from_fn(
                     crate::auth::extract::authenticate_secured_operations,
                 ))

@@ -4,6 +4,7 @@
 
 pub mod client_ip;
 pub mod cors;
+pub mod json_numbers;
 pub mod pagination;
 pub mod problems;
 pub mod refusals;

@@ -69,3 +69,18 @@ pub async fn every_response_carries_a_request_id(app: TestApp) {
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
     }
 }
+
+/// JSON has one kind of number: a client writing `20.0` for an integer field means 20, as
+/// JSON Schema's `integer` (what the document states) does. A fraction is still refused.
+pub async fn integral_numbers_written_as_floats_are_read_as_integers(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let mut body = crate::harness::need_input("Backups written by a float-happy client");
+    body["quantity"] = serde_json::json!(20.0);
+    let created = hospital.post("/api/v1/needs", &body).await;
+    created.assert_status(StatusCode::CREATED);
+    assert_eq!(created.body["quantity"], 20, "{}", created.text);
+
+    body["quantity"] = serde_json::json!(20.5);
+    let refused = hospital.post("/api/v1/needs", &body).await;
+    refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
