@@ -87,6 +87,9 @@ problem_types! {
     OrganisationNotVerified = ("organisation-not-verified", 403, "The organisation is not verified"),
     EmailNotVerified = ("email-not-verified", 403, "The email address is not verified"),
     NotFound = ("not-found", 404, "Not found"),
+    /// An emailed one-time link (address confirmation, password reset, invitation) that is
+    /// unknown, expired or used: the link names nothing any more.
+    LinkNotValid = ("link-not-valid", 404, "The link is not valid"),
     MethodNotAllowed = ("method-not-allowed", 405, "Method not allowed"),
     /// A conflict with the current state that no more specific type names.
     Conflict = ("conflict", 409, "Conflict"),

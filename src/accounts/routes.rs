@@ -9,7 +9,7 @@ use crate::accounts::model::{Country, Organisation, OrganisationKind, VerifyRefu
 use crate::accounts::service::{self, AccountsError};
 use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
-use crate::error::{ApiError, FieldError, Problem, ProblemType};
+use crate::error::{ApiError, Problem, ProblemType};
 use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
 use crate::http::refusals::{distinct, CoordinatorsOnly};
 use crate::state::AppState;
@@ -27,6 +27,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct OrganisationQuery {
     pub kind: Option<OrganisationKind>,
     /// ISO 3166-1 alpha-2.
+    #[param(value_type = Option<crate::openapi::codes::CountryCode>)]
     pub country: Option<String>,
     pub verified: Option<bool>,
     /// Page size, 1 to 100 (default 20).
@@ -142,11 +143,10 @@ impl From<AccountsError> for ApiError {
             AccountsError::NotFound(what) => Self::not_found(what),
             AccountsError::EmailTaken => Self::refused(ProblemType::EmailTaken, error.to_string()),
             AccountsError::Invalid(errors) => Self::validation(errors),
-            AccountsError::BadToken => Self::validation(vec![FieldError::new(
-                "token",
-                "token",
-                "is invalid, has expired or was already used",
-            )]),
+            // The token names a one-time link; once unknown, expired or used it names
+            // nothing, which is a 404 (and what a client reading the document expects of a
+            // value no schema can tell apart from a real one).
+            AccountsError::BadToken => Self::refused(ProblemType::LinkNotValid, error.to_string()),
             AccountsError::Forbidden(reason) => Self::Forbidden(reason.into()),
             AccountsError::Refused(refusal @ VerifyRefusal::AlreadyVerified) => {
                 Self::refused(ProblemType::AlreadyVerified, refusal.to_string())
