@@ -44,7 +44,8 @@ fn json_error(error: JsonPayloadError) -> ApiError {
 }
 
 /// An optional JSON body: empty means the default; anything else must parse, with the same
-/// problems as a required body (a client's typo is never silently ignored).
+/// problems as a required body (a client's typo is never silently ignored). `T` may itself
+/// be an `Option` (JSON `null` is then the default too, as the document states it).
 pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());

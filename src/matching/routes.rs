@@ -34,10 +34,14 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(propose_match)
         .service(list_matches)
         .service(get_match)
-        // Before `act_on_match`, whose `{action}` would otherwise claim `reports`.
         .service(report_on_match)
         .service(list_match_reports)
-        .service(act_on_match)
+        .service(approve_match)
+        .service(reject_match)
+        .service(accept_match)
+        .service(decline_match)
+        .service(complete_match)
+        .service(cancel_match)
         .service(allocation)
         .service(run_matching)
         .service(gap_report);
@@ -418,62 +422,153 @@ async fn list_match_reports(
     Ok(web::Json(reports))
 }
 
-/// The body of a match action; which fields count depends on the action.
+/// A note with an approval, an acceptance or a decline (all optional): the other parties
+/// read it in the match's history.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MatchActionBody {
-    /// Why (reject, decline, cancel; optional elsewhere).
+pub struct ActionNote {
     #[serde(default)]
+    #[schema(max_length = 2000, nullable = false)]
     pub reason: Option<String>,
-    /// complete: how much was delivered, up to the quantity reserved.
-    #[serde(default)]
-    pub delivered_quantity: Option<i32>,
-    /// complete: what changed.
-    #[serde(default)]
-    pub outcome: Option<String>,
-    /// complete: 1 to 5.
-    #[serde(default)]
-    pub rating: Option<i32>,
 }
 
-/// Act on a match: `approve` or `reject` (coordinators), `accept` or `decline` (either
-/// side), `complete` (with the outcome) or `cancel`.
-#[utoipa::path(
-    tag = "matching",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("action" = MatchAction, Path)),
-    request_body(content = Option<MatchActionBody>),
-    responses(
-        (status = 200, description = "The match after the action", body = Match),
-        NoToken,
-        (status = 403, description = "The caller's side may not take this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such match", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed in its state, or no capacity left", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid outcome", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/matches/{id}/{action}")]
-async fn act_on_match(
-    SignedIn(reader): SignedIn,
-    state: web::Data<AppState>,
-    path: web::Path<(Uuid, MatchAction)>,
-    body: web::Bytes,
-) -> Result<web::Json<Match>, ApiError> {
-    let (id, action) = path.into_inner();
-    let body: MatchActionBody = optional_json(&body)?;
-    let notifier = state.notifier.clone();
-    let needs_reason = matches!(action, MatchAction::Reject | MatchAction::Cancel);
-    if needs_reason && body.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "reason", "required", "say why",
-        )]));
+/// Why a match is rejected or cancelled (required): both sides read it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionReason {
+    // An `Option` so that a missing reason is a field error naming `reason`, like every
+    // other invalid field, rather than a shape error.
+    #[serde(default)]
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+/// What a completion reports: how much was delivered, a rating and what changed. The words
+/// and the rating stay with the reporting side (see `GET /api/v1/matches/{id}/reports`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionReport {
+    /// How much was delivered: 0 up to the quantity reserved.
+    #[serde(default)]
+    #[schema(required = true, nullable = false, minimum = 0)]
+    pub delivered_quantity: Option<i32>,
+    /// 1 (did not help) to 5 (changed how we work).
+    #[serde(default)]
+    #[schema(required = true, nullable = false, minimum = 1, maximum = 5)]
+    pub rating: Option<i32>,
+    /// What changed.
+    #[serde(default)]
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 5000)]
+    pub outcome: Option<String>,
+    /// An optional note for the other parties.
+    #[serde(default)]
+    #[schema(max_length = 2000, nullable = false)]
+    pub reason: Option<String>,
+}
+
+impl From<ActionNote> for ActionInput {
+    fn from(note: ActionNote) -> Self {
+        ActionInput {
+            reason: note.reason,
+            ..ActionInput::default()
+        }
     }
-    let input = ActionInput {
-        reason: body.reason,
-        delivered_quantity: body.delivered_quantity,
-        outcome: body.outcome,
-        rating: body.rating,
+}
+
+impl From<Option<ActionNote>> for ActionInput {
+    fn from(note: Option<ActionNote>) -> Self {
+        note.unwrap_or_default().into()
+    }
+}
+
+impl From<ActionReason> for ActionInput {
+    fn from(body: ActionReason) -> Self {
+        ActionInput {
+            reason: body.reason,
+            ..ActionInput::default()
+        }
+    }
+}
+
+impl From<CompletionReport> for ActionInput {
+    fn from(report: CompletionReport) -> Self {
+        ActionInput {
+            reason: report.reason,
+            delivered_quantity: report.delivered_quantity,
+            outcome: report.outcome,
+            rating: report.rating,
+        }
+    }
+}
+
+/// One documented operation per match action, so that each states its own body (a reason
+/// is required to reject or cancel, a report to complete) where one `{action}` operation
+/// could only say "it depends". They share everything but the body type.
+macro_rules! match_action {
+    ($(#[$doc:meta])* $handler:ident, $path:literal, $action:expr, $body:ty, $body_doc:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            tag = "matching",
+            security(("bearer" = [])),
+            params(("id" = Uuid, Path)),
+            request_body(content = $body, description = $body_doc),
+            responses(
+                (status = 200, description = "The match after the action", body = Match),
+                NoToken,
+                (status = 403, description = "The caller's side may not take this action", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such match", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Not allowed in its state (`allowed_actions` lists what is), or no capacity left", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "An invalid field", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[post($path)]
+        async fn $handler(
+            SignedIn(reader): SignedIn,
+            state: web::Data<AppState>,
+            id: web::Path<Uuid>,
+            body: web::Bytes,
+        ) -> Result<web::Json<Match>, ApiError> {
+            let body: $body = optional_json(&body)?;
+            act(&state, reader, id.into_inner(), $action, body.into()).await
+        }
     };
+}
+
+match_action!(
+    /// Approve a proposed match (coordinators).
+    approve_match, "/matches/{id}/approve", MatchAction::Approve, Option<ActionNote>, "An optional note"
+);
+match_action!(
+    /// Reject a proposed match (coordinators), saying why.
+    reject_match, "/matches/{id}/reject", MatchAction::Reject, ActionReason, "Why"
+);
+match_action!(
+    /// Accept a match for the caller's side.
+    accept_match, "/matches/{id}/accept", MatchAction::Accept, Option<ActionNote>, "An optional note"
+);
+match_action!(
+    /// Decline a match for the caller's side.
+    decline_match, "/matches/{id}/decline", MatchAction::Decline, Option<ActionNote>, "An optional note"
+);
+match_action!(
+    /// Complete an active match with the caller's report of the outcome.
+    complete_match, "/matches/{id}/complete", MatchAction::Complete, CompletionReport, "The outcome"
+);
+match_action!(
+    /// Cancel a match (either side or a coordinator), saying why; reserved capacity returns
+    /// to the offer.
+    cancel_match, "/matches/{id}/cancel", MatchAction::Cancel, ActionReason, "Why"
+);
+
+/// The action, on the blocking pool, in one transaction.
+async fn act(
+    state: &AppState,
+    reader: Reader,
+    id: Uuid,
+    action: MatchAction,
+    input: ActionInput,
+) -> Result<web::Json<Match>, ApiError> {
+    let notifier = state.notifier.clone();
     let updated: Result<Match, MatchingError> = state
         .db
         .transaction(move |conn| service::act(conn, &reader, &notifier, id, action, input))

@@ -379,6 +379,33 @@ pub struct ActionInput {
     pub rating: Option<i32>,
 }
 
+/// The longest reason or note an action carries.
+pub const MAX_REASON_CHARS: usize = 2000;
+
+/// A reason is required to reject or cancel (the other parties are owed one), optional
+/// otherwise; either way it is text of at most `MAX_REASON_CHARS`.
+fn check_reason(action: MatchAction, reason: Option<&str>) -> Option<FieldError> {
+    let required = matches!(action, MatchAction::Reject | MatchAction::Cancel);
+    match reason {
+        None if required => Some(FieldError::new("reason", "required", "say why")),
+        None => None,
+        Some(reason) => crate::text::check("reason", reason).err().or_else(|| {
+            let chars = reason.trim().chars().count();
+            if required && chars == 0 {
+                Some(FieldError::new("reason", "required", "say why"))
+            } else if chars > MAX_REASON_CHARS {
+                Some(FieldError::new(
+                    "reason",
+                    "length",
+                    format!("must be at most {MAX_REASON_CHARS} characters"),
+                ))
+            } else {
+                None
+            }
+        }),
+    }
+}
+
 /// A side's rating and words on a completed match, checked.
 fn check_report(
     rating: Option<i32>,
@@ -436,11 +463,7 @@ pub fn act(
 ) -> Result<Match, MatchingError> {
     let (actor, user_id) = actor(reader)?;
     // The reason is checked before anything is read (the outcome with the report's checks).
-    if let Some(error) = input
-        .reason
-        .as_deref()
-        .and_then(|reason| crate::text::check("reason", reason).err())
-    {
+    if let Some(error) = check_reason(action, input.reason.as_deref()) {
         return Err(MatchingError::Invalid(vec![error]));
     }
     let (current, need, offer, party) = read_match_to_change(conn, reader, id)?;

@@ -384,7 +384,7 @@ pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
     hospital
         .post(&format!("/api/v1/matches/{match_id}/dance"), &json!({}))
         .await
-        .assert_problem(StatusCode::BAD_REQUEST);
+        .assert_problem(StatusCode::NOT_FOUND);
     let unchanged = hospital.get(&format!("/api/v1/matches/{match_id}")).await;
     assert_eq!(
         (
@@ -561,4 +561,69 @@ pub async fn the_allocation_covers_the_most_urgent_need_first(app: TestApp) {
         .await;
     proposed.assert_status(StatusCode::CREATED);
     assert_eq!(proposed.body["proposed_by"], "coordinator");
+}
+
+/// Each match action is its own documented operation with its own body: a reason is
+/// required (and bounded) to reject or cancel, the optional note of the others may be
+/// absent or `null`, and a refused action changes nothing.
+pub async fn each_match_action_states_its_own_body(app: TestApp) {
+    let document: Value = app.get("/api/v1/openapi.json", None).await.body;
+    let paths = document["paths"].as_object().unwrap();
+    assert!(!paths.contains_key("/api/v1/matches/{id}/{action}"));
+    for (action, body) in [
+        ("approve", None),
+        ("reject", Some("ActionReason")),
+        ("accept", None),
+        ("decline", None),
+        ("complete", Some("CompletionReport")),
+        ("cancel", Some("ActionReason")),
+    ] {
+        let operation = &paths[&format!("/api/v1/matches/{{id}}/{action}")]["post"];
+        let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+        match body {
+            Some(name) => assert_eq!(
+                schema["$ref"],
+                format!("#/components/schemas/{name}"),
+                "{action}"
+            ),
+            None => assert!(schema["oneOf"].is_array(), "{action}: an optional note"),
+        }
+    }
+    let reason = &document["components"]["schemas"]["ActionReason"];
+    assert_eq!(reason["required"], json!(["reason"]));
+    assert_eq!(reason["properties"]["reason"]["maxLength"], 2000);
+
+    let proposal = app
+        .proposal(
+            need_with("Backups after an attack", json!({})),
+            offer_with(
+                "Restore drills for hospitals",
+                json!({"themes": ["ransomware.backup_recovery"]}),
+            ),
+        )
+        .await;
+    let coordinator = &proposal.coordinator;
+    let match_id = &proposal.match_id;
+    for body in [
+        json!({}),
+        json!({"reason": " \n "}),
+        json!({"reason": "x".repeat(2001)}),
+    ] {
+        let refused = coordinator.act(match_id, "reject", &body).await;
+        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.invalid_fields(), ["reason"], "{body}");
+    }
+    let unchanged = coordinator
+        .get(&format!("/api/v1/matches/{match_id}"))
+        .await;
+    assert_eq!(unchanged.body["status"], "proposed");
+    coordinator
+        .act(match_id, "approve", &Value::Null)
+        .await
+        .assert_status(StatusCode::OK);
+    proposal
+        .ngo
+        .act(match_id, "cancel", &json!({"reason": "y".repeat(2000)}))
+        .await
+        .assert_status(StatusCode::OK);
 }
