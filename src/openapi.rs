@@ -1,6 +1,9 @@
 //! The OpenAPI 3.1 document: its frame (info, security scheme, shared schemas) is declared
 //! here; the paths are collected from the routes as they are mounted (see `startup`).
 
+pub mod codes;
+pub mod text_rule;
+
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::Required;
@@ -24,7 +27,17 @@ use crate::matching::workflow::MatchAction;
     ),
     // Enums that parameters name by reference: utoipa does not collect those from
     // `IntoParams`, so they are listed here or the references would not resolve.
-    components(schemas(Problem, FieldError, NeedSort, OfferSort, MatchAction)),
+    components(schemas(
+        Problem,
+        FieldError,
+        NeedSort,
+        OfferSort,
+        MatchAction,
+        codes::CountryCode,
+        codes::LanguageCode,
+        codes::CurrencyCode,
+        codes::ThemeCode
+    )),
     modifiers(&BearerScheme, &ProblemTypes),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
@@ -74,6 +87,19 @@ impl Modify for BearerScheme {
             ),
         );
     }
+}
+
+/// The rules every operation shares, stated once the routes are collected: the refusals of
+/// its shape (`add_standard_refusals`) and the text rule on every request string
+/// (`text_rule`).
+pub fn state_shared_rules(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut openapi = openapi;
+    add_standard_refusals(&mut openapi);
+    // The text rule walks the document as JSON, which is simpler than utoipa's typed tree
+    // and the same document: both directions are serde of the same types.
+    let mut document = serde_json::to_value(&openapi).expect("the document serializes");
+    text_rule::state_text_rule(&mut document);
+    serde_json::from_value(document).expect("the document reads back")
 }
 
 /// The refusals that follow from an operation's shape, added to every operation of the

@@ -72,14 +72,13 @@ fn mount_routes(cors: Cors) -> impl FnOnce(&mut utoipa_actix_web::service_config
 
 /// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
 pub fn api_document() -> utoipa::openapi::OpenApi {
-    let mut document = App::new()
+    let document = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(mount_routes(Cors::default()))
         .split_for_parts()
         .1;
-    crate::openapi::add_standard_refusals(&mut document);
-    document
+    crate::openapi::state_shared_rules(document)
 }
 
 pub struct Application {
@@ -144,7 +143,8 @@ impl Application {
         let trusted_proxies = web::Data::new(config.trusted_proxies.clone());
         let metrics = web::Data::new(Metrics::default());
         let scrape_token = config.metrics.token.as_ref().map(ScrapeToken::new);
-        let api = api_document();
+        let mut api = api_document();
+        crate::openapi::codes::list_theme_codes(&mut api, state.taxonomy.codes());
         let routes = Arc::new(RouteTable::from_openapi(&api));
         let (cors_origins, own_origin) = (
             config.cors_allowed_origins.clone(),

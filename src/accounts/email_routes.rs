@@ -28,7 +28,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyEmailRequest {
-    /// The token from the verification email's link.
+    /// The token from the verification email's link (a secret).
+    #[schema(format = Password)]
     pub token: String,
 }
 
@@ -41,7 +42,8 @@ pub struct PasswordResetRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirmation {
-    /// The token from the reset email's link.
+    /// The token from the reset email's link (a secret).
+    #[schema(format = Password)]
     pub token: String,
     #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
     pub new_password: SecretString,
@@ -50,16 +52,34 @@ pub struct PasswordResetConfirmation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationRequest {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// `member` or `org_admin`.
+    #[schema(value_type = InvitedRole)]
     pub role: Role,
 }
+
+/// The roles an invitation may give (a coordinator is never invited into an organisation).
+struct InvitedRole;
+
+impl utoipa::PartialSchema for InvitedRole {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["member", "org_admin"]))
+            .into()
+    }
+}
+
+impl ToSchema for InvitedRole {}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
-    /// The token from the invitation email's link.
+    /// The token from the invitation email's link (a secret).
+    #[schema(format = Password)]
     pub token: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[schema(value_type = String, format = Password, min_length = 12, max_length = 128)]
     pub password: SecretString,
@@ -72,7 +92,7 @@ pub struct AcceptInvitationRequest {
     responses(
         (status = 204, description = "The address is verified"),
         MalformedJson,
-        (status = 422, description = "The token is invalid, expired or used", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token is unknown, expired or used (`/problems/link-not-valid`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/verify-email")]
@@ -155,7 +175,8 @@ async fn request_password_reset(
     responses(
         (status = 204, description = "The password is changed"),
         MalformedJson,
-        (status = 422, description = "The token is invalid, expired or used, or the password is not 12 to 128 characters", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token is unknown, expired or used (`/problems/link-not-valid`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The password is not 12 to 128 characters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password-reset/confirm")]
@@ -215,7 +236,8 @@ async fn invite(
         (status = 201, description = "The new user", body = User),
         MalformedJson,
         (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The token is invalid, expired or used, or a field is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token is unknown, expired or used (`/problems/link-not-valid`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/invitations/accept")]

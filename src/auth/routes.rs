@@ -46,7 +46,7 @@ fn check_self_registrable(kind: &OrganisationKind) -> Result<(), ValidationError
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     // Checked in `RegisterRequest::check`, into an `Email`.
-    #[schema(example = "it-lead@hospital.example")]
+    #[schema(example = "it-lead@hospital.example", format = Email, max_length = 254)]
     pub email: String,
     /// 12 to 128 characters. Checked in `RegisterRequest::check`: the derive cannot see
     /// inside a secret.
@@ -57,6 +57,7 @@ pub struct RegisterRequest {
         custom(function = "check_not_blank"),
         custom(function = "crate::text::validate")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(nested)]
     pub organisation: OrganisationRequest,
@@ -105,15 +106,39 @@ pub struct OrganisationRequest {
         custom(function = "check_not_blank"),
         custom(function = "crate::text::validate")
     )]
-    #[schema(example = "Kenyatta National Hospital")]
+    #[schema(
+        example = "Kenyatta National Hospital",
+        min_length = 2,
+        max_length = 200
+    )]
     pub name: String,
     #[validate(custom(function = "check_self_registrable"))]
+    #[schema(value_type = RegistrableKind)]
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-2.
     // Checked in `RegisterRequest::check`, into a `Country`.
-    #[schema(example = "KE")]
+    #[schema(value_type = crate::openapi::codes::CountryCode, example = "KE")]
     pub country: String,
 }
+
+/// The kinds of organisation that may register themselves (every kind but the
+/// secretariat's, whose users a coordinator creates).
+struct RegistrableKind;
+
+impl utoipa::PartialSchema for RegistrableKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let kinds = OrganisationKind::ALL
+            .into_iter()
+            .filter(|kind| kind.may_self_register())
+            .filter_map(|kind| serde_json::to_value(kind).ok());
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(kinds))
+            .into()
+    }
+}
+
+impl ToSchema for RegistrableKind {}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -126,7 +151,8 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    #[schema(value_type = String)]
+    // A secret: stated as such, so no text rule or pattern is claimed for it.
+    #[schema(value_type = String, format = Password)]
     pub refresh_token: SecretString,
 }
 

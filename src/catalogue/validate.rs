@@ -12,6 +12,7 @@ use crate::catalogue::model::{
 };
 use crate::catalogue::themes::Taxonomy;
 use crate::error::FieldError;
+use crate::openapi::codes::{CountryCode, CurrencyCode, LanguageCode, ThemeCode};
 
 pub const TITLE_CHARS: (usize, usize) = (5, 200);
 pub const DESCRIPTION_CHARS: (usize, usize) = (20, 10_000);
@@ -34,29 +35,38 @@ fn default_offer_visibility() -> OfferVisibility {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NeedInput {
-    #[schema(example = "Incident-response training for 20 hospital IT staff")]
+    #[schema(
+        example = "Incident-response training for 20 hospital IT staff",
+        min_length = 5,
+        max_length = 200
+    )]
     pub title: String,
+    #[schema(min_length = 20, max_length = 10000)]
     pub description: String,
     /// Theme codes from `GET /api/v1/themes`.
-    #[schema(example = json!(["incident_response.playbooks"]))]
+    #[schema(value_type = Vec<ThemeCode>, min_items = 1, max_items = 10, example = json!(["incident_response.playbooks"]))]
     pub themes: Vec<String>,
     /// ISO 3166-1 alpha-2.
-    #[schema(example = "SN")]
+    #[schema(value_type = CountryCode, example = "SN")]
     pub country: String,
     /// ISO 639-1 codes.
-    #[schema(example = json!(["fr"]))]
+    #[schema(value_type = Vec<LanguageCode>, min_items = 1, max_items = 10, example = json!(["fr"]))]
     pub languages: Vec<String>,
+    #[schema(min_items = 1)]
     pub delivery_modes: Vec<DeliveryMode>,
     pub urgency: Urgency,
     /// How much is needed, e.g. people to train.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: i64,
     #[serde(default)]
     pub wanted_from: Option<NaiveDate>,
     pub wanted_by: NaiveDate,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub budget_amount: Option<i64>,
     /// ISO 4217, with `budget_amount`.
     #[serde(default)]
+    #[schema(value_type = Option<CurrencyCode>)]
     pub budget_currency: Option<String>,
     /// Default `verified_providers`.
     #[serde(default = "default_need_visibility")]
@@ -98,28 +108,28 @@ macro_rules! patch {
 #[serde(deny_unknown_fields)]
 pub struct NeedPatch {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false)]
+    #[schema(value_type = Option<String>, nullable = false, min_length = 5, max_length = 200)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false)]
+    #[schema(value_type = Option<String>, nullable = false, min_length = 20, max_length = 10000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    #[schema(value_type = Option<Vec<ThemeCode>>, nullable = false, min_items = 1, max_items = 10)]
     pub themes: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false)]
+    #[schema(value_type = Option<CountryCode>, nullable = false)]
     pub country: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    #[schema(value_type = Option<Vec<LanguageCode>>, nullable = false, min_items = 1, max_items = 10)]
     pub languages: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false)]
+    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false, min_items = 1)]
     pub delivery_modes: Option<Option<Vec<DeliveryMode>>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Urgency>, nullable = false)]
     pub urgency: Option<Option<Urgency>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, nullable = false)]
+    #[schema(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 1_000_000)]
     pub quantity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -128,10 +138,10 @@ pub struct NeedPatch {
     #[schema(value_type = Option<NaiveDate>, nullable = false)]
     pub wanted_by: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub budget_amount: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CurrencyCode>)]
     pub budget_currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<NeedVisibility>, nullable = false)]
@@ -405,21 +415,31 @@ pub fn validate_need(
 #[serde(deny_unknown_fields)]
 pub struct OfferInput {
     pub kind: OfferKind,
-    #[schema(example = "Ransomware tabletop exercise for hospital leadership")]
+    #[schema(
+        example = "Ransomware tabletop exercise for hospital leadership",
+        min_length = 5,
+        max_length = 200
+    )]
     pub title: String,
+    #[schema(min_length = 20, max_length = 10000)]
     pub description: String,
+    #[schema(value_type = Vec<ThemeCode>, min_items = 1, max_items = 10)]
     pub themes: Vec<String>,
     /// ISO 3166-1 alpha-2 codes served.
     #[serde(default)]
+    #[schema(value_type = Vec<CountryCode>, max_items = 60)]
     pub countries: Vec<String>,
     #[serde(default)]
     pub regions: Vec<Region>,
     /// Serves every country.
     #[serde(default)]
     pub global: bool,
+    #[schema(value_type = Vec<LanguageCode>, min_items = 1, max_items = 10)]
     pub languages: Vec<String>,
+    #[schema(min_items = 1)]
     pub delivery_modes: Vec<DeliveryMode>,
     /// Engagements or seats.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub capacity: i64,
     #[serde(default)]
     pub available_from: Option<NaiveDate>,
@@ -427,8 +447,10 @@ pub struct OfferInput {
     pub available_until: Option<NaiveDate>,
     /// Required for (and only for) `funding` offers.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub funding_amount: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<CurrencyCode>)]
     pub funding_currency: Option<String>,
     /// Default `public`.
     #[serde(default = "default_offer_visibility")]
@@ -442,16 +464,16 @@ pub struct OfferPatch {
     #[schema(value_type = Option<OfferKind>, nullable = false)]
     pub kind: Option<Option<OfferKind>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false)]
+    #[schema(value_type = Option<String>, nullable = false, min_length = 5, max_length = 200)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false)]
+    #[schema(value_type = Option<String>, nullable = false, min_length = 20, max_length = 10000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    #[schema(value_type = Option<Vec<ThemeCode>>, nullable = false, min_items = 1, max_items = 10)]
     pub themes: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    #[schema(value_type = Option<Vec<CountryCode>>, nullable = false, max_items = 60)]
     pub countries: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<Region>>, nullable = false)]
@@ -460,13 +482,13 @@ pub struct OfferPatch {
     #[schema(value_type = Option<bool>, nullable = false)]
     pub global: Option<Option<bool>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    #[schema(value_type = Option<Vec<LanguageCode>>, nullable = false, min_items = 1, max_items = 10)]
     pub languages: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false)]
+    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false, min_items = 1)]
     pub delivery_modes: Option<Option<Vec<DeliveryMode>>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, nullable = false)]
+    #[schema(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 1_000_000)]
     pub capacity: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -475,10 +497,10 @@ pub struct OfferPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub available_until: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub funding_amount: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CurrencyCode>)]
     pub funding_currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<OfferVisibility>, nullable = false)]

@@ -30,9 +30,28 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationPreferences {
-    #[schema(value_type = Object, example = json!({"organisation_verified": "daily"}))]
+    #[schema(value_type = PreferenceMap, example = json!({"organisation_verified": "daily"}))]
     pub preferences: BTreeMap<EventKind, DeliveryMode>,
 }
+
+/// The `preferences` object: one optional member per event kind, each a delivery mode, and
+/// nothing else (an account or security email, or an unknown kind, is refused).
+struct PreferenceMap;
+
+impl utoipa::PartialSchema for PreferenceMap {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        for kind in EventKind::ALL {
+            object = object.property(kind.as_str(), DeliveryMode::schema());
+        }
+        object.into()
+    }
+}
+
+impl ToSchema for PreferenceMap {}
 
 /// The caller's notification preferences, every event kind included.
 #[utoipa::path(

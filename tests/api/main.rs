@@ -186,6 +186,9 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
         // JSON numbers as JSON means them
         http::integral_numbers_written_as_floats_are_read_as_integers,
+        // issue 12: the document is valid OpenAPI 3.1 and states what the server accepts
+        openapi::the_served_document_is_valid_openapi_3_1,
+        matching::each_match_action_states_its_own_body,
     ]
 }
 
@@ -214,6 +217,13 @@ fn main() {
         "openapi::document_matches_the_snapshot",
         || {
             openapi::document_matches_the_snapshot();
+            Ok(())
+        },
+    ));
+    trials.push(Trial::test(
+        "openapi::the_document_is_valid_openapi_3_1",
+        || {
+            openapi::the_document_is_valid_openapi_3_1();
             Ok(())
         },
     ));

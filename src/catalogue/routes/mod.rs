@@ -363,14 +363,20 @@ macro_rules! item_routes {
             /// Default `open`.
             pub status: Option<$status>,
             /// A theme code; its children match too.
+            #[param(value_type = Option<crate::openapi::codes::ThemeCode>)]
             pub theme: Option<String>,
             $(#[doc = $country_doc])*
+            #[param(value_type = Option<crate::openapi::codes::CountryCode>)]
             pub country: Option<String>,
+            #[param(value_type = Option<crate::openapi::codes::LanguageCode>)]
             pub language: Option<String>,
             $(#[doc = $only_doc])*
             pub $only: Option<$only_ty>,
             pub organisation: Option<uuid::Uuid>,
             /// Free text over title and description; every word must match (as a prefix).
+            /// At least one letter or digit.
+            // The text rule, and a word somewhere: `[^\W_]` is a letter or digit.
+            #[param(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\W_][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
             pub q: Option<String>,
             /// The order; with a `cursor`, the order of the list the cursor came from.
             pub sort: Option<$sort>,
