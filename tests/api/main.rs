@@ -13,6 +13,7 @@ mod gates;
 mod harness;
 mod hostile;
 mod http;
+mod idempotency;
 mod integrity;
 mod limits;
 mod matching;
@@ -186,6 +187,16 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
         // JSON numbers as JSON means them
         http::integral_numbers_written_as_floats_are_read_as_integers,
+        // issue 14 item 3: Idempotency-Key on writes
+        idempotency::a_retried_post_is_replayed_and_creates_nothing_new,
+        idempotency::a_patch_retried_with_its_key_is_replayed_not_refused,
+        idempotency::the_same_key_with_another_request_is_422,
+        idempotency::keys_are_per_caller,
+        idempotency::a_refusal_is_replayed,
+        idempotency::a_key_in_flight_is_409_until_its_lease_runs_out,
+        idempotency::racing_requests_with_one_key_create_one_need,
+        idempotency::expired_keys_are_forgotten_and_may_be_used_again,
+        idempotency::a_bad_key_is_400_and_changes_nothing,
     ]
 }
 
