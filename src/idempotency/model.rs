@@ -14,9 +14,10 @@ pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 /// by a process that died, and the next request with the key takes it over.
 pub const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 pub const MAX_KEY_LENGTH: usize = 255;
-/// The pattern the document states: printable ASCII, no space at either end (HTTP trims
-/// those, so such a key could not arrive as it was sent).
-pub const KEY_PATTERN: &str = "^[!-~]([ -~]*[!-~])?$";
+/// The pattern the document states: printable ASCII. Spaces at either end are trimmed by
+/// HTTP on the way (` k` arrives as `k`, the same key), which the pattern does not forbid so
+/// that a client sending one is not told it broke the document.
+pub const KEY_PATTERN: &str = "^[ -~]+$";
 
 /// An `Idempotency-Key` as a client sent it: 1 to 255 printable ASCII characters. The
 /// draft's structured-field form (`"abc"`) is a key like any other: its quotes are part of it,
