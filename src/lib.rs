@@ -15,6 +15,7 @@ pub mod error;
 pub mod health;
 pub mod housekeeping;
 pub mod http;
+pub mod idempotency;
 pub mod matching;
 pub mod metrics;
 pub mod notify;

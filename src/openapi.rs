@@ -4,8 +4,10 @@
 pub mod codes;
 pub mod text_rule;
 
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::RefOr;
 use utoipa::openapi::Required;
 use utoipa::{Modify, OpenApi};
 
@@ -89,17 +91,56 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The rules every operation shares, stated once the routes are collected: the refusals of
-/// its shape (`add_standard_refusals`) and the text rule on every request string
-/// (`text_rule`).
+/// The rules every operation shares, stated once the routes are collected: the
+/// `Idempotency-Key` of signed-in writes (`add_idempotency_keys`), the refusals of its shape
+/// (`add_standard_refusals`) and the text rule on every request string (`text_rule`).
 pub fn state_shared_rules(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let mut openapi = openapi;
+    add_idempotency_keys(&mut openapi);
     add_standard_refusals(&mut openapi);
     // The text rule walks the document as JSON, which is simpler than utoipa's typed tree
     // and the same document: both directions are serde of the same types.
     let mut document = serde_json::to_value(&openapi).expect("the document serializes");
     text_rule::state_text_rule(&mut document);
     serde_json::from_value(document).expect("the document reads back")
+}
+
+/// Documents the `Idempotency-Key` header on every operation that honours it: each POST and
+/// PATCH that needs a signed-in caller (`crate::idempotency`). The `RouteTable` built from the
+/// document then tells the middleware which operations those are, so the document is the one
+/// list. Runs before `add_standard_refusals`, which documents what the header can answer.
+pub fn add_idempotency_keys(openapi: &mut utoipa::openapi::OpenApi) {
+    use crate::idempotency::model::{HEADER, KEY_PATTERN, MAX_KEY_LENGTH};
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.patch].into_iter().flatten() {
+            if !crate::http::problems::requires_bearer(operation) {
+                continue;
+            }
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(MAX_KEY_LENGTH))
+                .pattern(Some(KEY_PATTERN));
+            let parameter = ParameterBuilder::new()
+                .name(HEADER)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: a key of your choice (a random UUID), new for each new \
+                     request and the same for its retries. The first answer is kept for 24 hours \
+                     and replayed, with `Idempotent-Replayed: true`, for a repeat with the same \
+                     method, path and body; the same key with another request is 422, and a \
+                     repeat while the first is still running is 409 with `Retry-After`. Keys are \
+                     per caller.",
+                ))
+                .schema(Some(schema))
+                .build();
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(parameter);
+        }
+    }
 }
 
 /// The refusals that follow from an operation's shape, added to every operation of the
@@ -112,7 +153,10 @@ pub fn state_shared_rules(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi:
 ///   parameter: 422, a value out of range or not a known code (a limit, a country);
 /// - a JSON body: 400 (not JSON), 413 (over the body limit), 415 (not `application/json`)
 ///   and 422 (JSON of the wrong shape);
-/// - an `If-Match` header: 412 (a stale version), and 428 when it is required.
+/// - an `If-Match` header: 412 (a stale version), and 428 when it is required;
+/// - an `Idempotency-Key` header: 409 (a request with the key is in flight) and 422 (the key
+///   was used for another request), added to the wording of a 409 or 422 the operation
+///   documents for its own reasons.
 ///
 /// An operation that documents one of these statuses itself keeps its own wording.
 pub fn add_standard_refusals(openapi: &mut utoipa::openapi::OpenApi) {
@@ -130,8 +174,41 @@ pub fn add_standard_refusals(openapi: &mut utoipa::openapi::OpenApi) {
             for (status, response) in crate::http::refusals::problems(&refusals) {
                 documented.entry(status).or_insert(response);
             }
+            for (status, response) in crate::http::refusals::problems(&idempotency_refusals(
+                operation.parameters.as_deref().unwrap_or_default(),
+            )) {
+                match documented.entry(status) {
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert(response);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut entry) => {
+                        if let (RefOr::T(own), RefOr::T(added)) = (entry.get_mut(), response) {
+                            own.description =
+                                format!("{}; or: {}", own.description, added.description);
+                        }
+                    }
+                }
+            }
         }
     }
+}
+
+fn idempotency_refusals(parameters: &[Parameter]) -> Vec<(u16, &'static str)> {
+    let takes_key = parameters.iter().any(|parameter| {
+        parameter
+            .name
+            .eq_ignore_ascii_case(crate::idempotency::model::HEADER)
+    });
+    if !takes_key {
+        return Vec::new();
+    }
+    vec![
+        (
+            409,
+            "A request with this Idempotency-Key is still in flight (retry after `Retry-After` seconds)",
+        ),
+        (422, "The Idempotency-Key was used for another request"),
+    ]
 }
 
 fn standard_refusals(operation: &Operation) -> Vec<(u16, &'static str)> {

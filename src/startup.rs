@@ -189,6 +189,12 @@ impl Application {
                 // Innermost: JSON bodies with integral numbers written as floats (`5.0`) are
                 // read as integers, after the identity check below has run.
                 .wrap(from_fn(crate::http::json_numbers::integral_numbers))
+                // Idempotent writes: after the identity check (the caller owns the key), and
+                // before the body rewriting above, so that a request's fingerprint is the body
+                // as the client sent it.
+                .wrap(from_fn(
+                    crate::idempotency::middleware::honour_idempotency_keys,
+                ))
                 // A secured operation without a valid identity is refused before any
                 // handler's extractor reads its body.
                 .wrap(from_fn(

@@ -281,6 +281,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (caller, idempotency_key) {
+        caller -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        claim_token -> Text,
+        lease_until -> Timestamp,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
@@ -309,5 +324,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders_sent,
     match_reports,
     web_sessions,
-    rate_limits
+    rate_limits,
+    idempotency_keys
 );

@@ -4,6 +4,7 @@
 //! a file; every job is safe to run on several instances at once.
 
 mod expiry;
+mod idempotency_keys;
 mod rate_limits;
 mod reminders;
 
@@ -56,6 +57,9 @@ impl Housekeeping {
             }
             if let Err(error) = rate_limits::run(&self.db).await {
                 tracing::warn!(%error, "forgetting refilled rate-limit keys failed");
+            }
+            if let Err(error) = idempotency_keys::run(&self.db).await {
+                tracing::warn!(%error, "forgetting expired idempotency keys failed");
             }
         }
     }

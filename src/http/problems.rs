@@ -178,11 +178,13 @@ struct DocumentedMethod {
     method: &'static str,
     /// The operation's only security requirement is a bearer token (not an optional one).
     requires_bearer: bool,
+    /// The operation documents the `Idempotency-Key` header (`crate::idempotency`).
+    takes_idempotency_key: bool,
 }
 
 /// Whether an operation's `security` demands a bearer token: some requirement is listed and
 /// none of them is the empty one (which would make it optional).
-fn requires_bearer(operation: &utoipa::openapi::path::Operation) -> bool {
+pub(crate) fn requires_bearer(operation: &utoipa::openapi::path::Operation) -> bool {
     let Some(requirements) = &operation.security else {
         return false;
     };
@@ -216,6 +218,13 @@ impl RouteTable {
                     operation.as_ref().map(|operation| DocumentedMethod {
                         method,
                         requires_bearer: requires_bearer(operation),
+                        takes_idempotency_key: operation.parameters.iter().flatten().any(
+                            |parameter| {
+                                parameter
+                                    .name
+                                    .eq_ignore_ascii_case(crate::idempotency::model::HEADER)
+                            },
+                        ),
                     })
                 })
                 .collect();
@@ -258,15 +267,26 @@ impl RouteTable {
     /// Where two templates match (`/x/{id}` and `/x/reports`), the one with more literal
     /// segments decides, as it names the operation more precisely.
     pub fn requires_bearer(&self, method: &str, path: &str) -> bool {
+        self.operation(method, path)
+            .is_some_and(|operation| operation.requires_bearer)
+    }
+
+    /// Whether the operation `method` `path` names honours `Idempotency-Key`.
+    pub fn takes_idempotency_key(&self, method: &str, path: &str) -> bool {
+        self.operation(method, path)
+            .is_some_and(|operation| operation.takes_idempotency_key)
+    }
+
+    fn operation<'a>(&'a self, method: &str, path: &'a str) -> Option<&'a DocumentedMethod> {
         self.matching(path)
             .filter_map(|(literal, methods)| {
                 methods
                     .iter()
                     .find(|m| m.method == method)
-                    .map(|m| (literal, m.requires_bearer))
+                    .map(|m| (literal, m))
             })
             .max_by_key(|(literal, _)| *literal)
-            .is_some_and(|(_, required)| required)
+            .map(|(_, operation)| operation)
     }
 }
 

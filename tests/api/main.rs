@@ -13,6 +13,7 @@ mod gates;
 mod harness;
 mod hostile;
 mod http;
+mod idempotency;
 mod integrity;
 mod limits;
 mod matching;
@@ -189,6 +190,16 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         // issue 12: the document is valid OpenAPI 3.1 and states what the server accepts
         openapi::the_served_document_is_valid_openapi_3_1,
         matching::each_match_action_states_its_own_body,
+        // issue 14 item 3: Idempotency-Key on writes
+        idempotency::a_retried_post_is_replayed_and_creates_nothing_new,
+        idempotency::a_patch_retried_with_its_key_is_replayed_not_refused,
+        idempotency::the_same_key_with_another_request_is_422,
+        idempotency::keys_are_per_caller,
+        idempotency::a_refusal_is_replayed,
+        idempotency::a_key_in_flight_is_409_until_its_lease_runs_out,
+        idempotency::racing_requests_with_one_key_create_one_need,
+        idempotency::expired_keys_are_forgotten_and_may_be_used_again,
+        idempotency::a_bad_key_is_400_and_changes_nothing,
     ]
 }
 
