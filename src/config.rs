@@ -88,6 +88,9 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookSettings {
+    /// Deliver webhooks in this process (with the email worker: `serve` unless
+    /// `--no-worker`, and `clearinghouse worker`); off: another process delivers them.
+    pub worker: bool,
     /// Hosts that may be reached over plain http (tests, intranets); https otherwise.
     pub allow_http_hosts: crate::webhooks::ssrf::HttpHosts,
     /// Networks (CIDR ranges or addresses) a webhook may reach although they are loopback,
@@ -121,6 +124,7 @@ pub struct WebhookSettings {
 impl Default for WebhookSettings {
     fn default() -> Self {
         Self {
+            worker: true,
             allow_http_hosts: Default::default(),
             allowed_networks: Default::default(),
             poll_interval_ms: 1000,

@@ -127,9 +127,7 @@ impl Application {
             None
         };
         // Webhooks are delivered wherever email is: the same switch, the same processes.
-        let webhook_worker = config
-            .outbox
-            .worker
+        let webhook_worker = (config.outbox.worker && config.webhooks.worker)
             .then(|| WebhookWorker::from_config(&config, db.clone(), notifier.clone()).spawn());
         let state = web::Data::new(AppState {
             webhook_egress: config.webhooks.egress(),
