@@ -196,6 +196,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         webhooks::a_failing_endpoint_is_parked_turned_off_and_its_admins_told,
         webhooks::webhooks_refuse_the_service_own_networks_unless_allowed,
         webhooks::no_webhook_is_lost_when_the_worker_is_killed_mid_batch,
+        webhooks::an_org_admin_manages_webhooks_and_replays_deliveries_from_the_page,
     ]
 }
 

@@ -539,3 +539,104 @@ pub async fn no_webhook_is_lost_when_the_worker_is_killed_mid_batch(app: TestApp
         );
     }
 }
+
+pub async fn an_org_admin_manages_webhooks_and_replays_deliveries_from_the_page(app: TestApp) {
+    use crate::browser::Browser;
+    let app = local_app(app, &[("webhooks.max_attempts", "1")]).await;
+    let receiver = Receiver::start(&[500]).await;
+    let account = app.register_confirmed("hospital", "KE").await;
+    app.coordinator()
+        .await
+        .verify(&account)
+        .await
+        .assert_status(StatusCode::OK);
+    let admin = Browser::signed_in(&app, &account).await;
+    let page = admin.get("/organisation/webhooks").await;
+    page.assert_status(StatusCode::OK);
+    let refused = admin
+        .submit(
+            &page,
+            "/organisation/webhooks",
+            &[
+                ("url", "https://10.0.0.1/hook"),
+                ("event_types", "need.published"),
+            ],
+        )
+        .await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.texts("#url-error").len(), 1);
+    assert_eq!(
+        refused.value_of("input[name=url]").as_deref(),
+        Some("https://10.0.0.1/hook")
+    );
+    let url = receiver.url("/page");
+    let created = admin
+        .submit(
+            &page,
+            "/organisation/webhooks",
+            &[("url", &url), ("event_types", "need.published")],
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let secret = created.texts("#webhook-secret").remove(0);
+    assert!(secret.starts_with("whsec_"));
+    // The page never shows the secret again.
+    let listed = admin.get("/organisation/webhooks").await;
+    assert!(!listed.body.contains(&secret));
+    assert!(listed.body.contains(&url));
+
+    let hospital = app.sign_in(&account).await;
+    hospital.publish_need(&need_input("From the page")).await;
+    let hooks = hospital.get(&hooks_path(&hospital)).await.body["items"].clone();
+    let hook = hooks[0]["id"].as_str().unwrap().to_owned();
+    let log = deliveries_all(&hospital, &hook, 1, "failed").await;
+    let delivery = log[0]["id"].as_str().unwrap();
+    let log_page = admin.get(&format!("/organisation/webhooks/{hook}")).await;
+    log_page.assert_status(StatusCode::OK);
+    assert!(log_page
+        .body
+        .contains(log[0]["message_id"].as_str().unwrap()));
+    let retried = admin
+        .submit(
+            &log_page,
+            &format!("/organisation/webhooks/{hook}/deliveries/{delivery}/retry"),
+            &[],
+        )
+        .await;
+    retried.assert_status(StatusCode::SEE_OTHER);
+    deliveries_all(&hospital, &hook, 1, "delivered").await;
+    let received = receiver.wait_for(2, WAIT).await;
+    assert!(received[1].verifies_with(&secret));
+
+    // Turning off and deleting, by the same forms' POSTs.
+    let listed = admin.get("/organisation/webhooks").await;
+    admin
+        .submit(
+            &listed,
+            &format!("/organisation/webhooks/{hook}/enabled"),
+            &[],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let webhook = hospital
+        .get(&format!("{}/{hook}", hooks_path(&hospital)))
+        .await;
+    assert_eq!(webhook.body["enabled"], false);
+    admin
+        .submit(
+            &listed,
+            &format!("/organisation/webhooks/{hook}/delete"),
+            &[],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    hospital
+        .get(&format!("{}/{hook}", hooks_path(&hospital)))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    // A member is refused the page: the same rule as the API.
+    let member = app.add_member(&account.organisation_id).await;
+    let member_page = Browser::signed_in(&app, &member.account).await;
+    let refused = member_page.get("/organisation/webhooks").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
