@@ -2,7 +2,6 @@
 //! and read and replay its delivery log. Who may is decided in one function,
 //! `may_manage_webhooks`; the API routes and the web page call these and nothing below.
 
-use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use crate::accounts::model::{Role, Viewer};
@@ -15,7 +14,7 @@ use crate::webhooks::model::{
     MAX_WEBHOOKS_PER_ORGANISATION,
 };
 use crate::webhooks::ssrf::EgressPolicy;
-use crate::webhooks::store::{self, NewWebhook, WebhookChange};
+use crate::webhooks::store::{self, DeliveryCursor, NewWebhook, WebhookChange};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhooksError {
@@ -232,9 +231,9 @@ pub async fn deliveries(
     organisation_id: Uuid,
     id: Uuid,
     status: Option<DeliveryStatus>,
-    after: Option<(NaiveDateTime, Uuid)>,
+    after: Option<DeliveryCursor>,
     limit: usize,
-) -> Result<(Vec<Delivery>, Option<(NaiveDateTime, Uuid)>), WebhooksError> {
+) -> Result<(Vec<Delivery>, Option<DeliveryCursor>), WebhooksError> {
     authorise(reader, organisation_id)?;
     db.query(move |conn| {
         owned(conn, organisation_id, id)?;

@@ -534,14 +534,17 @@ pub fn release(conn: &mut Conn<'_>, claimed: &ClaimedDelivery) -> Result<(), Sto
     Ok(())
 }
 
+/// Where a page of a delivery log starts: after this (created_at, id), newest first.
+pub type DeliveryCursor = (NaiveDateTime, Uuid);
+
 /// One page of an endpoint's deliveries, newest first, and the next page's (created_at, id).
 pub fn list_deliveries(
     conn: &mut Conn<'_>,
     webhook_id: Uuid,
     status: Option<DeliveryStatus>,
-    after: Option<(NaiveDateTime, Uuid)>,
+    after: Option<DeliveryCursor>,
     limit: usize,
-) -> Result<(Vec<Delivery>, Option<(NaiveDateTime, Uuid)>), StoreError> {
+) -> Result<(Vec<Delivery>, Option<DeliveryCursor>), StoreError> {
     let mut rows: Vec<DeliveryRow> = dispatch!(conn, |c| {
         let mut query = deliveries::table
             .filter(deliveries::webhook_id.eq(Id(webhook_id)))
