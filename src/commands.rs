@@ -37,10 +37,17 @@ pub async fn worker(config: Config) -> CommandResult {
         .await
         .map_err(|e| e.to_string())??;
     let notifier = Arc::new(build_notifier(&config, config.public_url())?);
+    let webhooks = config.webhooks.worker.then(|| {
+        crate::webhooks::worker::WebhookWorker::from_config(&config, db.clone(), notifier.clone())
+            .spawn()
+    });
     let handle = build_worker(&config, db, notifier)?.spawn();
     println!("clearinghouse worker is delivering the outbox");
     wait_for_stop_signal().await;
     handle.stop().await;
+    if let Some(webhooks) = webhooks {
+        webhooks.stop().await;
+    }
     Ok(())
 }
 

@@ -79,6 +79,143 @@ pub struct Config {
     pub web: WebSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered, and where they may go (docs/ARCHITECTURE.md, "Webhooks").
+/// Deliveries run in the outbox worker's process (`outbox.worker`, `clearinghouse worker`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Deliver webhooks in this process (with the email worker: `serve` unless
+    /// `--no-worker`, and `clearinghouse worker`); off: another process delivers them.
+    pub worker: bool,
+    /// Hosts that may be reached over plain http (tests, intranets); https otherwise.
+    pub allow_http_hosts: crate::webhooks::ssrf::HttpHosts,
+    /// Networks (CIDR ranges or addresses) a webhook may reach although they are loopback,
+    /// private, link-local, CGNAT or metadata addresses; none by default.
+    pub allowed_networks: crate::webhooks::ssrf::AllowedNetworks,
+    /// How often an idle worker looks for due deliveries.
+    pub poll_interval_ms: u64,
+    /// Deliveries one worker claims at a time.
+    pub batch_size: u32,
+    /// Deliveries one worker has in flight at once.
+    pub concurrency: u32,
+    /// How long a claim lasts; a claim whose worker died is taken again after it.
+    pub lease_seconds: u64,
+    /// How long one attempt may take (connect, send, answer), at most a third of the lease.
+    pub timeout_ms: u64,
+    /// How much of an answer is read (and the rest dropped).
+    pub response_limit_bytes: usize,
+    /// Attempts before a delivery is parked as failed.
+    pub max_attempts: u32,
+    /// The first retry waits about this long; each further one twice as long (with jitter).
+    pub retry_base_ms: u64,
+    /// The longest wait between two attempts.
+    pub retry_cap_seconds: u64,
+    /// An endpoint is turned off (and its organisation's admins emailed) after this many
+    /// messages in a row are parked as failed...
+    pub disable_after_failed_messages: u32,
+    /// ... or when it has failed every attempt for this long.
+    pub disable_after_failing_hours: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            allow_http_hosts: Default::default(),
+            allowed_networks: Default::default(),
+            poll_interval_ms: 1000,
+            batch_size: 20,
+            concurrency: 8,
+            lease_seconds: 60,
+            timeout_ms: 10_000,
+            response_limit_bytes: 64 * 1024,
+            max_attempts: 8,
+            retry_base_ms: 30_000,
+            retry_cap_seconds: 6 * 60 * 60,
+            disable_after_failed_messages: 5,
+            disable_after_failing_hours: 24,
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// What the operator allows beyond the public internet over https.
+    pub fn egress(&self) -> crate::webhooks::ssrf::EgressPolicy {
+        crate::webhooks::ssrf::EgressPolicy {
+            allow_http_hosts: self.allow_http_hosts.clone(),
+            allowed_networks: self.allowed_networks.clone(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (setting, ok, reason) in [
+            (
+                "webhooks.poll_interval_ms",
+                (10..=600_000).contains(&self.poll_interval_ms),
+                "must be between 10 ms and 10 minutes",
+            ),
+            (
+                "webhooks.batch_size",
+                (1..=1000).contains(&self.batch_size),
+                "must be between 1 and 1000",
+            ),
+            (
+                "webhooks.concurrency",
+                (1..=256).contains(&self.concurrency),
+                "must be between 1 and 256",
+            ),
+            (
+                "webhooks.lease_seconds",
+                (1..=3600).contains(&self.lease_seconds),
+                "must be between 1 second and one hour",
+            ),
+            (
+                "webhooks.timeout_ms",
+                (100..=120_000).contains(&self.timeout_ms),
+                "must be between 100 ms and 2 minutes",
+            ),
+            (
+                "webhooks.response_limit_bytes",
+                (1..=16 * 1024 * 1024).contains(&self.response_limit_bytes),
+                "must be between 1 byte and 16 MiB",
+            ),
+            (
+                "webhooks.max_attempts",
+                (1..=100).contains(&self.max_attempts),
+                "must be between 1 and 100",
+            ),
+            (
+                "webhooks.retry_base_ms",
+                (1..=86_400_000).contains(&self.retry_base_ms),
+                "must be between 1 ms and one day",
+            ),
+            (
+                "webhooks.disable_after_failed_messages",
+                self.disable_after_failed_messages >= 1,
+                "must be at least 1",
+            ),
+            (
+                "webhooks.disable_after_failing_hours",
+                self.disable_after_failing_hours >= 1,
+                "must be at least 1",
+            ),
+        ] {
+            if !ok {
+                return Err(invalid(setting, reason));
+            }
+        }
+        if u128::from(self.retry_cap_seconds) * 1000 < u128::from(self.retry_base_ms) {
+            return Err(invalid(
+                "webhooks.retry_cap_seconds",
+                "must not be shorter than webhooks.retry_base_ms",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The operators' Prometheus endpoint, `/metrics`.
@@ -415,6 +552,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.webhooks.validate()?;
         let target = &self.database;
         if let Some(secret) = &self.jwt_secret {
             if secret.expose_secret().len() < MIN_JWT_SECRET_LEN {

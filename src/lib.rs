@@ -28,5 +28,6 @@ pub mod text;
 pub mod visibility;
 pub mod vocabulary;
 pub mod web;
+pub mod webhooks;
 
 pub use startup::Application;

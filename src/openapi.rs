@@ -47,6 +47,7 @@ use crate::matching::workflow::MatchAction;
         (name = "catalogue", description = "The theme taxonomy, needs and offers"),
         (name = "matching", description = "Candidates, and matches from proposal to outcome"),
         (name = "audit", description = "The audit log, for coordinators"),
+        (name = "webhooks", description = "Signed events for partner systems (Standard Webhooks): an organisation's endpoints and their delivery logs"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]

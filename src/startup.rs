@@ -34,6 +34,7 @@ use crate::state::AppState;
 use crate::web::errors::{not_found_page, render_error_pages};
 use crate::web::headers::add_security_headers;
 use crate::web::site::SiteError;
+use crate::webhooks::worker::{WebhookWorker, WebhookWorkerHandle};
 use crate::{accounts, audit, auth, catalogue, health, matching, notify};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,7 @@ fn mount_routes(cors: Cors) -> impl FnOnce(&mut utoipa_actix_web::service_config
                 .configure(matching::routes::routes)
                 .configure(audit::routes::routes)
                 .configure(notify::routes::routes)
+                .configure(crate::webhooks::routes::routes)
                 .wrap(cors),
         );
     }
@@ -86,6 +88,7 @@ pub struct Application {
     address: std::net::SocketAddr,
     housekeeping: Housekeeping,
     worker: Option<WorkerHandle>,
+    webhook_worker: Option<WebhookWorkerHandle>,
 }
 
 impl Application {
@@ -122,7 +125,11 @@ impl Application {
         } else {
             None
         };
+        // Webhooks are delivered wherever email is: the same switch, the same processes.
+        let webhook_worker = (config.outbox.worker && config.webhooks.worker)
+            .then(|| WebhookWorker::from_config(&config, db.clone(), notifier.clone()).spawn());
         let state = web::Data::new(AppState {
+            webhook_egress: config.webhooks.egress(),
             notifier,
             db,
             access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),
@@ -217,6 +224,7 @@ impl Application {
             address,
             housekeeping,
             worker,
+            webhook_worker,
         })
     }
 
@@ -236,6 +244,9 @@ impl Application {
         let served = self.server.await;
         housekeeping.abort();
         if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        if let Some(worker) = self.webhook_worker {
             worker.stop().await;
         }
         served

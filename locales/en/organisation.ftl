@@ -34,6 +34,7 @@ event-match_waiting = A match waits for an answer
 event-need_expiring = A need is about to expire
 event-outcome_requested = You are asked how a match went
 event-dead_letters = Emails that could not be delivered
+event-webhook_disabled = A webhook of your organisation was turned off
 mode-immediate = At once
 mode-daily = Daily summary
 mode-off = Off

@@ -21,6 +21,8 @@ use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
 use crate::notify::Notifier;
 use crate::visibility::Reader;
+use crate::webhooks::events as webhooks;
+use crate::webhooks::model::ItemEvent;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
@@ -260,6 +262,7 @@ pub fn edit<K: ItemStore>(
     }
     let updated = K::update_fields(conn, &item, &fields).map_err(|e| request.lost(e, K::NOUN))?;
     audit_change(conn, Action::Edit.as_str(), actor, &item, &updated)?;
+    webhooks::item_event(conn, ItemEvent::Changed, &updated)?;
     changed.changed(conn, &updated)?;
     Ok(updated)
 }
@@ -331,8 +334,18 @@ pub fn transition<K: ItemStore>(
     if action == Action::Publish {
         notices::published(conn, notifier, &updated)?;
     }
+    webhooks::item_event(conn, item_event_of(action), &updated)?;
     changed.changed(conn, &updated)?;
     Ok(updated)
+}
+
+/// What partner systems hear of a lifecycle action.
+fn item_event_of(action: Action) -> ItemEvent {
+    match action {
+        Action::Publish => ItemEvent::Published,
+        Action::Close | Action::Withdraw | Action::Expire => ItemEvent::Closed,
+        _ => ItemEvent::Changed,
+    }
 }
 
 /// How many items of each kind one expiry pass handles; the next pass takes the rest.
@@ -354,6 +367,7 @@ fn expire_kind<K: ItemStore>(
         };
         expired += 1;
         audit_change(conn, Action::Expire.as_str(), Actor::System, &item, &after)?;
+        webhooks::item_event(conn, ItemEvent::Closed, &after)?;
     }
     Ok(expired)
 }

@@ -296,6 +296,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::UuidText;
+
+    webhooks (id) {
+        id -> UuidText,
+        organisation_id -> UuidText,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        enabled -> Bool,
+        secret -> Text,
+        failed_messages -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::UuidText;
+
+    webhook_deliveries (id) {
+        id -> UuidText,
+        webhook_id -> UuidText,
+        message_id -> Text,
+        event_type -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claim_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_response_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
@@ -325,5 +369,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     match_reports,
     web_sessions,
     rate_limits,
-    idempotency_keys
+    idempotency_keys,
+    webhooks,
+    webhook_deliveries
 );

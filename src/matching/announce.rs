@@ -111,6 +111,7 @@ fn tell_owner<I: CatalogueItem, C: CatalogueItem>(
     candidates: Vec<(&C, f64)>,
 ) -> Result<(), StoreError> {
     let reader = cached_reader(conn, readers, item.organisation_id())?;
+    crate::webhooks::events::candidates_found(conn, item, &candidates)?;
     let visible: Vec<_> = candidates
         .into_iter()
         .filter(|(candidate, _)| candidate.readable_by(&reader))

@@ -26,6 +26,8 @@ use crate::matching::view;
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::notify::Notifier;
 use crate::visibility::Reader;
+use crate::webhooks::events as webhooks;
+use crate::webhooks::model::{EventType, ItemEvent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchingError {
@@ -336,6 +338,13 @@ pub fn propose(
         ),
     )?;
     notices::proposed(conn, notifier, &created, &need, &offer)?;
+    webhooks::match_event(
+        conn,
+        EventType::MatchProposed,
+        &created,
+        need.organisation_id,
+        offer.organisation_id,
+    )?;
     Ok(created)
 }
 
@@ -552,6 +561,7 @@ pub fn act(
             &as_json(&updated),
         ),
     )?;
+    tell_partner_systems(conn, action, &updated, &need, &offer)?;
     // An acceptance that does not start the work changes nothing the other side must hear.
     if updated.status != current.status {
         let need = needs::find(conn, need.id)?.ok_or(StoreError::NotFound("need"))?;
@@ -563,6 +573,54 @@ pub fn act(
     // The actor reads the match as they would read it again: their own side's outcome only.
     let reports = store::reports(conn, id)?;
     Ok(view::match_for(updated, party, &reports))
+}
+
+/// The webhook events of a match step (an acceptance that starts the work is both
+/// `match.accepted` and `match.active`), and of what it did to the need and the offer
+/// (matched, fulfilled, capacity held or given back).
+fn tell_partner_systems(
+    conn: &mut Conn<'_>,
+    action: MatchAction,
+    updated: &Match,
+    need_before: &Need,
+    offer_before: &Offer,
+) -> Result<(), StoreError> {
+    let mut events = vec![match action {
+        MatchAction::Approve => EventType::MatchApproved,
+        MatchAction::Reject => EventType::MatchRejected,
+        MatchAction::Accept => EventType::MatchAccepted,
+        MatchAction::Decline => EventType::MatchDeclined,
+        MatchAction::Complete => EventType::MatchCompleted,
+        MatchAction::Cancel => EventType::MatchCancelled,
+    }];
+    if action == MatchAction::Accept && updated.status == MatchStatus::Active {
+        events.push(EventType::MatchActive);
+    }
+    let sides = (need_before.organisation_id, offer_before.organisation_id);
+    for event in events {
+        webhooks::match_event(conn, event, updated, sides.0, sides.1)?;
+    }
+    let need = needs::find(conn, need_before.id)?.ok_or(StoreError::NotFound("need"))?;
+    if (need.version, need.status, need.quantity_covered)
+        != (
+            need_before.version,
+            need_before.status,
+            need_before.quantity_covered,
+        )
+    {
+        webhooks::item_event(conn, ItemEvent::Changed, &need)?;
+    }
+    let offer = offers::find(conn, offer_before.id)?.ok_or(StoreError::NotFound("offer"))?;
+    if (offer.version, offer.status, offer.capacity_left)
+        != (
+            offer_before.version,
+            offer_before.status,
+            offer_before.capacity_left,
+        )
+    {
+        webhooks::item_event(conn, ItemEvent::Changed, &offer)?;
+    }
+    Ok(())
 }
 
 /// A side's rating and words on a completed match, once per side.

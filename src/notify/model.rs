@@ -60,10 +60,12 @@ pub enum EventKind {
     OutcomeRequested,
     /// Emails that could not be delivered in the last period (to coordinators).
     DeadLetters,
+    /// One of the organisation's webhooks kept failing and was turned off (to its org admins).
+    WebhookDisabled,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         Self::OrganisationVerified,
         Self::MatchProposed,
         Self::MatchUpdated,
@@ -73,6 +75,7 @@ impl EventKind {
         Self::NeedExpiring,
         Self::OutcomeRequested,
         Self::DeadLetters,
+        Self::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +89,7 @@ impl EventKind {
             Self::NeedExpiring => "need_expiring",
             Self::OutcomeRequested => "outcome_requested",
             Self::DeadLetters => "dead_letters",
+            Self::WebhookDisabled => "webhook_disabled",
         }
     }
 

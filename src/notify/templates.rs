@@ -52,6 +52,9 @@ const FILES: &[(&str, &str)] = embedded![
     "email/dead_letters/subject.txt",
     "email/dead_letters/body.txt",
     "email/dead_letters/body.html",
+    "email/webhook_disabled/subject.txt",
+    "email/webhook_disabled/body.txt",
+    "email/webhook_disabled/body.html",
     "email/digest/subject.txt",
     "email/digest/body.txt",
     "email/digest/body.html",
@@ -193,6 +196,9 @@ mod tests {
             "completed_by": "The providing organisation",
             "delivered": 3,
             "report_url": "http://x/matches/report?token=t",
+            "webhook_url": "https://portal.example/hook",
+            "reason": "5 messages in a row could not be delivered",
+            "last_error": "the endpoint answered 500",
             "count": 2,
             "more": 0,
             "window_from": "2026-11-23 00:00",
@@ -216,6 +222,7 @@ mod tests {
             "need_expiring",
             "outcome_requested",
             "dead_letters",
+            "webhook_disabled",
             "digest",
         ] {
             let email = templates.email(name, &context).unwrap();

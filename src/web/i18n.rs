@@ -23,6 +23,7 @@ const LANGUAGES: &[(&str, &[(&str, &str)])] = &[catalogue!("en":
     "account.ftl",
     "email_links.ftl",
     "organisation.ftl",
+    "webhooks.ftl",
     "errors.ftl",
     // catalogue pages
     "catalogue.ftl",

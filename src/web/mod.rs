@@ -33,6 +33,8 @@ mod catalogue;
 // match and coordination pages
 mod coordination;
 pub(crate) mod matches;
+// webhooks for partner systems
+mod webhooks;
 
 pub use site::Site;
 
@@ -50,4 +52,5 @@ pub fn routes(config: &mut actix_web::web::ServiceConfig) {
     // match and coordination pages
     matches::routes(config);
     coordination::routes(config);
+    webhooks::routes(config);
 }

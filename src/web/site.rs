@@ -39,6 +39,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/report_outcome.html",
     "web/outcome.html",
     "web/organisation.html",
+    "web/webhooks.html",
+    "web/webhook_deliveries.html",
     "web/error.html",
     "web/problems.html",
     "web/problem.html",

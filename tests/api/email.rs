@@ -589,6 +589,7 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
             "need_expiring": "immediate",
             "outcome_requested": "immediate",
             "dead_letters": "immediate",
+            "webhook_disabled": "immediate",
         }})
     );
     let changed = app

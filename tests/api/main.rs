@@ -31,6 +31,9 @@ mod web;
 mod web_catalogue;
 // match and coordination pages
 mod web_matches;
+// webhooks for partner systems
+mod webhook_receiver;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -200,6 +203,14 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         idempotency::racing_requests_with_one_key_create_one_need,
         idempotency::expired_keys_are_forgotten_and_may_be_used_again,
         idempotency::a_bad_key_is_400_and_changes_nothing,
+        // webhooks for partner systems (issue 14, item 5)
+        webhooks::partners_receive_signed_events_only_of_what_they_may_read,
+        webhooks::a_match_s_steps_reach_its_two_sides_only,
+        webhooks::failed_attempts_are_retried_under_one_id_with_growing_waits,
+        webhooks::a_failing_endpoint_is_parked_turned_off_and_its_admins_told,
+        webhooks::webhooks_refuse_the_service_own_networks_unless_allowed,
+        webhooks::no_webhook_is_lost_when_the_worker_is_killed_mid_batch,
+        webhooks::an_org_admin_manages_webhooks_and_replays_deliveries_from_the_page,
     ]
 }
 
