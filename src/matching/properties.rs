@@ -91,6 +91,7 @@ fn need() -> impl Strategy<Value = Need> {
             )| Need {
                 id: Uuid::new_v4(),
                 organisation_id: Uuid::new_v4(),
+                requester_kind: RequesterKind::Hospital,
                 fields: NeedFields {
                     title: TEXTS[text].0.into(),
                     description: TEXTS[text].1.into(),
@@ -111,6 +112,7 @@ fn need() -> impl Strategy<Value = Need> {
                     }),
                     visibility: NeedVisibility::Public,
                     anonymous: false,
+                    eligibility: Default::default(),
                 },
                 quantity_covered: 0,
                 status: NeedStatus::Open,
@@ -185,6 +187,7 @@ fn offer() -> impl Strategy<Value = Offer> {
                             currency: "USD".into(),
                         }),
                         visibility: OfferVisibility::Public,
+                        eligibility: Default::default(),
                     },
                     capacity_left: (capacity - used).max(0),
                     status: OfferStatus::Open,
