@@ -15,7 +15,7 @@ use clearinghouse::accounts::model::Country;
 use clearinghouse::catalogue::model::*;
 use clearinghouse::catalogue::themes::{Taxonomy, Theme};
 use clearinghouse::matching::index::Matcher;
-use clearinghouse::matching::score::{Weights, ANNOUNCE_THRESHOLD};
+use clearinghouse::matching::score::{filter, Weights, ANNOUNCE_THRESHOLD};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -644,6 +644,15 @@ fn main() {
         if detail && !held_out {
             for r in &lists {
                 println!("  -- {}", set.need_keys[r.need]);
+                // Judged offers the hard filters dropped, and why.
+                for (&offer, &grade) in &set.grades[r.need] {
+                    if grade >= 1 && !r.candidates.iter().any(|c| c.0 == offer) {
+                        let why =
+                            filter(&set.needs[r.need], &set.offers[offer], &taxonomy, today())
+                                .err();
+                        println!("     dropped [{grade}] {} ({why:?})", set.offer_keys[offer]);
+                    }
+                }
                 for &(offer, score, grade) in r.candidates.iter().take(12) {
                     let judged = if set.grades[r.need].contains_key(&offer) {
                         grade.to_string()

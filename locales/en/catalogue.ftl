@@ -388,6 +388,7 @@ cost-licences = Software licences
 cost-services = Services and consultants
 cost-staff = Staff salaries
 cost-recovery = Recovery after an incident
+cost-insurance = Cyber insurance premiums
 audience-technical_staff = Technical staff (IT, security, CSIRT)
 audience-clinicians = Clinicians and care staff
 audience-management = Management and policy makers

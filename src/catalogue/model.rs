@@ -172,6 +172,8 @@ vocabulary! {
         Staff = "staff",
         /// Recovery after an incident: restoring systems and data.
         Recovery = "recovery",
+        /// Cyber insurance premiums.
+        Insurance = "insurance",
     }
 }
 

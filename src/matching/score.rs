@@ -19,7 +19,7 @@ use crate::matching::text::{Cost, Format, Reading, Restriction, Sector};
 /// Calibrated on the tuning half of the judged set so that announced candidates are good
 /// fits (docs/RANKING.md, "How the threshold was chosen"); the candidate lists still show
 /// everything that passes the hard filters, whatever its score.
-pub const ANNOUNCE_THRESHOLD: f64 = 0.74;
+pub const ANNOUNCE_THRESHOLD: f64 = 0.71;
 
 /// The factors, in the order of every explanation.
 pub const FACTORS: [&str; 12] = [
@@ -461,6 +461,14 @@ pub struct Evaluation {
     values: [f64; 12],
 }
 
+/// What money is worth, as a multiplier, to a need that asks for help in kind.
+const MONEY_FOR_HELP: f64 = 0.8;
+
+/// A need that names no budget and no funding theme asks for help, not money.
+fn asks_for_help(need: &Need) -> bool {
+    need.fields.budget.is_none() && !need.fields.themes.iter().any(|t| t.starts_with("funding"))
+}
+
 /// What a cosine similarity is worth: texts about the same help share about a third of
 /// their weighted terms; beyond that, more overlap says little more.
 fn text_value(similarity: Option<f64>) -> f64 {
@@ -608,9 +616,13 @@ pub fn weigh(
     let theme = fit * (0.6 + 0.4 * focus);
 
     // How much help the words promise: a multiplier, not a share of the mean.
+    // Money offered for a need that asks for help, not money (no budget, no funding theme):
+    // the requester would still have to find the help itself.
+    let money_for_help = o.kind == OfferKind::Funding && asks_for_help(need);
     let format = match (o.kind, offer_words.format) {
         (_, Format::Pitch) => 0.55,
         (_, Format::Brief) => 0.6,
+        (OfferKind::Funding, _) if money_for_help => MONEY_FOR_HELP,
         (OfferKind::Tooling | OfferKind::Funding, _) => 1.0,
         (_, Format::Programme) => 1.0,
         (_, Format::Course) => 0.95,
@@ -652,7 +664,7 @@ pub fn weigh(
             (funding.amount as f64 / budget.amount as f64).min(1.0)
         }
         // Money for a need that asks for help, not money (no budget, no funding theme).
-        (OfferKind::Funding, _, None) if !n.themes.iter().any(|t| t.starts_with("funding")) => 0.3,
+        (OfferKind::Funding, _, None) if money_for_help => 0.3,
         (OfferKind::Funding, _, _) => 0.7,
         _ => 1.0,
     };
@@ -768,6 +780,9 @@ impl Evaluation {
             (_, Format::Pitch) => "reads as a product trial or a sales offer".to_owned(),
             (_, Format::Brief) => "a webinar or a session of an hour or so".to_owned(),
             (OfferKind::Tooling, _) => "tooling: its length does not apply".to_owned(),
+            (OfferKind::Funding, _) if asks_for_help(need) => {
+                "money, for a need that asks for help in kind".to_owned()
+            }
             (OfferKind::Funding, _) => "funding: its length does not apply".to_owned(),
             (_, Format::Programme) => "runs over weeks or months".to_owned(),
             (_, Format::Course) => "a course of some days".to_owned(),
@@ -847,7 +862,7 @@ impl Evaluation {
             (OfferKind::Funding, Some(_), Some(_)) => {
                 "funding in another currency than the budget".to_owned()
             }
-            (OfferKind::Funding, _, None) if !n.themes.iter().any(|t| t.starts_with("funding")) => {
+            (OfferKind::Funding, _, None) if asks_for_help(need) => {
                 "funding, for a need that asks for help rather than money".to_owned()
             }
             (OfferKind::Funding, _, _) => "funding, for a need that names no budget".to_owned(),
