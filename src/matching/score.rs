@@ -974,7 +974,8 @@ fn audiences(audiences: &[Audience]) -> String {
 fn stated_sentence(rule: &Stated) -> String {
     match rule {
         Stated::Kinds(kinds) => format!(
-            "open only to {} (the offer's rule), which the need's organisation is",
+            "open only to requesters of kind {} (the offer's rule), which the need's \
+             organisation is",
             words(kinds)
         ),
         Stated::Sector(sector, true) => format!(

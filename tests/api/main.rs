@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod eligibility;
 mod email;
 mod figures;
 mod gates;
@@ -186,6 +187,11 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
         // JSON numbers as JSON means them
         http::integral_numbers_written_as_floats_are_read_as_integers,
+        // issue 15: structured eligibility on offers
+        eligibility::offers_and_needs_carry_eligibility_through_create_patch_and_read,
+        eligibility::unknown_eligibility_values_are_refused_and_change_nothing,
+        eligibility::an_ineligible_requester_never_sees_the_offer_and_explanations_name_the_rule,
+        eligibility::a_grant_paying_for_none_of_the_costs_asked_is_not_a_candidate,
     ]
 }
 

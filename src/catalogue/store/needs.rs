@@ -131,6 +131,9 @@ impl NeedRow {
 /// The columns a need's fields occupy.
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = needs)]
+// A field cleared by a patch (a sector, a start date, a budget) is written as NULL, not left as
+// it was: diesel's changesets skip `None` otherwise.
+#[diesel(treat_none_as_null = true)]
 struct FieldColumns {
     title: String,
     description: String,

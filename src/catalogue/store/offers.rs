@@ -128,6 +128,9 @@ impl OfferRow {
 
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = offers)]
+// A field cleared by a patch (a sector, a start date, a budget) is written as NULL, not left as
+// it was: diesel's changesets skip `None` otherwise.
+#[diesel(treat_none_as_null = true)]
 struct FieldColumns {
     kind: String,
     title: String,
