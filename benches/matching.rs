@@ -68,6 +68,7 @@ fn need(rng: &mut StdRng, themes: Vec<String>) -> Need {
     Need {
         id: Uuid::new_v4(),
         organisation_id: Uuid::new_v4(),
+        requester_kind: RequesterKind::Hospital,
         fields: NeedFields {
             title: String::new(),
             description: String::new(),
@@ -82,6 +83,7 @@ fn need(rng: &mut StdRng, themes: Vec<String>) -> Need {
             budget: None,
             visibility: NeedVisibility::Public,
             anonymous: false,
+            eligibility: Default::default(),
         },
         quantity_covered: 0,
         status: NeedStatus::Open,
@@ -119,6 +121,7 @@ fn offer(rng: &mut StdRng, themes: Vec<String>) -> Offer {
             available_until: None,
             funding: None,
             visibility: OfferVisibility::Public,
+            eligibility: Default::default(),
         },
         capacity_left: capacity,
         status: OfferStatus::Open,

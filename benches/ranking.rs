@@ -15,7 +15,7 @@ use clearinghouse::accounts::model::Country;
 use clearinghouse::catalogue::model::*;
 use clearinghouse::catalogue::themes::{Taxonomy, Theme};
 use clearinghouse::matching::index::Matcher;
-use clearinghouse::matching::score::{Weights, ANNOUNCE_THRESHOLD};
+use clearinghouse::matching::score::{filter, Weights, ANNOUNCE_THRESHOLD};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -45,6 +45,8 @@ struct MoneyRow {
 struct NeedRow {
     key: String,
     split: String,
+    /// The kind of organisation that posted it.
+    org: RequesterKind,
     title: String,
     description: String,
     themes: Vec<String>,
@@ -56,6 +58,14 @@ struct NeedRow {
     wanted_from: Option<String>,
     wanted_by: String,
     budget: Option<MoneyRow>,
+    #[serde(default)]
+    sector: Option<Sector>,
+    #[serde(default)]
+    after_incident: bool,
+    #[serde(default)]
+    costs: Vec<Cost>,
+    #[serde(default)]
+    audiences: Vec<Audience>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +88,16 @@ struct OfferRow {
     available_from: Option<String>,
     available_until: Option<String>,
     funding: Option<MoneyRow>,
+    #[serde(default)]
+    requester_kinds: Vec<RequesterKind>,
+    #[serde(default)]
+    sector: Option<SectorRule>,
+    #[serde(default)]
+    only_after_incident: bool,
+    #[serde(default)]
+    eligible_costs: Vec<Cost>,
+    #[serde(default)]
+    audiences: Vec<Audience>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +205,13 @@ fn load() -> Set {
                     currency: m.currency,
                 }),
                 visibility: OfferVisibility::Public,
+                eligibility: OfferEligibility {
+                    requester_kinds: o.requester_kinds,
+                    sector: o.sector,
+                    only_after_incident: o.only_after_incident,
+                    eligible_costs: o.eligible_costs,
+                    audiences: o.audiences,
+                },
             },
             capacity_left: o.capacity_left.unwrap_or(o.capacity),
             status: OfferStatus::Open,
@@ -210,6 +237,7 @@ fn load() -> Set {
         .map(|(i, n)| Need {
             id: Uuid::from_u128(0x0eed_0000 + i as u128),
             organisation_id: Uuid::from_u128(0x0eed_1000_0000 + i as u128),
+            requester_kind: n.org,
             fields: NeedFields {
                 title: n.title,
                 description: n.description,
@@ -227,6 +255,12 @@ fn load() -> Set {
                 }),
                 visibility: NeedVisibility::Public,
                 anonymous: false,
+                eligibility: NeedEligibility {
+                    sector: n.sector,
+                    after_incident: n.after_incident,
+                    costs: n.costs,
+                    audiences: n.audiences,
+                },
             },
             quantity_covered: 0,
             status: NeedStatus::Open,
@@ -421,21 +455,10 @@ fn calibrate(lists: &[&Ranked]) {
     }
 }
 
-fn main() {
-    // `cargo bench` passes `--bench`; there is nothing to filter.
-    let set = load();
-    let taxonomy = taxonomy();
-    let weights = Weights::default();
-    let matcher = Matcher::new(&set.needs, &set.offers, &taxonomy, weights, today());
-    let detail = std::env::var_os("RANKING_DETAIL").is_some();
-    let judged: usize = set.grades.iter().map(HashMap::len).sum();
-    println!(
-        "ranking set: {} needs ({} held out), {} offers, {judged} judgments; announce threshold {ANNOUNCE_THRESHOLD}",
-        set.needs.len(),
-        set.held_out.iter().filter(|h| **h).count(),
-        set.offers.len(),
-    );
-    let ranked: Vec<Ranked> = (0..set.needs.len())
+/// Every need's candidates as the scorer ranks them over `needs` and `offers`.
+fn rank_all(set: &Set, needs: &[Need], offers: &[Offer], taxonomy: &Taxonomy) -> Vec<Ranked> {
+    let matcher = Matcher::new(needs, offers, taxonomy, Weights::default(), today());
+    (0..needs.len())
         .map(|need| {
             let mut unjudged = 0;
             let candidates = matcher
@@ -453,7 +476,54 @@ fn main() {
                 unjudged,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The figures of the scorer's lists of one half, and what it would announce.
+fn scorer_row(set: &Set, lists: &[&Ranked]) -> (Figures, (usize, usize, usize)) {
+    let mut scorer = Figures::default();
+    let (mut count, mut good, mut useless) = (0, 0, 0);
+    for r in lists {
+        let grades: Vec<u8> = r.candidates.iter().map(|c| c.2).collect();
+        scorer.add(figures(&grades, &set.grades[r.need]));
+        for &(_, score, grade) in &r.candidates {
+            if score >= ANNOUNCE_THRESHOLD {
+                count += 1;
+                good += usize::from(grade >= GOOD);
+                useless += usize::from(grade == 0);
+            }
+        }
+    }
+    (
+        scorer.scaled(1.0 / lists.len() as f64),
+        (count, good, useless),
+    )
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; there is nothing to filter.
+    let set = load();
+    let taxonomy = taxonomy();
+    // The same scorer with the structured eligibility fields left empty, as before they
+    // existed: it reads eligibility from the words alone.
+    let mut unstructured_needs = set.needs.clone();
+    for need in &mut unstructured_needs {
+        need.fields.eligibility = NeedEligibility::default();
+    }
+    let mut unstructured_offers = set.offers.clone();
+    for offer in &mut unstructured_offers {
+        offer.fields.eligibility = OfferEligibility::default();
+    }
+    let words_only = rank_all(&set, &unstructured_needs, &unstructured_offers, &taxonomy);
+    let detail = std::env::var_os("RANKING_DETAIL").is_some();
+    let judged: usize = set.grades.iter().map(HashMap::len).sum();
+    println!(
+        "ranking set: {} needs ({} held out), {} offers, {judged} judgments; announce threshold {ANNOUNCE_THRESHOLD}",
+        set.needs.len(),
+        set.held_out.iter().filter(|h| **h).count(),
+        set.offers.len(),
+    );
+    let ranked = rank_all(&set, &set.needs, &set.offers, &taxonomy);
     for (half, held_out) in [("tuning", false), ("held_out", true)] {
         let lists: Vec<&Ranked> = ranked
             .iter()
@@ -467,26 +537,16 @@ fn main() {
             "\n{half}: {n} needs, {candidates} candidates ({crowded} needs with more than 10), {unjudged} unjudged candidates"
         );
 
-        // The scorer.
-        let mut scorer = Figures::default();
-        let (mut count, mut good, mut useless) = (0, 0, 0);
-        for r in &lists {
-            let grades: Vec<u8> = r.candidates.iter().map(|c| c.2).collect();
-            scorer.add(figures(&grades, &set.grades[r.need]));
-            for &(_, score, grade) in &r.candidates {
-                if score >= ANNOUNCE_THRESHOLD {
-                    count += 1;
-                    good += usize::from(grade >= GOOD);
-                    useless += usize::from(grade == 0);
-                }
-            }
-        }
-        print_row(
-            "scorer",
-            scorer.scaled(1.0 / n as f64),
-            n,
-            Some((count, good, useless)),
-        );
+        // The scorer, then the same without the structured fields.
+        let (scorer, announced) = scorer_row(&set, &lists);
+        let count = announced.0;
+        print_row("scorer", scorer, n, Some(announced));
+        let unstructured: Vec<&Ranked> = words_only
+            .iter()
+            .filter(|r| set.held_out[r.need] == held_out)
+            .collect();
+        let (figures_words, announced_words) = scorer_row(&set, &unstructured);
+        print_row("words only", figures_words, n, Some(announced_words));
 
         // The best order of the same candidates: what ordering alone could reach.
         let mut best = Figures::default();
@@ -584,6 +644,15 @@ fn main() {
         if detail && !held_out {
             for r in &lists {
                 println!("  -- {}", set.need_keys[r.need]);
+                // Judged offers the hard filters dropped, and why.
+                for (&offer, &grade) in &set.grades[r.need] {
+                    if grade >= 1 && !r.candidates.iter().any(|c| c.0 == offer) {
+                        let why =
+                            filter(&set.needs[r.need], &set.offers[offer], &taxonomy, today())
+                                .err();
+                        println!("     dropped [{grade}] {} ({why:?})", set.offer_keys[offer]);
+                    }
+                }
                 for &(offer, score, grade) in r.candidates.iter().take(12) {
                     let judged = if set.grades[r.need].contains_key(&offer) {
                         grade.to_string()

@@ -344,3 +344,53 @@ home-figures-theme-count = { $count ->
     [one] 1 open need
    *[other] { $count } open needs
  }
+
+## Eligibility: who may use an offer, and what a need says that its rules read
+
+offer-form-eligibility-hint = Who may use this offer. Leave a question unanswered if your offer has no such rule: requesters who do not meet a rule you state never see the offer among their candidates.
+offer-form-requester-kinds = Only for these kinds of organisation (optional)
+offer-form-requester-kinds-hint = Tick none if any ministry, health agency or hospital may use it.
+offer-form-sector = Public or private institutions
+offer-form-sector-hint = Whether the offer is only for public or only for private institutions.
+offer-form-only-after-incident = Only after an incident
+offer-form-only-after-incident-hint = Tick this if the offer is only for organisations that have had a cyber incident.
+offer-form-eligible-costs = Costs it pays for (funding only)
+offer-form-eligible-costs-hint = Tick none if the grant does not restrict what it may be spent on.
+offer-form-audiences = Who it is made for (optional)
+offer-form-audiences-hint = The people a training or other help is designed for.
+need-form-sector = Is your organisation public or private?
+need-form-sector-hint = Some offers are only for public or only for private institutions. Ministries and health agencies count as public.
+need-form-after-incident = This need follows a cyber incident
+need-form-after-incident-hint = Tick this if your organisation has had an incident that this need comes from; some help is given only after one.
+need-form-costs = Costs you need money for (optional)
+need-form-costs-hint = Grants that pay for none of these are not shown to you.
+need-form-audiences = Who the help is for (optional)
+need-form-audiences-hint = The people to train or support.
+catalogue-fact-eligibility = Who may use it
+catalogue-fact-audiences = Made for
+catalogue-eligibility-none = Any requester; no restriction stated
+catalogue-eligibility-only = Only
+catalogue-eligibility-sector-public = only public institutions
+catalogue-eligibility-sector-private = only private institutions
+catalogue-eligibility-sector-either = public and private institutions
+catalogue-eligibility-after-incident = only after an incident
+catalogue-eligibility-costs = pays for
+sector-choice- = Not stated
+sector-choice-public = Public
+sector-choice-private = Private
+sector-choice-either = Either
+requester-kind-ministry = Ministries
+requester-kind-health_agency = Health agencies
+requester-kind-hospital = Hospitals
+cost-training = Training
+cost-equipment = Equipment
+cost-licences = Software licences
+cost-services = Services and consultants
+cost-staff = Staff salaries
+cost-recovery = Recovery after an incident
+cost-insurance = Cyber insurance premiums
+audience-technical_staff = Technical staff (IT, security, CSIRT)
+audience-clinicians = Clinicians and care staff
+audience-management = Management and policy makers
+audience-trainers = Trainers
+audience-all_staff = All staff

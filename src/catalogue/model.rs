@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::accounts::model::Country;
+use crate::accounts::model::{Country, OrganisationKind};
 use crate::vocabulary;
 
 vocabulary! {
@@ -117,6 +117,112 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The kinds of organisation that post needs, as an offer's eligibility names them.
+    pub enum RequesterKind { Ministry = "ministry", HealthAgency = "health_agency", Hospital = "hospital" }
+}
+
+impl RequesterKind {
+    /// The requester kind of an organisation kind, if it posts needs.
+    pub fn of(kind: OrganisationKind) -> Option<Self> {
+        match kind {
+            OrganisationKind::Ministry => Some(Self::Ministry),
+            OrganisationKind::HealthAgency => Some(Self::HealthAgency),
+            OrganisationKind::Hospital => Some(Self::Hospital),
+            _ => None,
+        }
+    }
+
+    /// Ministries and health agencies are public bodies; a hospital may be either.
+    pub fn implied_sector(self) -> Option<Sector> {
+        match self {
+            Self::Ministry | Self::HealthAgency => Some(Sector::Public),
+            Self::Hospital => None,
+        }
+    }
+}
+
+vocabulary! {
+    /// Whether a requester is a public or a private institution.
+    pub enum Sector { Public = "public", Private = "private" }
+}
+
+vocabulary! {
+    /// Which sector an offer is for.
+    pub enum SectorRule {
+        Public = "public",
+        Private = "private",
+        /// Stated: public and private institutions alike.
+        Either = "either",
+    }
+}
+
+vocabulary! {
+    /// What money is spent on: the costs a grant pays for, and those a need asks it for.
+    pub enum Cost {
+        /// Courses, certification, trainers' fees.
+        Training = "training",
+        /// Hardware: servers, storage, network devices.
+        Equipment = "equipment",
+        /// Software licences and subscriptions.
+        Licences = "licences",
+        /// Consultants, assessments, audits, managed services.
+        Services = "services",
+        /// Salaries of the requester's own staff.
+        Staff = "staff",
+        /// Recovery after an incident: restoring systems and data.
+        Recovery = "recovery",
+        /// Cyber insurance premiums.
+        Insurance = "insurance",
+    }
+}
+
+vocabulary! {
+    /// Who a training (or other help) is made for.
+    pub enum Audience {
+        /// IT, security and CSIRT staff.
+        TechnicalStaff = "technical_staff",
+        /// Doctors, nurses and other care staff.
+        Clinicians = "clinicians",
+        /// Executives, boards, managers and policy makers.
+        Management = "management",
+        /// People who will train others.
+        Trainers = "trainers",
+        /// Every member of staff, whatever their role.
+        AllStaff = "all_staff",
+    }
+}
+
+/// Who may use an offer, as its provider states it. Every part is optional: empty, `None`
+/// or `false` means no restriction stated. The matcher applies the rules as hard filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferEligibility {
+    /// Only these kinds of requester; empty: any.
+    pub requester_kinds: Vec<RequesterKind>,
+    pub sector: Option<SectorRule>,
+    /// Only for a requester that has had an incident.
+    pub only_after_incident: bool,
+    /// Funding only: the costs it pays for; empty: not stated.
+    pub eligible_costs: Vec<Cost>,
+    /// Who it is made for; empty: not stated. A factor, not a rule.
+    pub audiences: Vec<Audience>,
+}
+
+/// What a need says that offers' eligibility reads. Optional like the offer's side: a rule
+/// that needs an answer the need does not give is not met (an incident) or not settled (a
+/// hospital's sector).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NeedEligibility {
+    /// Public or private; for ministries and health agencies public is implied.
+    pub sector: Option<Sector>,
+    /// The need follows an incident the requester has had.
+    pub after_incident: bool,
+    /// The costs the need asks money for; empty: not stated.
+    pub costs: Vec<Cost>,
+    /// Who the help is for; empty: not stated.
+    pub audiences: Vec<Audience>,
+}
+
 /// An ISO 639-1 language code that exists in the standard.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
 #[schema(value_type = String, example = "fr")]
@@ -172,12 +278,15 @@ pub struct NeedFields {
     pub budget: Option<Money>,
     pub visibility: NeedVisibility,
     pub anonymous: bool,
+    pub eligibility: NeedEligibility,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Need {
     pub id: Uuid,
     pub organisation_id: Uuid,
+    /// The kind of its organisation: what offers' requester kinds are checked against.
+    pub requester_kind: RequesterKind,
     pub fields: NeedFields,
     /// How much of `quantity` completed matches have delivered.
     pub quantity_covered: i32,
@@ -211,6 +320,7 @@ pub struct OfferFields {
     pub available_until: Option<NaiveDate>,
     pub funding: Option<Money>,
     pub visibility: OfferVisibility,
+    pub eligibility: OfferEligibility,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 
 use crate::accounts::model::Country;
 use crate::catalogue::model::{
-    country_codes, language_codes, Coverage, DeliveryMode, Language, Money, NeedFields,
-    NeedVisibility, OfferFields, OfferKind, OfferVisibility, Region, Urgency,
+    country_codes, language_codes, Audience, Cost, Coverage, DeliveryMode, Language, Money,
+    NeedEligibility, NeedFields, NeedVisibility, OfferEligibility, OfferFields, OfferKind,
+    OfferVisibility, Region, RequesterKind, Sector, SectorRule, Urgency,
 };
 use crate::catalogue::themes::Taxonomy;
 use crate::error::FieldError;
@@ -74,6 +75,20 @@ pub struct NeedInput {
     /// Hide the organisation from everyone but itself and the coordinators.
     #[serde(default)]
     pub anonymous: bool,
+    /// Whether the requesting organisation is public or private; what offers restricted to
+    /// one sector check. Ministries and health agencies are public unless they say otherwise.
+    #[serde(default)]
+    pub sector: Option<Sector>,
+    /// The need follows a cyber incident the organisation has had; what offers given only
+    /// after an incident check.
+    #[serde(default)]
+    pub after_incident: bool,
+    /// The costs the need asks money for; what grants' eligible costs are checked against.
+    #[serde(default)]
+    pub costs: Vec<Cost>,
+    /// Who the help is for.
+    #[serde(default)]
+    pub audiences: Vec<Audience>,
 }
 
 /// Distinguishes a field sent as `null` (clear it) from a field not sent (keep it).
@@ -149,6 +164,18 @@ pub struct NeedPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>, nullable = false)]
     pub anonymous: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Sector>)]
+    pub sector: Option<Option<Sector>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>, nullable = false)]
+    pub after_incident: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<Cost>>, nullable = false)]
+    pub costs: Option<Option<Vec<Cost>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<Audience>>, nullable = false)]
+    pub audiences: Option<Option<Vec<Audience>>>,
 }
 
 impl From<&NeedFields> for NeedInput {
@@ -168,6 +195,10 @@ impl From<&NeedFields> for NeedInput {
             budget_currency: fields.budget.as_ref().map(|m| m.currency.clone()),
             visibility: fields.visibility,
             anonymous: fields.anonymous,
+            sector: fields.eligibility.sector,
+            after_incident: fields.eligibility.after_incident,
+            costs: fields.eligibility.costs.clone(),
+            audiences: fields.eligibility.audiences.clone(),
         }
     }
 }
@@ -179,8 +210,8 @@ impl NeedPatch {
         let mut errors = Vec::new();
         patch!(self, base, errors,
             required: [title, description, themes, country, languages, delivery_modes, urgency,
-                quantity, wanted_by, visibility, anonymous],
-            nullable: [wanted_from, budget_amount, budget_currency]);
+                quantity, wanted_by, visibility, anonymous, after_incident, costs, audiences],
+            nullable: [wanted_from, budget_amount, budget_currency, sector]);
         if errors.is_empty() {
             Ok(base)
         } else {
@@ -407,7 +438,21 @@ pub fn validate_need(
         budget,
         visibility: input.visibility,
         anonymous: input.anonymous,
+        eligibility: NeedEligibility {
+            sector: input.sector,
+            after_incident: input.after_incident,
+            costs: unique(&input.costs),
+            audiences: unique(&input.audiences),
+        },
     })
+}
+
+/// A list of vocabulary words, each once, in the vocabulary's order: what is stored.
+fn unique<T: Copy + Ord>(words: &[T]) -> Vec<T> {
+    let mut unique = words.to_vec();
+    unique.sort();
+    unique.dedup();
+    unique
 }
 
 /// An offer as a client writes it.
@@ -455,6 +500,21 @@ pub struct OfferInput {
     /// Default `public`.
     #[serde(default = "default_offer_visibility")]
     pub visibility: OfferVisibility,
+    /// Only these kinds of requester may use it; empty (the default): any.
+    #[serde(default)]
+    pub requester_kinds: Vec<RequesterKind>,
+    /// Only public or only private institutions, or `either`; absent: not stated.
+    #[serde(default)]
+    pub sector: Option<SectorRule>,
+    /// Only for an organisation that has had an incident.
+    #[serde(default)]
+    pub only_after_incident: bool,
+    /// For (and only for) `funding` offers: the costs it pays for; empty: not stated.
+    #[serde(default)]
+    pub eligible_costs: Vec<Cost>,
+    /// Who it is made for (trainings above all); empty: not stated.
+    #[serde(default)]
+    pub audiences: Vec<Audience>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -505,6 +565,21 @@ pub struct OfferPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<OfferVisibility>, nullable = false)]
     pub visibility: Option<Option<OfferVisibility>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<RequesterKind>>, nullable = false)]
+    pub requester_kinds: Option<Option<Vec<RequesterKind>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<SectorRule>)]
+    pub sector: Option<Option<SectorRule>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>, nullable = false)]
+    pub only_after_incident: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<Cost>>, nullable = false)]
+    pub eligible_costs: Option<Option<Vec<Cost>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<Audience>>, nullable = false)]
+    pub audiences: Option<Option<Vec<Audience>>>,
 }
 
 impl From<&OfferFields> for OfferInput {
@@ -525,6 +600,11 @@ impl From<&OfferFields> for OfferInput {
             funding_amount: fields.funding.as_ref().map(|m| m.amount),
             funding_currency: fields.funding.as_ref().map(|m| m.currency.clone()),
             visibility: fields.visibility,
+            requester_kinds: fields.eligibility.requester_kinds.clone(),
+            sector: fields.eligibility.sector,
+            only_after_incident: fields.eligibility.only_after_incident,
+            eligible_costs: fields.eligibility.eligible_costs.clone(),
+            audiences: fields.eligibility.audiences.clone(),
         }
     }
 }
@@ -536,8 +616,9 @@ impl OfferPatch {
         let mut errors = Vec::new();
         patch!(self, base, errors,
             required: [kind, title, description, themes, countries, regions, global, languages,
-                delivery_modes, capacity, visibility],
-            nullable: [available_from, available_until, funding_amount, funding_currency]);
+                delivery_modes, capacity, visibility, requester_kinds, only_after_incident,
+                eligible_costs, audiences],
+            nullable: [available_from, available_until, funding_amount, funding_currency, sector]);
         if errors.is_empty() {
             Ok(base)
         } else {
@@ -610,6 +691,13 @@ pub fn validate_offer(
         ),
         _ => {}
     }
+    if input.kind != OfferKind::Funding && !input.eligible_costs.is_empty() {
+        checks.fail(
+            "eligible_costs",
+            "not_funding",
+            "only funding offers state the costs they pay for",
+        );
+    }
     checks.finish(OfferFields {
         kind: input.kind,
         title,
@@ -627,6 +715,13 @@ pub fn validate_offer(
         available_until: input.available_until,
         funding,
         visibility: input.visibility,
+        eligibility: OfferEligibility {
+            requester_kinds: unique(&input.requester_kinds),
+            sector: input.sector,
+            only_after_incident: input.only_after_incident,
+            eligible_costs: unique(&input.eligible_costs),
+            audiences: unique(&input.audiences),
+        },
     })
 }
 

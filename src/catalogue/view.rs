@@ -6,8 +6,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::catalogue::model::{
-    country_codes, language_codes, DeliveryMode, Need, NeedStatus, NeedVisibility, Offer,
-    OfferKind, OfferStatus, OfferVisibility, Region, Urgency,
+    country_codes, language_codes, Audience, Cost, DeliveryMode, Need, NeedStatus, NeedVisibility,
+    Offer, OfferKind, OfferStatus, OfferVisibility, Region, RequesterKind, Sector, SectorRule,
+    Urgency,
 };
 use crate::visibility::{reveals_need_owner, Reader};
 
@@ -34,6 +35,14 @@ pub struct NeedView {
     pub budget_currency: Option<String>,
     pub visibility: NeedVisibility,
     pub anonymous: bool,
+    /// Public or private, as the need states it; null: not stated.
+    pub sector: Option<Sector>,
+    /// The need follows an incident the organisation has had.
+    pub after_incident: bool,
+    /// The costs the need asks money for.
+    pub costs: Vec<Cost>,
+    /// Who the help is for.
+    pub audiences: Vec<Audience>,
     pub status: NeedStatus,
     /// Send it back as `If-Match: "<version>"` to change the need.
     pub version: i32,
@@ -72,6 +81,10 @@ impl NeedView {
             budget_currency: fields.budget.as_ref().map(|m| m.currency.clone()),
             visibility: fields.visibility,
             anonymous: fields.anonymous,
+            sector: fields.eligibility.sector,
+            after_incident: fields.eligibility.after_incident,
+            costs: fields.eligibility.costs.clone(),
+            audiences: fields.eligibility.audiences.clone(),
             status: need.status,
             version: need.version,
             reconfirmed_at: need.reconfirmed_at,
@@ -101,6 +114,16 @@ pub struct OfferView {
     pub funding_amount: Option<i64>,
     pub funding_currency: Option<String>,
     pub visibility: OfferVisibility,
+    /// Only these kinds of requester may use it; empty: any.
+    pub requester_kinds: Vec<RequesterKind>,
+    /// Only public or private institutions, or either; null: not stated.
+    pub sector: Option<SectorRule>,
+    /// Only for an organisation that has had an incident.
+    pub only_after_incident: bool,
+    /// Funding: the costs it pays for; empty: not stated.
+    pub eligible_costs: Vec<Cost>,
+    /// Who it is made for; empty: not stated.
+    pub audiences: Vec<Audience>,
     pub status: OfferStatus,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -129,6 +152,11 @@ impl From<&Offer> for OfferView {
             funding_amount: fields.funding.as_ref().map(|m| m.amount),
             funding_currency: fields.funding.as_ref().map(|m| m.currency.clone()),
             visibility: fields.visibility,
+            requester_kinds: fields.eligibility.requester_kinds.clone(),
+            sector: fields.eligibility.sector,
+            only_after_incident: fields.eligibility.only_after_incident,
+            eligible_costs: fields.eligibility.eligible_costs.clone(),
+            audiences: fields.eligibility.audiences.clone(),
             status: offer.status,
             version: offer.version,
             created_at: offer.created_at,

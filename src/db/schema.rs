@@ -84,6 +84,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         quantity_covered -> Integer,
+        sector -> Nullable<Text>,
+        after_incident -> Bool,
+        costs -> Text,
+        audiences -> Text,
+        requester_kind -> Text,
     }
 }
 
@@ -118,6 +123,11 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        requester_kinds -> Text,
+        sector -> Nullable<Text>,
+        only_after_incident -> Bool,
+        eligible_costs -> Text,
+        audiences -> Text,
     }
 }
 

@@ -61,6 +61,51 @@ fn subset<T: Clone + std::fmt::Debug + 'static>(
     proptest::sample::subsequence(pool, 1..=pool.len()).prop_shuffle()
 }
 
+/// What a need says for eligibility: mostly nothing, sometimes something.
+fn need_eligibility() -> impl Strategy<Value = (RequesterKind, NeedEligibility)> {
+    (
+        proptest::sample::select(RequesterKind::ALL),
+        proptest::option::weighted(0.3, proptest::sample::select(Sector::ALL)),
+        proptest::bool::weighted(0.3),
+        proptest::sample::subsequence(Cost::ALL, 0..=2),
+        proptest::sample::subsequence(Audience::ALL, 0..=2),
+    )
+        .prop_map(|(kind, sector, after_incident, costs, audiences)| {
+            (
+                kind,
+                NeedEligibility {
+                    sector,
+                    after_incident,
+                    costs,
+                    audiences,
+                },
+            )
+        })
+}
+
+/// An offer's stated eligibility: mostly none, sometimes rules.
+fn offer_eligibility() -> impl Strategy<Value = OfferEligibility> {
+    (
+        proptest::option::weighted(
+            0.2,
+            proptest::sample::subsequence(RequesterKind::ALL, 1..=2),
+        ),
+        proptest::option::weighted(0.2, proptest::sample::select(SectorRule::ALL)),
+        proptest::bool::weighted(0.15),
+        proptest::option::weighted(0.3, proptest::sample::subsequence(Cost::ALL, 1..=3)),
+        proptest::sample::subsequence(Audience::ALL, 0..=2),
+    )
+        .prop_map(
+            |(kinds, sector, only_after_incident, costs, audiences)| OfferEligibility {
+                requester_kinds: kinds.unwrap_or_default(),
+                sector,
+                only_after_incident,
+                eligible_costs: costs.unwrap_or_default(),
+                audiences,
+            },
+        )
+}
+
 fn need() -> impl Strategy<Value = Need> {
     (
         subset(&THEMES),
@@ -76,6 +121,7 @@ fn need() -> impl Strategy<Value = Need> {
         (0..60i64, 0..200i64),
         proptest::option::of(0..100_000i64),
         0..TEXTS.len(),
+        need_eligibility(),
     )
         .prop_map(
             |(
@@ -88,9 +134,11 @@ fn need() -> impl Strategy<Value = Need> {
                 (from, length),
                 budget,
                 text,
+                (requester_kind, eligibility),
             )| Need {
                 id: Uuid::new_v4(),
                 organisation_id: Uuid::new_v4(),
+                requester_kind,
                 fields: NeedFields {
                     title: TEXTS[text].0.into(),
                     description: TEXTS[text].1.into(),
@@ -111,6 +159,7 @@ fn need() -> impl Strategy<Value = Need> {
                     }),
                     visibility: NeedVisibility::Public,
                     anonymous: false,
+                    eligibility,
                 },
                 quantity_covered: 0,
                 status: NeedStatus::Open,
@@ -137,6 +186,7 @@ fn offer() -> impl Strategy<Value = Offer> {
         proptest::option::of((0..100i64, 0..300i64)),
         proptest::option::of(0..200_000i64),
         0..TEXTS.len(),
+        offer_eligibility(),
     )
         .prop_map(
             |(
@@ -149,7 +199,12 @@ fn offer() -> impl Strategy<Value = Offer> {
                 window,
                 funding,
                 text,
+                mut eligibility,
             )| {
+                if funding.is_none() {
+                    // Only grants state the costs they pay for.
+                    eligibility.eligible_costs.clear();
+                }
                 Offer {
                     id: Uuid::new_v4(),
                     organisation_id: Uuid::new_v4(),
@@ -185,6 +240,7 @@ fn offer() -> impl Strategy<Value = Offer> {
                             currency: "USD".into(),
                         }),
                         visibility: OfferVisibility::Public,
+                        eligibility,
                     },
                     capacity_left: (capacity - used).max(0),
                     status: OfferStatus::Open,
@@ -224,6 +280,60 @@ proptest! {
         let mut unrelated = offer;
         unrelated.fields.themes = vec!["unrelated".into()];
         prop_assert!(score(&need, &unrelated, &taxonomy, &Weights::default(), today()).is_err());
+    }
+
+    /// An offer whose stated rules the need's requester does not meet is never among its
+    /// candidates, in either direction, whatever else fits.
+    #[test]
+    fn an_ineligible_requester_never_sees_the_offer(need in need(), offer in offer(), rule in 0..4usize) {
+        let taxonomy = taxonomy();
+        let (mut need, mut offer) = (need, offer);
+        let expected = match rule {
+            0 => {
+                offer.fields.eligibility.requester_kinds = RequesterKind::ALL
+                    .iter()
+                    .copied()
+                    .filter(|kind| *kind != need.requester_kind)
+                    .collect();
+                Exclusion::RequesterKindNotEligible
+            }
+            1 => {
+                need.fields.eligibility.sector = Some(Sector::Private);
+                offer.fields.eligibility.sector = Some(SectorRule::Public);
+                Exclusion::SectorNotEligible
+            }
+            2 => {
+                need.fields.eligibility.after_incident = false;
+                offer.fields.eligibility.only_after_incident = true;
+                Exclusion::IncidentRequired
+            }
+            _ => {
+                offer.fields.kind = OfferKind::Funding;
+                offer.fields.eligibility.eligible_costs = vec![Cost::Staff];
+                need.fields.eligibility.costs = vec![Cost::Equipment, Cost::Licences];
+                Exclusion::CostsNotEligible
+            }
+        };
+        // The requester-kind and sector rules come before the others, so clear what would
+        // fail first for another reason.
+        if rule != 0 {
+            offer.fields.eligibility.requester_kinds.clear();
+        }
+        if rule > 1 {
+            offer.fields.eligibility.sector = None;
+        }
+        if rule > 2 {
+            offer.fields.eligibility.only_after_incident = false;
+        }
+        if offer.status == OfferStatus::Open && offer.capacity_left > 0 {
+            prop_assert_eq!(score(&need, &offer, &taxonomy, &Weights::default(), today()).unwrap_err(), expected);
+        } else {
+            prop_assert!(score(&need, &offer, &taxonomy, &Weights::default(), today()).is_err());
+        }
+        let (needs, offers) = ([need], [offer]);
+        let matcher = Matcher::new(&needs, &offers, &taxonomy, Weights::default(), today());
+        prop_assert!(matcher.offers_for(0).is_empty());
+        prop_assert!(matcher.needs_for(0).is_empty());
     }
 
     #[test]
@@ -337,6 +447,22 @@ fn explanations_read_like_sentences() {
     offer.fields.available_from = None;
     offer.fields.available_until = None;
     offer.capacity_left = 10;
+    offer.fields.kind = OfferKind::Training;
+    offer.fields.funding = None;
+    need.requester_kind = RequesterKind::Hospital;
+    need.fields.eligibility = NeedEligibility {
+        sector: Some(Sector::Public),
+        after_incident: true,
+        costs: vec![],
+        audiences: vec![Audience::TechnicalStaff, Audience::Management],
+    };
+    offer.fields.eligibility = OfferEligibility {
+        requester_kinds: vec![RequesterKind::Hospital],
+        sector: Some(SectorRule::Public),
+        only_after_incident: true,
+        eligible_costs: vec![],
+        audiences: vec![Audience::TechnicalStaff],
+    };
     let scored = score(&need, &offer, &taxonomy, &Weights::default(), today()).unwrap();
     let reasons: Vec<&str> = scored
         .explanation
@@ -354,4 +480,18 @@ fn explanations_read_like_sentences() {
         "serves the region eastern_africa that Kenya is in"
     );
     assert_eq!(reasons[3], "delivers in fr; the need asks for fr or en");
+    // The eligibility sentence names each rule the offer states and how the need meets it.
+    assert_eq!(
+        reasons[10],
+        "open only to requesters of kind hospital (the offer's rule), which the need's \
+         organisation is; \
+         open only to public institutions (the offer's rule), which the need's organisation \
+         is; only after an incident (the offer's rule), which the need says it follows"
+    );
+    assert_eq!(
+        reasons[11],
+        "made for technical staff; reaches 1 of the 2 audiences the need names \
+         (technical staff, management)"
+    );
+    assert_eq!(scored.explanation[11].value, 0.9);
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::catalogue::model::{
-    DeliveryMode, Need, NeedStatus, Offer, OfferKind, OfferStatus, Region, Urgency,
+    Audience, DeliveryMode, Need, NeedStatus, Offer, OfferKind, OfferStatus, Region, RequesterKind,
+    Sector as StatedSector, SectorRule, Urgency,
 };
 use crate::catalogue::themes::Taxonomy;
 use crate::matching::geography::regions_of;
@@ -18,10 +19,10 @@ use crate::matching::text::{Cost, Format, Reading, Restriction, Sector};
 /// Calibrated on the tuning half of the judged set so that announced candidates are good
 /// fits (docs/RANKING.md, "How the threshold was chosen"); the candidate lists still show
 /// everything that passes the hard filters, whatever its score.
-pub const ANNOUNCE_THRESHOLD: f64 = 0.74;
+pub const ANNOUNCE_THRESHOLD: f64 = 0.71;
 
 /// The factors, in the order of every explanation.
-pub const FACTORS: [&str; 11] = [
+pub const FACTORS: [&str; 12] = [
     "theme",
     "text",
     "geography",
@@ -33,6 +34,7 @@ pub const FACTORS: [&str; 11] = [
     "urgency",
     "format",
     "eligibility",
+    "audience",
 ];
 
 /// The weight of each factor. One place; overridable in configuration (`matching.weights`).
@@ -123,6 +125,16 @@ pub enum Exclusion {
     NoSharedDeliveryMode,
     WindowsDoNotOverlap,
     NoCapacityLeft,
+    /// The offer is only for other kinds of requester (ministries, say, not hospitals).
+    RequesterKindNotEligible,
+    /// The offer is only for public (or only for private) institutions, and the need's
+    /// organisation is the other.
+    SectorNotEligible,
+    /// The offer is only for organisations that have had an incident, and the need does not
+    /// say it follows one.
+    IncidentRequired,
+    /// A grant that pays for none of the costs the need asks money for.
+    CostsNotEligible,
 }
 
 /// The least overlap of the two windows that is worth anything: a month, or the whole of a
@@ -200,7 +212,8 @@ enum Delivery {
     ThroughHybrid,
 }
 
-/// What eligibility the offer's words state and whether the need meets it.
+/// What eligibility the offer's words state and whether the need meets it: read where the
+/// offer's structured fields state nothing of the kind.
 #[derive(Debug, Clone, PartialEq)]
 enum Eligibility {
     Unrestricted,
@@ -225,6 +238,66 @@ impl Eligibility {
     }
 }
 
+/// A rule the offer's structured fields state, that the pair passed (the hard filters drop
+/// a need that does not meet one).
+#[derive(Debug, Clone, PartialEq)]
+enum Stated {
+    /// Only these kinds of requester, the need's among them.
+    Kinds(Vec<RequesterKind>),
+    /// Only public (or private) institutions; `true` when the need's organisation is one,
+    /// `false` when the need does not say (a hospital that names no sector).
+    Sector(StatedSector, bool),
+    AfterIncident,
+    /// A grant paying for `covered` of the `asked` costs the need names.
+    Costs {
+        covered: usize,
+        asked: usize,
+    },
+}
+
+impl Stated {
+    fn value(&self) -> f64 {
+        match self {
+            Stated::Sector(_, false) => 0.75,
+            // Money for part of what is asked helps part of the way.
+            Stated::Costs { covered, asked } => 0.5 + 0.5 * *covered as f64 / *asked as f64,
+            _ => 1.0,
+        }
+    }
+}
+
+/// How the audiences meet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum AudienceFit {
+    /// One side or both do not say who the help is for.
+    Unsaid,
+    /// Made for `covered` of the `wanted` audiences the need names.
+    Covers { covered: usize, wanted: usize },
+}
+
+impl AudienceFit {
+    fn value(self) -> f64 {
+        match self {
+            AudienceFit::Unsaid => 1.0,
+            AudienceFit::Covers { covered, wanted } if covered >= wanted => 1.0,
+            AudienceFit::Covers { covered: 0, .. } => AUDIENCE_MISSED,
+            AudienceFit::Covers { .. } => 0.9,
+        }
+    }
+}
+
+/// What a training made for other people is worth: a course for clinicians does not train
+/// a CSIRT's analysts, however well its themes fit.
+const AUDIENCE_MISSED: f64 = 0.6;
+
+/// Whether help made for `offered` reaches `wanted`: the same audience, or help for all
+/// staff, which reaches clinicians and technical staff too.
+fn reaches(offered: Audience, wanted: Audience) -> bool {
+    offered == wanted
+        || (offered == Audience::AllStaff
+            && matches!(wanted, Audience::Clinicians | Audience::TechnicalStaff))
+}
+
 /// A pair that passed the hard filters, before its words are read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Passed {
@@ -234,6 +307,57 @@ pub struct Passed {
     overlap_days: i64,
     need_days: i64,
     delivery: Delivery,
+    /// The structured rules the offer states, each passed.
+    stated: Vec<Stated>,
+}
+
+/// The offer's structured eligibility against what the need says: the rules it passes, or
+/// the one it fails. Cheap, and without reading any text.
+fn stated_rules(need: &Need, offer: &Offer) -> Result<Vec<Stated>, Exclusion> {
+    let (rules, says) = (&offer.fields.eligibility, &need.fields.eligibility);
+    let mut stated = Vec::new();
+    if !rules.requester_kinds.is_empty() {
+        if !rules.requester_kinds.contains(&need.requester_kind) {
+            return Err(Exclusion::RequesterKindNotEligible);
+        }
+        stated.push(Stated::Kinds(rules.requester_kinds.clone()));
+    }
+    let only = match rules.sector {
+        Some(SectorRule::Public) => Some(StatedSector::Public),
+        Some(SectorRule::Private) => Some(StatedSector::Private),
+        Some(SectorRule::Either) | None => None,
+    };
+    if let Some(only) = only {
+        match says.sector.or(need.requester_kind.implied_sector()) {
+            Some(sector) if sector != only => return Err(Exclusion::SectorNotEligible),
+            Some(_) => stated.push(Stated::Sector(only, true)),
+            None => stated.push(Stated::Sector(only, false)),
+        }
+    }
+    if rules.only_after_incident {
+        if !says.after_incident {
+            return Err(Exclusion::IncidentRequired);
+        }
+        stated.push(Stated::AfterIncident);
+    }
+    if offer.fields.kind == OfferKind::Funding
+        && !rules.eligible_costs.is_empty()
+        && !says.costs.is_empty()
+    {
+        let covered = says
+            .costs
+            .iter()
+            .filter(|cost| rules.eligible_costs.contains(cost))
+            .count();
+        if covered == 0 {
+            return Err(Exclusion::CostsNotEligible);
+        }
+        stated.push(Stated::Costs {
+            covered,
+            asked: says.costs.len(),
+        });
+    }
+    Ok(stated)
 }
 
 /// Checks the hard filters: cheap, and without reading any text.
@@ -250,6 +374,7 @@ pub fn filter(
     if offer.capacity_left <= 0 {
         return Err(Exclusion::NoCapacityLeft);
     }
+    let stated = stated_rules(need, offer)?;
     let links: Vec<Link> = n
         .themes
         .iter()
@@ -314,6 +439,7 @@ pub fn filter(
         overlap_days,
         need_days,
         delivery,
+        stated,
     })
 }
 
@@ -330,8 +456,17 @@ pub struct Evaluation {
     format: Format,
     scales: bool,
     eligibility: Eligibility,
-    /// In the order of `FACTORS`: the weighted ones, then format and eligibility.
-    values: [f64; 11],
+    audience: AudienceFit,
+    /// In the order of `FACTORS`: the weighted ones, then format, eligibility and audience.
+    values: [f64; 12],
+}
+
+/// What money is worth, as a multiplier, to a need that asks for help in kind.
+const MONEY_FOR_HELP: f64 = 0.8;
+
+/// A need that names no budget and no funding theme asks for help, not money.
+fn asks_for_help(need: &Need) -> bool {
+    need.fields.budget.is_none() && !need.fields.themes.iter().any(|t| t.starts_with("funding"))
 }
 
 /// What a cosine similarity is worth: texts about the same help share about a third of
@@ -372,31 +507,57 @@ pub fn words_of_offer(offer: &Offer) -> Reading {
     Reading::of(&offer.fields.title, &offer.fields.description)
 }
 
-fn eligibility(offer: &Offer, offer_words: &Reading, need_words: &Reading) -> Eligibility {
-    if offer.fields.kind == OfferKind::Funding {
+/// What the offer's words restrict that its structured fields do not state. The need's side
+/// is what it states, or else what its words say.
+fn eligibility(
+    need: &Need,
+    need_words: &Reading,
+    offer: &Offer,
+    offer_words: &Reading,
+) -> Eligibility {
+    let (rules, says) = (&offer.fields.eligibility, &need.fields.eligibility);
+    let need_costs = if says.costs.is_empty() {
+        &need_words.costs
+    } else {
+        &says.costs
+    };
+    if offer.fields.kind == OfferKind::Funding && rules.eligible_costs.is_empty() {
         if let Some(cost) = offer_words
             .excluded_costs
             .iter()
-            .find(|cost| need_words.costs.contains(cost))
+            .find(|cost| need_costs.contains(cost))
         {
             return Eligibility::CostNotCovered(*cost);
         }
     }
+    let sector = says
+        .sector
+        .or(need.requester_kind.implied_sector())
+        .or(need_words.sector);
+    let had_incident = says.after_incident || need_words.had_incident;
     let mut outcome = Eligibility::Unrestricted;
     for restriction in &offer_words.restrictions {
+        let stated = match restriction {
+            Restriction::PrivateOnly | Restriction::PublicOnly => rules.sector.is_some(),
+            Restriction::AfterIncident => rules.only_after_incident,
+            Restriction::Named(_) => false,
+        };
+        if stated {
+            continue;
+        }
         let judged = match restriction {
-            Restriction::PrivateOnly => match need_words.sector {
+            Restriction::PrivateOnly => match sector {
                 Some(Sector::Private) => Eligibility::Met(restriction.clone()),
                 Some(Sector::Public) => Eligibility::NotMet(restriction.clone()),
                 None => Eligibility::Unclear(restriction.clone()),
             },
-            Restriction::PublicOnly => match need_words.sector {
+            Restriction::PublicOnly => match sector {
                 Some(Sector::Private) => Eligibility::NotMet(restriction.clone()),
                 Some(Sector::Public) => Eligibility::Met(restriction.clone()),
                 None => Eligibility::Presumed(restriction.clone()),
             },
             Restriction::AfterIncident => {
-                if need_words.had_incident {
+                if had_incident {
                     Eligibility::Met(restriction.clone())
                 } else {
                     Eligibility::NotMet(restriction.clone())
@@ -455,9 +616,13 @@ pub fn weigh(
     let theme = fit * (0.6 + 0.4 * focus);
 
     // How much help the words promise: a multiplier, not a share of the mean.
+    // Money offered for a need that asks for help, not money (no budget, no funding theme):
+    // the requester would still have to find the help itself.
+    let money_for_help = o.kind == OfferKind::Funding && asks_for_help(need);
     let format = match (o.kind, offer_words.format) {
         (_, Format::Pitch) => 0.55,
         (_, Format::Brief) => 0.6,
+        (OfferKind::Funding, _) if money_for_help => MONEY_FOR_HELP,
         (OfferKind::Tooling | OfferKind::Funding, _) => 1.0,
         (_, Format::Programme) => 1.0,
         (_, Format::Course) => 0.95,
@@ -499,11 +664,24 @@ pub fn weigh(
             (funding.amount as f64 / budget.amount as f64).min(1.0)
         }
         // Money for a need that asks for help, not money (no budget, no funding theme).
-        (OfferKind::Funding, _, None) if !n.themes.iter().any(|t| t.starts_with("funding")) => 0.3,
+        (OfferKind::Funding, _, None) if money_for_help => 0.3,
         (OfferKind::Funding, _, _) => 0.7,
         _ => 1.0,
     };
-    let eligibility = eligibility(offer, offer_words, need_words);
+    let eligibility = eligibility(need, need_words, offer, offer_words);
+    let stated = passed.stated.iter().map(Stated::value).fold(1.0, f64::min);
+    let (offered, wanted) = (&o.eligibility.audiences, &n.eligibility.audiences);
+    let audience = if offered.is_empty() || wanted.is_empty() {
+        AudienceFit::Unsaid
+    } else {
+        AudienceFit::Covers {
+            covered: wanted
+                .iter()
+                .filter(|w| offered.iter().any(|o| reaches(*o, **w)))
+                .count(),
+            wanted: wanted.len(),
+        }
+    };
     let values = [
         theme,
         text,
@@ -515,7 +693,8 @@ pub fn weigh(
         funding,
         urgency_value(n.urgency),
         format,
-        eligibility.value(),
+        eligibility.value().min(stated),
+        audience.value(),
     ];
     Evaluation {
         passed,
@@ -525,13 +704,14 @@ pub fn weigh(
         format: offer_words.format,
         scales,
         eligibility,
+        audience,
         values,
     }
 }
 
 impl Evaluation {
-    /// The weighted mean of the factor values times the format and eligibility values, in
-    /// [0, 1].
+    /// The weighted mean of the factor values times the format, eligibility and audience
+    /// values, in [0, 1].
     pub fn score(&self, weights: &Weights) -> f64 {
         let weights = weights.all();
         let total: f64 = weights.iter().sum();
@@ -539,7 +719,7 @@ impl Evaluation {
             return 0.0;
         }
         let weighted: f64 = weights.iter().zip(self.values).map(|(w, v)| w * v).sum();
-        (weighted / total * self.values[9] * self.values[10]).clamp(0.0, 1.0)
+        (weighted / total * self.values[9] * self.values[10] * self.values[11]).clamp(0.0, 1.0)
     }
 
     /// What orders equal scores, best first: the texts' similarity, then the urgency, then
@@ -600,6 +780,9 @@ impl Evaluation {
             (_, Format::Pitch) => "reads as a product trial or a sales offer".to_owned(),
             (_, Format::Brief) => "a webinar or a session of an hour or so".to_owned(),
             (OfferKind::Tooling, _) => "tooling: its length does not apply".to_owned(),
+            (OfferKind::Funding, _) if asks_for_help(need) => {
+                "money, for a need that asks for help in kind".to_owned()
+            }
             (OfferKind::Funding, _) => "funding: its length does not apply".to_owned(),
             (_, Format::Programme) => "runs over weeks or months".to_owned(),
             (_, Format::Course) => "a course of some days".to_owned(),
@@ -679,7 +862,7 @@ impl Evaluation {
             (OfferKind::Funding, Some(_), Some(_)) => {
                 "funding in another currency than the budget".to_owned()
             }
-            (OfferKind::Funding, _, None) if !n.themes.iter().any(|t| t.starts_with("funding")) => {
+            (OfferKind::Funding, _, None) if asks_for_help(need) => {
                 "funding, for a need that asks for help rather than money".to_owned()
             }
             (OfferKind::Funding, _, _) => "funding, for a need that names no budget".to_owned(),
@@ -694,12 +877,9 @@ impl Evaluation {
                 format!("only customers or members of {}", names.join(", "))
             }
         };
-        let cost = |c: &Cost| match c {
-            Cost::Equipment => "equipment",
-            Cost::Licences => "licences",
-        };
-        let eligibility = match &self.eligibility {
-            Eligibility::Unrestricted => "states no restriction of who may apply".to_owned(),
+        let cost = |c: &Cost| c.as_str().replace('_', " ");
+        let read = match &self.eligibility {
+            Eligibility::Unrestricted => String::new(),
             Eligibility::Met(r) => {
                 format!("is for {}, which the need says it meets", restriction(r))
             }
@@ -717,6 +897,29 @@ impl Evaluation {
                 format!("does not pay for {}, which the need asks for", cost(c))
             }
         };
+        let mut rules: Vec<String> = p.stated.iter().map(stated_sentence).collect();
+        if !read.is_empty() {
+            rules.push(format!("its description says it {read}"));
+        }
+        let eligibility = if rules.is_empty() {
+            "states no restriction of who may apply".to_owned()
+        } else {
+            rules.join("; ")
+        };
+        let audience = match self.audience {
+            AudienceFit::Unsaid if o.eligibility.audiences.is_empty() => {
+                "does not say who it is made for".to_owned()
+            }
+            AudienceFit::Unsaid => format!(
+                "made for {}; the need does not say who the help is for",
+                audiences(&o.eligibility.audiences)
+            ),
+            AudienceFit::Covers { covered, wanted } => format!(
+                "made for {}; reaches {covered} of the {wanted} audiences the need names ({})",
+                audiences(&o.eligibility.audiences),
+                audiences(&n.eligibility.audiences)
+            ),
+        };
         let reasons = [
             theme,
             text,
@@ -729,9 +932,10 @@ impl Evaluation {
             urgency,
             format,
             eligibility,
+            audience,
         ];
         let mut weights_in_order = weights.all().to_vec();
-        weights_in_order.extend([0.0, 0.0]);
+        weights_in_order.extend([0.0, 0.0, 0.0]);
         let explanation = FACTORS
             .into_iter()
             .zip(weights_in_order)
@@ -748,6 +952,48 @@ impl Evaluation {
             score: self.score(weights),
             explanation,
         }
+    }
+}
+
+/// Vocabulary words as a person reads them: `technical_staff, clinicians` as
+/// "technical staff, clinicians".
+fn words<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|item| item.to_string().replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn audiences(audiences: &[Audience]) -> String {
+    words(audiences)
+}
+
+/// The sentence of a structured rule the pair passed: it names the rule and how the need
+/// meets it.
+fn stated_sentence(rule: &Stated) -> String {
+    match rule {
+        Stated::Kinds(kinds) => format!(
+            "open only to requesters of kind {} (the offer's rule), which the need's \
+             organisation is",
+            words(kinds)
+        ),
+        Stated::Sector(sector, true) => format!(
+            "open only to {} institutions (the offer's rule), which the need's organisation is",
+            sector.as_str()
+        ),
+        Stated::Sector(sector, false) => format!(
+            "open only to {} institutions (the offer's rule); the need does not say whether its \
+             organisation is one",
+            sector.as_str()
+        ),
+        Stated::AfterIncident => {
+            "only after an incident (the offer's rule), which the need says it follows".to_owned()
+        }
+        Stated::Costs { covered, asked } => format!(
+            "pays for {covered} of the {asked} kinds of cost the need asks money for (the \
+             offer's eligible costs)"
+        ),
     }
 }
 
@@ -807,6 +1053,7 @@ mod tests {
         Need {
             id: Uuid::new_v4(),
             organisation_id: Uuid::new_v4(),
+            requester_kind: RequesterKind::Hospital,
             fields: NeedFields {
                 title: title.into(),
                 description: description.into(),
@@ -821,6 +1068,7 @@ mod tests {
                 budget: None,
                 visibility: NeedVisibility::Public,
                 anonymous: false,
+                eligibility: Default::default(),
             },
             quantity_covered: 0,
             status: NeedStatus::Open,
@@ -852,6 +1100,7 @@ mod tests {
                 available_until: None,
                 funding: None,
                 visibility: OfferVisibility::Public,
+                eligibility: Default::default(),
             },
             capacity_left: 20,
             status: OfferStatus::Open,

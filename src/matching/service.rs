@@ -78,6 +78,16 @@ fn describe(exclusion: &Exclusion) -> &'static str {
             "their time windows do not overlap by a usable month (or the whole of a shorter need)"
         }
         Exclusion::NoCapacityLeft => "the offer has no capacity left",
+        Exclusion::RequesterKindNotEligible => {
+            "the offer is only for other kinds of organisation than the need's"
+        }
+        Exclusion::SectorNotEligible => {
+            "the offer is only for the other sector (public or private) than the need's organisation"
+        }
+        Exclusion::IncidentRequired => {
+            "the offer is only for organisations after an incident, and the need does not say it follows one"
+        }
+        Exclusion::CostsNotEligible => "the grant pays for none of the costs the need asks money for",
     }
 }
 

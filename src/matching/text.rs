@@ -266,19 +266,9 @@ pub enum Restriction {
     Named(Vec<String>),
 }
 
-/// Costs a grant may or may not pay for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cost {
-    Equipment,
-    Licences,
-}
-
-/// Whether a need's words say its organisation is public or private.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sector {
-    Public,
-    Private,
-}
+// Costs a grant may or may not pay for, and whether a need's words say its organisation is
+// public or private, are read in the vocabularies the structured fields use.
+pub use crate::catalogue::model::{Cost, Sector};
 
 /// What the scorer reads in one item's title and description.
 #[derive(Debug, Clone, PartialEq)]

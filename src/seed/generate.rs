@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use crate::accounts::model::OrganisationKind::{self, *};
 use crate::catalogue::model::{
-    DeliveryMode, NeedVisibility, OfferKind, OfferVisibility, Region, Urgency,
+    Audience, Cost, DeliveryMode, NeedVisibility, OfferKind, OfferVisibility, Region,
+    RequesterKind, Sector, Urgency,
 };
 use crate::catalogue::validate::{NeedInput, OfferInput};
 
@@ -95,6 +96,9 @@ pub struct DemoOrganisation {
     pub place: String,
     pub currency: String,
     pub admin_name: String,
+    /// A hospital's sector, which its needs state.
+    #[serde(default)]
+    pub sector: Option<Sector>,
 }
 
 impl DemoOrganisation {
@@ -125,6 +129,9 @@ type Sentences = BTreeMap<Lang, Vec<String>>;
 struct NeedTopic {
     themes: Vec<String>,
     quantity: (i64, i64),
+    /// Who the help is for.
+    #[serde(default)]
+    audiences: Vec<Audience>,
     text: Translations,
 }
 
@@ -134,6 +141,13 @@ struct OfferTemplate {
     kind: OfferKind,
     themes: Vec<String>,
     capacity: (i64, i64),
+    /// Its eligibility, as its provider would state it; absent: none stated.
+    #[serde(default)]
+    requester_kinds: Vec<RequesterKind>,
+    #[serde(default)]
+    eligible_costs: Vec<Cost>,
+    #[serde(default)]
+    audiences: Vec<Audience>,
     text: Translations,
 }
 
@@ -319,6 +333,10 @@ impl Generator {
                 budget_currency: budget.map(|(_, currency)| currency),
                 visibility,
                 anonymous,
+                sector: owner.sector,
+                after_incident: false,
+                costs: Vec::new(),
+                audiences: topic.audiences.clone(),
             },
             publish,
         }
@@ -406,6 +424,11 @@ impl Generator {
                 funding_amount: funding.as_ref().map(|(amount, _)| *amount),
                 funding_currency: funding.map(|(_, currency)| currency),
                 visibility,
+                requester_kinds: template.requester_kinds.clone(),
+                sector: None,
+                only_after_incident: false,
+                eligible_costs: template.eligible_costs.clone(),
+                audiences: template.audiences.clone(),
             },
             publish,
         }

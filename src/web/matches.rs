@@ -195,6 +195,10 @@ fn exclusion_message(exclusion: Exclusion) -> &'static str {
         Exclusion::NoSharedDeliveryMode => "propose-refused-delivery",
         Exclusion::WindowsDoNotOverlap => "propose-refused-dates",
         Exclusion::NoCapacityLeft => "propose-refused-capacity",
+        Exclusion::RequesterKindNotEligible => "propose-refused-requester-kind",
+        Exclusion::SectorNotEligible => "propose-refused-sector",
+        Exclusion::IncidentRequired => "propose-refused-incident",
+        Exclusion::CostsNotEligible => "propose-refused-costs",
     }
 }
 
@@ -733,6 +737,10 @@ mod tests {
             Exclusion::NoSharedDeliveryMode,
             Exclusion::WindowsDoNotOverlap,
             Exclusion::NoCapacityLeft,
+            Exclusion::RequesterKindNotEligible,
+            Exclusion::SectorNotEligible,
+            Exclusion::IncidentRequired,
+            Exclusion::CostsNotEligible,
         ] {
             ids.push(exclusion_message(exclusion).to_owned());
         }

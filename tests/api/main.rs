@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod eligibility;
 mod email;
 mod figures;
 mod gates;
@@ -211,6 +212,11 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         webhooks::webhooks_refuse_the_service_own_networks_unless_allowed,
         webhooks::no_webhook_is_lost_when_the_worker_is_killed_mid_batch,
         webhooks::an_org_admin_manages_webhooks_and_replays_deliveries_from_the_page,
+        // issue 15: structured eligibility on offers
+        eligibility::offers_and_needs_carry_eligibility_through_create_patch_and_read,
+        eligibility::unknown_eligibility_values_are_refused_and_change_nothing,
+        eligibility::an_ineligible_requester_never_sees_the_offer_and_explanations_name_the_rule,
+        eligibility::a_grant_paying_for_none_of_the_costs_asked_is_not_a_candidate,
     ]
 }
 

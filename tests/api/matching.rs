@@ -77,6 +77,7 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
             "urgency",
             "format",
             "eligibility",
+            "audience",
         ]
     );
     assert_eq!(best["explanation"][2]["reason"], "serves Kenya by name");

@@ -16,9 +16,9 @@ use crate::accounts::store::parse_id;
 use crate::catalogue::figures::Counts;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
-    Language, Money, Need, NeedFields, NeedStatus, NeedVisibility, Urgency,
+    Language, Money, Need, NeedEligibility, NeedFields, NeedStatus, NeedVisibility, Urgency,
 };
-use crate::db::schema::{need_themes, needs};
+use crate::db::schema::{need_themes, needs, organisations};
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
@@ -47,6 +47,11 @@ struct NeedRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     quantity_covered: i32,
+    sector: Option<String>,
+    after_incident: bool,
+    costs: String,
+    audiences: String,
+    requester_kind: String,
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -61,6 +66,16 @@ impl NeedRow {
         let delivery_modes = split_list(&self.delivery_modes)
             .map(|mode| mode.parse().map_err(|_| corrupt("delivery mode", mode)))
             .collect::<Result<_, _>>()?;
+        let costs = split_list(&self.costs)
+            .map(|cost| cost.parse().map_err(|_| corrupt("cost", cost)))
+            .collect::<Result<_, _>>()?;
+        let audiences = split_list(&self.audiences)
+            .map(|audience| audience.parse().map_err(|_| corrupt("audience", audience)))
+            .collect::<Result<_, _>>()?;
+        let sector = match &self.sector {
+            Some(sector) => Some(sector.parse().map_err(|_| corrupt("sector", sector))?),
+            None => None,
+        };
         let budget = match (self.budget_amount, self.budget_currency) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
             _ => None,
@@ -68,6 +83,10 @@ impl NeedRow {
         Ok(Need {
             id: parse_id(&self.id)?,
             organisation_id: parse_id(&self.organisation_id)?,
+            requester_kind: self
+                .requester_kind
+                .parse()
+                .map_err(|_| corrupt("requester kind", &self.requester_kind))?,
             fields: NeedFields {
                 country: Country::parse(&self.country)
                     .ok_or_else(|| corrupt("country", &self.country))?,
@@ -89,6 +108,12 @@ impl NeedRow {
                 wanted_by: self.wanted_by,
                 budget,
                 anonymous: self.anonymous,
+                eligibility: NeedEligibility {
+                    sector,
+                    after_incident: self.after_incident,
+                    costs,
+                    audiences,
+                },
             },
             quantity_covered: self.quantity_covered,
             status: self
@@ -106,6 +131,9 @@ impl NeedRow {
 /// The columns a need's fields occupy.
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = needs)]
+// A field cleared by a patch (a sector, a start date, a budget) is written as NULL, not left as
+// it was: diesel's changesets skip `None` otherwise.
+#[diesel(treat_none_as_null = true)]
 struct FieldColumns {
     title: String,
     description: String,
@@ -121,6 +149,10 @@ struct FieldColumns {
     budget_currency: Option<String>,
     visibility: String,
     anonymous: bool,
+    sector: Option<String>,
+    after_incident: bool,
+    costs: String,
+    audiences: String,
 }
 
 impl From<&NeedFields> for FieldColumns {
@@ -140,6 +172,10 @@ impl From<&NeedFields> for FieldColumns {
             budget_currency: fields.budget.as_ref().map(|m| m.currency.clone()),
             visibility: fields.visibility.as_str().to_owned(),
             anonymous: fields.anonymous,
+            sector: fields.eligibility.sector.map(|s| s.as_str().to_owned()),
+            after_incident: fields.eligibility.after_incident,
+            costs: join_list(fields.eligibility.costs.iter().map(|c| c.as_str())),
+            audiences: join_list(fields.eligibility.audiences.iter().map(|a| a.as_str())),
         }
     }
 }
@@ -364,6 +400,12 @@ impl ItemStore for Need {
     ) -> Result<Need, StoreError> {
         let (id, now) = (Uuid::new_v4(), db::now());
         let columns = FieldColumns::from(fields);
+        // Offers' requester kinds are checked against it; only requesters post needs, and the
+        // use case checked the side before it came here.
+        let requester_kind: String = dispatch!(conn, |c| organisations::table
+            .find(organisation_id.to_string())
+            .select(organisations::kind)
+            .first(c))?;
         dispatch!(conn, |c| diesel::insert_into(needs::table)
             .values((
                 needs::id.eq(id.to_string()),
@@ -376,6 +418,7 @@ impl ItemStore for Need {
                 needs::created_at.eq(now),
                 needs::updated_at.eq(now),
                 needs::quantity_covered.eq(0),
+                needs::requester_kind.eq(&requester_kind),
             ))
             .execute(c))?;
         replace_themes(conn, &id.to_string(), &fields.themes)?;

@@ -15,7 +15,8 @@ use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
-    Coverage, Language, Money, Offer, OfferFields, OfferKind, OfferStatus, OfferVisibility,
+    Coverage, Language, Money, Offer, OfferEligibility, OfferFields, OfferKind, OfferStatus,
+    OfferVisibility,
 };
 use crate::db::schema::{offer_themes, offers};
 use crate::db::{self, Conn, StoreError};
@@ -46,6 +47,11 @@ struct OfferRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    requester_kinds: String,
+    sector: Option<String>,
+    only_after_incident: bool,
+    eligible_costs: String,
+    audiences: String,
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -67,6 +73,19 @@ impl OfferRow {
         let funding = match (self.funding_amount, self.funding_currency) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
             _ => None,
+        };
+        let sector = match &self.sector {
+            Some(sector) => Some(sector.parse().map_err(|_| corrupt("sector", sector))?),
+            None => None,
+        };
+        let eligibility = OfferEligibility {
+            requester_kinds: parse_list(&self.requester_kinds, "requester kind", |k| {
+                k.parse().ok()
+            })?,
+            sector,
+            only_after_incident: self.only_after_incident,
+            eligible_costs: parse_list(&self.eligible_costs, "cost", |c| c.parse().ok())?,
+            audiences: parse_list(&self.audiences, "audience", |a| a.parse().ok())?,
         };
         Ok(Offer {
             id: parse_id(&self.id)?,
@@ -93,6 +112,7 @@ impl OfferRow {
                 available_from: self.available_from,
                 available_until: self.available_until,
                 funding,
+                eligibility,
             },
             capacity_left: self.capacity_left,
             status: self
@@ -108,6 +128,9 @@ impl OfferRow {
 
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = offers)]
+// A field cleared by a patch (a sector, a start date, a budget) is written as NULL, not left as
+// it was: diesel's changesets skip `None` otherwise.
+#[diesel(treat_none_as_null = true)]
 struct FieldColumns {
     kind: String,
     title: String,
@@ -123,6 +146,11 @@ struct FieldColumns {
     funding_amount: Option<i64>,
     funding_currency: Option<String>,
     visibility: String,
+    requester_kinds: String,
+    sector: Option<String>,
+    only_after_incident: bool,
+    eligible_costs: String,
+    audiences: String,
 }
 
 impl From<&OfferFields> for FieldColumns {
@@ -142,6 +170,17 @@ impl From<&OfferFields> for FieldColumns {
             funding_amount: fields.funding.as_ref().map(|m| m.amount),
             funding_currency: fields.funding.as_ref().map(|m| m.currency.clone()),
             visibility: fields.visibility.as_str().to_owned(),
+            requester_kinds: join_list(
+                fields
+                    .eligibility
+                    .requester_kinds
+                    .iter()
+                    .map(|k| k.as_str()),
+            ),
+            sector: fields.eligibility.sector.map(|s| s.as_str().to_owned()),
+            only_after_incident: fields.eligibility.only_after_incident,
+            eligible_costs: join_list(fields.eligibility.eligible_costs.iter().map(|c| c.as_str())),
+            audiences: join_list(fields.eligibility.audiences.iter().map(|a| a.as_str())),
         }
     }
 }

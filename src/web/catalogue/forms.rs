@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
-    DeliveryMode, Language, Money, NeedVisibility, OfferKind, OfferVisibility, Region, Urgency,
+    Audience, Cost, DeliveryMode, Language, Money, NeedVisibility, OfferKind, OfferVisibility,
+    Region, RequesterKind, Urgency,
 };
 use crate::catalogue::service::{self, CatalogueError, ItemChanged, Request};
 use crate::error::FieldError;
@@ -128,6 +129,42 @@ pub fn modes(refusals: &mut Refusals, values: &[String]) -> Vec<DeliveryMode> {
     modes
 }
 
+/// Ticked vocabulary words (`audiences`, `costs` ...); a value no option has is `invalid`.
+pub fn ticked<T: std::str::FromStr>(
+    refusals: &mut Refusals,
+    field: &str,
+    values: &[String],
+) -> Vec<T> {
+    let mut words = Vec::new();
+    for value in values {
+        match value.parse() {
+            Ok(word) => words.push(word),
+            Err(_) => refusals.refuse(field, "invalid"),
+        }
+    }
+    words
+}
+
+/// An optional radio group: nothing chosen (or the empty "not stated" choice) is `None`.
+pub fn optional_choice<T: std::str::FromStr>(
+    refusals: &mut Refusals,
+    field: &str,
+    text: &str,
+) -> Option<T> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.parse()
+        .map_err(|_| refusals.refuse(field, "invalid"))
+        .ok()
+}
+
+/// Vocabulary words as a form's ticked values.
+pub fn values_of<T: std::fmt::Display>(words: &[T]) -> Vec<String> {
+    words.iter().map(ToString::to_string).collect()
+}
+
 /// The ticked languages plus those typed in "other languages" (separated by anything).
 pub fn codes_of(ticked: &[String], other: &str) -> Vec<String> {
     let mut codes: Vec<String> = ticked.to_vec();
@@ -243,6 +280,12 @@ fn render_form<K: WebKind>(
             urgencies => choices(&Urgency::ALL.iter().map(|u| u.as_str()).collect::<Vec<_>>(), "urgency-"),
             offer_kinds => choices(&OfferKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(), "offer-kind-"),
             regions => choices(&Region::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "region-"),
+            requester_kinds => choices(&RequesterKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(), "requester-kind-"),
+            // The empty value is "not stated", so that a choice can be taken back.
+            need_sectors => choices(&["", "public", "private"], "sector-choice-"),
+            offer_sectors => choices(&["", "public", "private", "either"], "sector-choice-"),
+            costs => choices(&Cost::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(), "cost-"),
+            audiences => choices(&Audience::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(), "audience-"),
             visibilities => visibilities,
         },
     )

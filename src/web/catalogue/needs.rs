@@ -14,8 +14,8 @@ use crate::matching::score::Score;
 use crate::matching::service::{self, MatchingError, Scoring};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
-    amount, codes_of, currency_code, date, languages_of, modes, optional_date, text_of_amount,
-    Refusals,
+    amount, codes_of, currency_code, date, languages_of, modes, optional_choice, optional_date,
+    text_of_amount, ticked, values_of, Refusals,
 };
 use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
 
@@ -38,6 +38,10 @@ pub struct NeedForm {
     pub budget_currency: String,
     pub visibility: String,
     pub anonymous: Option<String>,
+    pub sector: String,
+    pub after_incident: Option<String>,
+    pub costs: Vec<String>,
+    pub audiences: Vec<String>,
     /// The version the edit form was read at (hidden).
     pub version: Option<i32>,
 }
@@ -83,6 +87,14 @@ impl WebKind for Need {
             visibility: fields.visibility.as_str().to_owned(),
             version: None,
             anonymous: fields.anonymous.then(|| "yes".to_owned()),
+            sector: fields
+                .eligibility
+                .sector
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            after_incident: fields.eligibility.after_incident.then(|| "yes".to_owned()),
+            costs: values_of(&fields.eligibility.costs),
+            audiences: values_of(&fields.eligibility.audiences),
         }
     }
 
@@ -112,6 +124,10 @@ impl WebKind for Need {
             budget_currency: currency_code(&form.budget_currency),
             visibility,
             anonymous: form.anonymous.is_some(),
+            sector: optional_choice(&mut refusals, "sector", &form.sector),
+            after_incident: form.after_incident.is_some(),
+            costs: ticked(&mut refusals, "costs", &form.costs),
+            audiences: ticked(&mut refusals, "audiences", &form.audiences),
         };
         (input, refusals.into_list())
     }
@@ -140,6 +156,10 @@ impl WebKind for Need {
             budget_currency: Some(input.budget_currency),
             visibility: Some(Some(input.visibility)),
             anonymous: Some(Some(input.anonymous)),
+            sector: Some(input.sector),
+            after_incident: Some(Some(input.after_incident)),
+            costs: Some(Some(input.costs)),
+            audiences: Some(Some(input.audiences)),
         }
     }
 

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalogue::lifecycle::Action;
-use crate::catalogue::model::{Need, Offer, OfferFields, OfferKind, OfferVisibility, Region};
+use crate::catalogue::model::{
+    Need, Offer, OfferEligibility, OfferFields, OfferKind, OfferVisibility, Region,
+};
 use crate::catalogue::store::offers::OfferSort;
 use crate::catalogue::validate::{OfferInput, OfferPatch};
 use crate::db::Conn;
@@ -15,7 +17,8 @@ use crate::matching::score::Score;
 use crate::matching::service::{self, MatchingError, Scoring};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
-    amount, codes_of, currency_code, languages_of, modes, optional_date, text_of_amount, Refusals,
+    amount, codes_of, currency_code, languages_of, modes, optional_choice, optional_date,
+    text_of_amount, ticked, values_of, Refusals,
 };
 use crate::web::catalogue::needs::fact;
 use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
@@ -40,6 +43,11 @@ pub struct OfferForm {
     pub funding_amount: String,
     pub funding_currency: String,
     pub visibility: String,
+    pub requester_kinds: Vec<String>,
+    pub sector: String,
+    pub only_after_incident: Option<String>,
+    pub eligible_costs: Vec<String>,
+    pub audiences: Vec<String>,
     /// The version the edit form was read at (hidden).
     pub version: Option<i32>,
 }
@@ -93,6 +101,18 @@ impl WebKind for Offer {
                 .map(|m| m.currency.clone())
                 .unwrap_or_default(),
             visibility: fields.visibility.as_str().to_owned(),
+            requester_kinds: values_of(&fields.eligibility.requester_kinds),
+            sector: fields
+                .eligibility
+                .sector
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            only_after_incident: fields
+                .eligibility
+                .only_after_incident
+                .then(|| "yes".to_owned()),
+            eligible_costs: values_of(&fields.eligibility.eligible_costs),
+            audiences: values_of(&fields.eligibility.audiences),
             version: None,
         }
     }
@@ -125,6 +145,11 @@ impl WebKind for Offer {
             funding_amount: amount(&mut refusals, "funding_amount", &form.funding_amount),
             funding_currency: currency_code(&form.funding_currency),
             visibility,
+            requester_kinds: ticked(&mut refusals, "requester_kinds", &form.requester_kinds),
+            sector: optional_choice(&mut refusals, "sector", &form.sector),
+            only_after_incident: form.only_after_incident.is_some(),
+            eligible_costs: ticked(&mut refusals, "eligible_costs", &form.eligible_costs),
+            audiences: ticked(&mut refusals, "audiences", &form.audiences),
         };
         (input, refusals.into_list())
     }
@@ -154,6 +179,11 @@ impl WebKind for Offer {
             funding_amount: Some(input.funding_amount),
             funding_currency: Some(input.funding_currency),
             visibility: Some(Some(input.visibility)),
+            requester_kinds: Some(Some(input.requester_kinds)),
+            sector: Some(input.sector),
+            only_after_incident: Some(Some(input.only_after_incident)),
+            eligible_costs: Some(Some(input.eligible_costs)),
+            audiences: Some(Some(input.audiences)),
         }
     }
 
@@ -274,6 +304,18 @@ impl WebKind for Offer {
         if let Some(funding) = &fields.funding {
             facts.push(fact(words, "catalogue-fact-funding", words.money(funding)));
         }
+        facts.push(fact(
+            words,
+            "catalogue-fact-eligibility",
+            eligibility(&fields.eligibility, words),
+        ));
+        if !fields.eligibility.audiences.is_empty() {
+            facts.push(fact(
+                words,
+                "catalogue-fact-audiences",
+                words.list("audience-", &fields.eligibility.audiences),
+            ));
+        }
         let visibility = fields.visibility.as_str();
         facts.push(fact(
             words,
@@ -306,6 +348,36 @@ impl WebKind for Offer {
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {
         (other, this)
+    }
+}
+
+/// Who may use an offer, in words: each rule it states, or that it states none.
+fn eligibility(rules: &OfferEligibility, words: &Words<'_>) -> String {
+    let mut parts = Vec::new();
+    if !rules.requester_kinds.is_empty() {
+        parts.push(format!(
+            "{} {}",
+            words.text("catalogue-eligibility-only"),
+            words.list("requester-kind-", &rules.requester_kinds)
+        ));
+    }
+    if let Some(sector) = rules.sector {
+        parts.push(words.text(&format!("catalogue-eligibility-sector-{sector}")));
+    }
+    if rules.only_after_incident {
+        parts.push(words.text("catalogue-eligibility-after-incident"));
+    }
+    if !rules.eligible_costs.is_empty() {
+        parts.push(format!(
+            "{} {}",
+            words.text("catalogue-eligibility-costs"),
+            words.list("cost-", &rules.eligible_costs)
+        ));
+    }
+    if parts.is_empty() {
+        words.text("catalogue-eligibility-none")
+    } else {
+        parts.join("; ")
     }
 }
 

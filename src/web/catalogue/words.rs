@@ -59,6 +59,15 @@ impl Words<'_> {
             .join(", ")
     }
 
+    /// Vocabulary words through the message catalogue: `prefix` + each word's text.
+    pub fn list<T: std::fmt::Display>(&self, prefix: &str, items: &[T]) -> String {
+        items
+            .iter()
+            .map(|item| self.text(&format!("{prefix}{item}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn date(&self, date: NaiveDate) -> String {
         date.format("%-d %B %Y").to_string()
     }

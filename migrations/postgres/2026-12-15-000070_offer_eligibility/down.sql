@@ -1,0 +1,10 @@
+ALTER TABLE needs DROP COLUMN requester_kind;
+ALTER TABLE needs DROP COLUMN audiences;
+ALTER TABLE needs DROP COLUMN costs;
+ALTER TABLE needs DROP COLUMN after_incident;
+ALTER TABLE needs DROP COLUMN sector;
+ALTER TABLE offers DROP COLUMN audiences;
+ALTER TABLE offers DROP COLUMN eligible_costs;
+ALTER TABLE offers DROP COLUMN only_after_incident;
+ALTER TABLE offers DROP COLUMN sector;
+ALTER TABLE offers DROP COLUMN requester_kinds;
