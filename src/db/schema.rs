@@ -84,6 +84,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         quantity_covered -> Integer,
+        change_seq -> BigInt,
     }
 }
 
@@ -118,6 +119,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        change_seq -> BigInt,
     }
 }
 
@@ -169,6 +171,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        change_seq -> BigInt,
     }
 }
 
@@ -281,6 +284,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_sequence (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_seen (item_id, visibility) {
+        item_id -> Text,
+        visibility -> Text,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
@@ -309,5 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders_sent,
     match_reports,
     web_sessions,
-    rate_limits
+    rate_limits,
+    sync_sequence,
+    sync_seen
 );
