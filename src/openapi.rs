@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::catalogue::store::needs::NeedSort;
 use crate::catalogue::store::offers::OfferSort;
 use crate::error::{FieldError, Problem, ProblemType};
+use crate::matching::routes::MatchSort;
 use crate::matching::workflow::MatchAction;
 
 #[derive(OpenApi)]
@@ -24,7 +25,7 @@ use crate::matching::workflow::MatchAction;
     ),
     // Enums that parameters name by reference: utoipa does not collect those from
     // `IntoParams`, so they are listed here or the references would not resolve.
-    components(schemas(Problem, FieldError, NeedSort, OfferSort, MatchAction)),
+    components(schemas(Problem, FieldError, NeedSort, OfferSort, MatchSort, MatchAction)),
     modifiers(&BearerScheme, &ProblemTypes),
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),

@@ -24,6 +24,7 @@ mod security_headers;
 mod seed;
 mod smtp_sink;
 mod store;
+mod sync;
 mod visibility;
 mod web;
 // catalogue pages
@@ -186,6 +187,13 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
         // JSON numbers as JSON means them
         http::integral_numbers_written_as_floats_are_read_as_integers,
+        // issue 14 item 4: incremental sync (sort=updated, updated_since, tombstones)
+        sync::a_poll_sees_each_change_once_across_pages_and_polls,
+        sync::a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders,
+        sync::a_draft_never_appears_to_others,
+        sync::a_restricted_need_never_appears_to_a_reader_who_cannot_see_it,
+        sync::updated_since_is_an_inclusive_entry_point,
+        sync::a_bad_updated_since_or_sync_cursor_is_refused_as_documented,
     ]
 }
 
