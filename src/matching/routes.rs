@@ -302,7 +302,7 @@ pub struct MatchQuery {
     pub sort: Option<MatchSort>,
     /// Only matches changed at or after this time (RFC 3339): where a partner's first sync
     /// poll starts; later polls continue from `next_cursor`.
-    #[param(value_type = String, format = DateTime)]
+    #[param(value_type = Option<String>, nullable = false, format = DateTime)]
     pub updated_since: Option<UpdatedSince>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,

@@ -194,6 +194,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         sync::a_restricted_need_never_appears_to_a_reader_who_cannot_see_it,
         sync::updated_since_is_an_inclusive_entry_point,
         sync::a_bad_updated_since_or_sync_cursor_is_refused_as_documented,
+        sync::a_change_committed_late_is_not_skipped,
     ]
 }
 

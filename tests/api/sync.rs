@@ -392,3 +392,58 @@ pub async fn a_bad_updated_since_or_sync_cursor_is_refused_as_documented(app: Te
     let sorts = &document.body["components"]["schemas"]["NeedSort"];
     assert!(sorts.to_string().contains("\"updated\""), "{sorts}");
 }
+
+/// A change whose transaction began first but commits last is not skipped: the partner
+/// that already read a later-started change still sees it on the next poll. Change numbers
+/// are taken at commit, in commit order (the `sync` migration says how). PostgreSQL runs
+/// the two writers side by side; SQLite has one writer, so there the second write waits for
+/// the first to commit, and the test checks the same outcome in that order.
+pub async fn a_change_committed_late_is_not_skipped(app: TestApp) {
+    use clearinghouse::db::StoreError;
+    use diesel::prelude::*;
+
+    let hospital = app.verified_org("hospital", "KE").await;
+    let slow = hospital.publish_need(&need_input("Slow writer")).await;
+    let quick = hospital.publish_need(&need_input("Quick writer")).await;
+    let (_, cursor) = poll(&app, "needs", None, None).await;
+
+    // A transaction that changes `slow` and then waits, uncommitted, until told to commit.
+    let (written, is_written) = tokio::sync::oneshot::channel::<()>();
+    let (commit, may_commit) = std::sync::mpsc::channel::<()>();
+    let database = app.database();
+    let slow_id = id(&slow);
+    let writer = std::thread::spawn(move || {
+        database.write_blocking(move |conn| {
+            let sql = format!(
+                "UPDATE needs SET quantity = 7, version = version + 1 WHERE id = '{slow_id}'"
+            );
+            clearinghouse::dispatch!(conn, |c| diesel::sql_query(&sql).execute(c))?;
+            written.send(()).expect("the test waits");
+            may_commit.recv().expect("the test says when");
+            Ok::<_, StoreError>(())
+        })
+    });
+    is_written.await.expect("the slow writer wrote");
+
+    let quick_path = format!("/api/v1/needs/{}", id(&quick));
+    let cursor = if app.engine == crate::harness::Engine::Postgres {
+        // The quick change commits while the slow one is still open, and is read.
+        patch(&app, &quick_path, hospital.token(), 2, &json!({"quantity": 3})).await;
+        let (changes, cursor) = poll(&app, "needs", None, Some(&cursor)).await;
+        assert_eq!(ids(&changes), [id(&quick)]);
+        commit.send(()).unwrap();
+        writer.join().unwrap().expect("the slow writer commits");
+        cursor
+    } else {
+        commit.send(()).unwrap();
+        writer.join().unwrap().expect("the slow writer commits");
+        patch(&app, &quick_path, hospital.token(), 2, &json!({"quantity": 3})).await;
+        let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
+        assert_eq!(ids(&changes), [id(&slow), id(&quick)]);
+        return;
+    };
+    // The slow change committed after the poll: the next poll from its cursor has it.
+    let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
+    assert_eq!(ids(&changes), [id(&slow)]);
+    assert_eq!(changes[0]["quantity"], 7);
+}

@@ -40,7 +40,8 @@ CREATE INDEX offers_change_seq_idx ON offers (change_seq, id);
 CREATE INDEX matches_change_seq_idx ON matches (change_seq, id);
 
 -- The private states ('draft', 'withdrawn') are `lifecycle::need_is_private` and
--- `offer_is_private`; a unit test (catalogue::store::sync_tests) checks the two agree.
+-- `offer_is_private`; the unit test
+-- `catalogue::store::tests::the_sync_triggers_know_the_private_states` checks the two agree.
 -- The stamp's own UPDATE changes change_seq, so the update triggers' WHEN keeps it from
 -- stamping again.
 CREATE TRIGGER needs_sync_insert AFTER INSERT ON needs BEGIN

@@ -440,7 +440,7 @@ macro_rules! item_routes {
             pub sort: Option<$sort>,
             /// Only items changed at or after this time (RFC 3339): where a partner's
             /// first sync poll starts; later polls continue from `next_cursor`.
-            #[param(value_type = String, format = DateTime)]
+            #[param(value_type = Option<String>, nullable = false, format = DateTime)]
             pub updated_since: Option<$crate::http::sync::UpdatedSince>,
             /// 1 to 100, default 20.
             #[param(minimum = 1, maximum = 100)]

@@ -581,6 +581,46 @@ pub(crate) fn expect_one(updated: usize) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
+    /// The sync triggers write down the states in which an item is private as SQL text; they
+    /// must be the lifecycle's, or `sync_seen` would record readers who never could read.
+    #[test]
+    fn the_sync_triggers_know_the_private_states() {
+        use crate::catalogue::lifecycle::{need_is_private, offer_is_private};
+        use crate::catalogue::model::{NeedStatus, OfferStatus};
+        let clause = |names: Vec<&str>| {
+            let quoted: Vec<String> = names.iter().map(|name| format!("'{name}'")).collect();
+            format!("status NOT IN ({})", quoted.join(", "))
+        };
+        let needs = clause(
+            NeedStatus::ALL
+                .iter()
+                .filter(|s| need_is_private(**s))
+                .map(|s| s.as_str())
+                .collect(),
+        );
+        let offers = clause(
+            OfferStatus::ALL
+                .iter()
+                .filter(|s| offer_is_private(**s))
+                .map(|s| s.as_str())
+                .collect(),
+        );
+        for migration in [
+            include_str!("../../../migrations/sqlite/2026-12-15-000050_sync/up.sql"),
+            include_str!("../../../migrations/postgres/2026-12-15-000050_sync/up.sql"),
+        ] {
+            for clause in [&needs, &offers] {
+                let written = migration.replace("''", "'");
+                assert!(written.contains(clause.as_str()), "{clause}");
+                assert_eq!(
+                    written.matches("status NOT IN (").count(),
+                    written.matches(clause.as_str()).count(),
+                    "every private-state list in the migration is {clause}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn lists_round_trip() {
         let joined = join_list(["en", "fr"]);
