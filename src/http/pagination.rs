@@ -172,7 +172,13 @@ mod tests {
         let text = change_cursor_text((42, id));
         assert_eq!(text, format!("c.42.{id}"));
         assert_eq!(parse_change_cursor(&text), Some((42, id)));
-        for bad in ["c.", "c.-1.{id}", "c.1234567890123456789.{id}", "n.1.{id}", "c.1{id}"] {
+        for bad in [
+            "c.",
+            "c.-1.{id}",
+            "c.1234567890123456789.{id}",
+            "n.1.{id}",
+            "c.1{id}",
+        ] {
             let bad = bad.replace("{id}", &id.to_string());
             assert_eq!(parse_change_cursor(&bad), None, "{bad:?}");
         }

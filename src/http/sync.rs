@@ -32,9 +32,8 @@ impl UpdatedSince {
 impl<'de> Deserialize<'de> for UpdatedSince {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom("updated_since must be an RFC 3339 date-time")
-        })
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom("updated_since must be an RFC 3339 date-time"))
     }
 }
 

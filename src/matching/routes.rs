@@ -19,9 +19,9 @@ use crate::http::pagination::{
     change_cursor_text, keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
     parse_change_cursor, parse_cursor,
 };
-use crate::http::sync::UpdatedSince;
 use crate::http::problems::optional_json;
 use crate::http::refusals::{distinct, CoordinatorsOnly, NoToken};
+use crate::http::sync::UpdatedSince;
 use crate::matching::score::{Exclusion, Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{Match, MatchFilter, OutcomeReport};
@@ -350,9 +350,9 @@ async fn list_matches(
     // A cursor continues the list it came from, whatever `sort` says now.
     let syncing = match query.cursor.as_deref() {
         Some(text) => text.starts_with("c."),
-        None => query
-            .sort
-            .map_or(query.updated_since.is_some(), |sort| sort == MatchSort::Updated),
+        None => query.sort.map_or(query.updated_since.is_some(), |sort| {
+            sort == MatchSort::Updated
+        }),
     };
     if syncing {
         let after = query

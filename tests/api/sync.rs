@@ -146,21 +146,24 @@ pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
     proposed.assert_status(StatusCode::CREATED);
     let match_id = id(&proposed.body);
     let (changes, ngo_matches) = poll(&app, "matches", ngo.token(), None).await;
-    assert_eq!(ids(&changes), [match_id.clone()]);
+    assert_eq!(ids(&changes), [match_id.as_str()]);
     let (changes, hospital_matches) =
         poll(&app, "matches", hospital.token(), Some(&hospital_matches)).await;
-    assert_eq!(ids(&changes), [match_id.clone()]);
+    assert_eq!(ids(&changes), [match_id.as_str()]);
     assert_eq!(changes[0]["status"], "proposed");
 
-    coordinator.approve(&match_id).await.assert_status(StatusCode::OK);
+    coordinator
+        .approve(&match_id)
+        .await
+        .assert_status(StatusCode::OK);
     let (changes, hospital_matches) =
         poll(&app, "matches", hospital.token(), Some(&hospital_matches)).await;
-    assert_eq!(ids(&changes), [match_id.clone()]);
+    assert_eq!(ids(&changes), [match_id.as_str()]);
     assert_eq!(changes[0]["status"], "approved");
     // The hospital proposed, which is its acceptance; the provider's makes it active.
     ngo.accept(&match_id).await.assert_status(StatusCode::OK);
     let (changes, _) = poll(&app, "matches", ngo.token(), Some(&ngo_matches)).await;
-    assert_eq!(ids(&changes), [match_id.clone()], "two steps, one entry");
+    assert_eq!(ids(&changes), [match_id.as_str()], "two steps, one entry");
     assert_eq!(changes[0]["status"], "active");
     // Activation holds offer capacity: the offer changed.
     let (changes, offer_cursor) = poll(&app, "offers", hospital.token(), Some(&offer_cursor)).await;
@@ -173,7 +176,7 @@ pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
     .await
     .assert_status(StatusCode::OK);
     let (changes, _) = poll(&app, "matches", hospital.token(), Some(&hospital_matches)).await;
-    assert_eq!(ids(&changes), [match_id.clone()]);
+    assert_eq!(ids(&changes), [match_id.as_str()]);
     assert_eq!(changes[0]["status"], "completed");
     let (changes, _) = poll(&app, "needs", reader, Some(&need_cursor)).await;
     assert_eq!(ids(&changes), [id(&need)]);
@@ -191,12 +194,17 @@ pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
 pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let withdrawn = hospital.publish_need(&need_input("Withdrawn soon")).await;
-    let narrowed = hospital.publish_need(&need_input("Made confidential")).await;
+    let narrowed = hospital
+        .publish_need(&need_input("Made confidential"))
+        .await;
     let (seen, cursor) = poll(&app, "needs", None, None).await;
     assert_eq!(once(&seen).len(), 2);
 
     hospital
-        .post(&format!("/api/v1/needs/{}/withdraw", id(&withdrawn)), &json!({}))
+        .post(
+            &format!("/api/v1/needs/{}/withdraw", id(&withdrawn)),
+            &json!({}),
+        )
         .await
         .assert_status(StatusCode::OK);
     patch(
@@ -211,7 +219,12 @@ pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app:
     let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
     assert_eq!(ids(&changes), [id(&withdrawn), id(&narrowed)]);
     for (entry, status) in changes.iter().zip(["withdrawn", "open"]) {
-        let mut keys: Vec<&str> = entry.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let mut keys: Vec<&str> = entry
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
         keys.sort();
         assert_eq!(keys, ["id", "removed", "status", "updated_at"], "{entry}");
         assert_eq!(entry["removed"], true);
@@ -219,7 +232,9 @@ pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app:
     }
     // The owner still reads both, whole.
     let (own, _) = poll(&app, "needs", hospital.token(), None).await;
-    assert!(own.iter().all(|entry| entry.get("removed").is_none() && entry["title"].is_string()));
+    assert!(own
+        .iter()
+        .all(|entry| entry.get("removed").is_none() && entry["title"].is_string()));
     assert_eq!(own.len(), 2);
     // A reader who starts syncing only now learns that they left, and nothing of them:
     // both were public once, so anyone could have read them.
@@ -241,7 +256,10 @@ pub async fn a_draft_never_appears_to_others(app: TestApp) {
     )
     .await;
     hospital
-        .post(&format!("/api/v1/needs/{}/withdraw", id(&draft)), &json!({}))
+        .post(
+            &format!("/api/v1/needs/{}/withdraw", id(&draft)),
+            &json!({}),
+        )
         .await
         .assert_status(StatusCode::OK);
     let other_hospital = app.verified_org("hospital", "UG").await;
@@ -265,12 +283,20 @@ pub async fn a_draft_never_appears_to_others(app: TestApp) {
 pub async fn a_restricted_need_never_appears_to_a_reader_who_cannot_see_it(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let verified = app.verified_org("ngo", "KE").await;
-    let unverified = app.sign_in(&app.register_confirmed("ngo", "KE").await).await;
+    let unverified = app
+        .sign_in(&app.register_confirmed("ngo", "KE").await)
+        .await;
     let for_providers = hospital
-        .publish_need(&need_with("Providers only", json!({"visibility": "verified_providers"})))
+        .publish_need(&need_with(
+            "Providers only",
+            json!({"visibility": "verified_providers"}),
+        ))
         .await;
     let confidential = hospital
-        .publish_need(&need_with("Coordinators only", json!({"visibility": "coordinators"})))
+        .publish_need(&need_with(
+            "Coordinators only",
+            json!({"visibility": "coordinators"}),
+        ))
         .await;
     let (seen, _) = poll(&app, "needs", verified.token(), None).await;
     assert_eq!(ids(&seen), [id(&for_providers)]);
@@ -313,7 +339,10 @@ pub async fn updated_since_is_an_inclusive_entry_point(app: TestApp) {
     let cursor = listed.body["next_cursor"].as_str().unwrap().to_owned();
     assert!(cursor.starts_with("c."));
     let own = app
-        .get(&format!("/api/v1/needs?updated_since={since}"), hospital.token())
+        .get(
+            &format!("/api/v1/needs?updated_since={since}"),
+            hospital.token(),
+        )
         .await;
     assert_eq!(
         ids(own.body["items"].as_array().unwrap()),
@@ -335,18 +364,30 @@ pub async fn updated_since_is_an_inclusive_entry_point(app: TestApp) {
     // With another order it is a filter by time of an ordinary list (open items, no cursor
     // on the last page).
     let newest = app
-        .get(&format!("/api/v1/needs?sort=newest&updated_since={since}"), None)
+        .get(
+            &format!("/api/v1/needs?sort=newest&updated_since={since}"),
+            None,
+        )
         .await;
     newest.assert_status(StatusCode::OK);
-    assert_eq!(ids(newest.body["items"].as_array().unwrap()), [id(&after), id(&before)]);
+    assert_eq!(
+        ids(newest.body["items"].as_array().unwrap()),
+        [id(&after), id(&before)]
+    );
     assert!(newest.body["next_cursor"].is_null());
     // Offers and matches take it too.
     for list in ["offers", "matches"] {
         let response = app
-            .get(&format!("/api/v1/{list}?updated_since={since}"), hospital.token())
+            .get(
+                &format!("/api/v1/{list}?updated_since={since}"),
+                hospital.token(),
+            )
             .await;
         response.assert_status(StatusCode::OK);
-        assert!(response.body["next_cursor"].as_str().unwrap().starts_with("c."));
+        assert!(response.body["next_cursor"]
+            .as_str()
+            .unwrap()
+            .starts_with("c."));
     }
 }
 
@@ -360,9 +401,12 @@ pub async fn a_bad_updated_since_or_sync_cursor_is_refused_as_documented(app: Te
             "2026-12-15T10:00:00",
             "2026-13-01T00:00:00Z",
         ] {
-            app.get(&format!("/api/v1/{list}?updated_since={bad}"), hospital.token())
-                .await
-                .assert_problem(StatusCode::BAD_REQUEST);
+            app.get(
+                &format!("/api/v1/{list}?updated_since={bad}"),
+                hospital.token(),
+            )
+            .await
+            .assert_problem(StatusCode::BAD_REQUEST);
         }
         for bad in ["c.x.00000000-0000-0000-0000-000000000000", "c.1", "c.-1.x"] {
             app.get(&format!("/api/v1/{list}?cursor={bad}"), hospital.token())
@@ -428,7 +472,14 @@ pub async fn a_change_committed_late_is_not_skipped(app: TestApp) {
     let quick_path = format!("/api/v1/needs/{}", id(&quick));
     let cursor = if app.engine == crate::harness::Engine::Postgres {
         // The quick change commits while the slow one is still open, and is read.
-        patch(&app, &quick_path, hospital.token(), 2, &json!({"quantity": 3})).await;
+        patch(
+            &app,
+            &quick_path,
+            hospital.token(),
+            2,
+            &json!({"quantity": 3}),
+        )
+        .await;
         let (changes, cursor) = poll(&app, "needs", None, Some(&cursor)).await;
         assert_eq!(ids(&changes), [id(&quick)]);
         commit.send(()).unwrap();
@@ -437,7 +488,14 @@ pub async fn a_change_committed_late_is_not_skipped(app: TestApp) {
     } else {
         commit.send(()).unwrap();
         writer.join().unwrap().expect("the slow writer commits");
-        patch(&app, &quick_path, hospital.token(), 2, &json!({"quantity": 3})).await;
+        patch(
+            &app,
+            &quick_path,
+            hospital.token(),
+            2,
+            &json!({"quantity": 3}),
+        )
+        .await;
         let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
         assert_eq!(ids(&changes), [id(&slow), id(&quick)]);
         return;

@@ -17,14 +17,12 @@ use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
 use crate::catalogue::service::{self, CatalogueError, Request, Unpublishable};
-use crate::catalogue::store::{
-    ItemFilter, ItemStore, PageRequest, Removed, SyncEntry, TextQuery,
-};
+use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, Removed, SyncEntry, TextQuery};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::http::pagination::{change_cursor_text, page_limit, parse_change_cursor, parse_cursor};
-use crate::http::sync::UpdatedSince;
 use crate::http::refusals::distinct;
+use crate::http::sync::UpdatedSince;
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
 use crate::visibility::Reader;
@@ -266,7 +264,11 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
         Some(text) if text.starts_with("c.") => {
             (Some(parse_cursor(text, parse_change_cursor)?), None)
         }
-        text => (None, text.map(|text| parse_cursor(text, K::parse_cursor)).transpose()?),
+        text => (
+            None,
+            text.map(|text| parse_cursor(text, K::parse_cursor))
+                .transpose()?,
+        ),
     };
     let updated_since = query.updated_since();
     // A cursor continues the list it came from, in that list's order, whatever `sort` says
@@ -301,7 +303,15 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
     if syncing {
         let page = state
             .db
-            .read(move |conn| Ok(service::sync::<K>(conn, &reader, &filter, change_after, limit)))
+            .read(move |conn| {
+                Ok(service::sync::<K>(
+                    conn,
+                    &reader,
+                    &filter,
+                    change_after,
+                    limit,
+                ))
+            })
             .await??;
         let entries = page
             .entries
@@ -485,6 +495,9 @@ macro_rules! item_routes {
 
         /// An entry of a list: the item, or on the sync list (`sort=updated`) an item
         /// that left the caller's view since it could see it.
+        // Nearly every entry is an item: boxing it would allocate each one for the sake
+        // of the rare tombstone.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
         #[serde(untagged)]
         pub enum $entry {

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    contains_pattern, expect_one, item_list, item_table_basics, join_list, keyset_page, split_list,
-    item_sync, ItemFilter, ItemStore, PageRequest, SyncPage,
+    contains_pattern, expect_one, item_list, item_sync, item_table_basics, join_list, keyset_page,
+    split_list, ItemFilter, ItemStore, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
