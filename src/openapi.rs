@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
 use crate::catalogue::store::needs::NeedSort;
 use crate::catalogue::store::offers::OfferSort;
 use crate::error::{FieldError, Problem, ProblemType};
+use crate::matching::routes::MatchSort;
 use crate::matching::workflow::MatchAction;
 
 #[derive(OpenApi)]
@@ -34,6 +35,7 @@ use crate::matching::workflow::MatchAction;
         FieldError,
         NeedSort,
         OfferSort,
+        MatchSort,
         MatchAction,
         codes::CountryCode,
         codes::LanguageCode,

@@ -15,9 +15,9 @@ use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::{Action, Refusal};
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::notices;
-use crate::catalogue::store::{needs, ItemFilter, ItemStore, PageRequest};
+use crate::catalogue::store::{needs, ItemFilter, ItemStore, PageRequest, SyncPage};
 use crate::catalogue::themes::Taxonomy;
-use crate::db::{Conn, StoreError};
+use crate::db::{ChangePosition, Conn, StoreError};
 use crate::error::FieldError;
 use crate::notify::Notifier;
 use crate::visibility::Reader;
@@ -183,6 +183,18 @@ pub fn list<K: ItemStore>(
     page: PageRequest<'_, K::Sort, K::Cursor>,
 ) -> Result<(Vec<K>, Option<K::Cursor>), CatalogueError> {
     Ok(K::list(conn, &K::scope(reader), filter, page)?)
+}
+
+/// One page of changes to the items the reader may see, in commit order after `after`, with
+/// tombstones for those that left its view (docs/API.md, "Incremental sync").
+pub fn sync<K: ItemStore>(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    filter: &ItemFilter<K::Status, K::Only>,
+    after: Option<ChangePosition>,
+    limit: usize,
+) -> Result<SyncPage<K>, CatalogueError> {
+    Ok(K::sync(conn, &K::scope(reader), filter, after, limit)?)
 }
 
 /// The home page's live figures, counted only over the needs the reader may see.

@@ -363,3 +363,36 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// Where a sync list continues: after this change number (`change_seq`) and id.
+pub type ChangePosition = (i64, uuid::Uuid);
+
+/// The id that sorts after every other: `(seq, MAX_ID)` is "after every change up to `seq`".
+pub const MAX_ID: uuid::Uuid = uuid::Uuid::max();
+
+/// Runs the reads of `work` on one snapshot of the database, so that several queries that
+/// must agree (a sync page's items, its tombstones and the change counter) see the same
+/// commits: a read-only REPEATABLE READ transaction on PostgreSQL; on SQLite a deferred
+/// transaction, whose first read fixes the WAL snapshot and which never takes the write lock.
+pub fn snapshot<T>(
+    conn: &mut Conn<'_>,
+    work: impl FnOnce(&mut Conn<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match conn {
+        Conn::Sqlite(c) => c.transaction(|c| work(&mut Conn::Sqlite(c))),
+        Conn::Postgres(c) => c
+            .build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run(|c| work(&mut Conn::Postgres(c))),
+    }
+}
+
+/// The last change number committed (`sync_sequence`), as `work`'s snapshot sees it.
+pub fn last_change(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    use diesel::prelude::*;
+    use schema::sync_sequence;
+    Ok(crate::dispatch!(conn, |c| sync_sequence::table
+        .select(sync_sequence::value)
+        .first(c))?)
+}

@@ -89,6 +89,7 @@ diesel::table! {
         costs -> Text,
         audiences -> Text,
         requester_kind -> Text,
+        change_seq -> BigInt,
     }
 }
 
@@ -128,6 +129,7 @@ diesel::table! {
         only_after_incident -> Bool,
         eligible_costs -> Text,
         audiences -> Text,
+        change_seq -> BigInt,
     }
 }
 
@@ -179,6 +181,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        change_seq -> BigInt,
     }
 }
 
@@ -307,6 +310,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_sequence (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::UuidText;
 
@@ -350,6 +360,13 @@ diesel::table! {
 }
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::table! {
+    sync_seen (item_id, visibility) {
+        item_id -> Text,
+        visibility -> Text,
+    }
+}
+
 diesel::joinable!(digest_items -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(needs -> organisations (organisation_id));
@@ -381,5 +398,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     idempotency_keys,
     webhooks,
-    webhook_deliveries
+    webhook_deliveries,
+    sync_sequence,
+    sync_seen
 );

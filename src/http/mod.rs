@@ -10,3 +10,4 @@ pub mod problems;
 pub mod refusals;
 pub mod request_id;
 pub mod store_errors;
+pub mod sync;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use crate::db::ChangePosition;
 use crate::error::{ApiError, FieldError, ProblemType};
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -37,6 +38,22 @@ pub const KEYSET_CURSOR_PATTERN: &str = concat!(r"^[0-9]{1,16}\.", uuid_pattern!
 
 /// A cursor of a list computed whole (candidates): the position of the next item.
 pub const OFFSET_CURSOR_PATTERN: &str = "^[0-9]{1,9}$";
+
+/// A sync cursor (`sort=updated`): the change number of the last item seen and its id,
+/// `c.<change_seq>.<uuid>`. Change numbers are stamped at commit in commit order (the
+/// `sync` migration says how), so the page after a cursor holds every later change.
+pub const CHANGE_CURSOR_FORM: &str = r"c\.[0-9]{1,18}";
+
+/// `c.<seq>.<uuid>` as a position (`None`: not of that form).
+pub fn parse_change_cursor(text: &str) -> Option<ChangePosition> {
+    let rest = text.strip_prefix("c.")?;
+    let (seq, id) = rest.split_once('.')?;
+    Some((digits(seq, 18)?, uuid_part(id)?))
+}
+
+pub fn change_cursor_text((seq, id): ChangePosition) -> String {
+    format!("c.{seq}.{id}")
+}
 
 /// `text` as a number of at most `max_digits` ASCII digits (no sign, no spaces).
 pub fn digits(text: &str, max_digits: usize) -> Option<i64> {
@@ -147,6 +164,26 @@ mod tests {
         assert_eq!(page_limit(Some(100)).unwrap(), 100);
         assert!(page_limit(Some(0)).is_err());
         assert!(page_limit(Some(101)).is_err());
+    }
+
+    #[test]
+    fn change_cursors_round_trip_and_reject_anything_else() {
+        let id = uuid::Uuid::new_v4();
+        let text = change_cursor_text((42, id));
+        assert_eq!(text, format!("c.42.{id}"));
+        assert_eq!(parse_change_cursor(&text), Some((42, id)));
+        for bad in [
+            "c.",
+            "c.-1.{id}",
+            "c.1234567890123456789.{id}",
+            "n.1.{id}",
+            "c.1{id}",
+        ] {
+            let bad = bad.replace("{id}", &id.to_string());
+            assert_eq!(parse_change_cursor(&bad), None, "{bad:?}");
+        }
+        let end = (0, crate::db::MAX_ID);
+        assert_eq!(parse_change_cursor(&change_cursor_text(end)), Some(end));
     }
 
     #[test]

@@ -16,10 +16,12 @@ use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
 use crate::error::{ApiError, Problem, ProblemType};
 use crate::http::pagination::{
-    keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
+    change_cursor_text, keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
+    parse_change_cursor, parse_cursor,
 };
 use crate::http::problems::optional_json;
 use crate::http::refusals::{distinct, CoordinatorsOnly, NoToken};
+use crate::http::sync::UpdatedSince;
 use crate::matching::score::{Exclusion, Factor, Score, Weights};
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{Match, MatchFilter, OutcomeReport};
@@ -269,6 +271,29 @@ async fn propose_match(
         .json(proposed))
 }
 
+/// The orders of the match list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    /// In the order of their changes, oldest change first: the sync list (docs/API.md,
+    /// "Incremental sync").
+    Updated,
+}
+
+/// A match list cursor: newest-first `<micros>.<id>`, or the sync list's `c.<change>.<id>`.
+const MATCH_CURSOR_PATTERN: &str = concat!(
+    r"^([0-9]{1,16}|c\.[0-9]{1,18})\.",
+    crate::http::pagination::uuid_pattern!(),
+    "$"
+);
+
+fn match_cursor_schema() -> utoipa::openapi::Object {
+    crate::http::pagination::cursor_schema(MATCH_CURSOR_PATTERN)
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -276,19 +301,29 @@ pub struct MatchQuery {
     pub status: Option<MatchStatus>,
     pub need_id: Option<Uuid>,
     pub offer_id: Option<Uuid>,
+    /// The order; with a `cursor`, the order of the list the cursor came from. `updated`
+    /// is the sync list, and the default when `updated_since` is given.
+    pub sort: Option<MatchSort>,
+    /// Only matches changed at or after this time (RFC 3339): where a partner's first sync
+    /// poll starts; later polls continue from `next_cursor`.
+    #[param(value_type = Option<String>, nullable = false, format = DateTime)]
+    pub updated_since: Option<UpdatedSince>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
+    #[param(schema_with = match_cursor_schema)]
     pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatchPage {
     pub items: Vec<Match>,
+    /// Where the next page starts; `null` on the last page of the newest-first list. The
+    /// sync list always has one: the next poll starts there.
     pub next_cursor: Option<String>,
 }
 
-/// The matches the caller takes part in (coordinators: all), newest first.
+/// The matches the caller takes part in (coordinators: all), newest first, or in the order
+/// of their changes (`sort=updated`, for sync).
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
@@ -309,14 +344,37 @@ async fn list_matches(
     let Some(organisation) = reader.organisation_id() else {
         return Err(ApiError::Unauthorized("sign in to see matches".into()));
     };
-    // The id part is typed: a forged one is a 400, not a query.
-    let after = keyset_after::<Uuid>(query.cursor.as_deref())?.map(|(at, id)| (at, id.to_string()));
     let filter = MatchFilter {
         status: query.status,
         need_id: query.need_id,
         offer_id: query.offer_id,
         party_organisation: (!reader.is_coordinator()).then_some(organisation),
+        updated_since: query.updated_since.map(UpdatedSince::naive_utc),
     };
+    // A cursor continues the list it came from, whatever `sort` says now.
+    let syncing = match query.cursor.as_deref() {
+        Some(text) => text.starts_with("c."),
+        None => query.sort.map_or(query.updated_since.is_some(), |sort| {
+            sort == MatchSort::Updated
+        }),
+    };
+    if syncing {
+        let after = query
+            .cursor
+            .as_deref()
+            .map(|text| parse_cursor(text, parse_change_cursor))
+            .transpose()?;
+        let (items, next) = state
+            .db
+            .query(move |conn| service::sync_matches(conn, &reader, &filter, after, limit))
+            .await?;
+        return Ok(web::Json(MatchPage {
+            items,
+            next_cursor: Some(change_cursor_text(next)),
+        }));
+    }
+    // The id part is typed: a forged one is a 400, not a query.
+    let after = keyset_after::<Uuid>(query.cursor.as_deref())?.map(|(at, id)| (at, id.to_string()));
     let (items, next) = state
         .db
         .query(move |conn| service::list_matches(conn, &reader, &filter, after.as_ref(), limit))

@@ -283,18 +283,39 @@ pub fn list_matches(
     limit: usize,
 ) -> Result<(Vec<Match>, Option<crate::db::TimeKey>), MatchingError> {
     let (found, next) = store::list(conn, filter, after, limit)?;
+    Ok((as_read_by(conn, reader, found)?, next))
+}
+
+/// The sync list of the matches the reader takes part in: every change after `after`, in
+/// commit order (docs/API.md, "Incremental sync"), each as the reader may read it.
+pub fn sync_matches(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    filter: &MatchFilter,
+    after: Option<crate::db::ChangePosition>,
+    limit: usize,
+) -> Result<(Vec<Match>, crate::db::ChangePosition), MatchingError> {
+    let (found, next) = store::sync(conn, filter, after, limit)?;
+    Ok((as_read_by(conn, reader, found)?, next))
+}
+
+/// Each match as the reader may read it, leaving out any it takes no part in.
+fn as_read_by(
+    conn: &mut Conn<'_>,
+    reader: &Reader,
+    found: Vec<Match>,
+) -> Result<Vec<Match>, MatchingError> {
     let ids: Vec<Uuid> = found.iter().map(|m| m.id).collect();
     let sides = store::sides_of(conn, &ids)?;
     let reports = store::reports_on(conn, &ids)?;
-    let items = found
+    Ok(found
         .into_iter()
         .filter_map(|found| {
             let (need_organisation, offer_organisation) = sides.get(&found.id).copied()?;
             let party = party_of_organisations(reader, need_organisation, offer_organisation)?;
             Some(view::match_for(found, party, &reports))
         })
-        .collect();
-    Ok((items, next))
+        .collect())
 }
 
 pub fn propose(

@@ -253,18 +253,16 @@ pub struct MatchFilter {
     pub offer_id: Option<Uuid>,
     /// Only matches whose need or offer belongs to this organisation (everyone but coordinators).
     pub party_organisation: Option<Uuid>,
+    /// Only matches changed at or after this time (`updated_since`).
+    pub updated_since: Option<NaiveDateTime>,
 }
 
-/// Newest first, after the (created_at, id) cursor.
-pub fn list(
-    conn: &mut Conn<'_>,
-    filter: &MatchFilter,
-    after: Option<&db::TimeKey>,
-    limit: usize,
-) -> Result<(Vec<Match>, Option<db::TimeKey>), StoreError> {
-    use crate::db::schema::{needs, offers};
-    let mut rows: Vec<MatchRow> = dispatch!(conn, |c| {
-        let mut query = matches::table.select(MatchRow::as_select()).into_boxed();
+/// `$filter` applied to a boxed query of `matches`, for `list` and `sync` alike.
+macro_rules! filter_matches {
+    ($query:ident, $filter:expr) => {{
+        use crate::db::schema::{needs, offers};
+        let mut query = $query;
+        let filter: &MatchFilter = $filter;
         if let Some(status) = filter.status {
             query = query.filter(matches::status.eq(status.as_str()));
         }
@@ -290,6 +288,23 @@ pub fn list(
                     )),
             );
         }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(matches::updated_at.ge(since));
+        }
+        query
+    }};
+}
+
+/// Newest first, after the (created_at, id) cursor.
+pub fn list(
+    conn: &mut Conn<'_>,
+    filter: &MatchFilter,
+    after: Option<&db::TimeKey>,
+    limit: usize,
+) -> Result<(Vec<Match>, Option<db::TimeKey>), StoreError> {
+    let mut rows: Vec<MatchRow> = dispatch!(conn, |c| {
+        let query = matches::table.select(MatchRow::as_select()).into_boxed();
+        let mut query = filter_matches!(query, filter);
         if let Some((created_at, id)) = after {
             query = query.filter(
                 matches::created_at.lt(*created_at).or(matches::created_at
@@ -313,6 +328,49 @@ pub fn list(
         .map(Match::try_from)
         .collect::<Result<_, _>>()?;
     Ok((items, next))
+}
+
+/// The sync list (docs/API.md, "Incremental sync"): matches in the order of their changes
+/// after `after`, in one snapshot with the change counter. A short page has seen every
+/// change up to the counter, so the next poll starts there. A side never stops being a side,
+/// so matches have no tombstones.
+pub fn sync(
+    conn: &mut Conn<'_>,
+    filter: &MatchFilter,
+    after: Option<db::ChangePosition>,
+    limit: usize,
+) -> Result<(Vec<Match>, db::ChangePosition), StoreError> {
+    let after = after.map(|(seq, id)| (seq, id.to_string()));
+    db::snapshot(conn, |conn| {
+        let mut rows: Vec<(MatchRow, i64)> = dispatch!(conn, |c| {
+            let query = matches::table
+                .select((MatchRow::as_select(), matches::change_seq))
+                .into_boxed();
+            let mut query = filter_matches!(query, filter);
+            if let Some((seq, id)) = &after {
+                query = query.filter(
+                    matches::change_seq
+                        .gt(*seq)
+                        .or(matches::change_seq.eq(*seq).and(matches::id.gt(id.clone()))),
+                );
+            }
+            query
+                .order((matches::change_seq.asc(), matches::id.asc()))
+                .limit(limit as i64 + 1)
+                .load(c)
+        })?;
+        let full = rows.len() > limit;
+        rows.truncate(limit);
+        let next = match rows.last() {
+            Some((last, seq)) if full => (*seq, parse_id(&last.id)?),
+            _ => (db::last_change(conn)?, db::MAX_ID),
+        };
+        let items = rows
+            .into_iter()
+            .map(|(row, _)| Match::try_from(row))
+            .collect::<Result<_, _>>()?;
+        Ok((items, next))
+    })
 }
 
 /// Every match: what the gap report reads (there are far fewer matches than needs).

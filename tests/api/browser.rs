@@ -104,6 +104,7 @@ impl Browser {
         Self {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(crate::harness::POOL_IDLE_TIMEOUT)
                 .build()
                 .expect("an HTTP client"),
             base_url: app.base_url.clone(),

@@ -13,6 +13,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use url::Url;
 
+/// How long the test clients keep an idle connection: well under the server's keep-alive
+/// (actix's default, 5 s). A pooled connection reused just as the server closes it fails
+/// with `IncompleteMessage`, which a loaded machine made happen once between two steps of
+/// a page test; browsers retry such a request, these clients do not.
+pub const POOL_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub const POSTGRES_URL_VARIABLE: &str = "CLEARINGHOUSE_TEST_POSTGRES_URL";
 /// The signing secret the test servers use, so that tests can forge tokens with it.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -281,7 +287,10 @@ impl TestApp {
         TestApp {
             engine,
             base_url,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                .build()
+                .expect("an HTTP client"),
             data_dir,
             database,
             smtp_url,

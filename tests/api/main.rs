@@ -26,6 +26,7 @@ mod security_headers;
 mod seed;
 mod smtp_sink;
 mod store;
+mod sync;
 mod visibility;
 mod web;
 // catalogue pages
@@ -217,6 +218,14 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         eligibility::unknown_eligibility_values_are_refused_and_change_nothing,
         eligibility::an_ineligible_requester_never_sees_the_offer_and_explanations_name_the_rule,
         eligibility::a_grant_paying_for_none_of_the_costs_asked_is_not_a_candidate,
+        // issue 14 item 4: incremental sync (sort=updated, updated_since, tombstones)
+        sync::a_poll_sees_each_change_once_across_pages_and_polls,
+        sync::a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders,
+        sync::a_draft_never_appears_to_others,
+        sync::a_restricted_need_never_appears_to_a_reader_who_cannot_see_it,
+        sync::updated_since_is_an_inclusive_entry_point,
+        sync::a_bad_updated_since_or_sync_cursor_is_refused_as_documented,
+        sync::a_change_committed_late_is_not_skipped,
     ]
 }
 

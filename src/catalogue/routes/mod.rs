@@ -17,11 +17,12 @@ use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
 use crate::catalogue::service::{self, CatalogueError, Request, Unpublishable};
-use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, TextQuery};
+use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, Removed, SyncEntry, TextQuery};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError, ProblemType};
-use crate::http::pagination::{page_limit, parse_cursor};
+use crate::http::pagination::{change_cursor_text, page_limit, parse_change_cursor, parse_cursor};
 use crate::http::refusals::distinct;
+use crate::http::sync::UpdatedSince;
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
 use crate::visibility::Reader;
@@ -195,7 +196,9 @@ pub trait ItemQuery<K: ItemStore> {
     fn shared(&self) -> [Option<&str>; 4];
     fn limit(&self) -> Option<u32>;
     fn cursor(&self) -> Option<&str>;
-    fn sort(&self) -> K::Sort;
+    /// The order asked for, if any.
+    fn sort(&self) -> Option<K::Sort>;
+    fn updated_since(&self) -> Option<UpdatedSince>;
     /// The status asked for; open when none is.
     fn status(&self) -> Option<K::Status>;
     fn organisation(&self) -> Option<Uuid>;
@@ -238,31 +241,88 @@ async fn create<K: ItemStore>(
     Ok(respond(StatusCode::CREATED, &item, &reader))
 }
 
+/// One entry of a list: an item as the reader may see it, or (on a sync list only) an item
+/// that left the reader's view.
+pub enum Listed<K: CatalogueItem> {
+    Item(K::View),
+    Removed(Removed<K::Status>),
+}
+
+/// A page of a list, and where the next one starts.
+type Listing<K> = (Vec<Listed<K>>, Option<String>);
+
 async fn list<K: ItemStore, Q: ItemQuery<K>>(
     state: web::Data<AppState>,
     reader: Reader,
     query: Q,
-) -> Result<(Vec<K::View>, Option<String>), ApiError> {
+) -> Result<Listing<K>, ApiError> {
     let limit = page_limit(query.limit())?;
     let [theme, country, language, q] = query.shared();
     let shared = SharedFilters::parse(&state, theme, country, language, q)?;
-    let cursor = query
-        .cursor()
-        .map(|text| parse_cursor(text, K::parse_cursor))
-        .transpose()?;
+    // A sync cursor (`c.`) is one form for both kinds; the others are the kind's own.
+    let (change_after, cursor) = match query.cursor() {
+        Some(text) if text.starts_with("c.") => {
+            (Some(parse_cursor(text, parse_change_cursor)?), None)
+        }
+        text => (
+            None,
+            text.map(|text| parse_cursor(text, K::parse_cursor))
+                .transpose()?,
+        ),
+    };
+    let updated_since = query.updated_since();
     // A cursor continues the list it came from, in that list's order, whatever `sort` says
     // now: every cursor of the documented form is then a page (DESIGN: no refusal a client
-    // following the document cannot foresee).
-    let sort = cursor.as_ref().map_or_else(|| query.sort(), K::sort_of);
+    // following the document cannot foresee). `updated_since` alone asks for the sync list.
+    let sort = if change_after.is_some() {
+        K::UPDATED
+    } else if let Some(cursor) = &cursor {
+        K::sort_of(cursor)
+    } else if let Some(sort) = query.sort() {
+        sort
+    } else if updated_since.is_some() {
+        K::UPDATED
+    } else {
+        K::Sort::default()
+    };
+    let syncing = sort == K::UPDATED;
     let filter = ItemFilter {
-        status: Some(query.status().unwrap_or(K::OPEN)),
+        // A sync list shows every state unless asked: a partner must see an item close.
+        status: match query.status() {
+            None if syncing => None,
+            status => Some(status.unwrap_or(K::OPEN)),
+        },
         themes: shared.themes,
         country: shared.country,
         language: shared.language,
         organisation: query.organisation(),
         text: shared.text,
+        updated_since: updated_since.map(UpdatedSince::naive_utc),
         only: query.only(),
     };
+    if syncing {
+        let page = state
+            .db
+            .read(move |conn| {
+                Ok(service::sync::<K>(
+                    conn,
+                    &reader,
+                    &filter,
+                    change_after,
+                    limit,
+                ))
+            })
+            .await??;
+        let entries = page
+            .entries
+            .into_iter()
+            .map(|entry| match entry {
+                SyncEntry::Item(item) => Listed::Item(item.view_for(&reader)),
+                SyncEntry::Removed(gone) => Listed::Removed(gone),
+            })
+            .collect();
+        return Ok((entries, Some(change_cursor_text(page.next))));
+    }
     let (items, next) = state
         .db
         .read(move |conn| {
@@ -275,7 +335,10 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
         })
         .await??;
     Ok((
-        items.iter().map(|item| item.view_for(&reader)).collect(),
+        items
+            .iter()
+            .map(|item| Listed::Item(item.view_for(&reader)))
+            .collect(),
         next.map(|next| K::cursor_text(&next)),
     ))
 }
@@ -332,6 +395,14 @@ where
     Ok(respond(StatusCode::OK, &item, &reader))
 }
 
+/// The schema of a tombstone's `removed`: the constant `true`.
+pub fn always_true() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([true]))
+        .build()
+}
+
 /// Stamps out the handlers of one kind of item: each is the generic handler above, named
 /// and documented for actix and the OpenAPI document (which need a function per route).
 macro_rules! item_routes {
@@ -340,7 +411,7 @@ macro_rules! item_routes {
         query: $query:ident { status: $status:ty, sort: $sort:ty,
             $(#[doc = $country_doc:literal])* country,
             $(#[doc = $only_doc:literal])* $only:ident: $only_ty:ty },
-        page: $page:ident,
+        page: $page:ident, entry: $entry:ident, removed: $removed:ident,
         create: $(#[doc = $create_doc:literal])* $create:ident($collection:literal) $created:literal,
         list: $(#[doc = $list_doc:literal])* $list:ident $listed:literal,
         get: $(#[doc = $get_doc:literal])* $get:ident($one:literal) $found:literal,
@@ -360,7 +431,8 @@ macro_rules! item_routes {
         #[serde(deny_unknown_fields)]
         #[into_params(parameter_in = Query)]
         pub struct $query {
-            /// Default `open`.
+            /// Default `open`, except on the sync list (`sort=updated`), which shows every
+            /// state.
             pub status: Option<$status>,
             /// A theme code; its children match too.
             #[param(value_type = Option<crate::openapi::codes::ThemeCode>)]
@@ -379,7 +451,13 @@ macro_rules! item_routes {
             #[param(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\W_][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
             pub q: Option<String>,
             /// The order; with a `cursor`, the order of the list the cursor came from.
+            /// `updated` is the sync list (docs/API.md, "Incremental sync"), and the
+            /// default when `updated_since` is given.
             pub sort: Option<$sort>,
+            /// Only items changed at or after this time (RFC 3339): where a partner's
+            /// first sync poll starts; later polls continue from `next_cursor`.
+            #[param(value_type = Option<String>, nullable = false, format = DateTime)]
+            pub updated_since: Option<$crate::http::sync::UpdatedSince>,
             /// 1 to 100, default 20.
             #[param(minimum = 1, maximum = 100)]
             pub limit: Option<u32>,
@@ -398,8 +476,11 @@ macro_rules! item_routes {
             fn cursor(&self) -> Option<&str> {
                 self.cursor.as_deref()
             }
-            fn sort(&self) -> $sort {
-                self.sort.unwrap_or_default()
+            fn sort(&self) -> Option<$sort> {
+                self.sort
+            }
+            fn updated_since(&self) -> Option<$crate::http::sync::UpdatedSince> {
+                self.updated_since
             }
             fn status(&self) -> Option<$status> {
                 self.status
@@ -418,9 +499,49 @@ macro_rules! item_routes {
             )
         }
 
+        /// An entry of a list: the item, or on the sync list (`sort=updated`) an item
+        /// that left the caller's view since it could see it.
+        // Nearly every entry is an item: boxing it would allocate each one for the sake
+        // of the rare tombstone.
+        #[allow(clippy::large_enum_variant)]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[serde(untagged)]
+        pub enum $entry {
+            Item($view),
+            Removed($removed),
+        }
+
+        /// An item that left the caller's view (withdrawn, or its visibility narrowed):
+        /// its id, state and time of change, never its content.
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $removed {
+            pub id: uuid::Uuid,
+            pub status: $status,
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+            /// Always `true`: what tells this entry from an item.
+            #[schema(schema_with = $crate::catalogue::routes::always_true)]
+            pub removed: bool,
+        }
+
+        impl From<$crate::catalogue::routes::Listed<$kind>> for $entry {
+            fn from(listed: $crate::catalogue::routes::Listed<$kind>) -> Self {
+                match listed {
+                    $crate::catalogue::routes::Listed::Item(view) => $entry::Item(view),
+                    $crate::catalogue::routes::Listed::Removed(gone) => $entry::Removed($removed {
+                        id: gone.id,
+                        status: gone.status,
+                        updated_at: gone.updated_at,
+                        removed: true,
+                    }),
+                }
+            }
+        }
+
         #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
         pub struct $page {
-            pub items: Vec<$view>,
+            pub items: Vec<$entry>,
+            /// Where the next page starts; `null` on the last page of an ordinary list.
+            /// The sync list always has one: the next poll starts there.
             pub next_cursor: Option<String>,
         }
 
@@ -462,6 +583,7 @@ macro_rules! item_routes {
         ) -> Result<actix_web::web::Json<$page>, $crate::error::ApiError> {
             let (items, next_cursor) =
                 super::list::<$kind, _>(state, reader, query.into_inner()).await?;
+            let items = items.into_iter().map($entry::from).collect();
             Ok(actix_web::web::Json($page { items, next_cursor }))
         }
 

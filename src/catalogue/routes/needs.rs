@@ -13,7 +13,7 @@ use crate::catalogue::view::NeedView;
 item_routes! {
     kind: Need, view: NeedView, input: NeedInput, patch: NeedPatch,
     query: NeedQuery { status: NeedStatus, sort: NeedSort, country, urgency: Urgency },
-    page: NeedPage,
+    page: NeedPage, entry: NeedEntry, removed: RemovedNeed,
     create:
         /// Post a need, as a draft. Users of ministries, health agencies and hospitals only.
         create_need("/needs") "The draft need",

@@ -18,7 +18,7 @@ item_routes! {
         country,
         kind: OfferKind
     },
-    page: OfferPage,
+    page: OfferPage, entry: OfferEntry, removed: RemovedOffer,
     create:
         /// Post an offer, as a draft. Users of provider organisations only.
         create_offer("/offers") "The draft offer",

@@ -16,7 +16,7 @@ use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
 use crate::catalogue::themes::{Taxonomy, Theme};
 use crate::db::schema::themes;
-use crate::db::{Conn, StoreError};
+use crate::db::{ChangePosition, Conn, StoreError, MAX_ID};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
@@ -30,6 +30,8 @@ pub struct ItemFilter<S, O> {
     pub language: Option<Language>,
     pub organisation: Option<Uuid>,
     pub text: Option<TextQuery>,
+    /// Only items changed at or after this time (`updated_since`).
+    pub updated_since: Option<NaiveDateTime>,
     pub only: O,
 }
 
@@ -37,7 +39,8 @@ pub struct ItemFilter<S, O> {
 pub trait ItemStore: CatalogueItem {
     /// The kind's own list filter.
     type Only: Send + 'static;
-    type Sort: Copy + Send + 'static;
+    /// The orders of a list; the default is the list's own.
+    type Sort: Copy + Default + PartialEq + Send + 'static;
     /// Where the next page of a list starts, for the sort in use.
     type Cursor: serde::Serialize + serde::de::DeserializeOwned + Send + 'static;
 
@@ -89,7 +92,190 @@ pub trait ItemStore: CatalogueItem {
     const CURSOR_PATTERN: &'static str;
     fn cursor_text(cursor: &Self::Cursor) -> String;
     fn parse_cursor(text: &str) -> Option<Self::Cursor>;
+
+    /// The sync order (`sort=updated`), which `sync` serves rather than `list`.
+    const UPDATED: Self::Sort;
+    /// One page of changes after `after`, in commit order, for a reader with `scope`: the
+    /// items it may see that match `filter`, and tombstones of the items that left its view
+    /// (docs/API.md, "Incremental sync").
+    fn sync(
+        conn: &mut Conn<'_>,
+        scope: &ReadScope<Self::Visibility>,
+        filter: &ItemFilter<Self::Status, Self::Only>,
+        after: Option<ChangePosition>,
+        limit: usize,
+    ) -> Result<SyncPage<Self>, StoreError>;
 }
+
+/// One change on a sync page: the item as stored, or only the fact that it left the
+/// reader's view, with its state and time and nothing of its content.
+#[derive(Debug, Clone)]
+pub enum SyncEntry<K: CatalogueItem> {
+    Item(K),
+    Removed(Removed<K::Status>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed<S> {
+    pub id: Uuid,
+    pub status: S,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A page of changes, and where the next poll continues (always: a partner keeps it).
+#[derive(Debug, Clone)]
+pub struct SyncPage<K: CatalogueItem> {
+    pub entries: Vec<SyncEntry<K>>,
+    pub next: ChangePosition,
+}
+
+/// Merges the visible items and the tombstones (each read in change order, at most
+/// `limit + 1`) into one page in change order. A full page continues after its last entry;
+/// a short one has seen every change up to `last_change` (read in the same snapshot), so
+/// the next poll starts there and does not walk again past changes it may not see.
+pub(crate) fn sync_page<K: CatalogueItem>(
+    visible: Vec<(i64, K)>,
+    removed: Vec<(i64, Removed<K::Status>)>,
+    limit: usize,
+    last_change: i64,
+) -> SyncPage<K> {
+    let mut all: Vec<(ChangePosition, SyncEntry<K>)> = visible
+        .into_iter()
+        .map(|(seq, item)| ((seq, item.id()), SyncEntry::Item(item)))
+        .chain(
+            removed
+                .into_iter()
+                .map(|(seq, gone)| ((seq, gone.id), SyncEntry::Removed(gone))),
+        )
+        .collect();
+    all.sort_by_key(|(position, _)| *position);
+    let next = if all.len() > limit {
+        all.truncate(limit);
+        all.last().map(|(position, _)| *position)
+    } else {
+        None
+    };
+    SyncPage {
+        entries: all.into_iter().map(|(_, entry)| entry).collect(),
+        next: next.unwrap_or((last_change, MAX_ID)),
+    }
+}
+
+/// The sync read of one kind, written once: in one snapshot, the visible changes (the
+/// shared filters, then `$own`, the kind's filters, as in `item_list!`), the tombstones
+/// (items the scope no longer admits but once could: a `sync_seen` visibility it admits;
+/// only status and the change window apply to them, since every other filter would judge
+/// content the reader may not see), and the counter.
+macro_rules! item_sync {
+    ($conn:ident, $item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+     $scope:ident, $filter:ident, $after:ident, $limit:ident, |$query:ident| $own:block) => {{
+        use $crate::db::schema::sync_seen;
+        use $crate::catalogue::item::CatalogueItem as _;
+        let after: Option<(i64, String)> = $after.map(|(seq, id)| (seq, id.to_string()));
+        $crate::db::snapshot($conn, |conn| {
+            let is_sqlite = matches!(conn, Conn::Sqlite(_));
+            let rows: Vec<($row, i64)> = dispatch!(conn, |c| {
+                let $query = $table::table
+                    .select((<$row>::as_select(), $table::change_seq))
+                    .into_boxed();
+                #[allow(unused_mut)]
+                let mut $query = $crate::catalogue::store::filter_item_list!(
+                    $query: $item, $table, $themes::$owner, $fts, $scope, $filter, is_sqlite
+                );
+                #[allow(unused_mut)]
+                let mut $query = $own;
+                if let Some((seq, id)) = &after {
+                    $query = $query.filter(
+                        $table::change_seq
+                            .gt(*seq)
+                            .or($table::change_seq.eq(*seq).and($table::id.gt(id.clone()))),
+                    );
+                }
+                $query
+                    .order(($table::change_seq.asc(), $table::id.asc()))
+                    .limit($limit as i64 + 1)
+                    .load(c)
+            })?;
+            let (rows, seqs): (Vec<$row>, Vec<i64>) = rows.into_iter().unzip();
+            let visible: Vec<(i64, $item)> =
+                seqs.into_iter().zip(with_themes(conn, rows)?).collect();
+            let removed: Vec<(String, String, NaiveDateTime, i64)> = match $scope {
+                ReadScope::All => Vec::new(),
+                ReadScope::Restricted { own, visibilities } => {
+                    let own = own.map(|id| id.to_string()).unwrap_or_default();
+                    let visible: Vec<&str> = visibilities.iter().map(|v| v.as_str()).collect();
+                    let private: Vec<&str> =
+                        <<$item as $crate::catalogue::item::CatalogueItem>::Status>::ALL
+                            .iter()
+                            .filter(|s| <$item>::is_private(**s))
+                            .map(|s| s.as_str())
+                            .collect();
+                    dispatch!(conn, |c| {
+                        let mut query = $table::table
+                            .select((
+                                $table::id,
+                                $table::status,
+                                $table::updated_at,
+                                $table::change_seq,
+                            ))
+                            .filter(diesel::dsl::not(
+                                $table::organisation_id.eq(own.clone()).or($table::status
+                                    .ne_all(private.clone())
+                                    .and($table::visibility.eq_any(visible.clone()))),
+                            ))
+                            .filter(diesel::dsl::exists(
+                                sync_seen::table
+                                    .filter(sync_seen::item_id.eq($table::id))
+                                    .filter(sync_seen::visibility.eq_any(visible.clone())),
+                            ))
+                            .into_boxed();
+                        if let Some(status) = $filter.status {
+                            query = query.filter($table::status.eq(status.as_str()));
+                        }
+                        if let Some(since) = $filter.updated_since {
+                            query = query.filter($table::updated_at.ge(since));
+                        }
+                        if let Some((seq, id)) = &after {
+                            query = query.filter(
+                                $table::change_seq.gt(*seq).or($table::change_seq
+                                    .eq(*seq)
+                                    .and($table::id.gt(id.clone()))),
+                            );
+                        }
+                        query
+                            .order(($table::change_seq.asc(), $table::id.asc()))
+                            .limit($limit as i64 + 1)
+                            .load(c)
+                    })?
+                }
+            };
+            let removed = removed
+                .into_iter()
+                .map(|(id, status, updated_at, seq)| {
+                    let status = status
+                        .parse()
+                        .map_err(|_| corrupt("status", &status))?;
+                    Ok((
+                        seq,
+                        $crate::catalogue::store::Removed {
+                            id: parse_id(&id)?,
+                            status,
+                            updated_at: updated_at.and_utc(),
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let last_change = $crate::db::last_change(conn)?;
+            Ok($crate::catalogue::store::sync_page(
+                visible,
+                removed,
+                $limit,
+                last_change,
+            ))
+        })
+    }};
+}
+pub(crate) use item_sync;
 
 /// Which page of a list: its order, where it starts, how long it is.
 #[derive(Debug, Clone, Copy)]
@@ -237,6 +423,9 @@ macro_rules! filter_item_list {
         }
         if let Some(organisation) = $filter.organisation {
             query = query.filter($table::organisation_id.eq(organisation.to_string()));
+        }
+        if let Some(since) = $filter.updated_since {
+            query = query.filter($table::updated_at.ge(since));
         }
         if let Some(text) = &$filter.text {
             query = if $is_sqlite {
@@ -391,6 +580,46 @@ pub(crate) fn expect_one(updated: usize) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sync triggers write down the states in which an item is private as SQL text; they
+    /// must be the lifecycle's, or `sync_seen` would record readers who never could read.
+    #[test]
+    fn the_sync_triggers_know_the_private_states() {
+        use crate::catalogue::lifecycle::{need_is_private, offer_is_private};
+        use crate::catalogue::model::{NeedStatus, OfferStatus};
+        let clause = |names: Vec<&str>| {
+            let quoted: Vec<String> = names.iter().map(|name| format!("'{name}'")).collect();
+            format!("status NOT IN ({})", quoted.join(", "))
+        };
+        let needs = clause(
+            NeedStatus::ALL
+                .iter()
+                .filter(|s| need_is_private(**s))
+                .map(|s| s.as_str())
+                .collect(),
+        );
+        let offers = clause(
+            OfferStatus::ALL
+                .iter()
+                .filter(|s| offer_is_private(**s))
+                .map(|s| s.as_str())
+                .collect(),
+        );
+        for migration in [
+            include_str!("../../../migrations/sqlite/2026-12-15-000050_sync/up.sql"),
+            include_str!("../../../migrations/postgres/2026-12-15-000050_sync/up.sql"),
+        ] {
+            for clause in [&needs, &offers] {
+                let written = migration.replace("''", "'");
+                assert!(written.contains(clause.as_str()), "{clause}");
+                assert_eq!(
+                    written.matches("status NOT IN (").count(),
+                    written.matches(clause.as_str()).count(),
+                    "every private-state list in the migration is {clause}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn lists_round_trip() {

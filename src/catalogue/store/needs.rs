@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    contains_pattern, expect_one, item_list, item_table_basics, join_list, keyset_page, split_list,
-    ItemFilter, ItemStore, PageRequest,
+    contains_pattern, expect_one, item_list, item_sync, item_table_basics, join_list, keyset_page,
+    split_list, ItemFilter, ItemStore, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
@@ -19,7 +19,7 @@ use crate::catalogue::model::{
     Language, Money, Need, NeedEligibility, NeedFields, NeedStatus, NeedVisibility, Urgency,
 };
 use crate::db::schema::{need_themes, needs, organisations};
-use crate::db::{self, Conn, StoreError};
+use crate::db::{self, ChangePosition, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
@@ -181,6 +181,29 @@ impl From<&NeedFields> for FieldColumns {
 }
 
 item_table_basics!("need", needs, need_themes::need_id, NeedRow, Need);
+
+/// A need list's own filters over a boxed query of `needs`, for `list` and `sync` alike.
+macro_rules! need_filters {
+    ($query:ident, $scope:ident, $filter:ident) => {{
+        let mut query = $query;
+        // Filtering by organisation must not reveal which needs an anonymous owner posted.
+        if let (ReadScope::Restricted { own, .. }, Some(_)) = ($scope, $filter.organisation) {
+            let own = own.map(|id| id.to_string()).unwrap_or_default();
+            query = query.filter(
+                needs::anonymous
+                    .eq(false)
+                    .or(needs::organisation_id.eq(own)),
+            );
+        }
+        if let Some(country) = $filter.country {
+            query = query.filter(needs::country.eq(country.alpha2()));
+        }
+        if let Some(urgency) = $filter.only {
+            query = query.filter(needs::urgency.eq(urgency.as_str()));
+        }
+        query
+    }};
+}
 
 /// Counts `delivered` against the need and moves it to `status`, which the caller computed
 /// from `need` as read: so only if the need is still at that version and state, or
@@ -355,6 +378,9 @@ pub enum NeedSort {
     Urgency,
     /// Soonest wanted-by date first.
     WantedBy,
+    /// In the order of their changes, oldest change first, including needs that left the
+    /// caller's view: the sync list (docs/API.md, "Incremental sync").
+    Updated,
 }
 
 /// Where the next page starts, for the sort in use.
@@ -373,7 +399,9 @@ impl NeedCursor {
             NeedSort::Urgency => {
                 NeedCursor::Urgency(need.fields.urgency.rank(), need.created_at.naive_utc(), id)
             }
-            NeedSort::WantedBy => NeedCursor::WantedBy(need.fields.wanted_by, id),
+            NeedSort::WantedBy | NeedSort::Updated => {
+                NeedCursor::WantedBy(need.fields.wanted_by, id)
+            }
         }
     }
 }
@@ -502,6 +530,9 @@ impl ItemStore for Need {
         page: PageRequest<'_, NeedSort, NeedCursor>,
     ) -> Result<(Vec<Need>, Option<NeedCursor>), StoreError> {
         let (sort, cursor) = (page.sort, page.cursor);
+        if sort == NeedSort::Updated {
+            return Err(StoreError::Query("sort=updated is the sync read's".into()));
+        }
         item_list!(
             conn,
             Need,
@@ -513,21 +544,7 @@ impl ItemStore for Need {
             filter,
             page,
             |query| {
-                // Filtering by organisation must not reveal which needs an anonymous owner posted.
-                if let (ReadScope::Restricted { own, .. }, Some(_)) = (scope, filter.organisation) {
-                    let own = own.map(|id| id.to_string()).unwrap_or_default();
-                    query = query.filter(
-                        needs::anonymous
-                            .eq(false)
-                            .or(needs::organisation_id.eq(own)),
-                    );
-                }
-                if let Some(country) = filter.country {
-                    query = query.filter(needs::country.eq(country.alpha2()));
-                }
-                if let Some(urgency) = filter.only {
-                    query = query.filter(needs::urgency.eq(urgency.as_str()));
-                }
+                query = need_filters!(query, scope, filter);
                 query = match cursor {
                     None => query,
                     Some(NeedCursor::Newest(created_at, id)) => query.filter(
@@ -557,7 +574,9 @@ impl ItemStore for Need {
                         needs::created_at.desc(),
                         needs::id.desc(),
                     )),
-                    NeedSort::WantedBy => query.order((needs::wanted_by.asc(), needs::id.asc())),
+                    NeedSort::WantedBy | NeedSort::Updated => {
+                        query.order((needs::wanted_by.asc(), needs::id.asc()))
+                    }
                 };
                 query
             },
@@ -571,9 +590,10 @@ impl ItemStore for Need {
             NeedCursor::WantedBy(..) => NeedSort::WantedBy,
         }
     }
-    /// `n.<micros>.<id>`, `u.<rank>.<micros>.<id>` or `w.<days since 1 CE>.<id>`.
+    /// `n.<micros>.<id>`, `u.<rank>.<micros>.<id>`, `w.<days since 1 CE>.<id>`, or the
+    /// sync list's `c.<change>.<id>` (`http::pagination::CHANGE_CURSOR_FORM`).
     const CURSOR_PATTERN: &'static str = concat!(
-        r"^(n\.[0-9]{1,16}|u\.[0-9]{1,9}\.[0-9]{1,16}|w\.[0-9]{1,7})\.",
+        r"^(n\.[0-9]{1,16}|u\.[0-9]{1,9}\.[0-9]{1,16}|w\.[0-9]{1,7}|c\.[0-9]{1,18})\.",
         crate::http::pagination::uuid_pattern!(),
         "$"
     );
@@ -602,6 +622,28 @@ impl ItemStore for Need {
             )),
             _ => None,
         }
+    }
+    const UPDATED: NeedSort = NeedSort::Updated;
+    fn sync(
+        conn: &mut Conn<'_>,
+        scope: &ReadScope<NeedVisibility>,
+        filter: &NeedFilter,
+        after: Option<ChangePosition>,
+        limit: usize,
+    ) -> Result<SyncPage<Need>, StoreError> {
+        item_sync!(
+            conn,
+            Need,
+            NeedRow,
+            needs,
+            need_themes::need_id,
+            "needs_fts",
+            scope,
+            filter,
+            after,
+            limit,
+            |query| { need_filters!(query, scope, filter) }
+        )
     }
     fn cursor_fits(cursor: &NeedCursor, sort: NeedSort) -> bool {
         use crate::http::pagination::{plausible_date, plausible_time};

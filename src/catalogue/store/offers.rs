@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    contains_pattern, expect_one, item_list, item_table_basics, join_list, keyset_page, split_list,
-    ItemFilter, ItemStore, PageRequest,
+    contains_pattern, expect_one, item_list, item_sync, item_table_basics, join_list, keyset_page,
+    split_list, ItemFilter, ItemStore, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
@@ -19,7 +19,7 @@ use crate::catalogue::model::{
     OfferVisibility,
 };
 use crate::db::schema::{offer_themes, offers};
-use crate::db::{self, Conn, StoreError};
+use crate::db::{self, ChangePosition, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
@@ -285,6 +285,25 @@ pub fn open_with_themes(
     with_themes(conn, rows)
 }
 
+/// An offer list's own filters over a boxed query of `offers`, for `list` and `sync` alike.
+macro_rules! offer_filters {
+    ($query:ident, $filter:ident) => {{
+        let mut query = $query;
+        if let Some(country) = $filter.country {
+            // An offer serves a country it names, or every country when it is global.
+            query = query.filter(
+                offers::countries
+                    .like(contains_pattern(country.alpha2()))
+                    .or(offers::global.eq(true)),
+            );
+        }
+        if let Some(kind) = $filter.only {
+            query = query.filter(offers::kind.eq(kind.as_str()));
+        }
+        query
+    }};
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferSort {
@@ -293,6 +312,9 @@ pub enum OfferSort {
     Newest,
     /// Soonest end of availability first; offers without an end come last.
     AvailableUntil,
+    /// In the order of their changes, oldest change first, including offers that left the
+    /// caller's view: the sync list (docs/API.md, "Incremental sync").
+    Updated,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,7 +332,7 @@ impl OfferCursor {
         let id = offer.id;
         match sort {
             OfferSort::Newest => OfferCursor::Newest(offer.created_at.naive_utc(), id),
-            OfferSort::AvailableUntil => {
+            OfferSort::AvailableUntil | OfferSort::Updated => {
                 OfferCursor::AvailableUntil(offer.fields.available_until.unwrap_or(OPEN_ENDED), id)
             }
         }
@@ -432,6 +454,9 @@ impl ItemStore for Offer {
         page: PageRequest<'_, OfferSort, OfferCursor>,
     ) -> Result<(Vec<Offer>, Option<OfferCursor>), StoreError> {
         let (sort, cursor) = (page.sort, page.cursor);
+        if sort == OfferSort::Updated {
+            return Err(StoreError::Query("sort=updated is the sync read's".into()));
+        }
         item_list!(
             conn,
             Offer,
@@ -443,17 +468,7 @@ impl ItemStore for Offer {
             filter,
             page,
             |query| {
-                if let Some(country) = filter.country {
-                    // An offer serves a country it names, or every country when it is global.
-                    query = query.filter(
-                        offers::countries
-                            .like(contains_pattern(country.alpha2()))
-                            .or(offers::global.eq(true)),
-                    );
-                }
-                if let Some(kind) = filter.only {
-                    query = query.filter(offers::kind.eq(kind.as_str()));
-                }
+                query = offer_filters!(query, filter);
                 query = match cursor {
                     None => query,
                     Some(OfferCursor::Newest(created_at, id)) => query.filter(
@@ -482,7 +497,7 @@ impl ItemStore for Offer {
                         query.order((offers::created_at.desc(), offers::id.desc()))
                     }
                     // NULLS LAST by hand: both engines sort NULL differently.
-                    OfferSort::AvailableUntil => query.order((
+                    OfferSort::AvailableUntil | OfferSort::Updated => query.order((
                         offers::available_until.is_null().asc(),
                         offers::available_until.asc(),
                         offers::id.asc(),
@@ -499,9 +514,10 @@ impl ItemStore for Offer {
             OfferCursor::AvailableUntil(..) => OfferSort::AvailableUntil,
         }
     }
-    /// `n.<micros>.<id>`, or `a.<days since 1 CE>.<id>` (`a.open.<id>`: no end).
+    /// `n.<micros>.<id>`, `a.<days since 1 CE>.<id>` (`a.open.<id>`: no end), or the sync
+    /// list's `c.<change>.<id>` (`http::pagination::CHANGE_CURSOR_FORM`).
     const CURSOR_PATTERN: &'static str = concat!(
-        r"^(n\.[0-9]{1,16}|a\.([0-9]{1,7}|open))\.",
+        r"^(n\.[0-9]{1,16}|a\.([0-9]{1,7}|open)|c\.[0-9]{1,18})\.",
         crate::http::pagination::uuid_pattern!(),
         "$"
     );
@@ -526,6 +542,28 @@ impl ItemStore for Offer {
             )),
             _ => None,
         }
+    }
+    const UPDATED: OfferSort = OfferSort::Updated;
+    fn sync(
+        conn: &mut Conn<'_>,
+        scope: &ReadScope<OfferVisibility>,
+        filter: &OfferFilter,
+        after: Option<ChangePosition>,
+        limit: usize,
+    ) -> Result<SyncPage<Offer>, StoreError> {
+        item_sync!(
+            conn,
+            Offer,
+            OfferRow,
+            offers,
+            offer_themes::offer_id,
+            "offers_fts",
+            scope,
+            filter,
+            after,
+            limit,
+            |query| { offer_filters!(query, filter) }
+        )
     }
     fn cursor_fits(cursor: &OfferCursor, sort: OfferSort) -> bool {
         use crate::http::pagination::{plausible_date, plausible_time};

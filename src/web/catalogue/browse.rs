@@ -212,6 +212,7 @@ fn filter_of<K: WebKind>(
                 language: shared.language,
                 organisation: None,
                 text: shared.text,
+                updated_since: None,
                 only,
             },
             sort,
@@ -304,6 +305,7 @@ pub async fn mine<K: WebKind>(
         language: None,
         organisation: reader.organisation_id(),
         text: None,
+        updated_since: None,
         only,
     };
     // An organisation has tens of items, not thousands: one long page, newest first.

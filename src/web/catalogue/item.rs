@@ -128,6 +128,7 @@ async fn proposal<K: WebKind>(
         language: None,
         organisation: reader.organisation_id(),
         text: None,
+        updated_since: None,
         only: <K::Other as WebKind>::only(None).map_err(|_| PageError::Internal)?,
     };
     let sort = <K::Other as WebKind>::sort(None).map_err(|_| PageError::Internal)?;

@@ -1,0 +1,14 @@
+DROP TRIGGER matches_sync_update;
+DROP TRIGGER matches_sync_insert;
+DROP TRIGGER offers_sync_update;
+DROP TRIGGER offers_sync_insert;
+DROP TRIGGER needs_sync_update;
+DROP TRIGGER needs_sync_insert;
+DROP INDEX matches_change_seq_idx;
+DROP INDEX offers_change_seq_idx;
+DROP INDEX needs_change_seq_idx;
+ALTER TABLE matches DROP COLUMN change_seq;
+ALTER TABLE offers DROP COLUMN change_seq;
+ALTER TABLE needs DROP COLUMN change_seq;
+DROP TABLE sync_seen;
+DROP TABLE sync_sequence;
