@@ -2,7 +2,9 @@
 //! here; the paths are collected from the routes as they are mounted (see `startup`).
 
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::openapi::Required;
 use utoipa::{Modify, OpenApi};
 
@@ -29,6 +31,7 @@ use crate::matching::workflow::MatchAction;
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "organisations", description = "The directory of organisations and their verification"),
+        (name = "api-clients", description = "An organisation's API clients (partner systems), for its org admins"),
         (name = "catalogue", description = "The theme taxonomy, needs and offers"),
         (name = "matching", description = "Candidates, and matches from proposal to outcome"),
         (name = "audit", description = "The audit log, for coordinators"),
@@ -57,7 +60,9 @@ impl Modify for ProblemTypes {
     }
 }
 
-/// Declares the `bearer` scheme that secured operations name.
+/// Declares the `bearer` scheme that secured operations name, and `oauth2`, the client
+/// credentials flow of API clients, with every scope (`clients::operations` writes which
+/// operation requires which).
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -72,6 +77,24 @@ impl Modify for BearerScheme {
                     .description(Some("An access token from /api/v1/auth/login"))
                     .build(),
             ),
+        );
+        let scopes = Scopes::from_iter(
+            crate::clients::model::Scope::ALL
+                .into_iter()
+                .map(|scope| (scope.as_str(), scope.description())),
+        );
+        let mut oauth2 = OAuth2::new([Flow::ClientCredentials(ClientCredentials::new(
+            crate::clients::oauth::TOKEN_PATH,
+            scopes,
+        ))]);
+        oauth2.description = Some(
+            "An API client's token (OAuth 2.0 client credentials, RFC 6749 section 4.4): \
+             the client acts for its organisation as a member, within its scopes"
+                .to_owned(),
+        );
+        components.add_security_scheme(
+            crate::clients::operations::OAUTH2,
+            SecurityScheme::OAuth2(oauth2),
         );
     }
 }
@@ -110,11 +133,19 @@ pub fn add_standard_refusals(openapi: &mut utoipa::openapi::OpenApi) {
 
 fn standard_refusals(operation: &Operation) -> Vec<(u16, &'static str)> {
     let mut refusals = Vec::new();
-    let takes_token = operation.security.iter().flatten().any(|requirement| {
-        serde_json::to_value(requirement).is_ok_and(|value| value.get("bearer").is_some())
-    });
-    if takes_token {
+    let takes_scheme = |scheme: &str| {
+        operation.security.iter().flatten().any(|requirement| {
+            serde_json::to_value(requirement).is_ok_and(|value| value.get(scheme).is_some())
+        })
+    };
+    if takes_scheme("bearer") {
         refusals.push((401, "No valid access token"));
+        // The middleware holds client tokens to the operation's scope, or refuses them.
+        refusals.push(if takes_scheme(crate::clients::operations::OAUTH2) {
+            (403, "An API client token without the scope this operation requires (`insufficient-scope`)")
+        } else {
+            (403, "An API client token: this operation is for people (`not-for-api-clients`)")
+        });
     }
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     if !parameters.is_empty() {

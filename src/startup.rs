@@ -60,6 +60,8 @@ fn mount_routes(cors: Cors) -> impl FnOnce(&mut utoipa_actix_web::service_config
             scope::scope("/api/v1")
                 .configure(auth::routes::routes)
                 .configure(accounts::routes::routes)
+                .configure(crate::clients::routes::routes)
+                .configure(crate::clients::oauth::routes)
                 .configure(accounts::email_routes::routes)
                 .configure(catalogue::routes::routes)
                 .configure(matching::routes::routes)
@@ -78,6 +80,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
         .configure(mount_routes(Cors::default()))
         .split_for_parts()
         .1;
+    crate::clients::operations::document_scopes(&mut document);
     crate::openapi::add_standard_refusals(&mut document);
     document
 }
