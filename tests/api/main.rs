@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod clients;
 mod email;
 mod figures;
 mod gates;
@@ -186,6 +187,15 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         metrics::the_outbox_gauge_moves_when_registration_queues_an_email,
         // JSON numbers as JSON means them
         http::integral_numbers_written_as_floats_are_read_as_integers,
+        // issue 14 items 1, 2: API clients and OAuth 2.0 client credentials
+        clients::a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it,
+        clients::every_token_refusal_is_an_rfc_6749_error,
+        clients::a_token_acts_only_within_its_scopes,
+        clients::a_client_token_sees_what_a_member_of_its_organisation_sees,
+        clients::revoked_and_rotated_clients_stop_working_at_once,
+        clients::only_the_organisation_s_admins_and_coordinators_manage_its_clients,
+        clients::the_token_endpoint_is_rate_limited,
+        clients::the_document_describes_the_oauth2_flow_and_the_scopes,
     ]
 }
 

@@ -189,8 +189,21 @@ pub fn every_operation_documents_the_refusals_of_its_shape() {
             }
         }
     }
-    let optional = serde_json::json!([{}, {"bearer": []}]);
-    for path in ["/api/v1/needs", "/api/v1/offers", "/api/v1/organisations"] {
+    // Optional sign-in, and for the catalogue an API client's token with the read scope.
+    for (path, optional) in [
+        (
+            "/api/v1/needs",
+            serde_json::json!([{}, {"bearer": []}, {"oauth2": ["needs:read"]}]),
+        ),
+        (
+            "/api/v1/offers",
+            serde_json::json!([{}, {"bearer": []}, {"oauth2": ["offers:read"]}]),
+        ),
+        (
+            "/api/v1/organisations",
+            serde_json::json!([{}, {"bearer": []}]),
+        ),
+    ] {
         assert_eq!(
             document["paths"][path]["get"]["security"], optional,
             "{path}"
