@@ -29,6 +29,8 @@ mod visibility;
 mod web;
 // catalogue pages
 mod web_catalogue;
+// issue 14: the org admin's API clients page
+mod web_api_clients;
 // match and coordination pages
 mod web_matches;
 
@@ -196,6 +198,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         clients::only_the_organisation_s_admins_and_coordinators_manage_its_clients,
         clients::the_token_endpoint_is_rate_limited,
         clients::the_document_describes_the_oauth2_flow_and_the_scopes,
+        web_api_clients::an_org_admin_creates_rotates_and_revokes_a_client_on_the_page,
+        web_api_clients::the_api_clients_page_is_for_org_admins_only,
     ]
 }
 
