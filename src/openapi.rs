@@ -5,7 +5,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{
     ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes, SecurityScheme,
 };
-use utoipa::openapi::Required;
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::catalogue::store::needs::NeedSort;
@@ -125,7 +125,28 @@ pub fn add_standard_refusals(openapi: &mut utoipa::openapi::OpenApi) {
             let refusals = standard_refusals(operation);
             let documented = &mut operation.responses.responses;
             for (status, response) in crate::http::refusals::problems(&refusals) {
-                documented.entry(status).or_insert(response);
+                match documented.entry(status) {
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert(response);
+                    }
+                    // A handler's own 403 keeps its words, and gains the scope refusal,
+                    // which the middleware makes before the handler runs.
+                    std::collections::btree_map::Entry::Occupied(mut entry)
+                        if entry.key() == "403" =>
+                    {
+                        if let (RefOr::T(own), RefOr::T(standard)) = (entry.get_mut(), response) {
+                            let mut standard = standard.description.chars();
+                            let first = standard.next().map(|c| c.to_lowercase().to_string());
+                            own.description = format!(
+                                "{}; or {}{}",
+                                own.description,
+                                first.unwrap_or_default(),
+                                standard.as_str()
+                            );
+                        }
+                    }
+                    std::collections::btree_map::Entry::Occupied(_) => {}
+                }
             }
         }
     }
@@ -160,7 +181,15 @@ fn standard_refusals(operation: &Operation) -> Vec<(u16, &'static str)> {
             "A query parameter out of its range or not a known code",
         ));
     }
-    if operation.request_body.is_some() {
+    let body_types: Vec<&String> = operation
+        .request_body
+        .iter()
+        .flat_map(|body| body.content.keys())
+        .collect();
+    if !body_types.is_empty() && !body_types.iter().any(|media| *media == "application/json") {
+        // A form (the OAuth token endpoint): only the size limit is actix's to refuse.
+        refusals.push((413, "The body is larger than the server accepts"));
+    } else if operation.request_body.is_some() {
         refusals.extend([
             (400, "The body is not JSON"),
             (413, "The body is larger than the server accepts"),

@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::error::FieldError;
 
-/// What a client's token may do. Parsed here and nowhere else (`Scope::parse`, `Scopes::parse`).
+/// What an API client's token may do (the `oauth2` scheme lists each with its meaning).
+// Parsed here and nowhere else (`Scope::parse`, `Scopes::parse`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ToSchema)]
 pub enum Scope {
     #[schema(rename = "needs:read")]

@@ -189,8 +189,9 @@ fn basic_credentials(request: &HttpRequest) -> Result<Option<(String, String)>, 
     Ok(Some((unescape(id), unescape(secret))))
 }
 
-/// Exchange an API client's credentials for an access token (OAuth 2.0 client credentials,
-/// RFC 6749 section 4.4). Send the client id and secret by HTTP Basic (each
+/// Exchange an API client's credentials for an access token.
+///
+/// OAuth 2.0 client credentials (RFC 6749 section 4.4). Send the client id and secret by HTTP Basic (each
 /// form-urlencoded, then `id:secret` in base64, as RFC 6749 section 2.3.1 says and OAuth
 /// libraries do) or as `client_id` and `client_secret` in the form, not both. Errors are
 /// RFC 6749 section 5.2 JSON. Rate limited per client IP and per client id

@@ -73,7 +73,7 @@ impl From<ClientsError> for ApiError {
     responses(
         (status = 201, description = "Created; the secret is in this answer only", body = ApiClientWithSecret,
             headers(("Location" = String, description = "The client's address"))),
-        (status = 403, description = "Not an org admin of the organisation (`org-admins-only`), the admin's address is not confirmed (`email-not-verified`), or an API client's token (`not-for-api-clients`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an org admin of the organisation (`org-admins-only`), or the admin's address is not confirmed (`email-not-verified`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation, or another organisation's", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -115,7 +115,7 @@ async fn create_client(
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The clients", body = ApiClientList),
-        (status = 403, description = "Not an org admin of the organisation, or an API client's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation, or another organisation's", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -143,7 +143,7 @@ async fn list_clients(
     ),
     responses(
         (status = 200, description = "The client", body = ApiClient),
-        (status = 403, description = "Not an org admin of the organisation, or an API client's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client in this organisation", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -172,7 +172,7 @@ async fn get_client(
     ),
     responses(
         (status = 200, description = "The client and its new secret, in this answer only", body = ApiClientWithSecret),
-        (status = 403, description = "Not an org admin of the organisation, or an API client's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client in this organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
     )
@@ -207,7 +207,7 @@ async fn rotate_client(
     ),
     responses(
         (status = 200, description = "The client, revoked", body = ApiClient),
-        (status = 403, description = "Not an org admin of the organisation, or an API client's token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client in this organisation", body = Problem, content_type = "application/problem+json"),
     )
 )]
