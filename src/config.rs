@@ -288,6 +288,10 @@ pub struct RateLimits {
     pub invitations_per_organisation: u32,
     /// New verification emails one user may ask for per minute.
     pub verification_emails_per_user: u32,
+    /// OAuth 2.0 token requests per minute from one client IP.
+    pub oauth_token_per_ip: u32,
+    /// OAuth 2.0 token requests per minute naming one client id.
+    pub oauth_token_per_client: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -481,6 +485,8 @@ impl Default for Defaults {
                 invitations_per_user: 5,
                 invitations_per_organisation: 10,
                 verification_emails_per_user: 2,
+                oauth_token_per_ip: 120,
+                oauth_token_per_client: 60,
             },
             trusted_proxies: Vec::new(),
             mail_from: "Clearing house <clearinghouse@localhost>",
@@ -676,6 +682,11 @@ impl Config {
             (
                 "rate_limits.verification_emails_per_user",
                 limits.verification_emails_per_user,
+            ),
+            ("rate_limits.oauth_token_per_ip", limits.oauth_token_per_ip),
+            (
+                "rate_limits.oauth_token_per_client",
+                limits.oauth_token_per_client,
             ),
         ] {
             if value == 0 {

@@ -87,6 +87,12 @@ problem_types! {
     CoordinatorsOnly = ("coordinators-only", 403, "Coordinators only"),
     OrganisationNotVerified = ("organisation-not-verified", 403, "The organisation is not verified"),
     EmailNotVerified = ("email-not-verified", 403, "The email address is not verified"),
+    OrgAdminsOnly = ("org-admins-only", 403, "Organisation admins only"),
+    /// A client token whose scopes do not include the one the operation requires.
+    InsufficientScope = ("insufficient-scope", 403, "The token's scopes do not allow this"),
+    /// An operation that acts for a person (their account, their organisation's
+    /// administration, the secretariat's work): API client tokens are refused.
+    NotForApiClients = ("not-for-api-clients", 403, "Not available to API clients"),
     NotFound = ("not-found", 404, "Not found"),
     /// An emailed one-time link (address confirmation, password reset, invitation) that is
     /// unknown, expired or used: the link names nothing any more.
@@ -195,6 +201,10 @@ pub enum ApiError {
     TooManyRequests { retry_after_seconds: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// A client token without the scope the operation requires (RFC 6750 section 3.1: the
+    /// answer names the scope in `WWW-Authenticate`).
+    #[error("this operation needs the scope `{scope}`, which the access token does not have")]
+    InsufficientScope { scope: &'static str },
     /// A fault of ours. The cause is logged by whoever builds this, never sent.
     #[error("internal error")]
     Internal,
@@ -276,6 +286,7 @@ impl ApiError {
             Self::Validation { .. } => ProblemType::Validation,
             Self::TooManyRequests { .. } => ProblemType::RateLimited,
             Self::Unavailable => ProblemType::Unavailable,
+            Self::InsufficientScope { .. } => ProblemType::InsufficientScope,
             Self::Internal => ProblemType::Internal,
             Self::Refused { problem, .. } => *problem,
         }
@@ -342,6 +353,12 @@ impl ResponseError for ApiError {
                 retry_after_seconds,
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            Self::InsufficientScope { scope } => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\""),
+                ));
             }
             _ => {}
         }

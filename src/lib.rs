@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod clients;
 pub mod commands;
 pub mod config;
 pub mod db;

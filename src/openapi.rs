@@ -6,9 +6,10 @@ pub mod text_rule;
 
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::RefOr;
-use utoipa::openapi::Required;
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes, SecurityScheme,
+};
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::catalogue::store::needs::NeedSort;
@@ -46,6 +47,7 @@ use crate::matching::workflow::MatchAction;
     tags(
         (name = "auth", description = "Registration, sign-in and tokens"),
         (name = "organisations", description = "The directory of organisations and their verification"),
+        (name = "api-clients", description = "An organisation's API clients (partner systems), for its org admins"),
         (name = "catalogue", description = "The theme taxonomy, needs and offers"),
         (name = "matching", description = "Candidates, and matches from proposal to outcome"),
         (name = "audit", description = "The audit log, for coordinators"),
@@ -75,7 +77,9 @@ impl Modify for ProblemTypes {
     }
 }
 
-/// Declares the `bearer` scheme that secured operations name.
+/// Declares the `bearer` scheme that secured operations name, and `oauth2`, the client
+/// credentials flow of API clients, with every scope (`clients::operations` writes which
+/// operation requires which).
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -91,14 +95,33 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+        let scopes = Scopes::from_iter(
+            crate::clients::model::Scope::ALL
+                .into_iter()
+                .map(|scope| (scope.as_str(), scope.description())),
+        );
+        let mut oauth2 = OAuth2::new([Flow::ClientCredentials(ClientCredentials::new(
+            crate::clients::oauth::TOKEN_PATH,
+            scopes,
+        ))]);
+        oauth2.description = Some(
+            "An API client's token (OAuth 2.0 client credentials, RFC 6749 section 4.4): \
+             the client acts for its organisation as a member, within its scopes"
+                .to_owned(),
+        );
+        components.add_security_scheme(
+            crate::clients::operations::OAUTH2,
+            SecurityScheme::OAuth2(oauth2),
+        );
     }
 }
 
-/// The rules every operation shares, stated once the routes are collected: the
-/// `Idempotency-Key` of signed-in writes (`add_idempotency_keys`), the refusals of its shape
+/// The rules every operation shares, stated once the routes are collected: the scope an API
+/// client's token needs (`clients::operations`), the `Idempotency-Key` of signed-in writes (`add_idempotency_keys`), the refusals of its shape
 /// (`add_standard_refusals`) and the text rule on every request string (`text_rule`).
 pub fn state_shared_rules(openapi: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let mut openapi = openapi;
+    crate::clients::operations::document_scopes(&mut openapi);
     add_idempotency_keys(&mut openapi);
     add_standard_refusals(&mut openapi);
     // The text rule walks the document as JSON, which is simpler than utoipa's typed tree
@@ -175,7 +198,28 @@ pub fn add_standard_refusals(openapi: &mut utoipa::openapi::OpenApi) {
             let refusals = standard_refusals(operation);
             let documented = &mut operation.responses.responses;
             for (status, response) in crate::http::refusals::problems(&refusals) {
-                documented.entry(status).or_insert(response);
+                match documented.entry(status) {
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert(response);
+                    }
+                    // A handler's own 403 keeps its words, and gains the scope refusal,
+                    // which the middleware makes before the handler runs.
+                    std::collections::btree_map::Entry::Occupied(mut entry)
+                        if entry.key() == "403" =>
+                    {
+                        if let (RefOr::T(own), RefOr::T(standard)) = (entry.get_mut(), response) {
+                            let mut standard = standard.description.chars();
+                            let first = standard.next().map(|c| c.to_lowercase().to_string());
+                            own.description = format!(
+                                "{}; or {}{}",
+                                own.description,
+                                first.unwrap_or_default(),
+                                standard.as_str()
+                            );
+                        }
+                    }
+                    std::collections::btree_map::Entry::Occupied(_) => {}
+                }
             }
             for (status, response) in crate::http::refusals::problems(&idempotency_refusals(
                 operation.parameters.as_deref().unwrap_or_default(),
@@ -216,11 +260,19 @@ fn idempotency_refusals(parameters: &[Parameter]) -> Vec<(u16, &'static str)> {
 
 fn standard_refusals(operation: &Operation) -> Vec<(u16, &'static str)> {
     let mut refusals = Vec::new();
-    let takes_token = operation.security.iter().flatten().any(|requirement| {
-        serde_json::to_value(requirement).is_ok_and(|value| value.get("bearer").is_some())
-    });
-    if takes_token {
+    let takes_scheme = |scheme: &str| {
+        operation.security.iter().flatten().any(|requirement| {
+            serde_json::to_value(requirement).is_ok_and(|value| value.get(scheme).is_some())
+        })
+    };
+    if takes_scheme("bearer") {
         refusals.push((401, "No valid access token"));
+        // The middleware holds client tokens to the operation's scope, or refuses them.
+        refusals.push(if takes_scheme(crate::clients::operations::OAUTH2) {
+            (403, "An API client token without the scope this operation requires (`insufficient-scope`)")
+        } else {
+            (403, "An API client token: this operation is for people (`not-for-api-clients`)")
+        });
     }
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     if !parameters.is_empty() {
@@ -235,7 +287,15 @@ fn standard_refusals(operation: &Operation) -> Vec<(u16, &'static str)> {
             "A query parameter out of its range or not a known code",
         ));
     }
-    if operation.request_body.is_some() {
+    let body_types: Vec<&String> = operation
+        .request_body
+        .iter()
+        .flat_map(|body| body.content.keys())
+        .collect();
+    if !body_types.is_empty() && !body_types.iter().any(|media| *media == "application/json") {
+        // A form (the OAuth token endpoint): only the size limit is actix's to refuse.
+        refusals.push((413, "The body is larger than the server accepts"));
+    } else if operation.request_body.is_some() {
         refusals.extend([
             (400, "The body is not JSON"),
             (413, "The body is larger than the server accepts"),

@@ -61,6 +61,8 @@ fn mount_routes(cors: Cors) -> impl FnOnce(&mut utoipa_actix_web::service_config
             scope::scope("/api/v1")
                 .configure(auth::routes::routes)
                 .configure(accounts::routes::routes)
+                .configure(crate::clients::routes::routes)
+                .configure(crate::clients::oauth::routes)
                 .configure(accounts::email_routes::routes)
                 .configure(catalogue::routes::routes)
                 .configure(matching::routes::routes)

@@ -32,6 +32,12 @@ problem-organisation-not-verified-means = Your organisation has not been verifie
 problem-organisation-not-verified-todo = Wait for a coordinator to verify the organisation, or contact the secretariat. Drafts can be prepared meanwhile.
 problem-email-not-verified-means = Your email address has not been verified, and this action needs a verified address.
 problem-email-not-verified-todo = Follow the link in the verification email (ask for a new one if it has expired), then try again.
+problem-org-admins-only-means = Only an org admin of the organisation may do this (for example manage its API clients).
+problem-org-admins-only-todo = Do not retry with this account. Ask an org admin of your organisation.
+problem-insufficient-scope-means = The request used an API client's access token whose scopes do not include the one this operation requires. The WWW-Authenticate header names the scope (RFC 6750).
+problem-insufficient-scope-todo = Ask for a token with that scope (POST /api/v1/oauth/token with scope=...). If the client does not have the scope, an org admin creates a client that does.
+problem-not-for-api-clients-means = This operation acts for a person (their account, their organisation's administration, or the secretariat's work), and API client tokens may not call it.
+problem-not-for-api-clients-todo = Do not retry with a client token. A person signs in and does it, in the web application or with their own token.
 problem-not-found-means = There is nothing at this address, or nothing you may see: a hidden item answers the same as one that does not exist.
 problem-not-found-todo = Check the id and the path. If the item was shared with you, ask its owner whether you may see it.
 problem-link-not-valid-means = The token of an emailed link (confirming an address, resetting a password, accepting an invitation) is unknown, has expired or was already used. Each link works once and for a limited time.

@@ -298,6 +298,15 @@ pub enum Viewer {
         organisation_id: Uuid,
         role: Role,
     },
+    /// A partner system's API client, acting for its organisation as an ordinary member
+    /// would (never as an org admin or a coordinator: docs/SECURITY.md says why).
+    /// `accountable_user` is the org admin who created it: the person the columns that name
+    /// a user (`created_by`, a proposer) point at, while the audit log names the client.
+    Client {
+        client_id: Uuid,
+        organisation_id: Uuid,
+        accountable_user: Uuid,
+    },
 }
 
 impl Viewer {
@@ -316,7 +325,19 @@ impl Viewer {
             Viewer::Anonymous => None,
             Viewer::User {
                 organisation_id, ..
+            }
+            | Viewer::Client {
+                organisation_id, ..
             } => Some(*organisation_id),
+        }
+    }
+
+    /// The role the viewer acts with: a client reads and writes as a member.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::User { role, .. } => Some(*role),
+            Viewer::Client { .. } => Some(Role::Member),
         }
     }
 }

@@ -8,21 +8,28 @@ pub mod store;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// Who made a change: a user acting for an organisation, or the service itself (expiry).
+/// Who made a change: a user acting for an organisation, an organisation's API client, or
+/// the service itself (expiry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     User {
         user_id: Uuid,
         organisation_id: Uuid,
     },
+    Client {
+        client_id: Uuid,
+        organisation_id: Uuid,
+    },
     System,
 }
 
 impl Actor {
-    /// The actor a signed-in viewer acts as, with their user id; none for anonymous readers.
+    /// The actor a signed-in viewer acts as, with the user the changed rows name as theirs
+    /// (for a client, the org admin accountable for it); none for anonymous readers.
     pub fn of(viewer: &crate::accounts::model::Viewer) -> Option<(Actor, Uuid)> {
+        use crate::accounts::model::Viewer;
         match *viewer {
-            crate::accounts::model::Viewer::User {
+            Viewer::User {
                 user_id,
                 organisation_id,
                 ..
@@ -33,7 +40,18 @@ impl Actor {
                 },
                 user_id,
             )),
-            crate::accounts::model::Viewer::Anonymous => None,
+            Viewer::Client {
+                client_id,
+                organisation_id,
+                accountable_user,
+            } => Some((
+                Actor::Client {
+                    client_id,
+                    organisation_id,
+                },
+                accountable_user,
+            )),
+            Viewer::Anonymous => None,
         }
     }
 }

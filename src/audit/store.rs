@@ -23,6 +23,7 @@ struct AuditRow {
     at: NaiveDateTime,
     before: Option<String>,
     after: Option<String>,
+    actor_client_id: Option<Uuid>,
 }
 
 // The ids are documented as plain strings, as they were before they were typed, so that
@@ -42,6 +43,9 @@ pub struct AuditRecord {
     pub actor_user_id: Option<Uuid>,
     #[schema(value_type = Option<String>)]
     pub actor_organisation_id: Option<Uuid>,
+    /// The API client that acted for `actor_organisation_id` (then `actor_user_id` is null).
+    #[schema(value_type = Option<String>)]
+    pub actor_client_id: Option<Uuid>,
     pub at: chrono::DateTime<chrono::Utc>,
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
@@ -59,6 +63,7 @@ impl From<AuditRow> for AuditRecord {
             action: row.action,
             actor_user_id: row.actor_user_id,
             actor_organisation_id: row.actor_organisation_id,
+            actor_client_id: row.actor_client_id,
             at: row.at.and_utc(),
             before: parse(row.before),
             after: parse(row.after),
@@ -68,12 +73,16 @@ impl From<AuditRow> for AuditRecord {
 
 /// Appends one line; call it in the transaction of the change it records.
 pub fn record(conn: &mut Conn<'_>, entry: AuditEntry) -> Result<(), StoreError> {
-    let (actor_user_id, actor_organisation_id) = match entry.actor {
+    let (actor_user_id, actor_client_id, actor_organisation_id) = match entry.actor {
         Actor::User {
             user_id,
             organisation_id,
-        } => (Some(user_id), Some(organisation_id)),
-        Actor::System => (None, None),
+        } => (Some(user_id), None, Some(organisation_id)),
+        Actor::Client {
+            client_id,
+            organisation_id,
+        } => (None, Some(client_id), Some(organisation_id)),
+        Actor::System => (None, None, None),
     };
     let row = (
         audit_log::id.eq(Id(Uuid::new_v4())),
@@ -82,6 +91,7 @@ pub fn record(conn: &mut Conn<'_>, entry: AuditEntry) -> Result<(), StoreError> 
         audit_log::action.eq(entry.action),
         audit_log::actor_user_id.eq(actor_user_id.map(Id)),
         audit_log::actor_organisation_id.eq(actor_organisation_id.map(Id)),
+        audit_log::actor_client_id.eq(actor_client_id.map(Id)),
         audit_log::at.eq(db::now()),
         audit_log::before.eq(entry.before.map(|value| value.to_string())),
         audit_log::after.eq(entry.after.map(|value| value.to_string())),

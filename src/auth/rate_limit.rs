@@ -180,6 +180,9 @@ pub struct RateLimiters {
     pub invitations_per_organisation: Limiter,
     /// Keyed by the user's id: a new verification email goes to the same address again.
     pub verification_emails_per_user: Limiter,
+    /// The OAuth 2.0 token endpoint, by client IP and by the client id it names.
+    pub oauth_token_per_ip: Limiter,
+    pub oauth_token_per_client: Limiter,
 }
 
 impl RateLimiters {
@@ -199,6 +202,11 @@ impl RateLimiters {
             verification_emails_per_user: limiter(
                 "verification_emails_per_user",
                 limits.verification_emails_per_user,
+            ),
+            oauth_token_per_ip: limiter("oauth_token_per_ip", limits.oauth_token_per_ip),
+            oauth_token_per_client: limiter(
+                "oauth_token_per_client",
+                limits.oauth_token_per_client,
             ),
         }
     }

@@ -54,10 +54,58 @@ impl AccessClaims {
     }
 }
 
+/// The claims of an API client's access token (the JWT profile of RFC 9068: `client_id`
+/// and `scope`), with `gen`, the client's secret generation when it was issued, so that
+/// rotating the secret ends the tokens of the old one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ClientClaims {
+    pub sub: Uuid,
+    pub client_id: Uuid,
+    pub org: Uuid,
+    pub scope: String,
+    pub r#gen: i32,
+    pub iss: String,
+    pub aud: String,
+    pub iat: u64,
+    pub nbf: u64,
+    pub exp: u64,
+}
+
+/// Either kind of access token, told apart by its claims: a user's carries `role`, a
+/// client's `client_id` (equal to `sub`) and `scope`; a token with both, or neither, is
+/// refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    User(AccessClaims),
+    Client(ClientClaims),
+}
+
+/// What either kind of token may carry, to decide which kind it is.
+#[derive(Deserialize)]
+struct AnyClaims {
+    sub: Uuid,
+    org: Uuid,
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    client_id: Option<Uuid>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    r#gen: Option<i32>,
+    iss: String,
+    aud: String,
+    iat: u64,
+    nbf: u64,
+    exp: u64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("the access token is not valid: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
+    #[error("the access token's claims are neither a user's nor a client's")]
+    Mixed,
 }
 
 /// Signs and checks access tokens with one pinned algorithm.
@@ -116,7 +164,71 @@ impl AccessTokens {
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        Ok(jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)?.claims)
+        match self.verify_any(token)? {
+            Verified::User(claims) => Ok(claims),
+            Verified::Client(_) => Err(TokenError::Mixed),
+        }
+    }
+
+    /// A client's access token for `scope` (already checked against the client's scopes).
+    pub fn issue_client(
+        &self,
+        client_id: Uuid,
+        organisation_id: Uuid,
+        scope: String,
+        generation: i32,
+    ) -> Result<String, TokenError> {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let claims = ClientClaims {
+            sub: client_id,
+            client_id,
+            org: organisation_id,
+            scope,
+            r#gen: generation,
+            iss: self.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl.as_secs(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Checks the signature, algorithm, issuer, audience and times, then which kind it is.
+    pub fn verify_any(&self, token: &str) -> Result<Verified, TokenError> {
+        let any =
+            jsonwebtoken::decode::<AnyClaims>(token, &self.decoding, &self.validation)?.claims;
+        match (any.role, any.client_id, any.scope, any.r#gen) {
+            (Some(role), None, None, None) => Ok(Verified::User(AccessClaims {
+                sub: any.sub,
+                org: any.org,
+                role,
+                iss: any.iss,
+                aud: any.aud,
+                iat: any.iat,
+                nbf: any.nbf,
+                exp: any.exp,
+            })),
+            (None, Some(client_id), Some(scope), Some(generation)) if client_id == any.sub => {
+                Ok(Verified::Client(ClientClaims {
+                    sub: any.sub,
+                    client_id,
+                    org: any.org,
+                    scope,
+                    r#gen: generation,
+                    iss: any.iss,
+                    aud: any.aud,
+                    iat: any.iat,
+                    nbf: any.nbf,
+                    exp: any.exp,
+                }))
+            }
+            _ => Err(TokenError::Mixed),
+        }
     }
 }
 
@@ -164,6 +276,29 @@ mod tests {
             Duration::from_secs(900),
         );
         assert!(other_issuer.verify(&token).is_err());
+    }
+
+    #[test]
+    fn client_tokens_are_told_apart_from_users_tokens() {
+        let tokens = tokens(600);
+        let (client, org) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = tokens
+            .issue_client(client, org, "needs:read".into(), 3)
+            .unwrap();
+        match tokens.verify_any(&token).unwrap() {
+            Verified::Client(claims) => {
+                assert_eq!(
+                    (claims.sub, claims.client_id, claims.org),
+                    (client, client, org)
+                );
+                assert_eq!((claims.scope.as_str(), claims.r#gen), ("needs:read", 3));
+            }
+            other => panic!("a client token read as {other:?}"),
+        }
+        // A client token never passes where only a user's is taken.
+        assert!(tokens.verify(&token).is_err());
+        let user = tokens.issue(Uuid::new_v4(), org, Role::Member).unwrap();
+        assert!(matches!(tokens.verify_any(&user), Ok(Verified::User(_))));
     }
 
     #[test]

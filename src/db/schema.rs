@@ -152,6 +152,7 @@ diesel::table! {
         actor_user_id -> Nullable<UuidText>,
         actor_organisation_id -> Nullable<UuidText>,
         at -> Timestamp,
+        actor_client_id -> Nullable<UuidText>,
         before -> Nullable<Text>,
         after -> Nullable<Text>,
     }
@@ -368,7 +369,27 @@ diesel::table! {
 }
 
 diesel::joinable!(digest_items -> users (user_id));
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::UuidText;
+
+    api_clients (id) {
+        id -> UuidText,
+        organisation_id -> Text,
+        name -> Text,
+        scopes -> Text,
+        secret_hash -> Text,
+        generation -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(web_sessions -> users (user_id));
+diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(needs -> organisations (organisation_id));
 diesel::joinable!(matches -> needs (need_id));
 diesel::joinable!(matches -> offers (offer_id));
@@ -400,5 +421,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     sync_sequence,
-    sync_seen
+    sync_seen,
+    api_clients
 );

@@ -9,6 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
+use crate::clients::model::Scope;
+use crate::clients::operations::OAUTH2;
 use crate::error::{ApiError, ProblemType, PROBLEM_JSON};
 use crate::state::AppState;
 
@@ -113,14 +115,14 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>() -> ErrorHandlers
                 ServiceResponse::new(request, replaced).map_into_right_body(),
             ));
         }
-        // Problems, and the HTML pages of `pages.rs`, are our own answers: keep them.
-        let already_problem = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|value| {
+        // Problems, the HTML pages of `pages.rs`, and the OAuth token endpoint's RFC 6749
+        // errors are our own answers: keep them.
+        let content_type = response.headers().get(header::CONTENT_TYPE);
+        let already_problem =
+            content_type.is_some_and(|value| {
                 value.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
                     || value.as_bytes().starts_with(b"text/html")
-            });
+            }) || crate::clients::oauth::is_oauth_answer(response.request().path(), content_type);
         if already_problem {
             return Ok(ErrorHandlerResponse::Response(
                 response.map_into_left_body(),
@@ -176,25 +178,53 @@ pub struct RouteTable {
 
 struct DocumentedMethod {
     method: &'static str,
-    /// The operation's only security requirement is a bearer token (not an optional one).
+    /// The operation needs a token (a bearer or an OAuth 2.0 one, not an optional one).
     requires_bearer: bool,
     /// The operation documents the `Idempotency-Key` header (`crate::idempotency`).
     takes_idempotency_key: bool,
+    /// The scope a client token needs here (the document's `oauth2` requirement); `None`:
+    /// client tokens are refused.
+    client_scope: Option<Scope>,
 }
 
-/// Whether an operation's `security` demands a bearer token: some requirement is listed and
-/// none of them is the empty one (which would make it optional).
+/// What the route table knows of one operation's security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationSecurity {
+    pub requires_bearer: bool,
+    pub client_scope: Option<Scope>,
+}
+
+fn security_requirements(operation: &utoipa::openapi::path::Operation) -> Vec<serde_json::Value> {
+    operation
+        .security
+        .as_ref()
+        .map(|requirements| serde_json::to_value(requirements).unwrap_or_default())
+        .and_then(|value| value.as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// Whether an operation's `security` demands a token: some requirement is listed and none
+/// of them is the empty one (which would make it optional).
 pub(crate) fn requires_bearer(operation: &utoipa::openapi::path::Operation) -> bool {
-    let Some(requirements) = &operation.security else {
-        return false;
-    };
-    let requirements = serde_json::to_value(requirements).unwrap_or_default();
-    let requirements = requirements.as_array().cloned().unwrap_or_default();
+    let requirements = security_requirements(operation);
     !requirements.is_empty()
         && requirements.iter().all(|requirement| {
             requirement
                 .as_object()
-                .is_some_and(|schemes| schemes.contains_key("bearer"))
+                .is_some_and(|schemes| !schemes.is_empty())
+        })
+}
+
+/// The scope of the operation's `oauth2` requirement, if it lists one.
+fn client_scope(operation: &utoipa::openapi::path::Operation) -> Option<Scope> {
+    security_requirements(operation)
+        .iter()
+        .find_map(|requirement| {
+            let scopes = requirement.get(OAUTH2)?.as_array()?;
+            match scopes.as_slice() {
+                [one] => Scope::parse(one.as_str()?),
+                _ => None,
+            }
         })
 }
 
@@ -225,6 +255,7 @@ impl RouteTable {
                                     .eq_ignore_ascii_case(crate::idempotency::model::HEADER)
                             },
                         ),
+                        client_scope: client_scope(operation),
                     })
                 })
                 .collect();
@@ -263,20 +294,29 @@ impl RouteTable {
         methods
     }
 
-    /// Whether the operation `method` `path` names is documented as needing a bearer token.
-    /// Where two templates match (`/x/{id}` and `/x/reports`), the one with more literal
-    /// segments decides, as it names the operation more precisely.
-    pub fn requires_bearer(&self, method: &str, path: &str) -> bool {
-        self.operation(method, path)
-            .is_some_and(|operation| operation.requires_bearer)
-    }
-
     /// Whether the operation `method` `path` names honours `Idempotency-Key`.
     pub fn takes_idempotency_key(&self, method: &str, path: &str) -> bool {
         self.operation(method, path)
             .is_some_and(|operation| operation.takes_idempotency_key)
     }
 
+    /// The security of the operation `method` `path` names.
+    pub fn security(&self, method: &str, path: &str) -> Option<OperationSecurity> {
+        self.operation(method, path).map(|m| OperationSecurity {
+            requires_bearer: m.requires_bearer,
+            client_scope: m.client_scope,
+        })
+    }
+
+    /// Whether the operation `method` `path` names is documented as needing a token.
+    pub fn requires_bearer(&self, method: &str, path: &str) -> bool {
+        self.security(method, path)
+            .is_some_and(|security| security.requires_bearer)
+    }
+
+    /// The operation `method` `path` names. Where two templates match (`/x/{id}` and
+    /// `/x/reports`), the one with more literal segments decides, as it names the operation
+    /// more precisely.
     fn operation<'a>(&'a self, method: &str, path: &'a str) -> Option<&'a DocumentedMethod> {
         self.matching(path)
             .filter_map(|(literal, methods)| {

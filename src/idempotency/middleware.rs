@@ -26,11 +26,10 @@ use crate::error::{ApiError, ProblemType};
 use crate::http::problems::RouteTable;
 use crate::state::AppState;
 
-/// Whose keys these are. Keys are per caller: two callers may choose the same key and each
-/// gets their own answer. Today a caller is a user; when API clients act for an organisation,
-/// `Identity::caller_key()` (`user:<uuid>` / `client:<uuid>`) replaces this one function.
+/// Whose keys these are. Keys are per caller (`user:<uuid>` or `client:<uuid>`): two callers
+/// may choose the same key and each gets their own answer.
 fn caller_key(identity: &Identity) -> String {
-    format!("user:{}", identity.user_id)
+    identity.caller_key()
 }
 
 /// Middleware: honours `Idempotency-Key` on the operations documented with it.

@@ -23,6 +23,7 @@ pub mod session;
 pub mod site;
 
 mod account;
+mod api_clients;
 pub(crate) mod email_links;
 mod home;
 mod organisation;
@@ -46,6 +47,7 @@ pub fn routes(config: &mut actix_web::web::ServiceConfig) {
     email_links::routes(config);
     signed_links::routes(config);
     organisation::routes(config);
+    api_clients::routes(config);
     problems::routes(config);
     // catalogue pages: after email_links, whose fixed paths (`/needs/reconfirm`) come first.
     catalogue::routes(config);

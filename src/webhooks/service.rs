@@ -47,6 +47,12 @@ pub fn may_manage_webhooks(reader: &Reader, organisation_id: Uuid) -> bool {
             role,
             ..
         } => role == Role::Coordinator || (role == Role::OrgAdmin && own == organisation_id),
+        // A partner system's client of this organisation: the route table has already
+        // required its token's `webhooks:manage` scope (`clients::operations`).
+        Viewer::Client {
+            organisation_id: own,
+            ..
+        } => own == organisation_id,
         Viewer::Anonymous => false,
     }
 }

@@ -236,6 +236,8 @@ fn base_settings(database_url: &str, data_dir: &std::path::Path) -> Vec<(&'stati
         ("rate_limits.invitations_per_user", "100000".into()),
         ("rate_limits.invitations_per_organisation", "100000".into()),
         ("rate_limits.verification_emails_per_user", "100000".into()),
+        ("rate_limits.oauth_token_per_ip", "100000".into()),
+        ("rate_limits.oauth_token_per_client", "100000".into()),
         // People confirm their address from the email, so it should not wait a second.
         ("outbox.poll_interval_ms", "50".into()),
     ]

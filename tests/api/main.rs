@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod clients;
 mod eligibility;
 mod email;
 mod figures;
@@ -31,6 +32,8 @@ mod visibility;
 mod web;
 // catalogue pages
 mod web_catalogue;
+// issue 14: the org admin's API clients page
+mod web_api_clients;
 // match and coordination pages
 mod web_matches;
 // webhooks for partner systems
@@ -226,6 +229,18 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         sync::updated_since_is_an_inclusive_entry_point,
         sync::a_bad_updated_since_or_sync_cursor_is_refused_as_documented,
         sync::a_change_committed_late_is_not_skipped,
+        // issue 14 items 1, 2: API clients and OAuth 2.0 client credentials
+        clients::a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it,
+        clients::every_token_refusal_is_an_rfc_6749_error,
+        clients::a_token_acts_only_within_its_scopes,
+        clients::a_client_token_sees_what_a_member_of_its_organisation_sees,
+        clients::revoked_and_rotated_clients_stop_working_at_once,
+        clients::only_the_organisation_s_admins_and_coordinators_manage_its_clients,
+        clients::the_token_endpoint_is_rate_limited,
+        clients::the_document_describes_the_oauth2_flow_and_the_scopes,
+        clients::a_client_with_webhooks_manage_manages_its_own_webhooks_only,
+        web_api_clients::an_org_admin_creates_rotates_and_revokes_a_client_on_the_page,
+        web_api_clients::the_api_clients_page_is_for_org_admins_only,
     ]
 }
 

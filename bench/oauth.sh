@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Token issuance benchmark (docs/PERFORMANCE.md, "Partner systems"): starts the release
+# server on a fresh SQLite database, seeds one API client (through the API, as an org admin
+# would), and measures with wrk, in one run and at the same concurrency:
+#   - GET /health                                 (the ceiling of this machine and server)
+#   - POST /api/v1/oauth/token, client credentials by HTTP Basic (each one checks the
+#     secret, counts two rate limits, and writes last_used_at and an audit line)
+#   - GET /api/v1/needs/{id} with a client token   (the client loaded on every request)
+#   - GET /api/v1/needs/{id} with a person's token (the same read, for comparison)
+# and prints each as a ratio to /health.
+#
+#   bench/oauth.sh                          10 s per scenario, 16 connections
+#   BENCH_SECONDS=5 BENCH_CONNECTIONS=8 bench/oauth.sh
+#
+# Needs wrk (Debian: apt-get install -y wrk), curl and python3. Traffic goes to 127.0.0.1
+# only; the temporary database is removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_SCENARIO="${BENCH_SECONDS:-10}"
+CONNECTIONS="${BENCH_CONNECTIONS:-16}"
+THREADS="${BENCH_THREADS:-2}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+
+echo "==> cargo build --release"
+cargo build --release --quiet --bin clearinghouse
+WORK="$(mktemp -d)"
+cp "$TARGET/release/clearinghouse" "$WORK/"
+BIN="$WORK/clearinghouse"
+SERVER_PID=""
+cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+
+export DATABASE_URL="sqlite://$WORK/bench.db"
+export CLEARINGHOUSE_DATA_DIR="$WORK/data"
+export CLEARINGHOUSE_JWT_SECRET="bench-secret-bench-secret-bench-secret-00"
+export CLEARINGHOUSE_PUBLIC_URL=http://127.0.0.1/
+export RUST_LOG=warn
+# The limits would refuse a load test at once; what is measured is their cost, not them.
+export CLEARINGHOUSE_RATE_LIMITS__OAUTH_TOKEN_PER_IP=1000000000
+export CLEARINGHOUSE_RATE_LIMITS__OAUTH_TOKEN_PER_CLIENT=1000000000
+export CLEARINGHOUSE_RATE_LIMITS__LOGIN_PER_IP=1000
+mkdir -p "$CLEARINGHOUSE_DATA_DIR"
+
+PASSWORD="bench-password-long-enough"
+"$BIN" migrate >/dev/null
+echo "$PASSWORD" | "$BIN" create-coordinator --email bench@secretariat.example --name Bench >/dev/null
+
+CLEARINGHOUSE_LISTEN=127.0.0.1:0 "$BIN" serve >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+BASE=""
+for _ in $(seq 1 100); do
+    BASE="$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/server.out" | head -n 1 || true)"
+    [[ -n "$BASE" ]] && break
+    sleep 0.1
+done
+[[ -n "$BASE" ]] || { echo "the server did not start:"; cat "$WORK/server.err"; exit 1; }
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+USER_TOKEN="$(curl -sf "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"bench@secretariat.example\",\"password\":\"$PASSWORD\"}" | json "['access_token']")"
+# A hospital (registered, not yet verified: drafts are all it needs) whose client the
+# coordinator creates, as coordinators may for any organisation.
+ORG="$(curl -sf "$BASE/api/v1/auth/register" -H 'content-type: application/json' -d "{
+  \"email\": \"admin@hospital.example\", \"password\": \"$PASSWORD\", \"name\": \"Admin\",
+  \"organisation\": {\"name\": \"Bench hospital\", \"kind\": \"hospital\", \"country\": \"KE\"}}" \
+  | json "['organisation']['id']")"
+CLIENT="$(curl -sf "$BASE/api/v1/organisations/$ORG/api-clients" -H "authorization: Bearer $USER_TOKEN" \
+    -H 'content-type: application/json' -d '{"name":"bench","scopes":["needs:read","needs:write"]}')"
+CLIENT_ID="$(echo "$CLIENT" | json "['client_id']")"
+CLIENT_SECRET="$(echo "$CLIENT" | json "['client_secret']")"
+BASIC="$(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)"
+CLIENT_TOKEN="$(curl -sf "$BASE/api/v1/oauth/token" -H "authorization: Basic $BASIC" \
+    -d grant_type=client_credentials | json "['access_token']")"
+# A need to read: the hospital's own draft, which its client and the coordinator may see.
+NEED="$(curl -sf "$BASE/api/v1/needs" -H "authorization: Bearer $CLIENT_TOKEN" -H 'content-type: application/json' -d '{
+  "title": "Benchmark need", "description": "A need that the benchmark reads again and again.",
+  "themes": ["ransomware.backup_recovery"], "country": "KE", "languages": ["en"],
+  "delivery_modes": ["remote"], "urgency": "high", "quantity": 5,
+  "wanted_by": "2099-01-01", "visibility": "public"}' | json "['id']")"
+
+cat >"$WORK/token.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Basic $BASIC"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "grant_type=client_credentials&scope=needs%3Aread"
+LUA
+cat >"$WORK/client.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $CLIENT_TOKEN"
+LUA
+cat >"$WORK/user.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $USER_TOKEN"
+LUA
+# Every answer must be a 200, or the figures measure refusals: wrk counts the others (any
+# status of 400 or more) in summary.errors.status, which `done` sees across its threads.
+cat >"$WORK/check.lua" <<'LUA'
+done = function(summary)
+  if summary.errors.status > 0 then
+    io.stderr:write("NOT ALL 200: " .. summary.errors.status .. " error answers\n")
+  end
+end
+LUA
+
+# rate NAME URL [SCRIPT]: requests per second.
+rate() {
+    local name="$1" url="$2" script="${3:-}"
+    local combined="$WORK/$name.lua"
+    { [[ -n "$script" ]] && cat "$script"; cat "$WORK/check.lua"; } >"$combined"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_SCENARIO}s" -s "$combined" "$url" \
+        | awk '/Requests\/sec/ {print $2}'
+}
+
+echo "==> wrk: $THREADS threads, $CONNECTIONS connections, $SECONDS_PER_SCENARIO s each"
+HEALTH="$(rate health "$BASE/health")"
+TOKEN="$(rate token "$BASE/api/v1/oauth/token" "$WORK/token.lua")"
+CLIENT_READ="$(rate client-read "$BASE/api/v1/needs/$NEED" "$WORK/client.lua")"
+USER_READ="$(rate user-read "$BASE/api/v1/needs/$NEED" "$WORK/user.lua")"
+AUDIT_ROWS="$(curl -sf "$BASE/api/v1/audit?entity=api_client&entity_id=$CLIENT_ID&limit=1" -H "authorization: Bearer $USER_TOKEN" >/dev/null && echo ok)"
+
+printf '\n%-40s %12s %10s\n' "scenario" "requests/s" "vs /health"
+for row in "GET /health:$HEALTH" "POST /oauth/token (Basic):$TOKEN" \
+           "GET /needs/{id}, client token:$CLIENT_READ" "GET /needs/{id}, user token:$USER_READ"; do
+    name="${row%:*}"; value="${row##*:}"
+    printf '%-40s %12.0f %10.3f\n' "$name" "$value" "$(python3 -c "print($value / $HEALTH)")"
+done
+printf '%-40s %23.3f\n' "client read / user read" "$(python3 -c "print($CLIENT_READ / $USER_READ)")"
+echo "    server RSS after the run: $(ps -o rss= -p "$SERVER_PID") KiB; audit readable: $AUDIT_ROWS"
