@@ -28,8 +28,10 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct NewApiClient {
     /// What the client is, for the people who manage it (1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// What its tokens may do; at least one.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
 }
 

@@ -241,11 +241,16 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct WebhookInput {
     /// An https URL (plain http only to hosts the operator allows).
-    #[schema(example = "https://portal.example/clearinghouse-events")]
+    #[schema(
+        example = "https://portal.example/clearinghouse-events",
+        max_length = 2000
+    )]
     pub url: String,
     /// What the endpoint is for, for the organisation's own people.
+    #[schema(max_length = 200)]
     pub description: Option<String>,
     /// At least one.
+    #[schema(min_items = 1)]
     pub event_types: Vec<EventType>,
     /// Default true.
     pub enabled: Option<bool>,
@@ -255,8 +260,11 @@ pub struct WebhookInput {
 #[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
+    #[schema(max_length = 2000)]
     pub url: Option<String>,
+    #[schema(max_length = 200)]
     pub description: Option<String>,
+    #[schema(min_items = 1)]
     pub event_types: Option<Vec<EventType>>,
     /// Turning an endpoint on again forgives the failures that turned it off.
     pub enabled: Option<bool>,
