@@ -102,7 +102,13 @@ pub(crate) fn link_page(
 
 /// A dead link cannot be fixed on its page: the form is gone, the page says why.
 fn token_is_dead(error: &ApiError) -> bool {
-    matches!(error, ApiError::Validation { errors, .. } if errors.iter().any(|e| e.field == "token"))
+    matches!(
+        error,
+        ApiError::Refused {
+            problem: crate::error::ProblemType::LinkNotValid,
+            ..
+        }
+    )
 }
 
 #[get("/verify-email")]
@@ -243,8 +249,13 @@ async fn password_reset_submit(
         Ok(()) => Ok(see_other("/password-reset/done")),
         Err(error) => {
             let dead = token_is_dead(&error);
-            let errors = FormErrors::from_refusal(&state.site, "password-reset", &error)
-                .ok_or_else(|| PageError::from(error))?;
+            // A dead link has no field to mark: the page says the link is spent instead.
+            let errors = if dead {
+                FormErrors::none()
+            } else {
+                FormErrors::from_refusal(&state.site, "password-reset", &error)
+                    .ok_or_else(|| PageError::from(error))?
+            };
             Page::new(
                 "password_reset",
                 context! {
@@ -315,8 +326,13 @@ async fn invitation_submit(
         }
         Err(error) => {
             let dead = token_is_dead(&error);
-            let errors = FormErrors::from_refusal(&state.site, "invitation", &error)
-                .ok_or_else(|| PageError::from(error))?;
+            // A dead link has no field to mark: the page says the link is spent instead.
+            let errors = if dead {
+                FormErrors::none()
+            } else {
+                FormErrors::from_refusal(&state.site, "invitation", &error)
+                    .ok_or_else(|| PageError::from(error))?
+            };
             (StatusCode::UNPROCESSABLE_ENTITY, errors, dead)
         }
     };
