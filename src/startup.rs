@@ -24,6 +24,7 @@ use crate::http::client_ip::resolve_client_ip;
 use crate::http::cors::api_cors;
 use crate::http::problems::{self, RouteTable};
 use crate::http::request_id::add_request_id_header;
+use crate::matching::open_offers::OpenOffers;
 use crate::metrics::middleware::record_request;
 use crate::metrics::routes::ScrapeToken;
 use crate::metrics::Metrics;
@@ -132,6 +133,7 @@ impl Application {
             .then(|| WebhookWorker::from_config(&config, db.clone(), notifier.clone()).spawn());
         let state = web::Data::new(AppState {
             webhook_egress: config.webhooks.egress(),
+            open_offers: Arc::new(OpenOffers::new()),
             notifier,
             db,
             access_tokens: AccessTokens::new(&jwt_secret, issuer, config.access_token_ttl()),

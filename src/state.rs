@@ -29,6 +29,8 @@ pub struct AppState {
     /// How long an approved match waits for a side before the coordinators' queue lists it
     /// (`reminders.match_waiting_days`, the reminders' own measure).
     pub match_waiting: chrono::Duration,
+    /// The open offers, held for candidate lists and kept current from the database.
+    pub open_offers: Arc<crate::matching::open_offers::OpenOffers>,
     /// Where webhooks may be sent beyond the public internet over https (SSRF rule).
     pub webhook_egress: crate::webhooks::ssrf::EgressPolicy,
 }

@@ -7,6 +7,7 @@ pub mod gaps;
 pub mod geography;
 pub mod index;
 pub mod notices;
+pub mod open_offers;
 #[cfg(test)]
 mod properties;
 pub mod reminders;

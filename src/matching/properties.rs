@@ -1,5 +1,7 @@
 //! Property tests of scoring and candidate generation over random catalogues.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -8,7 +10,8 @@ use uuid::Uuid;
 use crate::accounts::model::Country;
 use crate::catalogue::model::*;
 use crate::catalogue::themes::{Taxonomy, Theme};
-use crate::matching::index::{best_first, Matcher};
+use crate::matching::index::{best_first, related_themes, Matcher};
+use crate::matching::open_offers::OpenOffers;
 use crate::matching::score::{score, Exclusion, Weights, FACTORS};
 
 const THEMES: [&str; 6] = ["a", "a.x", "a.y", "b", "b.x", "c"];
@@ -374,6 +377,43 @@ proptest! {
                 let after = after.expect("more room cannot exclude an offer");
                 prop_assert!(after.score >= before.score - 1e-12, "{} < {}", after.score, before.score);
             }
+        }
+    }
+
+    #[test]
+    fn the_held_open_offers_follow_the_last_change_of_each(
+        changes in proptest::collection::vec((0..4u128, offer(), 0..OfferStatus::ALL.len(), 0..3i32), 1..40)
+    ) {
+        let taxonomy = taxonomy();
+        let held = OpenOffers::new();
+        let mut last: HashMap<Uuid, Offer> = HashMap::new();
+        for (slot, mut offer, status, capacity_left) in changes {
+            offer.id = Uuid::from_u128(slot + 1);
+            offer.status = OfferStatus::ALL[status];
+            offer.capacity_left = capacity_left;
+            held.hold(offer.clone());
+            last.insert(offer.id, offer);
+        }
+        let can_be_candidate =
+            |o: &Offer| o.status == OfferStatus::Open && o.capacity_left > 0;
+        prop_assert_eq!(held.len(), last.values().filter(|o| can_be_candidate(o)).count());
+        for theme in THEMES {
+            let mut found: Vec<Uuid> = held
+                .related_to(&[theme.to_owned()], &taxonomy)
+                .iter()
+                .map(|h| h.offer.id)
+                .collect();
+            found.sort();
+            let mut expected: Vec<Uuid> = last
+                .values()
+                .filter(|o| can_be_candidate(o))
+                .filter(|o| {
+                    o.fields.themes.iter().any(|t| related_themes(theme, &taxonomy).any(|r| r == t))
+                })
+                .map(|o| o.id)
+                .collect();
+            expected.sort();
+            prop_assert_eq!(found, expected, "theme {}", theme);
         }
     }
 

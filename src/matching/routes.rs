@@ -122,10 +122,6 @@ fn page<T>(ranked: Vec<T>, query: &CandidateQuery) -> Result<(Vec<T>, Option<Str
     Ok((items, next))
 }
 
-/// How a candidate list is computed for a reader: `service::candidates_for_need` or `_offer`.
-type Candidates<T> =
-    fn(&mut Conn<'_>, &Reader, Scoring<'_>, Uuid) -> Result<Vec<(T, Score)>, MatchingError>;
-
 /// A candidate list ranked as `reader` sees it with today's scoring: the page asked for,
 /// each candidate shown by `show` as the reader may see it.
 async fn ranked_page<T: Send + 'static, C>(
@@ -133,7 +129,9 @@ async fn ranked_page<T: Send + 'static, C>(
     reader: Reader,
     id: Uuid,
     query: &CandidateQuery,
-    candidates: Candidates<T>,
+    candidates: impl FnOnce(&mut Conn<'_>, &Reader, Scoring<'_>, Uuid) -> Result<Vec<(T, Score)>, MatchingError>
+        + Send
+        + 'static,
     show: impl Fn(T, Score, &Reader) -> C,
 ) -> Result<(Vec<C>, Option<String>), ApiError> {
     let scoring = TodaysScoring::of(state);
@@ -173,7 +171,10 @@ async fn need_candidates(
         score: score.score,
         explanation: score.explanation,
     };
-    let candidates = service::candidates_for_need;
+    let open = state.open_offers.clone();
+    let candidates = move |conn: &mut Conn<'_>, reader: &Reader, scoring: Scoring<'_>, id| {
+        service::candidates_for_need(conn, reader, scoring, &open, id)
+    };
     let (items, next_cursor) = ranked_page(&state, reader, *id, &query, candidates, show).await?;
     Ok(web::Json(OfferCandidatePage { items, next_cursor }))
 }

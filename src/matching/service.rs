@@ -2,6 +2,8 @@
 //! proposing a match, and moving it through its lifecycle with the capacity and coverage it
 //! holds. Each runs inside the caller's transaction, audit line included.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -18,6 +20,7 @@ use crate::db::{Conn, StoreError};
 use crate::error::FieldError;
 use crate::matching::index::{related_theme_codes, Matcher};
 use crate::matching::notices;
+use crate::matching::open_offers::{HeldOffer, OpenOffers};
 use crate::matching::score::{
     filter, score, weigh, words_of_need, words_of_offer, Evaluation, Exclusion, Score, Weights,
 };
@@ -189,11 +192,13 @@ fn best_first<T>(
 }
 
 /// The offers that can meet a need, best first, among those the reader may see. For the
-/// need's organisation and coordinators.
+/// need's organisation and coordinators. Read from `open`, brought up to date first: the
+/// same offers `open_offers_meeting` reads from the database, without reading them.
 pub fn candidates_for_need(
     conn: &mut Conn<'_>,
     reader: &Reader,
     scoring: Scoring<'_>,
+    open: &OpenOffers,
     need_id: Uuid,
 ) -> Result<Vec<(Offer, Score)>, MatchingError> {
     let need = read_need(conn, reader, need_id)?;
@@ -202,18 +207,36 @@ pub fn candidates_for_need(
             "only the need's organisation or a coordinator sees its candidates",
         ));
     }
-    let ranked = open_offers_meeting(conn, &need, scoring)?
+    open.catch_up(conn)?;
+    let themes = related_theme_codes(&need.fields.themes, scoring.taxonomy);
+    let need_words = words_of_need(&need);
+    let ranked = open
+        .related_to(&themes, scoring.taxonomy)
         .into_iter()
-        .filter(|(offer, _)| offer.readable_by(reader))
+        .filter(|held| held.offer.readable_by(reader))
+        .filter_map(|held| {
+            let passed = filter(&need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
+            let evaluation = weigh(
+                passed,
+                &need,
+                &need_words,
+                &held.offer,
+                &held.words,
+                scoring.taxonomy,
+            );
+            Some((held, evaluation))
+        })
         .collect();
     Ok(
-        best_first(ranked, scoring.weights, |offer: &Offer| offer.id)
-            .into_iter()
-            .map(|(offer, evaluation)| {
-                let explained = evaluation.explain(&need, &offer, scoring.weights);
-                (offer, explained)
-            })
-            .collect(),
+        best_first(ranked, scoring.weights, |held: &Arc<HeldOffer>| {
+            held.offer.id
+        })
+        .into_iter()
+        .map(|(held, evaluation)| {
+            let explained = evaluation.explain(&need, &held.offer, scoring.weights);
+            (held.offer.clone(), explained)
+        })
+        .collect(),
     )
 }
 

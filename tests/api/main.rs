@@ -241,6 +241,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         clients::a_client_with_webhooks_manage_manages_its_own_webhooks_only,
         web_api_clients::an_org_admin_creates_rotates_and_revokes_a_client_on_the_page,
         web_api_clients::the_api_clients_page_is_for_org_admins_only,
+        // issue 13: candidate lists from the held open offers
+        matching::candidates_follow_offers_changed_through_another_instance,
     ]
 }
 

@@ -628,3 +628,101 @@ pub async fn each_match_action_states_its_own_body(app: TestApp) {
         .await
         .assert_status(StatusCode::OK);
 }
+
+/// The ids of a need's candidates as `reader` gets them from `instance`.
+async fn candidate_ids(instance: &TestApp, need: &Value, token: Option<&str>) -> Vec<String> {
+    let page = instance
+        .get(&format!("/api/v1/needs/{}/candidates", id(need)), token)
+        .await;
+    page.assert_status(StatusCode::OK);
+    page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| id(&c["offer"]))
+        .collect()
+}
+
+/// Candidate lists read the open offers from memory (`matching::open_offers`); what another
+/// instance sharing the database writes must show in the next list all the same: a new
+/// offer, a changed one (its themes, then its version in the answer), and a closed one.
+pub async fn candidates_follow_offers_changed_through_another_instance(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "FR").await;
+    let other = app.another_instance(&[]).await;
+    // The same provider, signed in on the other instance.
+    let ngo_there = other.sign_in(&ngo.account).await;
+    let need = hospital
+        .publish_need(&need_with(
+            "Restore drills after ransomware",
+            json!({"themes": ["ransomware.backup_recovery"]}),
+        ))
+        .await;
+    let first = ngo
+        .publish_offer(&offer_with(
+            "Backup and restore clinic",
+            json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
+        ))
+        .await;
+    // This instance now holds the open offers.
+    assert_eq!(
+        candidate_ids(&app, &need, hospital.token()).await,
+        [id(&first)]
+    );
+
+    let created = ngo_there
+        .post(
+            "/api/v1/offers",
+            &offer_with(
+                "Incident response retainer",
+                json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
+            ),
+        )
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let second = created.body.clone();
+    ngo_there
+        .post(
+            &format!("/api/v1/offers/{}/publish", id(&second)),
+            &json!({}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    let mut seen = candidate_ids(&app, &need, hospital.token()).await;
+    seen.sort();
+    let mut both = vec![id(&first), id(&second)];
+    both.sort();
+    assert_eq!(
+        seen, both,
+        "an offer published through another instance is a candidate"
+    );
+
+    let path = format!("/api/v1/offers/{}", id(&first));
+    let current = ngo_there.get(&path).await;
+    let moved = other
+        .client
+        .patch(other.url(&path))
+        .bearer_auth(ngo_there.token().unwrap())
+        .header("if-match", current.header("etag").unwrap())
+        .json(&json!({"themes": ["workforce.leadership"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(
+        candidate_ids(&app, &need, hospital.token()).await,
+        [id(&second)],
+        "an offer whose themes moved away is no longer a candidate"
+    );
+
+    ngo_there
+        .post(&format!("/api/v1/offers/{}/close", id(&second)), &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(
+        candidate_ids(&app, &need, hospital.token())
+            .await
+            .is_empty(),
+        "a closed offer is no longer a candidate"
+    );
+}

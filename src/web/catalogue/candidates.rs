@@ -46,6 +46,7 @@ pub async fn candidates<K: WebKind>(
     let reader = signed_in.user.reader();
     let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
     let today = Utc::now().date_naive();
+    let open = state.open_offers.clone();
     let (item, ranked) = state
         .db
         .query(move |conn| {
@@ -55,7 +56,8 @@ pub async fn candidates<K: WebKind>(
                 weights: &weights,
                 today,
             };
-            let ranked = K::candidates(conn, &reader, scoring, id).map_err(ApiError::from)?;
+            let ranked =
+                K::candidates(conn, &reader, scoring, &open, id).map_err(ApiError::from)?;
             Ok::<_, ApiError>((item, ranked))
         })
         .await

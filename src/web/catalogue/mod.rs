@@ -24,6 +24,7 @@ use crate::catalogue::store::ItemStore;
 use crate::catalogue::themes::Taxonomy;
 use crate::db::Conn;
 use crate::error::FieldError;
+use crate::matching::open_offers::OpenOffers;
 use crate::matching::score::Score;
 use crate::matching::service::{MatchingError, Scoring};
 use crate::visibility::Reader;
@@ -80,6 +81,7 @@ pub trait WebKind: ItemStore + CatalogueItem {
         conn: &mut Conn<'_>,
         reader: &Reader,
         scoring: Scoring<'_>,
+        open: &OpenOffers,
         id: Uuid,
     ) -> Result<Vec<(Self::Other, Score)>, MatchingError>;
     /// `(need_id, offer_id)` of a pair of this item and one of the other kind.

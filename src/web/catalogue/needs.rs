@@ -10,6 +10,7 @@ use crate::catalogue::store::needs::NeedSort;
 use crate::catalogue::validate::{NeedInput, NeedPatch};
 use crate::db::Conn;
 use crate::error::FieldError;
+use crate::matching::open_offers::OpenOffers;
 use crate::matching::score::Score;
 use crate::matching::service::{self, MatchingError, Scoring};
 use crate::visibility::Reader;
@@ -318,9 +319,10 @@ impl WebKind for Need {
         conn: &mut Conn<'_>,
         reader: &Reader,
         scoring: Scoring<'_>,
+        open: &OpenOffers,
         id: Uuid,
     ) -> Result<Vec<(crate::catalogue::model::Offer, Score)>, MatchingError> {
-        service::candidates_for_need(conn, reader, scoring, id)
+        service::candidates_for_need(conn, reader, scoring, open, id)
     }
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {

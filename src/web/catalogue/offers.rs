@@ -13,6 +13,7 @@ use crate::catalogue::store::offers::OfferSort;
 use crate::catalogue::validate::{OfferInput, OfferPatch};
 use crate::db::Conn;
 use crate::error::FieldError;
+use crate::matching::open_offers::OpenOffers;
 use crate::matching::score::Score;
 use crate::matching::service::{self, MatchingError, Scoring};
 use crate::visibility::Reader;
@@ -341,8 +342,10 @@ impl WebKind for Offer {
         conn: &mut Conn<'_>,
         reader: &Reader,
         scoring: Scoring<'_>,
+        _open: &OpenOffers,
         id: Uuid,
     ) -> Result<Vec<(Need, Score)>, MatchingError> {
+        // Needs are read from the database (`OpenOffers` holds only the offers' side).
         service::candidates_for_offer(conn, reader, scoring, id)
     }
 

@@ -1,0 +1,224 @@
+//! The open offers as a need's candidate list reads them, held in memory with the words the
+//! scorer reads in each, so that a candidate list costs one indexed read of what changed
+//! and the scoring of the related offers, instead of loading and stemming thousands of rows
+//! on every request (docs/PERFORMANCE.md, "The candidates endpoint under load").
+//!
+//! Kept current by the database, not by this process: before every read it applies the
+//! offers changed since the last change number it holds (`change_seq`, the numbers of
+//! incremental sync, which both engines stamp in commit order). So a write through any
+//! instance sharing the database is seen by the next candidate list on every instance, and
+//! a write this process made is seen by its own next read. Reads that must see their own
+//! transaction's uncommitted rows (the announcements after a publish) do not use it.
+//!
+//! Bounded by the open offers with capacity left: one entry each (the offer and its
+//! `Reading`), nothing for closed, withdrawn or full offers.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use uuid::Uuid;
+
+use crate::catalogue::model::{Offer, OfferStatus};
+use crate::catalogue::store::{offers, ItemFilter, ItemStore, SyncEntry};
+use crate::catalogue::themes::Taxonomy;
+use crate::db::{self, ChangePosition, Conn, StoreError};
+use crate::matching::index::related_themes;
+use crate::matching::score::words_of_offer;
+use crate::matching::text::Reading;
+use crate::visibility::ReadScope;
+
+/// Changes read per query while catching up; a quiet catalogue needs one short page.
+const CATCH_UP_PAGE: usize = 500;
+
+/// An open offer with capacity left, and its words as the scorer reads them.
+#[derive(Debug)]
+pub struct HeldOffer {
+    pub offer: Offer,
+    pub words: Reading,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    /// Every change up to here is applied; `None` until the first read loads the offers.
+    position: Option<ChangePosition>,
+    offers: HashMap<Uuid, Arc<HeldOffer>>,
+    by_theme: HashMap<String, HashSet<Uuid>>,
+}
+
+impl Held {
+    fn remove(&mut self, id: Uuid) {
+        if let Some(old) = self.offers.remove(&id) {
+            for theme in &old.offer.fields.themes {
+                if let Some(ids) = self.by_theme.get_mut(theme) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.by_theme.remove(theme);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Holds the offer as it is now: in the set if it can be a candidate, out of it if not.
+    fn apply(&mut self, offer: Offer) {
+        self.remove(offer.id);
+        if !can_be_candidate(&offer) {
+            return;
+        }
+        for theme in &offer.fields.themes {
+            self.by_theme
+                .entry(theme.clone())
+                .or_default()
+                .insert(offer.id);
+        }
+        let words = words_of_offer(&offer);
+        self.offers
+            .insert(offer.id, Arc::new(HeldOffer { offer, words }));
+    }
+}
+
+/// What `offers::open_with_themes` reads: open, with capacity left.
+fn can_be_candidate(offer: &Offer) -> bool {
+    offer.status == OfferStatus::Open && offer.capacity_left > 0
+}
+
+/// The open offers of one database (one per `AppState`).
+#[derive(Debug, Default)]
+pub struct OpenOffers {
+    held: RwLock<Held>,
+    /// One catch-up at a time; the number of the last request it served.
+    catching_up: Mutex<u64>,
+    /// Numbers the reads that asked for a catch-up, in order of asking.
+    asked: AtomicU64,
+}
+
+impl OpenOffers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many offers are held (for the memory figures and tests).
+    pub fn len(&self) -> usize {
+        self.read().offers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Applies one offer's state as a catch-up does, without a database (property tests).
+    #[cfg(test)]
+    pub(crate) fn hold(&self, offer: Offer) {
+        self.held
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(offer);
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Held> {
+        self.held.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Brings the held offers up to every change committed before this call. Concurrent
+    /// callers share one catch-up: a caller waits for the catch-up in progress and needs no
+    /// other if that one started after it asked (it then read every commit the caller could
+    /// know of).
+    pub fn catch_up(&self, conn: &mut Conn<'_>) -> Result<(), StoreError> {
+        let ticket = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut served = self
+            .catching_up
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if *served >= ticket {
+            return Ok(());
+        }
+        // Every ticket handed out so far was asked for before the reads below begin.
+        let covers = self.asked.load(Ordering::SeqCst);
+        let position = self.read().position;
+        match position {
+            None => self.load(conn)?,
+            Some(position) => self.apply_changes_after(conn, position)?,
+        }
+        *served = covers;
+        Ok(())
+    }
+
+    /// The first read: every open offer and the change number they are current to, in one
+    /// snapshot.
+    fn load(&self, conn: &mut Conn<'_>) -> Result<(), StoreError> {
+        let (open, last) = db::snapshot(conn, |conn| {
+            Ok((offers::all_open(conn)?, db::last_change(conn)?))
+        })?;
+        let mut held = Held::default();
+        for offer in open {
+            held.apply(offer);
+        }
+        held.position = Some((last, db::MAX_ID));
+        *self.held.write().unwrap_or_else(PoisonError::into_inner) = held;
+        Ok(())
+    }
+
+    fn apply_changes_after(
+        &self,
+        conn: &mut Conn<'_>,
+        mut position: ChangePosition,
+    ) -> Result<(), StoreError> {
+        let every_offer = ItemFilter {
+            status: None,
+            themes: None,
+            country: None,
+            language: None,
+            organisation: None,
+            text: None,
+            updated_since: None,
+            only: None,
+        };
+        loop {
+            let page = Offer::sync(
+                conn,
+                &ReadScope::All,
+                &every_offer,
+                Some(position),
+                CATCH_UP_PAGE,
+            )?;
+            let full = page.entries.len() >= CATCH_UP_PAGE;
+            if !page.entries.is_empty() || page.next != position {
+                let mut held = self.held.write().unwrap_or_else(PoisonError::into_inner);
+                for entry in page.entries {
+                    match entry {
+                        SyncEntry::Item(offer) => held.apply(offer),
+                        // Every item is in view of `ReadScope::All`; a tombstone is still
+                        // an offer that cannot be a candidate.
+                        SyncEntry::Removed(gone) => held.remove(gone.id),
+                    }
+                }
+                held.position = Some(page.next);
+            }
+            position = page.next;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The held offers carrying a theme related to one of `themes` (itself, its parent or
+    /// a child), each once.
+    pub fn related_to(&self, themes: &[String], taxonomy: &Taxonomy) -> Vec<Arc<HeldOffer>> {
+        let held = self.read();
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        let mut found = Vec::new();
+        for theme in themes {
+            for related in related_themes(theme, taxonomy) {
+                for id in held.by_theme.get(related).into_iter().flatten() {
+                    if seen.insert(*id) {
+                        if let Some(offer) = held.offers.get(id) {
+                            found.push(offer.clone());
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+}
