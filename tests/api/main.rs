@@ -39,6 +39,8 @@ mod web_matches;
 // webhooks for partner systems
 mod webhook_receiver;
 mod webhooks;
+// queue: settled queue rows past their retention
+mod retention;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -241,6 +243,9 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         clients::a_client_with_webhooks_manage_manages_its_own_webhooks_only,
         web_api_clients::an_org_admin_creates_rotates_and_revokes_a_client_on_the_page,
         web_api_clients::the_api_clients_page_is_for_org_admins_only,
+        // queue: one leased queue; retention of settled rows; If-Match on webhooks
+        retention::sent_emails_and_delivered_webhooks_are_deleted_after_their_retention,
+        webhooks::a_webhook_change_needs_the_etag_it_was_based_on,
     ]
 }
 
