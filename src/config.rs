@@ -121,7 +121,10 @@ impl RetentionSettings {
         // support questions of the last day; at most ten years.
         for (setting, days) in [
             ("retention.sent_emails_days", self.sent_emails_days),
-            ("retention.delivered_webhooks_days", self.delivered_webhooks_days),
+            (
+                "retention.delivered_webhooks_days",
+                self.delivered_webhooks_days,
+            ),
         ] {
             if !(1..=3650).contains(&days) {
                 return Err(invalid(setting, "must be between 1 and 3650 days"));

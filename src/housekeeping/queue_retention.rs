@@ -18,10 +18,16 @@ pub async fn run(db: &Database, retention: RetentionSettings) -> Result<(), Stor
     let sent_before = now - retention.sent_emails();
     let delivered_before = now - retention.delivered_webhooks();
     let emails = in_batches(db, move |conn| prune_sent(conn, sent_before, BATCH)).await?;
-    let deliveries =
-        in_batches(db, move |conn| prune_delivered(conn, delivered_before, BATCH)).await?;
+    let deliveries = in_batches(db, move |conn| {
+        prune_delivered(conn, delivered_before, BATCH)
+    })
+    .await?;
     if emails + deliveries > 0 {
-        tracing::info!(emails, deliveries, "settled queue rows past their retention deleted");
+        tracing::info!(
+            emails,
+            deliveries,
+            "settled queue rows past their retention deleted"
+        );
     }
     Ok(())
 }

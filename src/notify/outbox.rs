@@ -10,8 +10,8 @@ use crate::db::schema::outbox;
 use crate::db::{self, Conn, Id, StoreError};
 use crate::dispatch;
 use crate::notify::model::{OutboxEntry, OutboxStatus};
-use crate::queue::AfterFailure;
 use crate::notify::templates::RenderedEmail;
+use crate::queue::AfterFailure;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
@@ -239,9 +239,9 @@ pub fn list(
         }
         if let Some((created_at, id)) = &after {
             query = query.filter(
-                outbox::created_at.lt(*created_at).or(outbox::created_at
-                    .eq(*created_at)
-                    .and(outbox::id.lt(*id))),
+                outbox::created_at
+                    .lt(*created_at)
+                    .or(outbox::created_at.eq(*created_at).and(outbox::id.lt(*id))),
             );
         }
         query

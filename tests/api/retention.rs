@@ -121,8 +121,14 @@ pub async fn sent_emails_and_delivered_webhooks_are_deleted_after_their_retentio
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(exists(young_sent, "outbox"), "a sent email within its retention is kept");
-    assert!(exists(old_dead, "outbox"), "a dead email waits for a person");
+    assert!(
+        exists(young_sent, "outbox"),
+        "a sent email within its retention is kept"
+    );
+    assert!(
+        exists(old_dead, "outbox"),
+        "a dead email waits for a person"
+    );
     assert!(
         exists(young_delivered, "webhook_deliveries"),
         "a delivered message within its retention is kept"

@@ -59,7 +59,10 @@ async fn patch_hook(app: &TestApp, session: &Session, hook: &str, body: &Value) 
     let path = format!("{}/{hook}", hooks_path(session));
     let read = session.get(&path).await;
     read.assert_status(StatusCode::OK);
-    let tag = read.header("etag").expect("a webhook has an ETag").to_owned();
+    let tag = read
+        .header("etag")
+        .expect("a webhook has an ETag")
+        .to_owned();
     patch_with(app, session, &path, Some(&tag), body).await
 }
 
@@ -686,7 +689,10 @@ pub async fn a_webhook_change_needs_the_etag_it_was_based_on(app: TestApp) {
     assert_eq!(changed.body["description"], "Partner portal");
     let second = changed.header("etag").unwrap().to_owned();
     assert_ne!(second, first, "a change counts a new version");
-    assert_eq!(hospital.get(&path).await.header("etag"), Some(second.as_str()));
+    assert_eq!(
+        hospital.get(&path).await.header("etag"),
+        Some(second.as_str())
+    );
 
     // A second admin's change based on the first read is stale.
     let stale = patch_with(
@@ -698,9 +704,18 @@ pub async fn a_webhook_change_needs_the_etag_it_was_based_on(app: TestApp) {
     )
     .await;
     stale.assert_problem(StatusCode::PRECONDITION_FAILED);
-    assert_eq!(hospital.get(&path).await.body["description"], "Partner portal");
+    assert_eq!(
+        hospital.get(&path).await.body["description"],
+        "Partner portal"
+    );
     // `*` names whatever version is there.
-    patch_with(&app, &hospital, &path, Some("*"), &json!({"enabled": false}))
-        .await
-        .assert_status(StatusCode::OK);
+    patch_with(
+        &app,
+        &hospital,
+        &path,
+        Some("*"),
+        &json!({"enabled": false}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
 }
