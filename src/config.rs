@@ -81,6 +81,57 @@ pub struct Config {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub webhooks: WebhookSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// How long settled queue rows are kept before housekeeping deletes them: sent emails (their
+/// bodies are dropped on sending already) and delivered webhook messages are history that
+/// nobody acts on, and without a bound their tables grow for ever. Dead emails and failed
+/// deliveries are kept: a person still has to look at them.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Days a sent email's outbox row is kept.
+    pub sent_emails_days: u32,
+    /// Days a delivered webhook message's row is kept.
+    pub delivered_webhooks_days: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            sent_emails_days: 30,
+            delivered_webhooks_days: 30,
+        }
+    }
+}
+
+impl RetentionSettings {
+    pub fn sent_emails(&self) -> chrono::Duration {
+        chrono::Duration::days(self.sent_emails_days.into())
+    }
+
+    pub fn delivered_webhooks(&self) -> chrono::Duration {
+        chrono::Duration::days(self.delivered_webhooks_days.into())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        // At least a day, so that the message logs still answer "was it sent?" for the
+        // support questions of the last day; at most ten years.
+        for (setting, days) in [
+            ("retention.sent_emails_days", self.sent_emails_days),
+            (
+                "retention.delivered_webhooks_days",
+                self.delivered_webhooks_days,
+            ),
+        ] {
+            if !(1..=3650).contains(&days) {
+                return Err(invalid(setting, "must be between 1 and 3650 days"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How webhooks are delivered, and where they may go (docs/ARCHITECTURE.md, "Webhooks").
@@ -559,6 +610,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.webhooks.validate()?;
+        self.retention.validate()?;
         let target = &self.database;
         if let Some(secret) = &self.jwt_secret {
             if secret.expose_secret().len() < MIN_JWT_SECRET_LEN {
@@ -996,6 +1048,14 @@ mod tests {
                 "reminders.need_expiry_warning_days",
             ),
             (vec![("outbox.lease_seconds", "0")], "outbox.lease_seconds"),
+            (
+                vec![("retention.sent_emails_days", "0")],
+                "retention.sent_emails_days",
+            ),
+            (
+                vec![("retention.delivered_webhooks_days", "3651")],
+                "retention.delivered_webhooks_days",
+            ),
         ] {
             let error = load(&pairs).unwrap_err().to_string();
             assert!(error.contains(setting), "{error} should name {setting}");

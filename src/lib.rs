@@ -21,6 +21,7 @@ pub mod matching;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
+pub mod queue;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -187,8 +187,11 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::UuidText;
+
     outbox (id) {
-        id -> Text,
+        id -> UuidText,
         message_id -> Text,
         kind -> Text,
         recipient -> Text,
@@ -334,6 +337,7 @@ diesel::table! {
         disabled_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 

@@ -1,16 +1,18 @@
 //! The periodic work of `serve`: expires needs and offers whose time has passed, then writes
-//! the reminders that are due (needs about to expire, matches waiting for an answer), and
-//! forgets refilled rate-limit keys. One job
-//! a file; every job is safe to run on several instances at once.
+//! the reminders that are due (needs about to expire, matches waiting for an answer),
+//! forgets refilled rate-limit keys and expired idempotency keys, and deletes sent emails and
+//! delivered webhook messages past their retention. One job a file; every job is safe to run
+//! on several instances at once.
 
 mod expiry;
 mod idempotency_keys;
+mod queue_retention;
 mod rate_limits;
 mod reminders;
 
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{Config, RetentionSettings};
 use crate::db::Database;
 use crate::notify::Notifier;
 
@@ -22,6 +24,7 @@ pub struct Housekeeping {
     reconfirm_within: chrono::Duration,
     expiry_warning: chrono::Duration,
     match_waiting: chrono::Duration,
+    retention: RetentionSettings,
 }
 
 impl Housekeeping {
@@ -35,6 +38,7 @@ impl Housekeeping {
                 config.reminders.need_expiry_warning_days.into(),
             ),
             match_waiting: chrono::Duration::days(config.reminders.match_waiting_days.into()),
+            retention: config.retention,
         }
     }
 
@@ -60,6 +64,9 @@ impl Housekeeping {
             }
             if let Err(error) = idempotency_keys::run(&self.db).await {
                 tracing::warn!(%error, "forgetting expired idempotency keys failed");
+            }
+            if let Err(error) = queue_retention::run(&self.db, self.retention).await {
+                tracing::warn!(%error, "deleting settled queue rows failed");
             }
         }
     }

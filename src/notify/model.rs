@@ -1,5 +1,6 @@
 //! The pure rules of email: which emails exist, which a user may turn off, how delivery
-//! modes are chosen, and how long a failed message waits before its next attempt.
+//! modes are chosen, and the digest's windows. How long a failed message waits before its
+//! next attempt is the leased queue's rule (`crate::queue::schedule`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -167,40 +168,6 @@ pub struct OutboxEntry {
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The retry policy: exponential backoff with jitter, capped, and a number of attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    pub base: Duration,
-    pub cap: Duration,
-    pub max_attempts: u32,
-}
-
-/// What a failed attempt leads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterFailure {
-    RetryIn(Duration),
-    Dead,
-}
-
-impl RetryPolicy {
-    /// After the `attempts`-th failed attempt (1 for the first): dead when the attempts are
-    /// used up, else a wait of `base * 2^(attempts-1)`, capped, of which the upper half is
-    /// random (`jitter` in [0, 1]) so that messages that failed together do not retry together.
-    pub fn after_failure(&self, attempts: u32, jitter: f64) -> AfterFailure {
-        if attempts >= self.max_attempts {
-            return AfterFailure::Dead;
-        }
-        let exponent = attempts.saturating_sub(1).min(40);
-        let full = self
-            .base
-            .checked_mul(1u32 << exponent.min(31))
-            .unwrap_or(self.cap)
-            .min(self.cap);
-        let half = full / 2;
-        AfterFailure::RetryIn(half + half.mul_f64(jitter.clamp(0.0, 1.0)))
-    }
-}
-
 /// The start of the digest window that `now` falls in: windows are `period` long and aligned
 /// on the Unix epoch (a daily period starts at 00:00 UTC).
 pub fn digest_window_start(now: chrono::NaiveDateTime, period: Duration) -> chrono::NaiveDateTime {
@@ -217,47 +184,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const POLICY: RetryPolicy = RetryPolicy {
-        base: Duration::from_secs(60),
-        cap: Duration::from_secs(6 * 60 * 60),
-        max_attempts: 8,
-    };
-
-    #[test]
-    fn waits_double_from_one_minute_and_stop_at_the_cap() {
-        let waits: Vec<_> = (1..8)
-            .map(|attempt| match POLICY.after_failure(attempt, 1.0) {
-                AfterFailure::RetryIn(wait) => wait.as_secs(),
-                AfterFailure::Dead => panic!("attempt {attempt} is not the last"),
-            })
-            .collect();
-        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3840]);
-        let capped = RetryPolicy {
-            max_attempts: 50,
-            ..POLICY
-        };
-        assert_eq!(
-            capped.after_failure(30, 1.0),
-            AfterFailure::RetryIn(Duration::from_secs(6 * 60 * 60))
-        );
-    }
-
-    #[test]
-    fn the_last_attempt_makes_the_message_dead() {
-        assert_eq!(POLICY.after_failure(8, 0.5), AfterFailure::Dead);
-        assert_eq!(POLICY.after_failure(9, 0.5), AfterFailure::Dead);
-    }
-
     proptest! {
-        #[test]
-        fn jitter_keeps_the_wait_between_half_and_full(attempt in 1u32..100, jitter in 0.0f64..=1.0) {
-            let policy = RetryPolicy { max_attempts: 100, ..POLICY };
-            if let AfterFailure::RetryIn(wait) = policy.after_failure(attempt, jitter) {
-                let full = POLICY.base.saturating_mul(1 << (attempt - 1).min(31)).min(POLICY.cap);
-                prop_assert!(wait >= full / 2 && wait <= full, "{wait:?} vs {full:?}");
-            }
-        }
-
         #[test]
         fn digest_windows_contain_their_instant(seconds in 0i64..4_000_000_000, period in 1u64..200_000) {
             let now = chrono::DateTime::from_timestamp(seconds, 0).unwrap().naive_utc();

@@ -1,25 +1,22 @@
 //! The outbox table: messages are enqueued inside the transaction of the change that causes
-//! them, claimed by workers under a lease, and marked sent, retried later, or dead.
-//!
-//! Claims are atomic on both engines: PostgreSQL locks the due rows with `FOR UPDATE SKIP
-//! LOCKED`, so concurrent workers take disjoint batches; SQLite runs the claim in a
-//! `BEGIN IMMEDIATE` transaction, which admits one writer at a time.
+//! them, claimed by workers under a lease, and marked sent, retried later, or dead. The
+//! claim, release, retry and counts are the leased queue's (`crate::queue`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::accounts::store::parse_id;
 use crate::db::schema::outbox;
-use crate::db::{self, Conn, StoreError};
+use crate::db::{self, Conn, Id, StoreError};
 use crate::dispatch;
-use crate::notify::model::{AfterFailure, OutboxEntry, OutboxStatus};
+use crate::notify::model::{OutboxEntry, OutboxStatus};
 use crate::notify::templates::RenderedEmail;
+use crate::queue::AfterFailure;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
 struct OutboxRow {
-    id: String,
+    id: Id,
     message_id: String,
     kind: String,
     recipient: String,
@@ -44,7 +41,7 @@ impl TryFrom<OutboxRow> for OutboxEntry {
 
     fn try_from(row: OutboxRow) -> Result<Self, StoreError> {
         Ok(OutboxEntry {
-            id: parse_id(&row.id)?,
+            id: row.id.0,
             status: row
                 .status
                 .parse()
@@ -78,7 +75,7 @@ pub fn enqueue(conn: &mut Conn<'_>, new: NewEmail, domain: &str) -> Result<Uuid,
     let now = db::now();
     let id = Uuid::new_v4();
     let row = OutboxRow {
-        id: id.to_string(),
+        id: Id(id),
         message_id: format!("<{}@{domain}>", id.simple()),
         kind: new.kind,
         recipient: new.recipient,
@@ -119,94 +116,48 @@ pub struct ClaimedMessage {
     pub lease_until: NaiveDateTime,
 }
 
-/// Claims up to `limit` due messages for `lease`: pending ones whose time has come, and ones
-/// whose previous worker let its lease run out (it died or hung). Each claim counts as an
-/// attempt. Run inside a write transaction.
+crate::leased_table! {
+    /// The outbox as a leased queue: a dead message is a parked one.
+    pub struct OutboxQueue for outbox {
+        pending: OutboxStatus::Pending.as_str(),
+        sending: OutboxStatus::Sending.as_str(),
+        done: OutboxStatus::Sent.as_str(),
+        parked: OutboxStatus::Dead.as_str(),
+        lost: "the worker holding the message stopped before it was sent",
+    }
+}
+
+/// Claims up to `limit` due messages for `lease` (see `OutboxQueue::claim`), with what the
+/// transport needs to send them. Run inside a write transaction.
 pub fn claim_due(
     conn: &mut Conn<'_>,
     limit: usize,
     lease: chrono::Duration,
     max_attempts: u32,
 ) -> Result<Vec<ClaimedMessage>, StoreError> {
-    let now = db::now();
-    let pending = OutboxStatus::Pending.as_str();
-    let sending = OutboxStatus::Sending.as_str();
-    let max_attempts = max_attempts as i32;
-    // A message whose worker died on its last allowed attempt is dead, not tried again.
-    dispatch!(conn, |c| diesel::update(
-        outbox::table
-            .filter(outbox::status.eq(sending))
-            .filter(outbox::lease_until.le(now))
-            .filter(outbox::attempts.ge(max_attempts))
-    )
-    .set((
-        outbox::status.eq(OutboxStatus::Dead.as_str()),
-        outbox::claim_token.eq(None::<String>),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::last_error.eq(Some(
-            "the worker holding the message stopped before it was sent"
-        )),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(c))?;
-
-    let due = outbox::status
-        .eq(pending)
-        .and(outbox::next_attempt_at.le(now))
-        .or(outbox::status.eq(sending).and(outbox::lease_until.le(now)));
-    let ids: Vec<String> = match conn {
-        Conn::Postgres(c) => outbox::table
-            .filter(due)
-            .order(outbox::next_attempt_at.asc())
-            .select(outbox::id)
-            .limit(limit as i64)
-            .for_update()
-            .skip_locked()
-            .load(*c)?,
-        Conn::Sqlite(c) => outbox::table
-            .filter(due)
-            .order(outbox::next_attempt_at.asc())
-            .select(outbox::id)
-            .limit(limit as i64)
-            .load(*c)?,
-    };
-    if ids.is_empty() {
+    let Some(claim) = OutboxQueue::claim(conn, limit, lease, max_attempts)? else {
         return Ok(Vec::new());
-    }
-    let claim_token = Uuid::new_v4().to_string();
-    let lease_until = now + lease;
-    dispatch!(conn, |c| diesel::update(
-        outbox::table.filter(outbox::id.eq_any(&ids))
-    )
-    .set((
-        outbox::status.eq(sending),
-        outbox::attempts.eq(outbox::attempts + 1),
-        outbox::claim_token.eq(Some(&claim_token)),
-        outbox::lease_until.eq(Some(lease_until)),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(c))?;
+    };
     let rows: Vec<OutboxRow> = dispatch!(conn, |c| outbox::table
-        .filter(outbox::claim_token.eq(&claim_token))
+        .filter(outbox::claim_token.eq(&claim.token))
         .order(outbox::next_attempt_at.asc())
         .select(OutboxRow::as_select())
         .load(c))?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(ClaimedMessage {
-                id: parse_id(&row.id)?,
-                message_id: row.message_id,
-                recipient: row.recipient,
-                subject: row.subject,
-                body_text: row.body_text,
-                body_html: row.body_html,
-                list_unsubscribe: row.list_unsubscribe,
-                attempts: row.attempts.max(0) as u32,
-                claim_token: claim_token.clone(),
-                lease_until,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| ClaimedMessage {
+            id: row.id.0,
+            message_id: row.message_id,
+            recipient: row.recipient,
+            subject: row.subject,
+            body_text: row.body_text,
+            body_html: row.body_html,
+            list_unsubscribe: row.list_unsubscribe,
+            attempts: row.attempts.max(0) as u32,
+            claim_token: claim.token.clone(),
+            lease_until: claim.lease_until,
         })
-        .collect()
+        .collect())
 }
 
 /// Marks a claimed message sent and drops its bodies (they may hold single-use tokens).
@@ -215,7 +166,7 @@ pub fn mark_sent(conn: &mut Conn<'_>, id: Uuid, claim_token: &str) -> Result<boo
     let now = db::now();
     let updated = dispatch!(conn, |c| diesel::update(
         outbox::table
-            .find(id.to_string())
+            .find(Id(id))
             .filter(outbox::claim_token.eq(claim_token))
     )
     .set((
@@ -251,7 +202,7 @@ pub fn mark_failed(
     let error: String = error.chars().take(1000).collect();
     let updated = dispatch!(conn, |c| diesel::update(
         outbox::table
-            .find(id.to_string())
+            .find(Id(id))
             .filter(outbox::claim_token.eq(claim_token))
     )
     .set((
@@ -264,27 +215,6 @@ pub fn mark_failed(
     ))
     .execute(c))?;
     Ok(updated == 1)
-}
-
-/// Gives back a claimed message that was not tried (the worker is stopping): due at once,
-/// and the claim does not count as an attempt.
-pub fn release(conn: &mut Conn<'_>, id: Uuid, claim_token: &str) -> Result<(), StoreError> {
-    let now = db::now();
-    dispatch!(conn, |c| diesel::update(
-        outbox::table
-            .find(id.to_string())
-            .filter(outbox::claim_token.eq(claim_token))
-    )
-    .set((
-        outbox::status.eq(OutboxStatus::Pending.as_str()),
-        outbox::attempts.eq(outbox::attempts - 1),
-        outbox::next_attempt_at.eq(now),
-        outbox::claim_token.eq(None::<String>),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    Ok(())
 }
 
 /// Where a page of the outbox starts: after this (created_at, id), newest first.
@@ -301,7 +231,7 @@ pub fn list(
     after: Option<&OutboxCursor>,
     limit: usize,
 ) -> Result<(Vec<OutboxEntry>, Option<OutboxCursor>), StoreError> {
-    let after = after.map(|cursor| (cursor.created_at, cursor.id.to_string()));
+    let after = after.map(|cursor| (cursor.created_at, Id(cursor.id)));
     let mut rows: Vec<OutboxRow> = dispatch!(conn, |c| {
         let mut query = outbox::table.select(OutboxRow::as_select()).into_boxed();
         if let Some(status) = status {
@@ -309,9 +239,9 @@ pub fn list(
         }
         if let Some((created_at, id)) = &after {
             query = query.filter(
-                outbox::created_at.lt(*created_at).or(outbox::created_at
-                    .eq(*created_at)
-                    .and(outbox::id.lt(id.clone()))),
+                outbox::created_at
+                    .lt(*created_at)
+                    .or(outbox::created_at.eq(*created_at).and(outbox::id.lt(*id))),
             );
         }
         query
@@ -321,14 +251,10 @@ pub fn list(
     })?;
     let next = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last()
-            .map(|last| -> Result<_, StoreError> {
-                Ok(OutboxCursor {
-                    created_at: last.created_at,
-                    id: parse_id(&last.id)?,
-                })
-            })
-            .transpose()?
+        rows.last().map(|last| OutboxCursor {
+            created_at: last.created_at,
+            id: last.id.0,
+        })
     } else {
         None
     };
@@ -341,7 +267,7 @@ pub fn list(
 
 pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<OutboxEntry>, StoreError> {
     let row: Option<OutboxRow> = dispatch!(conn, |c| outbox::table
-        .find(id.to_string())
+        .find(Id(id))
         .select(OutboxRow::as_select())
         .first(c)
         .optional())?;
@@ -360,19 +286,7 @@ pub fn retry(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<OutboxEntry>, Store
             entry.status.as_str()
         )));
     }
-    let now = db::now();
-    dispatch!(conn, |c| diesel::update(
-        outbox::table
-            .find(id.to_string())
-            .filter(outbox::status.eq(OutboxStatus::Dead.as_str()))
-    )
-    .set((
-        outbox::status.eq(OutboxStatus::Pending.as_str()),
-        outbox::attempts.eq(0),
-        outbox::next_attempt_at.eq(now),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(c))?;
+    OutboxQueue::retry(conn, id, OutboxStatus::Dead.as_str())?;
     find(conn, id)
 }
 
@@ -416,24 +330,19 @@ pub struct OutboxDepth {
 }
 
 pub fn depth(conn: &mut Conn<'_>) -> Result<OutboxDepth, StoreError> {
-    let now = db::now();
-    let count = |conn: &mut Conn<'_>, status: OutboxStatus| -> Result<i64, StoreError> {
-        let status = status.as_str();
-        Ok(dispatch!(conn, |c| outbox::table
-            .filter(outbox::status.eq(status))
-            .count()
-            .get_result(c))?)
-    };
-    let pending = OutboxStatus::Pending.as_str();
-    let oldest: Option<NaiveDateTime> = dispatch!(conn, |c| outbox::table
-        .filter(outbox::status.eq(pending))
-        .filter(outbox::next_attempt_at.le(now))
-        .select(diesel::dsl::min(outbox::next_attempt_at))
-        .get_result(c))?;
     Ok(OutboxDepth {
-        pending: count(conn, OutboxStatus::Pending)?,
-        sending: count(conn, OutboxStatus::Sending)?,
-        dead: count(conn, OutboxStatus::Dead)?,
-        oldest_due_since: oldest.map(|at| at.and_utc()),
+        pending: OutboxQueue::count(conn, OutboxStatus::Pending.as_str())?,
+        sending: OutboxQueue::count(conn, OutboxStatus::Sending.as_str())?,
+        dead: OutboxQueue::count(conn, OutboxStatus::Dead.as_str())?,
+        oldest_due_since: OutboxQueue::oldest_due(conn)?.map(|at| at.and_utc()),
     })
+}
+
+/// Deletes up to `limit` messages sent before `before` (housekeeping's retention).
+pub fn prune_sent(
+    conn: &mut Conn<'_>,
+    before: NaiveDateTime,
+    limit: usize,
+) -> Result<usize, StoreError> {
+    OutboxQueue::prune(conn, before, limit)
 }

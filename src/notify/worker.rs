@@ -5,17 +5,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use lettre::message::Mailbox;
-use tokio::sync::watch;
 
 use crate::config::OutboxSettings;
 use crate::db::{self, Database, StoreError};
-use crate::notify::model::{digest_window_start, AfterFailure, RetryPolicy};
+use crate::notify::model::digest_window_start;
 use crate::notify::notifier::Notifier;
-use crate::notify::outbox::{self, ClaimedMessage};
+use crate::notify::outbox::{self, ClaimedMessage, OutboxQueue};
 use crate::notify::transport::Transport;
 use crate::notify::{dead_letters, digest};
+use crate::queue::runner::{LeasedWork, Pace};
+use crate::queue::{AfterFailure, RetryPolicy};
+
+pub use crate::queue::runner::WorkerHandle;
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -61,20 +63,6 @@ pub struct Worker {
     summarised_window: std::sync::Mutex<Option<chrono::NaiveDateTime>>,
 }
 
-/// A running worker: `stop` lets it finish the message in hand, give back the rest of its
-/// batch, and end.
-pub struct WorkerHandle {
-    stop: watch::Sender<bool>,
-    done: tokio::task::JoinHandle<()>,
-}
-
-impl WorkerHandle {
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.done.await;
-    }
-}
-
 impl Worker {
     pub fn new(
         db: Database,
@@ -95,36 +83,8 @@ impl Worker {
 
     /// Runs the worker on the current (actix) runtime until its handle stops it.
     pub fn spawn(self) -> WorkerHandle {
-        let (stop, stopped) = watch::channel(false);
-        let done = actix_web::rt::spawn(self.run(stopped));
-        WorkerHandle { stop, done }
-    }
-
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(transport = %self.transport.describe(), "outbox worker started");
-        loop {
-            if let Err(error) = self.write_digests().await {
-                tracing::error!(%error, "writing digests failed");
-            }
-            let full_batch = match self.deliver_batch(&stop).await {
-                Ok(claimed) => claimed == self.settings.batch_size,
-                Err(error) => {
-                    tracing::error!(%error, "outbox batch failed");
-                    false
-                }
-            };
-            if *stop.borrow() {
-                break;
-            }
-            // A full batch suggests more is due: go on at once.
-            if !full_batch {
-                tokio::select! {
-                    _ = stop.changed() => break,
-                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
-                }
-            }
-        }
-        tracing::info!("outbox worker stopped");
+        tracing::info!(transport = %self.transport.describe(), "outbox worker starting");
+        WorkerHandle::spawn(self)
     }
 
     async fn write_digests(&self) -> Result<(), StoreError> {
@@ -166,47 +126,6 @@ impl Worker {
         Ok(())
     }
 
-    /// Claims one batch and settles each message; returns how many were claimed.
-    async fn deliver_batch(&self, stop: &watch::Receiver<bool>) -> Result<usize, StoreError> {
-        let limit = self.settings.batch_size;
-        let lease =
-            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let max_attempts = self.settings.retry.max_attempts;
-        let claimed = self
-            .db
-            .write(move |conn| outbox::claim_due(conn, limit, lease, max_attempts))
-            .await?;
-        let count = claimed.len();
-        let margin = chrono::Duration::from_std(self.settings.send_timeout()).unwrap_or_default();
-        let given_back = std::sync::Mutex::new(Vec::new());
-        // Up to `concurrency` messages in flight, each recorded on its own as soon as its
-        // outcome is known, so that a crash repeats at most the messages in flight.
-        futures_util::stream::iter(claimed)
-            .for_each_concurrent(self.settings.concurrency, |message| {
-                let given_back = &given_back;
-                async move {
-                    // Stopping, or too little lease left to finish before another worker
-                    // may take the message: give it back untried.
-                    if *stop.borrow() || db::now() + margin > message.lease_until {
-                        if let Ok(mut given_back) = given_back.lock() {
-                            given_back.push(message);
-                        }
-                        return;
-                    }
-                    let id = message.id;
-                    if let Err(error) = self.deliver(message).await {
-                        tracing::error!(outbox_id = %id, %error, "recording an email's outcome failed; it is sent again after its lease");
-                    }
-                }
-            })
-            .await;
-        let given_back = given_back.into_inner().unwrap_or_default();
-        if !given_back.is_empty() {
-            self.release(given_back).await?;
-        }
-        Ok(count)
-    }
-
     async fn deliver(&self, message: ClaimedMessage) -> Result<(), StoreError> {
         let outcome = self.transport.send(&self.from, &message).await;
         let (id, token, attempts) = (message.id, message.claim_token.clone(), message.attempts);
@@ -241,12 +160,56 @@ impl Worker {
         }
         Ok(())
     }
+}
 
-    async fn release(&self, messages: Vec<ClaimedMessage>) -> Result<(), StoreError> {
+impl LeasedWork for Worker {
+    type Item = ClaimedMessage;
+    const NAME: &'static str = "outbox";
+
+    fn pace(&self) -> Pace {
+        Pace {
+            poll_interval: self.settings.poll_interval,
+            batch_size: self.settings.batch_size,
+            concurrency: self.settings.concurrency,
+        }
+    }
+
+    fn margin(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.send_timeout()).unwrap_or_default()
+    }
+
+    fn lease_until(message: &ClaimedMessage) -> chrono::NaiveDateTime {
+        message.lease_until
+    }
+
+    async fn before_batch(&self) {
+        if let Err(error) = self.write_digests().await {
+            tracing::error!(%error, "writing digests failed");
+        }
+    }
+
+    async fn claim(&self) -> Result<Vec<ClaimedMessage>, StoreError> {
+        let limit = self.settings.batch_size;
+        let lease =
+            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        let max_attempts = self.settings.retry.max_attempts;
+        self.db
+            .write(move |conn| outbox::claim_due(conn, limit, lease, max_attempts))
+            .await
+    }
+
+    async fn settle(&self, message: ClaimedMessage) {
+        let id = message.id;
+        if let Err(error) = self.deliver(message).await {
+            tracing::error!(outbox_id = %id, %error, "recording an email's outcome failed; it is sent again after its lease");
+        }
+    }
+
+    async fn give_back(&self, messages: Vec<ClaimedMessage>) -> Result<(), StoreError> {
         self.db
             .write(move |conn| {
                 for message in &messages {
-                    outbox::release(conn, message.id, &message.claim_token)?;
+                    OutboxQueue::release(conn, message.id, &message.claim_token)?;
                 }
                 Ok(())
             })

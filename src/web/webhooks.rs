@@ -164,6 +164,8 @@ async fn set_enabled(
         &signed_in.user.reader(),
         signed_in.user.organisation.id,
         id.into_inner(),
+        // The page's switch says what the person wants now, whatever changed before.
+        None,
         patch,
     )
     .await

@@ -101,6 +101,8 @@ pub struct Webhook {
     pub failed_messages: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Counts changes; also the `ETag`, which a change names in `If-Match`.
+    pub version: i32,
 }
 
 /// One delivery of one event to one endpoint, as the delivery log shows it (not the body).

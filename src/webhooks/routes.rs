@@ -2,12 +2,13 @@
 //! secrets (shown on creation and rotation only), and their delivery logs. Translation
 //! only: the rules are in `webhooks::service`.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::extract::SignedIn;
+use crate::catalogue::routes::{etag, required_if_match};
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
 use crate::http::refusals::NoToken;
@@ -125,6 +126,7 @@ async fn create_webhook(
     );
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
+        .insert_header(etag(created.webhook.version))
         .json(WebhookWithSecret::from(created)))
 }
 
@@ -159,7 +161,7 @@ async fn list_webhooks(
         ("webhook_id" = Uuid, Path, description = "Webhook id"),
     ),
     responses(
-        (status = 200, description = "The webhook", body = Webhook),
+        (status = 200, description = "The webhook; its `ETag` is what a change names in `If-Match`", body = Webhook),
         NoToken,
         (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
@@ -170,25 +172,34 @@ async fn get_webhook(
     state: web::Data<AppState>,
     reader: SignedIn,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<Webhook>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (organisation_id, webhook_id) = path.into_inner();
-    Ok(web::Json(
-        service::get(&state.db, &reader.0, organisation_id, webhook_id).await?,
-    ))
+    let webhook = service::get(&state.db, &reader.0, organisation_id, webhook_id).await?;
+    Ok(with_etag(webhook))
 }
 
-/// Change a webhook's URL, description, event types or enabled flag. Turning it on again
-/// forgives the failures that turned it off; its pending deliveries then go out.
+/// A webhook with its version as the `ETag`, as needs and offers answer.
+fn with_etag(webhook: Webhook) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(etag(webhook.version))
+        .json(webhook)
+}
+
+/// Change a webhook's URL, description, event types or enabled flag. `If-Match` with the
+/// ETag read is required, so that a change made meanwhile (by another admin, or the
+/// clearing house turning a failing endpoint off) is not overwritten unseen. Turning it on
+/// again forgives the failures that turned it off; its pending deliveries then go out.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Organisation id"),
         ("webhook_id" = Uuid, Path, description = "Webhook id"),
+        ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\"", pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#),
     ),
     request_body = WebhookPatch,
     responses(
-        (status = 200, description = "The webhook after the change", body = Webhook),
+        (status = 200, description = "The webhook after the change, with its new `ETag`", body = Webhook),
         NoToken,
         (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
@@ -199,21 +210,23 @@ async fn get_webhook(
 async fn update_webhook(
     state: web::Data<AppState>,
     reader: SignedIn,
+    http: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<WebhookPatch>,
-) -> Result<web::Json<Webhook>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (organisation_id, webhook_id) = path.into_inner();
-    Ok(web::Json(
-        service::update(
-            &state.db,
-            &state.webhook_egress,
-            &reader.0,
-            organisation_id,
-            webhook_id,
-            body.into_inner(),
-        )
-        .await?,
-    ))
+    let expected_version = required_if_match(&http)?;
+    let webhook = service::update(
+        &state.db,
+        &state.webhook_egress,
+        &reader.0,
+        organisation_id,
+        webhook_id,
+        expected_version,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(with_etag(webhook))
 }
 
 /// Delete a webhook and its delivery log; nothing more is sent to it.

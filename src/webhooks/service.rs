@@ -170,6 +170,7 @@ pub async fn update(
     reader: &Reader,
     organisation_id: Uuid,
     id: Uuid,
+    expected_version: Option<i32>,
     patch: WebhookPatch,
 ) -> Result<Webhook, WebhooksError> {
     authorise(reader, organisation_id)?;
@@ -183,6 +184,7 @@ pub async fn update(
     db.transaction(move |conn| {
         owned(conn, organisation_id, id)?;
         let change = WebhookChange {
+            expected_version,
             url,
             description: patch.description.map(|d| d.trim().to_owned()),
             event_types: patch.event_types,

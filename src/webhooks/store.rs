@@ -1,6 +1,6 @@
-//! The webhooks and their deliveries in the database. Deliveries are claimed like the email
-//! outbox: PostgreSQL locks due rows `FOR UPDATE SKIP LOCKED`, SQLite runs the claim under
-//! `BEGIN IMMEDIATE`; a claim is a lease, and recording an outcome is conditional on it.
+//! The webhooks and their deliveries in the database. Deliveries are a leased queue like the
+//! email outbox (`crate::queue`): a claim is a lease, and recording an outcome is
+//! conditional on it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -27,6 +27,7 @@ struct WebhookRow {
     disabled_reason: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    version: i32,
 }
 
 #[derive(Insertable)]
@@ -59,6 +60,7 @@ impl TryFrom<WebhookRow> for Webhook {
             failed_messages: row.failed_messages,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
+            version: row.version,
         })
     }
 }
@@ -168,6 +170,8 @@ pub fn count_for(conn: &mut Conn<'_>, organisation_id: Uuid) -> Result<i64, Stor
 /// A change to an endpoint; `None` keeps a field.
 #[derive(Debug, Default, Clone)]
 pub struct WebhookChange {
+    /// The version the change was based on (`If-Match`); `None` changes any version.
+    pub expected_version: Option<i32>,
     pub url: Option<String>,
     pub description: Option<String>,
     pub event_types: Option<Vec<EventType>>,
@@ -186,12 +190,15 @@ struct WebhookChangeset {
     updated_at: NaiveDateTime,
 }
 
+/// Applies `change` and counts a new version. None when there is no such endpoint;
+/// Err(Stale) when it is not at `expected_version` any more.
 pub fn update(
     conn: &mut Conn<'_>,
     id: Uuid,
     change: WebhookChange,
 ) -> Result<Option<Webhook>, StoreError> {
     let turned_on = change.enabled == Some(true);
+    let expected = change.expected_version;
     let changes = WebhookChangeset {
         url: change.url,
         description: change.description,
@@ -200,11 +207,23 @@ pub fn update(
         secret: change.secret,
         updated_at: db::now(),
     };
-    dispatch!(conn, |c| diesel::update(
-        webhooks::table.filter(webhooks::id.eq(Id(id)))
-    )
-    .set(&changes)
-    .execute(c))?;
+    let updated = dispatch!(conn, |c| {
+        let mut target = diesel::update(webhooks::table)
+            .filter(webhooks::id.eq(Id(id)))
+            .into_boxed();
+        if let Some(expected) = expected {
+            target = target.filter(webhooks::version.eq(expected));
+        }
+        target
+            .set((&changes, webhooks::version.eq(webhooks::version + 1)))
+            .execute(c)
+    })?;
+    if updated == 0 {
+        return match find(conn, id)? {
+            Some(_) => Err(StoreError::Stale),
+            None => Ok(None),
+        };
+    }
     if turned_on {
         // Turned on again by a person: the failures that turned it off are forgiven.
         dispatch!(conn, |c| diesel::update(
@@ -292,77 +311,35 @@ pub struct ClaimedDelivery {
     pub lease_until: NaiveDateTime,
 }
 
-/// Claims up to `limit` due deliveries of enabled endpoints: pending ones whose time has
-/// come, and ones whose worker let the lease run out. Run inside a write transaction.
+crate::leased_table! {
+    /// The deliveries as a leased queue: only those of enabled endpoints are claimed (a
+    /// disabled endpoint's deliveries wait until it is turned on again).
+    pub struct DeliveryQueue for webhook_deliveries {
+        pending: DeliveryStatus::Pending.as_str(),
+        sending: DeliveryStatus::Sending.as_str(),
+        done: DeliveryStatus::Delivered.as_str(),
+        parked: DeliveryStatus::Failed.as_str(),
+        lost: "the worker sending it stopped before the answer",
+        eligible: |query| query.filter(
+            webhook_deliveries::webhook_id.eq_any(
+                webhooks::table.filter(webhooks::enabled.eq(true)).select(webhooks::id),
+            ),
+        ),
+    }
+}
+
+/// Claims up to `limit` due deliveries of enabled endpoints (see `DeliveryQueue::claim`),
+/// each with its endpoint's URL and secret. Run inside a write transaction.
 pub fn claim_due(
     conn: &mut Conn<'_>,
     limit: usize,
     lease: chrono::Duration,
     max_attempts: u32,
 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-    let now = db::now();
-    let pending = DeliveryStatus::Pending.as_str();
-    let sending = DeliveryStatus::Sending.as_str();
-    let max_attempts = max_attempts as i32;
-    // A delivery whose worker died on its last allowed attempt is parked, not tried again.
-    dispatch!(conn, |c| diesel::update(
-        deliveries::table
-            .filter(deliveries::status.eq(sending))
-            .filter(deliveries::lease_until.le(now))
-            .filter(deliveries::attempts.ge(max_attempts))
-    )
-    .set((
-        deliveries::status.eq(DeliveryStatus::Failed.as_str()),
-        deliveries::claim_token.eq(None::<String>),
-        deliveries::lease_until.eq(None::<NaiveDateTime>),
-        deliveries::last_error.eq(Some("the worker sending it stopped before the answer")),
-        deliveries::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    let due = deliveries::status
-        .eq(pending)
-        .and(deliveries::next_attempt_at.le(now))
-        .or(deliveries::status
-            .eq(sending)
-            .and(deliveries::lease_until.le(now)));
-    let enabled = webhooks::table
-        .filter(webhooks::enabled.eq(true))
-        .select(webhooks::id);
-    let ids: Vec<Uuid> = match conn {
-        Conn::Postgres(c) => deliveries::table
-            .filter(due)
-            .filter(deliveries::webhook_id.eq_any(enabled))
-            .order(deliveries::next_attempt_at.asc())
-            .select(deliveries::id)
-            .limit(limit as i64)
-            .for_update()
-            .skip_locked()
-            .load(*c)?,
-        Conn::Sqlite(c) => deliveries::table
-            .filter(due)
-            .filter(deliveries::webhook_id.eq_any(enabled))
-            .order(deliveries::next_attempt_at.asc())
-            .select(deliveries::id)
-            .limit(limit as i64)
-            .load(*c)?,
-    };
-    if ids.is_empty() {
+    let Some(claim) = DeliveryQueue::claim(conn, limit, lease, max_attempts)? else {
         return Ok(Vec::new());
-    }
-    let claim_token = Uuid::new_v4().to_string();
-    let lease_until = now + lease;
-    let bound: Vec<Id> = ids.iter().copied().map(Id).collect();
-    dispatch!(conn, |c| diesel::update(
-        deliveries::table.filter(deliveries::id.eq_any(&bound))
-    )
-    .set((
-        deliveries::status.eq(sending),
-        deliveries::attempts.eq(deliveries::attempts + 1),
-        deliveries::claim_token.eq(Some(&claim_token)),
-        deliveries::lease_until.eq(Some(lease_until)),
-        deliveries::updated_at.eq(now),
-    ))
-    .execute(c))?;
+    };
+    let (claim_token, lease_until) = (claim.token, claim.lease_until);
     let rows: Vec<(Uuid, Uuid, String, String, i32, String, String)> =
         dispatch!(conn, |c| deliveries::table
             .inner_join(webhooks::table)
@@ -509,29 +486,11 @@ pub fn disable(conn: &mut Conn<'_>, webhook_id: Uuid, reason: &str) -> Result<bo
         webhooks::enabled.eq(false),
         webhooks::disabled_reason.eq(Some(reason)),
         webhooks::updated_at.eq(now),
+        // A PATCH based on what was read before must not turn it back on unawares.
+        webhooks::version.eq(webhooks::version + 1),
     ))
     .execute(c))?;
     Ok(updated == 1)
-}
-
-/// Gives back a claimed delivery that was not tried: due at once, not counted.
-pub fn release(conn: &mut Conn<'_>, claimed: &ClaimedDelivery) -> Result<(), StoreError> {
-    let now = db::now();
-    dispatch!(conn, |c| diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(Id(claimed.id)))
-            .filter(deliveries::claim_token.eq(&claimed.claim_token))
-    )
-    .set((
-        deliveries::status.eq(DeliveryStatus::Pending.as_str()),
-        deliveries::attempts.eq(deliveries::attempts - 1),
-        deliveries::next_attempt_at.eq(now),
-        deliveries::claim_token.eq(None::<String>),
-        deliveries::lease_until.eq(None::<NaiveDateTime>),
-        deliveries::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    Ok(())
 }
 
 /// Where a page of a delivery log starts: after this (created_at, id), newest first.
@@ -613,18 +572,15 @@ pub fn retry_delivery(
             found.status
         )));
     }
-    let now = db::now();
-    dispatch!(conn, |c| diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(Id(id)))
-            .filter(deliveries::status.eq(found.status.as_str()))
-    )
-    .set((
-        deliveries::status.eq(DeliveryStatus::Pending.as_str()),
-        deliveries::attempts.eq(0),
-        deliveries::next_attempt_at.eq(now),
-        deliveries::updated_at.eq(now),
-    ))
-    .execute(c))?;
+    DeliveryQueue::retry(conn, id, found.status.as_str())?;
     find_delivery(conn, webhook_id, id)
+}
+
+/// Deletes up to `limit` deliveries delivered before `before` (housekeeping's retention).
+pub fn prune_delivered(
+    conn: &mut Conn<'_>,
+    before: NaiveDateTime,
+    limit: usize,
+) -> Result<usize, StoreError> {
+    DeliveryQueue::prune(conn, before, limit)
 }

@@ -9,18 +9,20 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde_json::json;
-use tokio::sync::watch;
 
 use crate::accounts::credentials;
 use crate::config::WebhookSettings;
 use crate::db::{self, Database, StoreError};
-use crate::notify::model::{AfterFailure, RetryPolicy};
 use crate::notify::{EventKind, Notifier, Recipient};
+use crate::queue::runner::{LeasedWork, Pace, WorkerHandle};
+use crate::queue::{AfterFailure, RetryPolicy};
 use crate::webhooks::model::signature;
 use crate::webhooks::ssrf::{EgressPolicy, Target};
-use crate::webhooks::store::{self, ClaimedDelivery};
+use crate::webhooks::store::{self, ClaimedDelivery, DeliveryQueue};
+
+/// The handle of a running webhook worker (the queue's own).
+pub type WebhookWorkerHandle = WorkerHandle;
 
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
@@ -77,20 +79,6 @@ pub struct WebhookWorker {
     clients: Mutex<HashMap<(String, SocketAddr), reqwest::Client>>,
 }
 
-/// A running worker: `stop` lets it finish the deliveries in flight, give back the rest of
-/// its batch, and end.
-pub struct WebhookWorkerHandle {
-    stop: watch::Sender<bool>,
-    done: tokio::task::JoinHandle<()>,
-}
-
-impl WebhookWorkerHandle {
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.done.await;
-    }
-}
-
 impl WebhookWorker {
     pub fn new(
         db: Database,
@@ -121,79 +109,8 @@ impl WebhookWorker {
     }
 
     /// Runs the worker on the current (actix) runtime until its handle stops it.
-    pub fn spawn(self) -> WebhookWorkerHandle {
-        let (stop, stopped) = watch::channel(false);
-        let done = actix_web::rt::spawn(self.run(stopped));
-        WebhookWorkerHandle { stop, done }
-    }
-
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!("webhook worker started");
-        loop {
-            let full_batch = match self.deliver_batch(&stop).await {
-                Ok(claimed) => claimed == self.settings.batch_size,
-                Err(error) => {
-                    tracing::error!(%error, "webhook batch failed");
-                    false
-                }
-            };
-            if *stop.borrow() {
-                break;
-            }
-            if !full_batch {
-                tokio::select! {
-                    _ = stop.changed() => break,
-                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
-                }
-            }
-        }
-        tracing::info!("webhook worker stopped");
-    }
-
-    /// Claims one batch and settles each delivery; returns how many were claimed.
-    pub async fn deliver_batch(&self, stop: &watch::Receiver<bool>) -> Result<usize, StoreError> {
-        let limit = self.settings.batch_size;
-        let lease =
-            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(1));
-        let max_attempts = self.settings.retry.max_attempts;
-        let claimed = self
-            .db
-            .write(move |conn| store::claim_due(conn, limit, lease, max_attempts))
-            .await?;
-        let count = claimed.len();
-        let margin = chrono::Duration::from_std(self.settings.timeout).unwrap_or_default();
-        let given_back = Mutex::new(Vec::new());
-        // Each outcome is recorded as soon as it is known: a crash repeats at most the
-        // deliveries in flight (receivers recognise them by `webhook-id`).
-        futures_util::stream::iter(claimed)
-            .for_each_concurrent(self.settings.concurrency, |delivery| {
-                let given_back = &given_back;
-                async move {
-                    if *stop.borrow() || db::now() + margin > delivery.lease_until {
-                        if let Ok(mut given_back) = given_back.lock() {
-                            given_back.push(delivery);
-                        }
-                        return;
-                    }
-                    let id = delivery.id;
-                    if let Err(error) = self.settle(delivery).await {
-                        tracing::error!(delivery_id = %id, %error, "recording a webhook outcome failed; it is sent again after its lease");
-                    }
-                }
-            })
-            .await;
-        let given_back = given_back.into_inner().unwrap_or_default();
-        if !given_back.is_empty() {
-            self.db
-                .write(move |conn| {
-                    for delivery in &given_back {
-                        store::release(conn, delivery)?;
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
-        Ok(count)
+    pub fn spawn(self) -> WorkerHandle {
+        WorkerHandle::spawn(self)
     }
 
     fn client_for(&self, target: &Target) -> Result<reqwest::Client, Failure> {
@@ -283,7 +200,7 @@ impl WebhookWorker {
         }
     }
 
-    async fn settle(&self, delivery: ClaimedDelivery) -> Result<(), StoreError> {
+    async fn record(&self, delivery: ClaimedDelivery) -> Result<(), StoreError> {
         let outcome = self.attempt(&delivery).await;
         match outcome {
             Ok(status) => {
@@ -355,6 +272,56 @@ impl WebhookWorker {
             }
         }
         Ok(())
+    }
+}
+
+impl LeasedWork for WebhookWorker {
+    type Item = ClaimedDelivery;
+    const NAME: &'static str = "webhooks";
+
+    fn pace(&self) -> Pace {
+        Pace {
+            poll_interval: self.settings.poll_interval,
+            batch_size: self.settings.batch_size,
+            concurrency: self.settings.concurrency,
+        }
+    }
+
+    fn margin(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.timeout).unwrap_or_default()
+    }
+
+    fn lease_until(delivery: &ClaimedDelivery) -> chrono::NaiveDateTime {
+        delivery.lease_until
+    }
+
+    async fn claim(&self) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let limit = self.settings.batch_size;
+        let lease =
+            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(1));
+        let max_attempts = self.settings.retry.max_attempts;
+        self.db
+            .write(move |conn| store::claim_due(conn, limit, lease, max_attempts))
+            .await
+    }
+
+    /// Receivers recognise a repeated delivery by its `webhook-id`.
+    async fn settle(&self, delivery: ClaimedDelivery) {
+        let id = delivery.id;
+        if let Err(error) = self.record(delivery).await {
+            tracing::error!(delivery_id = %id, %error, "recording a webhook outcome failed; it is sent again after its lease");
+        }
+    }
+
+    async fn give_back(&self, deliveries: Vec<ClaimedDelivery>) -> Result<(), StoreError> {
+        self.db
+            .write(move |conn| {
+                for delivery in &deliveries {
+                    DeliveryQueue::release(conn, delivery.id, &delivery.claim_token)?;
+                }
+                Ok(())
+            })
+            .await
     }
 }
 

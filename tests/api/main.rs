@@ -39,6 +39,8 @@ mod web_matches;
 // webhooks for partner systems
 mod webhook_receiver;
 mod webhooks;
+// queue: settled queue rows past their retention
+mod retention;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -243,6 +245,9 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         web_api_clients::the_api_clients_page_is_for_org_admins_only,
         // issue 13: candidate lists from the held open offers
         matching::candidates_follow_offers_changed_through_another_instance,
+        // queue: one leased queue; retention of settled rows; If-Match on webhooks
+        retention::sent_emails_and_delivered_webhooks_are_deleted_after_their_retention,
+        webhooks::a_webhook_change_needs_the_etag_it_was_based_on,
     ]
 }
 

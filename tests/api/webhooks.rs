@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::email::eventually;
-use crate::harness::{id, need_input, need_with, Session, TestApp, JWT_SECRET};
+use crate::harness::{id, need_input, need_with, Response, Session, TestApp, JWT_SECRET};
 use crate::webhook_receiver::Receiver;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -51,6 +51,37 @@ async fn create_hook(session: &Session, url: &str, events: &[&str]) -> (String, 
     let secret = created.body["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"), "{secret}");
     (id(&created.body), secret)
+}
+
+/// A PATCH of a webhook with the `If-Match` of a fresh read, as a client that reads before
+/// it writes sends it.
+async fn patch_hook(app: &TestApp, session: &Session, hook: &str, body: &Value) -> Response {
+    let path = format!("{}/{hook}", hooks_path(session));
+    let read = session.get(&path).await;
+    read.assert_status(StatusCode::OK);
+    let tag = read
+        .header("etag")
+        .expect("a webhook has an ETag")
+        .to_owned();
+    patch_with(app, session, &path, Some(&tag), body).await
+}
+
+async fn patch_with(
+    app: &TestApp,
+    session: &Session,
+    path: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> Response {
+    let mut request = app
+        .client
+        .patch(app.url(path))
+        .bearer_auth(session.token().unwrap())
+        .json(body);
+    if let Some(tag) = if_match {
+        request = request.header("if-match", tag);
+    }
+    Response::from_reqwest(request.send().await.unwrap()).await
 }
 
 async fn deliveries(session: &Session, hook: &str) -> Vec<Value> {
@@ -310,14 +341,7 @@ pub async fn a_failing_endpoint_is_parked_turned_off_and_its_admins_told(app: Te
         .post(&retry_path, &json!({}))
         .await
         .assert_problem(StatusCode::CONFLICT);
-    let turned_on = app
-        .request(
-            Method::PATCH,
-            &format!("{}/{hook}", hooks_path(&hospital)),
-            hospital.token(),
-            Some(&json!({"enabled": true})),
-        )
-        .await;
+    let turned_on = patch_hook(&app, &hospital, &hook, &json!({"enabled": true})).await;
     turned_on.assert_status(StatusCode::OK);
     assert_eq!(turned_on.body["disabled_reason"], Value::Null);
     assert_eq!(turned_on.body["failed_messages"], 0);
@@ -392,14 +416,13 @@ pub async fn webhooks_refuse_the_service_own_networks_unless_allowed(app: TestAp
         )
         .await;
     refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-    let moved = allowing
-        .request(
-            Method::PATCH,
-            &format!("{}/{hook}", hooks_path(&hospital)),
-            hospital.token(),
-            Some(&json!({"url": "https://169.254.169.254/"})),
-        )
-        .await;
+    let moved = patch_hook(
+        &allowing,
+        &hospital,
+        &hook,
+        &json!({"url": "https://169.254.169.254/"}),
+    )
+    .await;
     moved.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 
     // Who may: the organisation's admins and coordinators; not its members, not others.
@@ -639,4 +662,60 @@ pub async fn an_org_admin_manages_webhooks_and_replays_deliveries_from_the_page(
     let member_page = Browser::signed_in(&app, &member.account).await;
     let refused = member_page.get("/organisation/webhooks").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// A change names the version it was based on, as for needs and offers: without `If-Match`
+/// it is refused (428), with a version changed since (another admin, or the clearing house
+/// turning a failing endpoint off) it is refused (412) and nothing is written.
+pub async fn a_webhook_change_needs_the_etag_it_was_based_on(app: TestApp) {
+    let app = local_app(app, &[]).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let (hook, _) = create_hook(&hospital, "http://127.0.0.1:9/hook", &["need.published"]).await;
+    let path = format!("{}/{hook}", hooks_path(&hospital));
+    let read = hospital.get(&path).await;
+    let first = read.header("etag").unwrap().to_owned();
+    assert_eq!(first, format!("\"{}\"", read.body["version"]));
+
+    let body = json!({"description": "Partner portal"});
+    patch_with(&app, &hospital, &path, None, &body)
+        .await
+        .assert_problem(StatusCode::PRECONDITION_REQUIRED);
+    patch_with(&app, &hospital, &path, Some("not-an-etag"), &body)
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
+
+    let changed = patch_with(&app, &hospital, &path, Some(&first), &body).await;
+    changed.assert_status(StatusCode::OK);
+    assert_eq!(changed.body["description"], "Partner portal");
+    let second = changed.header("etag").unwrap().to_owned();
+    assert_ne!(second, first, "a change counts a new version");
+    assert_eq!(
+        hospital.get(&path).await.header("etag"),
+        Some(second.as_str())
+    );
+
+    // A second admin's change based on the first read is stale.
+    let stale = patch_with(
+        &app,
+        &hospital,
+        &path,
+        Some(&first),
+        &json!({"description": "Overwritten?"}),
+    )
+    .await;
+    stale.assert_problem(StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        hospital.get(&path).await.body["description"],
+        "Partner portal"
+    );
+    // `*` names whatever version is there.
+    patch_with(
+        &app,
+        &hospital,
+        &path,
+        Some("*"),
+        &json!({"enabled": false}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
 }
