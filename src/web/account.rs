@@ -15,7 +15,7 @@ use crate::http::client_ip::client_ip;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{ButtonForm, FormErrors};
 use crate::web::render::{see_other, Page};
 use crate::web::session::{removal_cookie, session_cookie, session_value, Visitor};
 
@@ -130,14 +130,11 @@ async fn sign_in_submit(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-struct EmptyForm {}
-
 #[post("/sign-out")]
 async fn sign_out(
     state: web::Data<AppState>,
     request: HttpRequest,
-    CheckedForm(EmptyForm {}): CheckedForm<EmptyForm>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     if let Some(value) = session_value(&request, &state.site) {
         state

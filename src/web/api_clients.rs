@@ -4,19 +4,20 @@
 //! who may manage them (`service::may_manage`) holds here as it does on the API.
 
 use actix_web::http::header;
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::accounts::model::Viewer;
 use crate::clients::model::{ApiClient, Scope, Scopes};
 use crate::clients::service::{self, ClientsError};
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{ButtonForm, FormErrors, Notice, ShownForm};
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
 
@@ -36,11 +37,6 @@ struct ClientForm {
     name: String,
     #[serde(default)]
     scopes: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Notice {
-    done: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -72,10 +68,8 @@ fn page_error(error: ClientsError) -> PageError {
 async fn render(
     state: &AppState,
     signed_in: &SignedIn,
-    form: &ClientForm,
-    errors: FormErrors,
+    form: ShownForm<ClientForm>,
     done: Option<&str>,
-    status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let viewer = signed_in.user.reader().viewer;
     let organisation_id = signed_in.user.organisation.id;
@@ -91,12 +85,12 @@ async fn render(
             clients => clients.iter().map(row).collect::<Vec<_>>(),
             scopes => Scope::ALL.map(Scope::as_str),
             email_verified => signed_in.user.user.email_verified,
-            form => form,
-            errors => errors,
+            form => form.form,
+            errors => form.errors,
             done => done,
         },
     )
-    .status(status)
+    .status(form.status)
     .render(state, &signed_in.visitor)
 }
 
@@ -107,15 +101,7 @@ async fn clients_page(
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, PageError> {
     let done = notice.done.as_deref().filter(|done| *done == "revoked");
-    render(
-        &state,
-        &signed_in,
-        &ClientForm::default(),
-        FormErrors::none(),
-        done,
-        StatusCode::OK,
-    )
-    .await
+    render(&state, &signed_in, ShownForm::blank(), done).await
 }
 
 /// The secret, once: never in a URL (so no redirect), never cached.
@@ -167,18 +153,26 @@ async fn create(
             let errors =
                 FormErrors::from_refusal(&state.site, "api-client", &ApiError::validation(errors))
                     .unwrap_or_default();
-            render(
-                &state,
-                &signed_in,
-                &form,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(&state, &signed_in, ShownForm::refused(form, errors), None).await
         }
         Err(error) => Err(page_error(error)),
     }
+}
+
+/// One change to one of the signed-in admin's organisation's clients, in a transaction.
+async fn change_client<T: Send + 'static>(
+    state: &AppState,
+    signed_in: &SignedIn,
+    client_id: &Uuid,
+    change: fn(&mut Conn<'_>, &Viewer, Uuid, Uuid) -> Result<T, ClientsError>,
+) -> Result<T, PageError> {
+    let viewer = signed_in.user.reader().viewer;
+    let (organisation_id, client_id) = (signed_in.user.organisation.id, *client_id);
+    state
+        .db
+        .transaction(move |conn| change(conn, &viewer, organisation_id, client_id))
+        .await
+        .map_err(page_error)
 }
 
 #[post("/organisation/api-clients/{client_id}/rotate")]
@@ -186,15 +180,9 @@ async fn rotate(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     client_id: web::Path<Uuid>,
-    CheckedForm(_): CheckedForm<std::collections::BTreeMap<String, String>>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = signed_in.user.reader().viewer;
-    let (organisation_id, client_id) = (signed_in.user.organisation.id, client_id.into_inner());
-    let (client, secret) = state
-        .db
-        .transaction(move |conn| service::rotate(conn, &viewer, organisation_id, client_id))
-        .await
-        .map_err(page_error)?;
+    let (client, secret) = change_client(&state, &signed_in, &client_id, service::rotate).await?;
     secret_page(&state, &signed_in, &client, &secret, true)
 }
 
@@ -221,14 +209,8 @@ async fn revoke(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     client_id: web::Path<Uuid>,
-    CheckedForm(_): CheckedForm<std::collections::BTreeMap<String, String>>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
-    let viewer = signed_in.user.reader().viewer;
-    let (organisation_id, client_id) = (signed_in.user.organisation.id, client_id.into_inner());
-    state
-        .db
-        .transaction(move |conn| service::revoke(conn, &viewer, organisation_id, client_id))
-        .await
-        .map_err(page_error)?;
+    change_client(&state, &signed_in, &client_id, service::revoke).await?;
     Ok(see_other("/organisation/api-clients?done=revoked"))
 }

@@ -16,13 +16,19 @@ use crate::notify::preferences;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{ButtonForm, FormErrors};
 use crate::web::render::{see_other, Page};
 use crate::web::session::{SignedIn, Visitor};
 
 pub fn routes(config: &mut web::ServiceConfig) {
+    link_pages(
+        config,
+        &[
+            ("/verify-email", "verify_email"),
+            ("/unsubscribe", "unsubscribe"),
+        ],
+    );
     config
-        .service(verify_email_page)
         .service(verify_email_submit)
         .service(resend_verification_page)
         .service(resend_verification_submit)
@@ -31,7 +37,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(password_reset_sent)
         .service(invitation_page)
         .service(invitation_submit)
-        .service(unsubscribe_page)
         .service(unsubscribe_submit);
     for (path, outcome) in OUTCOMES {
         config.route(
@@ -100,6 +105,33 @@ pub(crate) fn link_page(
     .token_in_url()
 }
 
+/// A link that does not (or no longer) work: its page without the form, saying why.
+pub(crate) fn dead_link_page(template: &'static str) -> Page {
+    Page::new(
+        template,
+        context! { token => None::<&str>, dead_link => true, errors => FormErrors::none() },
+    )
+    .status(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// The GET of links whose page is only a button (`path`, template): mail scanners follow
+/// links, so the link shows a form and only the form's POST does the work.
+pub(crate) fn link_pages(config: &mut web::ServiceConfig, pages: &[(&str, &'static str)]) {
+    for &(path, template) in pages {
+        config.route(
+            path,
+            web::get().to(
+                move |state: web::Data<AppState>,
+                      visitor: Visitor,
+                      query: web::Query<TokenQuery>| async move {
+                    link_page(template, query.token.as_deref(), context! {})
+                        .render(&state, &visitor)
+                },
+            ),
+        );
+    }
+}
+
 /// A dead link cannot be fixed on its page: the form is gone, the page says why.
 fn token_is_dead(error: &ApiError) -> bool {
     matches!(
@@ -111,19 +143,26 @@ fn token_is_dead(error: &ApiError) -> bool {
     )
 }
 
-#[get("/verify-email")]
-async fn verify_email_page(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    query: web::Query<TokenQuery>,
-) -> Result<HttpResponse, PageError> {
-    link_page("verify_email", query.token.as_deref(), context! {}).render(&state, &visitor)
+/// A refused link form: the errors beside its fields, or none and `true` when the link is
+/// spent (a dead link has no field to mark: the page says the link is spent instead).
+fn refusal_of_link_form(
+    state: &AppState,
+    form: &str,
+    error: ApiError,
+) -> Result<(FormErrors, bool), PageError> {
+    if token_is_dead(&error) {
+        return Ok((FormErrors::none(), true));
+    }
+    let errors = FormErrors::from_refusal(&state.site, form, &error)
+        .ok_or_else(|| PageError::from(error))?;
+    Ok((errors, false))
 }
 
+/// A link page's form that carries only the link's token.
 #[derive(Debug, Deserialize)]
-struct TokenForm {
+pub(crate) struct TokenForm {
     #[serde(default)]
-    token: String,
+    pub token: String,
 }
 
 #[post("/verify-email")]
@@ -137,12 +176,9 @@ async fn verify_email_submit(
         .map_err(ApiError::from)
     {
         Ok(()) => Ok(see_other("/verify-email/done")),
-        Err(error) if token_is_dead(&error) => Page::new(
-            "verify_email",
-            context! { token => None::<&str>, dead_link => true, errors => FormErrors::none() },
-        )
-        .status(StatusCode::UNPROCESSABLE_ENTITY)
-        .render(&state, &visitor),
+        Err(error) if token_is_dead(&error) => {
+            dead_link_page("verify_email").render(&state, &visitor)
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -166,7 +202,7 @@ async fn resend_verification_page(
 async fn resend_verification_submit(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    CheckedForm(_): CheckedForm<EmptyForm>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     let sent = accounts::resend_verification(
         &state.db,
@@ -182,9 +218,6 @@ async fn resend_verification_submit(
     )
     .render(&state, &signed_in.visitor)
 }
-
-#[derive(Debug, Deserialize)]
-struct EmptyForm {}
 
 /// Without a token: the form that asks for a reset link. With one (from the email): the
 /// form for the new password.
@@ -248,14 +281,7 @@ async fn password_reset_submit(
     {
         Ok(()) => Ok(see_other("/password-reset/done")),
         Err(error) => {
-            let dead = token_is_dead(&error);
-            // A dead link has no field to mark: the page says the link is spent instead.
-            let errors = if dead {
-                FormErrors::none()
-            } else {
-                FormErrors::from_refusal(&state.site, "password-reset", &error)
-                    .ok_or_else(|| PageError::from(error))?
-            };
+            let (errors, dead) = refusal_of_link_form(&state, "password-reset", error)?;
             Page::new(
                 "password_reset",
                 context! {
@@ -325,14 +351,7 @@ async fn invitation_submit(
             (StatusCode::CONFLICT, errors, true)
         }
         Err(error) => {
-            let dead = token_is_dead(&error);
-            // A dead link has no field to mark: the page says the link is spent instead.
-            let errors = if dead {
-                FormErrors::none()
-            } else {
-                FormErrors::from_refusal(&state.site, "invitation", &error)
-                    .ok_or_else(|| PageError::from(error))?
-            };
+            let (errors, dead) = refusal_of_link_form(&state, "invitation", error)?;
             (StatusCode::UNPROCESSABLE_ENTITY, errors, dead)
         }
     };
@@ -349,15 +368,6 @@ async fn invitation_submit(
     .render(&state, &visitor)
 }
 
-#[get("/unsubscribe")]
-async fn unsubscribe_page(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    query: web::Query<TokenQuery>,
-) -> Result<HttpResponse, PageError> {
-    link_page("unsubscribe", query.token.as_deref(), context! {}).render(&state, &visitor)
-}
-
 /// One-click unsubscribe (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` here,
 /// without cookies, so this one form is not CSRF-checked: its signed token is the proof,
 /// and the worst a forged post can do is stop an email. The page's button posts here too.
@@ -372,13 +382,9 @@ async fn unsubscribe_submit(
         .as_deref()
         .and_then(|token| state.notifier.signed_links().verify_unsubscribe(token));
     let Some((user_id, what)) = verified else {
-        return Page::new(
-            "unsubscribe",
-            context! { token => None::<&str>, dead_link => true, errors => FormErrors::none() },
-        )
-        .status(StatusCode::UNPROCESSABLE_ENTITY)
-        .token_in_url()
-        .render(&state, &visitor);
+        return dead_link_page("unsubscribe")
+            .token_in_url()
+            .render(&state, &visitor);
     };
     state
         .db

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use actix_web::http::StatusCode;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, FieldError};
 use crate::web::site::Site;
@@ -73,5 +74,47 @@ impl FormErrors {
             field: field.to_owned(),
             message,
         });
+    }
+}
+
+/// `?done=<form>` of the redirect after a form worked: which confirmation banner to show.
+#[derive(Debug, Deserialize)]
+pub struct Notice {
+    pub done: Option<String>,
+}
+
+/// A form that is only a button: nothing to read but its CSRF token, which `CheckedForm`
+/// checks before the handler runs.
+#[derive(Debug, Deserialize)]
+pub struct ButtonForm {}
+
+/// A form as its page shows it: what was typed (kept when refused, never a password), the
+/// messages beside its fields, and the page's status.
+#[derive(Debug)]
+pub struct ShownForm<F> {
+    pub form: F,
+    pub errors: FormErrors,
+    pub status: StatusCode,
+}
+
+impl<F: Default> ShownForm<F> {
+    /// The empty form of a page's first showing.
+    pub fn blank() -> Self {
+        Self::new(F::default(), FormErrors::none(), StatusCode::OK)
+    }
+}
+
+impl<F> ShownForm<F> {
+    pub fn new(form: F, errors: FormErrors, status: StatusCode) -> Self {
+        Self {
+            form,
+            errors,
+            status,
+        }
+    }
+
+    /// The form again, with why it was refused (422).
+    pub fn refused(form: F, errors: FormErrors) -> Self {
+        Self::new(form, errors, StatusCode::UNPROCESSABLE_ENTITY)
     }
 }

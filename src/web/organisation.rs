@@ -19,7 +19,7 @@ use crate::notify::preferences;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{FormErrors, Notice, ShownForm};
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
 
@@ -52,19 +52,11 @@ struct InvitationForm {
     role: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Notice {
-    /// Which form just worked (`invitation`, `notifications`), for the confirmation banner.
-    done: Option<String>,
-}
-
 async fn render(
     state: &AppState,
     signed_in: &SignedIn,
-    invitation: &InvitationForm,
-    errors: FormErrors,
+    invitation: ShownForm<InvitationForm>,
     done: Option<&str>,
-    status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let user = signed_in.user.clone();
     let (organisation_id, user_id) = (user.organisation.id, user.user.id);
@@ -110,14 +102,14 @@ async fn render(
             is_org_admin => show_members,
             email_verified => user.user.email_verified,
             members => members,
-            invitation => invitation,
+            invitation => invitation.form,
             preferences => preferences,
             modes => [DeliveryMode::Immediate, DeliveryMode::Daily, DeliveryMode::Off].map(DeliveryMode::as_str),
-            errors => errors,
+            errors => invitation.errors,
             done => done,
         },
     )
-    .status(status)
+    .status(invitation.status)
     .render(state, &signed_in.visitor)
 }
 
@@ -131,15 +123,7 @@ async fn organisation_page(
         .done
         .as_deref()
         .filter(|done| matches!(*done, "invitation" | "notifications"));
-    render(
-        &state,
-        &signed_in,
-        &InvitationForm::default(),
-        FormErrors::none(),
-        done,
-        StatusCode::OK,
-    )
-    .await
+    render(&state, &signed_in, ShownForm::blank(), done).await
 }
 
 /// The inviter as the invitation code knows one: it reads only who they are, their
@@ -202,7 +186,13 @@ async fn invite(
             None => return Err(error.into()),
         },
     };
-    render(&state, &signed_in, &form, errors, None, status).await
+    render(
+        &state,
+        &signed_in,
+        ShownForm::new(form, errors, status),
+        None,
+    )
+    .await
 }
 
 #[post("/organisation/notifications")]

@@ -19,15 +19,15 @@ use crate::notify::signed_links::EmailAction;
 use crate::state::AppState;
 use crate::visibility::{Reader, ReaderOrganisation};
 use crate::web::csrf::CheckedForm;
-use crate::web::email_links::{link_page, TokenQuery};
+use crate::web::email_links::{dead_link_page, link_page, link_pages, TokenForm, TokenQuery};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::render::{see_other, Page};
 use crate::web::session::Visitor;
 
 pub fn routes(config: &mut web::ServiceConfig) {
+    link_pages(config, &[("/needs/reconfirm", "reconfirm_need")]);
     config
-        .service(reconfirm_need_page)
         .service(reconfirm_need_submit)
         .service(report_outcome_page)
         .service(report_outcome_submit);
@@ -67,35 +67,6 @@ fn reader_of_user(conn: &mut Conn<'_>, user_id: uuid::Uuid) -> Result<Reader, St
     })
 }
 
-/// The page of a link that does not (or no longer) work.
-fn dead_link(
-    state: &AppState,
-    visitor: &Visitor,
-    template: &'static str,
-) -> Result<HttpResponse, PageError> {
-    Page::new(
-        template,
-        context! { token => None::<&str>, dead_link => true, errors => FormErrors::none(), form => ReportForm::default() },
-    )
-    .status(StatusCode::UNPROCESSABLE_ENTITY)
-    .render(state, visitor)
-}
-
-#[get("/needs/reconfirm")]
-async fn reconfirm_need_page(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    query: web::Query<TokenQuery>,
-) -> Result<HttpResponse, PageError> {
-    link_page("reconfirm_need", query.token.as_deref(), context! {}).render(&state, &visitor)
-}
-
-#[derive(Debug, Deserialize)]
-struct TokenForm {
-    #[serde(default)]
-    token: String,
-}
-
 #[post("/needs/reconfirm")]
 async fn reconfirm_need_submit(
     state: web::Data<AppState>,
@@ -107,7 +78,7 @@ async fn reconfirm_need_submit(
         _ => None,
     });
     let Some((user_id, need_id)) = link else {
-        return dead_link(&state, &visitor, "reconfirm_need");
+        return dead_link_page("reconfirm_need").render(&state, &visitor);
     };
     let announcer = state.announcer();
     state
@@ -166,7 +137,7 @@ async fn report_outcome_submit(
         _ => None,
     });
     let Some((user_id, match_id)) = link else {
-        return dead_link(&state, &visitor, "report_outcome");
+        return dead_link_page("report_outcome").render(&state, &visitor);
     };
     // A rating that is not a number is out of range, as the use case would say of 9.
     let input = ReportInput {

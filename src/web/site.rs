@@ -24,10 +24,12 @@ macro_rules! embedded {
 pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/layout.html",
     "web/forms.html",
+    "web/tables.html",
     "web/home.html",
     "web/sign_in.html",
     "web/register.html",
     "web/register_done.html",
+    "web/email_link.html",
     "web/verify_email.html",
     "web/verify_email_resend.html",
     "web/password_reset_request.html",

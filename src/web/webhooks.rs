@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{ButtonForm, FormErrors, ShownForm};
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
 use crate::webhooks::model::{EventType, WebhookInput, WebhookPatch};
@@ -46,10 +46,8 @@ fn page_failure(error: service::WebhooksError) -> PageError {
 async fn render(
     state: &AppState,
     signed_in: &SignedIn,
-    form: &WebhookForm,
-    errors: FormErrors,
+    form: ShownForm<WebhookForm>,
     secret: Option<&str>,
-    status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let organisation_id = signed_in.user.organisation.id;
     let webhooks = service::list(&state.db, &signed_in.user.reader(), organisation_id)
@@ -60,12 +58,12 @@ async fn render(
         context! {
             webhooks => webhooks,
             event_types => EventType::ALL.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
-            form => form,
-            errors => errors,
+            form => form.form,
+            errors => form.errors,
             secret => secret,
         },
     )
-    .status(status)
+    .status(form.status)
     .render(state, &signed_in.visitor)
 }
 
@@ -74,15 +72,7 @@ async fn webhooks_page(
     state: web::Data<AppState>,
     signed_in: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    render(
-        &state,
-        &signed_in,
-        &WebhookForm::default(),
-        FormErrors::none(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    render(&state, &signed_in, ShownForm::blank(), None).await
 }
 
 /// Creates the webhook and shows its secret on the answer itself (never again), so no
@@ -112,32 +102,17 @@ async fn create(
     .await;
     match created {
         Ok(created) => {
-            render(
-                &state,
-                &signed_in,
-                &WebhookForm::default(),
-                FormErrors::none(),
-                Some(&created.secret),
-                StatusCode::CREATED,
-            )
-            .await
+            let blank = ShownForm {
+                status: StatusCode::CREATED,
+                ..ShownForm::blank()
+            };
+            render(&state, &signed_in, blank, Some(&created.secret)).await
         }
         Err(error) => {
             let error = ApiError::from(error);
-            match FormErrors::from_refusal(&state.site, "webhook", &error) {
-                Some(errors) => {
-                    render(
-                        &state,
-                        &signed_in,
-                        &form,
-                        errors,
-                        None,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                None => Err(error.into()),
-            }
+            let errors = FormErrors::from_refusal(&state.site, "webhook", &error)
+                .ok_or_else(|| PageError::from(error))?;
+            render(&state, &signed_in, ShownForm::refused(form, errors), None).await
         }
     }
 }
@@ -173,15 +148,12 @@ async fn set_enabled(
     Ok(see_other("/organisation/webhooks"))
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 #[post("/organisation/webhooks/{id}/delete")]
 async fn remove(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     id: web::Path<Uuid>,
-    CheckedForm(_): CheckedForm<Empty>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     service::delete(
         &state.db,
@@ -224,7 +196,7 @@ async fn retry(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     path: web::Path<(Uuid, Uuid)>,
-    CheckedForm(_): CheckedForm<Empty>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, delivery_id) = path.into_inner();
     service::retry(

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::visibility::{reveals_need_owner, Reader};
 use crate::web::catalogue::forms::page_error;
 use crate::web::catalogue::words::{country_choices, language_choices};
-use crate::web::catalogue::{theme_groups, Fact, WebKind, Words};
+use crate::web::catalogue::{own_items, theme_groups, Fact, WebKind, Words};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::render::Page;
@@ -94,10 +94,7 @@ pub async fn cards<K: WebKind>(
     items: &[K],
 ) -> Result<Vec<Card>, PageError> {
     let names = organisations(state, items.iter().map(|i| i.organisation_id()).collect()).await?;
-    let words = Words {
-        site: &state.site,
-        taxonomy: &state.taxonomy,
-    };
+    let words = Words::of(state);
     Ok(items
         .iter()
         .map(|item| Card {
@@ -229,10 +226,7 @@ pub async fn browse<K: WebKind>(
 ) -> Result<HttpResponse, PageError> {
     let query: BrowseQuery =
         serde_html_form::from_str(request.query_string()).map_err(|_| PageError::BadRequest)?;
-    let words = Words {
-        site: &state.site,
-        taxonomy: &state.taxonomy,
-    };
+    let words = Words::of(&state);
     let choices = K::filter_choices(&words);
     let reader = visitor.reader();
     let (cards, next, errors, status) = match filter_of::<K>(&state, &query, choices.only_field) {
@@ -296,31 +290,7 @@ pub async fn mine<K: WebKind>(
     if !reader.may_post_on(K::POSTED_BY) {
         return Err(PageError::Forbidden);
     }
-    let only = K::only(None).map_err(|_| PageError::Internal)?;
-    let sort = K::sort(None).map_err(|_| PageError::Internal)?;
-    let filter = ItemFilter {
-        status: None,
-        themes: None,
-        country: None,
-        language: None,
-        organisation: reader.organisation_id(),
-        text: None,
-        updated_since: None,
-        only,
-    };
-    // An organisation has tens of items, not thousands: one long page, newest first.
-    let items: Vec<K> = state
-        .db
-        .query(move |conn| {
-            let page = PageRequest {
-                sort,
-                cursor: None,
-                limit: 500,
-            };
-            service::list::<K>(conn, &reader, &filter, page).map(|(items, _)| items)
-        })
-        .await
-        .map_err(page_error)?;
+    let items: Vec<K> = own_items(&state, reader, None, 500).await?;
     let cards = cards(&state, &reader, &items).await?;
     Page::new(
         "catalogue/mine",

@@ -18,7 +18,7 @@ use crate::error::FieldError;
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
 use crate::web::catalogue::words::{common_languages, country_choices, COMMON_LANGUAGES};
-use crate::web::catalogue::{parse_id, theme_groups, Choice, WebKind, Words};
+use crate::web::catalogue::{parse_id, read_item, theme_groups, Choice, WebKind, Words};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
@@ -236,10 +236,7 @@ fn render_form<K: WebKind>(
     notice: Option<&str>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let words = Words {
-        site: &state.site,
-        taxonomy: &state.taxonomy,
-    };
+    let words = Words::of(state);
     let choices = |values: &[&str], prefix: &str| -> Vec<Choice> {
         values
             .iter()
@@ -343,10 +340,7 @@ pub async fn new_form<K: WebKind>(
 /// The form's own refusals and, when there are some, the use case's checks of the rest,
 /// so that one round trip names every problem.
 fn refusals_of<K: WebKind>(state: &AppState, form: &K::Form) -> (K::Input, FormErrors) {
-    let words = Words {
-        site: &state.site,
-        taxonomy: &state.taxonomy,
-    };
+    let words = Words::of(state);
     let (input, refusals) = K::input_of_form(form);
     let mut errors = FormErrors::none();
     for (field, code) in &refusals {
@@ -375,10 +369,7 @@ pub async fn create<K: WebKind>(
         match created {
             Ok(item) => return Ok(see_other(&format!("/{}/{}", K::COLLECTION, item.id()))),
             Err(CatalogueError::Invalid(list)) => {
-                let words = Words {
-                    site: &state.site,
-                    taxonomy: &state.taxonomy,
-                };
+                let words = Words::of(&state);
                 add_refusals(&words, K::NOUN, &mut errors, &list);
             }
             Err(error) => return Err(page_error(error)),
@@ -402,11 +393,7 @@ pub async fn edit_form<K: WebKind>(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     let reader = signed_in.user.reader();
-    let item: K = state
-        .db
-        .query(move |conn| service::read::<K>(conn, &reader, id))
-        .await
-        .map_err(page_error)?;
+    let item: K = read_item(&state, reader, id).await?;
     if !reader.may_manage(item.organisation_id()) {
         return Err(PageError::Forbidden);
     }
@@ -455,10 +442,7 @@ where
         match saved {
             Ok(item) => return Ok(see_other(&format!("/{}/{}", K::COLLECTION, item.id()))),
             Err(CatalogueError::Invalid(list)) => {
-                let words = Words {
-                    site: &state.site,
-                    taxonomy: &state.taxonomy,
-                };
+                let words = Words::of(&state);
                 add_refusals(&words, K::NOUN, &mut errors, &list);
             }
             Err(CatalogueError::VersionMismatch { .. }) => {

@@ -12,12 +12,12 @@ use uuid::Uuid;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::service::{self, CatalogueError, ItemChanged, Request};
-use crate::catalogue::store::{ItemFilter, PageRequest};
+
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
 use crate::web::catalogue::browse::{organisations, owner_of, Owner};
 use crate::web::catalogue::forms::page_error;
-use crate::web::catalogue::{parse_id, Choice, WebKind, Words};
+use crate::web::catalogue::{own_items, parse_id, read_item, Choice, WebKind, Words};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::render::{see_other, Page};
@@ -63,10 +63,7 @@ async fn render<K: WebKind>(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let reader = visitor.reader();
-    let words = Words {
-        site: &state.site,
-        taxonomy: &state.taxonomy,
-    };
+    let words = Words::of(state);
     let names = organisations(state, vec![item.organisation_id()]).await?;
     let owner: Owner = owner_of(&item, &reader, &names);
     let manages = visitor.signed_in.is_some() && reader.may_manage(item.organisation_id());
@@ -121,29 +118,7 @@ async fn proposal<K: WebKind>(
     if item.status() != K::OPEN || !reader.may_post_on(K::Other::POSTED_BY) {
         return Ok(None);
     }
-    let filter = ItemFilter {
-        status: Some(K::Other::OPEN),
-        themes: None,
-        country: None,
-        language: None,
-        organisation: reader.organisation_id(),
-        text: None,
-        updated_since: None,
-        only: <K::Other as WebKind>::only(None).map_err(|_| PageError::Internal)?,
-    };
-    let sort = <K::Other as WebKind>::sort(None).map_err(|_| PageError::Internal)?;
-    let (own, _) = state
-        .db
-        .query(move |conn| {
-            let page = PageRequest {
-                sort,
-                cursor: None,
-                limit: 100,
-            };
-            service::list::<K::Other>(conn, &reader, &filter, page)
-        })
-        .await
-        .map_err(page_error)?;
+    let own = own_items::<K::Other>(state, reader, Some(K::Other::OPEN), 100).await?;
     let (this_field, other_field) = if K::NOUN == "need" {
         ("need_id", "offer_id")
     } else {
@@ -169,11 +144,7 @@ pub async fn show<K: WebKind>(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
     let reader = visitor.reader();
-    let item: K = state
-        .db
-        .query(move |conn| service::read::<K>(conn, &reader, id))
-        .await
-        .map_err(page_error)?;
+    let item: K = read_item(&state, reader, id).await?;
     render(&state, &visitor, item, None, StatusCode::OK).await
 }
 
@@ -242,11 +213,7 @@ where
         Err(error) => return Err(page_error(error)),
     };
     // The page again as it is now, with why nothing changed.
-    let item: K = state
-        .db
-        .query(move |conn| service::read::<K>(conn, &reader, id))
-        .await
-        .map_err(page_error)?;
+    let item: K = read_item(&state, reader, id).await?;
     let notice = if notice == "publish" {
         let today = chrono::Utc::now().date_naive();
         if item.last_day().is_some_and(|last| last < today) {

@@ -20,13 +20,15 @@ use uuid::Uuid;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{Need, Offer};
-use crate::catalogue::store::ItemStore;
+use crate::catalogue::service;
+use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::Conn;
 use crate::error::FieldError;
 use crate::matching::open_offers::OpenOffers;
 use crate::matching::score::Score;
 use crate::matching::service::{MatchingError, Scoring};
+use crate::state::AppState;
 use crate::visibility::Reader;
 use crate::web::errors::PageError;
 
@@ -37,6 +39,82 @@ pub use words::Words;
 pub struct Fact {
     pub label: String,
     pub value: String,
+}
+
+/// An item's facts as its page builds them, in order; each label is the catalogue's
+/// `catalogue-fact-<label>`.
+pub struct Facts<'w, 'a> {
+    pub words: &'w Words<'a>,
+    list: Vec<Fact>,
+}
+
+impl<'w, 'a> Facts<'w, 'a> {
+    pub fn new(words: &'w Words<'a>) -> Self {
+        Self {
+            words,
+            list: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, label: &str, value: String) -> &mut Self {
+        let label = self.words.text(&format!("catalogue-fact-{label}"));
+        self.list.push(Fact { label, value });
+        self
+    }
+
+    /// A fact whose value is a vocabulary word: the catalogue's `<prefix><code>`.
+    pub fn word(&mut self, label: &str, prefix: &str, code: &str) -> &mut Self {
+        let value = self.words.text(&format!("{prefix}{code}"));
+        self.add(label, value)
+    }
+
+    /// The item's status (`need-status-open` ...).
+    pub fn status<K: CatalogueItem>(&mut self, code: &str) -> &mut Self {
+        self.word("status", &format!("{}-status-", K::NOUN), code)
+    }
+
+    /// Who may see the item, and what that means.
+    pub fn visibility<K: CatalogueItem>(&mut self, item: &K) -> &mut Self {
+        let name = format!("{}-visibility-{}", K::NOUN, item.visibility_code());
+        let value = format!(
+            "{}: {}",
+            self.words.text(&name),
+            self.words.text(&format!("{name}-hint"))
+        );
+        self.add("visibility", value)
+    }
+
+    pub fn into_list(self) -> Vec<Fact> {
+        self.list
+    }
+}
+
+/// The options of a select, each labelled by the catalogue's `<prefix><value>`.
+pub fn choices<'v>(
+    words: &Words<'_>,
+    prefix: &str,
+    values: impl IntoIterator<Item = &'v str>,
+) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|value| Choice {
+            value: value.to_owned(),
+            label: words.text(&format!("{prefix}{value}")),
+        })
+        .collect()
+}
+
+/// A kind's own list filter from its query value, or the refusal of `field`.
+fn only_of<T: std::str::FromStr>(
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<Option<T>, FieldError> {
+    value
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| FieldError::new(field, field, ""))
+        })
+        .transpose()
 }
 
 /// What a kind's pages show and take differently; everything else is written once.
@@ -60,13 +138,44 @@ pub trait WebKind: ItemStore + CatalogueItem {
     /// A patch that writes every field of `input` (the edit form sends them all).
     fn patch_of(input: Self::Input) -> Self::Patch;
 
-    /// The kind's own list filter from its query value (`urgency`, `kind`), or the field's
-    /// refusal.
+    /// The query field of the kind's own list filter (`urgency`, `kind`); its label is
+    /// `catalogue-filter-<field>`.
+    const ONLY_FIELD: &'static str;
+    /// The catalogue prefix of the words of that filter's values (`urgency-`).
+    const ONLY_WORDS: &'static str;
+    /// The sort orders a query may name, the default first.
+    const SORTS: &'static [(&'static str, Self::Sort)];
+
+    /// The kind's own list filter from its query value, or the field's refusal.
     fn only(value: Option<&str>) -> Result<Self::Only, FieldError>;
+    /// The values of the kind's own filter, in the order its select offers them.
+    fn only_values() -> Vec<&'static str>;
+
     /// The sort a query names, or the field's refusal.
-    fn sort(value: Option<&str>) -> Result<Self::Sort, FieldError>;
+    fn sort(value: Option<&str>) -> Result<Self::Sort, FieldError> {
+        let Some(value) = value else {
+            return Ok(Self::SORTS[0].1);
+        };
+        Self::SORTS
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, sort)| *sort)
+            .ok_or_else(|| FieldError::new("sort", "sort", ""))
+    }
+
     /// The kind's own filter and sort choices, for the browse form.
-    fn filter_choices(words: &Words<'_>) -> KindChoices;
+    fn filter_choices(words: &Words<'_>) -> KindChoices {
+        KindChoices {
+            only_field: Self::ONLY_FIELD,
+            only_label: words.text(&format!("catalogue-filter-{}", Self::ONLY_FIELD)),
+            only: choices(words, Self::ONLY_WORDS, Self::only_values()),
+            sorts: choices(
+                words,
+                "catalogue-sort-",
+                Self::SORTS.iter().map(|(name, _)| *name),
+            ),
+        }
+    }
 
     /// The short facts of a card in a list.
     fn card_facts(&self, words: &Words<'_>) -> Vec<Fact>;
@@ -152,6 +261,48 @@ where
             &format!("{collection}/{{id}}/{{action}}"),
             web::post().to(item::act::<K>),
         );
+}
+
+/// An item for one of its pages, as `reader` may see it.
+async fn read_item<K: WebKind>(state: &AppState, reader: Reader, id: Uuid) -> Result<K, PageError> {
+    state
+        .db
+        .query(move |conn| service::read::<K>(conn, &reader, id))
+        .await
+        .map_err(forms::page_error)
+}
+
+/// The items of the reader's own organisation, in `status` (or in every state), in the
+/// kind's default order: an organisation has tens of items, so one long page.
+async fn own_items<K: WebKind>(
+    state: &AppState,
+    reader: Reader,
+    status: Option<K::Status>,
+    limit: usize,
+) -> Result<Vec<K>, PageError> {
+    let filter = ItemFilter {
+        status,
+        themes: None,
+        country: None,
+        language: None,
+        organisation: reader.organisation_id(),
+        text: None,
+        updated_since: None,
+        only: K::only(None).map_err(|_| PageError::Internal)?,
+    };
+    let sort = K::sort(None).map_err(|_| PageError::Internal)?;
+    state
+        .db
+        .query(move |conn| {
+            let page = PageRequest {
+                sort,
+                cursor: None,
+                limit,
+            };
+            service::list::<K>(conn, &reader, &filter, page).map(|(items, _)| items)
+        })
+        .await
+        .map_err(forms::page_error)
 }
 
 /// An id from a path: anything that is not one is simply not found.

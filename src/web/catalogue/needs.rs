@@ -18,7 +18,7 @@ use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, date, languages_of, modes, optional_choice, optional_date,
     text_of_amount, ticked, values_of, Refusals,
 };
-use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
+use crate::web::catalogue::{only_of, Fact, Facts, WebKind, Words};
 
 /// The need form as typed.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -56,6 +56,13 @@ impl WebKind for Need {
         Action::Reconfirm,
         Action::Withdraw,
         Action::Close,
+    ];
+    const ONLY_FIELD: &'static str = "urgency";
+    const ONLY_WORDS: &'static str = "urgency-";
+    const SORTS: &'static [(&'static str, NeedSort)] = &[
+        ("newest", NeedSort::Newest),
+        ("urgency", NeedSort::Urgency),
+        ("wanted_by", NeedSort::WantedBy),
     ];
 
     fn form_of(fields: &NeedFields) -> NeedForm {
@@ -165,146 +172,55 @@ impl WebKind for Need {
     }
 
     fn only(value: Option<&str>) -> Result<Option<Urgency>, FieldError> {
-        value
-            .map(|v| {
-                v.parse::<Urgency>()
-                    .map_err(|_| FieldError::new("urgency", "urgency", ""))
-            })
-            .transpose()
+        only_of(Self::ONLY_FIELD, value)
     }
 
-    fn sort(value: Option<&str>) -> Result<NeedSort, FieldError> {
-        match value {
-            None | Some("newest") => Ok(NeedSort::Newest),
-            Some("urgency") => Ok(NeedSort::Urgency),
-            Some("wanted_by") => Ok(NeedSort::WantedBy),
-            Some(_) => Err(FieldError::new("sort", "sort", "")),
-        }
-    }
-
-    fn filter_choices(words: &Words<'_>) -> KindChoices {
-        KindChoices {
-            only_field: "urgency",
-            only_label: words.text("catalogue-filter-urgency"),
-            only: Urgency::ALL
-                .iter()
-                .rev()
-                .map(|u| Choice {
-                    value: u.as_str().to_owned(),
-                    label: words.text(&format!("urgency-{}", u.as_str())),
-                })
-                .collect(),
-            sorts: ["newest", "urgency", "wanted_by"]
-                .iter()
-                .map(|sort| Choice {
-                    value: (*sort).to_owned(),
-                    label: words.text(&format!("catalogue-sort-{sort}")),
-                })
-                .collect(),
-        }
+    fn only_values() -> Vec<&'static str> {
+        Urgency::ALL.iter().rev().map(|u| u.as_str()).collect()
     }
 
     fn card_facts(&self, words: &Words<'_>) -> Vec<Fact> {
         let fields = &self.fields;
-        vec![
-            fact(
-                words,
-                "catalogue-fact-country",
-                fields.country.name().to_owned(),
-            ),
-            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
-            fact(
-                words,
-                "catalogue-fact-urgency",
-                words.text(&format!("urgency-{}", fields.urgency.as_str())),
-            ),
-            fact(
-                words,
-                "catalogue-fact-wanted-by",
-                words.date(fields.wanted_by),
-            ),
-            fact(
-                words,
-                "catalogue-fact-status",
-                words.text(&format!("need-status-{}", self.status.as_str())),
-            ),
-        ]
+        let mut facts = Facts::new(words);
+        facts
+            .add("country", fields.country.name().to_owned())
+            .add("themes", words.themes(&fields.themes))
+            .word("urgency", "urgency-", fields.urgency.as_str())
+            .add("wanted-by", words.date(fields.wanted_by))
+            .status::<Need>(self.status.as_str());
+        facts.into_list()
     }
 
     fn detail_facts(&self, words: &Words<'_>) -> Vec<Fact> {
         let fields = &self.fields;
-        let mut facts = vec![
-            fact(
-                words,
-                "catalogue-fact-status",
-                words.text(&format!("need-status-{}", self.status.as_str())),
-            ),
-            fact(
-                words,
-                "catalogue-fact-country",
-                fields.country.name().to_owned(),
-            ),
-            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
-            fact(
-                words,
-                "catalogue-fact-languages",
-                words.languages(&fields.languages),
-            ),
-            fact(
-                words,
-                "catalogue-fact-delivery",
-                words.delivery_modes(&fields.delivery_modes),
-            ),
-            fact(
-                words,
-                "catalogue-fact-urgency",
-                words.text(&format!("urgency-{}", fields.urgency.as_str())),
-            ),
-            fact(
-                words,
-                "catalogue-fact-quantity",
-                format!(
-                    "{} ({} {})",
-                    fields.quantity,
-                    self.quantity_covered,
-                    words.text("catalogue-fact-covered")
-                ),
-            ),
-        ];
-        if let Some(from) = fields.wanted_from {
-            facts.push(fact(words, "catalogue-fact-wanted-from", words.date(from)));
-        }
-        facts.push(fact(
-            words,
-            "catalogue-fact-wanted-by",
-            words.date(fields.wanted_by),
-        ));
-        facts.push(fact(
-            words,
-            "catalogue-fact-budget",
-            fields
-                .budget
-                .as_ref()
-                .map_or_else(|| words.text("catalogue-fact-none"), |m| words.money(m)),
-        ));
-        let visibility = fields.visibility.as_str();
-        facts.push(fact(
-            words,
-            "catalogue-fact-visibility",
-            format!(
-                "{}: {}",
-                words.text(&format!("need-visibility-{visibility}")),
-                words.text(&format!("need-visibility-{visibility}-hint"))
-            ),
-        ));
-        if fields.anonymous {
-            facts.push(fact(
-                words,
-                "catalogue-fact-anonymous",
-                words.text("catalogue-fact-anonymous-value"),
-            ));
-        }
+        let mut facts = Facts::new(words);
         facts
+            .status::<Need>(self.status.as_str())
+            .add("country", fields.country.name().to_owned())
+            .add("themes", words.themes(&fields.themes))
+            .add("languages", words.languages(&fields.languages))
+            .add("delivery", words.delivery_modes(&fields.delivery_modes))
+            .word("urgency", "urgency-", fields.urgency.as_str());
+        let covered = words.text("catalogue-fact-covered");
+        facts.add(
+            "quantity",
+            format!("{} ({} {covered})", fields.quantity, self.quantity_covered),
+        );
+        if let Some(from) = fields.wanted_from {
+            facts.add("wanted-from", words.date(from));
+        }
+        let budget = fields
+            .budget
+            .as_ref()
+            .map_or_else(|| words.text("catalogue-fact-none"), |m| words.money(m));
+        facts
+            .add("wanted-by", words.date(fields.wanted_by))
+            .add("budget", budget)
+            .visibility(self);
+        if fields.anonymous {
+            facts.add("anonymous", words.text("catalogue-fact-anonymous-value"));
+        }
+        facts.into_list()
     }
 
     fn description(&self) -> &str {
@@ -327,12 +243,5 @@ impl WebKind for Need {
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {
         (this, other)
-    }
-}
-
-pub(super) fn fact(words: &Words<'_>, label: &str, value: String) -> Fact {
-    Fact {
-        label: words.text(label),
-        value,
     }
 }

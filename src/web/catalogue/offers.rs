@@ -21,8 +21,7 @@ use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, languages_of, modes, optional_choice, optional_date,
     text_of_amount, ticked, values_of, Refusals,
 };
-use crate::web::catalogue::needs::fact;
-use crate::web::catalogue::{Choice, Fact, KindChoices, WebKind, Words};
+use crate::web::catalogue::{only_of, Fact, Facts, WebKind, Words};
 
 /// The offer form as typed.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -58,6 +57,12 @@ impl WebKind for Offer {
     type Form = OfferForm;
 
     const ACTIONS: &'static [Action] = &[Action::Publish, Action::Withdraw, Action::Close];
+    const ONLY_FIELD: &'static str = "kind";
+    const ONLY_WORDS: &'static str = "offer-kind-";
+    const SORTS: &'static [(&'static str, OfferSort)] = &[
+        ("newest", OfferSort::Newest),
+        ("available_until", OfferSort::AvailableUntil),
+    ];
 
     fn form_of(fields: &OfferFields) -> OfferForm {
         let (languages, other_languages) = languages_of(&fields.languages);
@@ -189,145 +194,61 @@ impl WebKind for Offer {
     }
 
     fn only(value: Option<&str>) -> Result<Option<OfferKind>, FieldError> {
-        value
-            .map(|v| {
-                v.parse::<OfferKind>()
-                    .map_err(|_| FieldError::new("kind", "kind", ""))
-            })
-            .transpose()
+        only_of(Self::ONLY_FIELD, value)
     }
 
-    fn sort(value: Option<&str>) -> Result<OfferSort, FieldError> {
-        match value {
-            None | Some("newest") => Ok(OfferSort::Newest),
-            Some("available_until") => Ok(OfferSort::AvailableUntil),
-            Some(_) => Err(FieldError::new("sort", "sort", "")),
-        }
-    }
-
-    fn filter_choices(words: &Words<'_>) -> KindChoices {
-        KindChoices {
-            only_field: "kind",
-            only_label: words.text("catalogue-filter-kind"),
-            only: OfferKind::ALL
-                .iter()
-                .map(|k| Choice {
-                    value: k.as_str().to_owned(),
-                    label: words.text(&format!("offer-kind-{}", k.as_str())),
-                })
-                .collect(),
-            sorts: ["newest", "available_until"]
-                .iter()
-                .map(|sort| Choice {
-                    value: (*sort).to_owned(),
-                    label: words.text(&format!("catalogue-sort-{sort}")),
-                })
-                .collect(),
-        }
+    fn only_values() -> Vec<&'static str> {
+        OfferKind::ALL.iter().map(|k| k.as_str()).collect()
     }
 
     fn card_facts(&self, words: &Words<'_>) -> Vec<Fact> {
         let fields = &self.fields;
-        let mut facts = vec![
-            fact(
-                words,
-                "catalogue-fact-kind",
-                words.text(&format!("offer-kind-{}", fields.kind.as_str())),
-            ),
-            fact(words, "catalogue-fact-serves", serves(self, words)),
-            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
-        ];
-        if let Some(until) = fields.available_until {
-            facts.push(fact(
-                words,
-                "catalogue-fact-available-until",
-                words.date(until),
-            ));
-        }
-        facts.push(fact(
-            words,
-            "catalogue-fact-status",
-            words.text(&format!("offer-status-{}", self.status.as_str())),
-        ));
+        let mut facts = Facts::new(words);
         facts
+            .word("kind", "offer-kind-", fields.kind.as_str())
+            .add("serves", serves(self, words))
+            .add("themes", words.themes(&fields.themes));
+        if let Some(until) = fields.available_until {
+            facts.add("available-until", words.date(until));
+        }
+        facts.status::<Offer>(self.status.as_str());
+        facts.into_list()
     }
 
     fn detail_facts(&self, words: &Words<'_>) -> Vec<Fact> {
         let fields = &self.fields;
-        let mut facts = vec![
-            fact(
-                words,
-                "catalogue-fact-status",
-                words.text(&format!("offer-status-{}", self.status.as_str())),
-            ),
-            fact(
-                words,
-                "catalogue-fact-kind",
-                words.text(&format!("offer-kind-{}", fields.kind.as_str())),
-            ),
-            fact(words, "catalogue-fact-serves", serves(self, words)),
-            fact(words, "catalogue-fact-themes", words.themes(&fields.themes)),
-            fact(
-                words,
-                "catalogue-fact-languages",
-                words.languages(&fields.languages),
-            ),
-            fact(
-                words,
-                "catalogue-fact-delivery",
-                words.delivery_modes(&fields.delivery_modes),
-            ),
-            fact(
-                words,
-                "catalogue-fact-capacity",
-                format!(
-                    "{} ({} {})",
-                    fields.capacity,
-                    self.capacity_left,
-                    words.text("catalogue-fact-left")
-                ),
-            ),
-        ];
-        if let Some(from) = fields.available_from {
-            facts.push(fact(
-                words,
-                "catalogue-fact-available-from",
-                words.date(from),
-            ));
-        }
-        facts.push(fact(
-            words,
-            "catalogue-fact-available-until",
-            fields
-                .available_until
-                .map_or_else(|| words.text("catalogue-fact-no-end"), |d| words.date(d)),
-        ));
-        if let Some(funding) = &fields.funding {
-            facts.push(fact(words, "catalogue-fact-funding", words.money(funding)));
-        }
-        facts.push(fact(
-            words,
-            "catalogue-fact-eligibility",
-            eligibility(&fields.eligibility, words),
-        ));
-        if !fields.eligibility.audiences.is_empty() {
-            facts.push(fact(
-                words,
-                "catalogue-fact-audiences",
-                words.list("audience-", &fields.eligibility.audiences),
-            ));
-        }
-        let visibility = fields.visibility.as_str();
-        facts.push(fact(
-            words,
-            "catalogue-fact-visibility",
-            format!(
-                "{}: {}",
-                words.text(&format!("offer-visibility-{visibility}")),
-                words.text(&format!("offer-visibility-{visibility}-hint"))
-            ),
-        ));
+        let mut facts = Facts::new(words);
         facts
+            .status::<Offer>(self.status.as_str())
+            .word("kind", "offer-kind-", fields.kind.as_str())
+            .add("serves", serves(self, words))
+            .add("themes", words.themes(&fields.themes))
+            .add("languages", words.languages(&fields.languages))
+            .add("delivery", words.delivery_modes(&fields.delivery_modes));
+        let left = words.text("catalogue-fact-left");
+        facts.add(
+            "capacity",
+            format!("{} ({} {left})", fields.capacity, self.capacity_left),
+        );
+        if let Some(from) = fields.available_from {
+            facts.add("available-from", words.date(from));
+        }
+        let until = fields
+            .available_until
+            .map_or_else(|| words.text("catalogue-fact-no-end"), |d| words.date(d));
+        facts.add("available-until", until);
+        if let Some(funding) = &fields.funding {
+            facts.add("funding", words.money(funding));
+        }
+        facts.add("eligibility", eligibility(&fields.eligibility, words));
+        if !fields.eligibility.audiences.is_empty() {
+            facts.add(
+                "audiences",
+                words.list("audience-", &fields.eligibility.audiences),
+            );
+        }
+        facts.visibility(self);
+        facts.into_list()
     }
 
     fn description(&self) -> &str {

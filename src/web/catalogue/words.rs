@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::accounts::model::Country;
 use crate::catalogue::model::{DeliveryMode, Language, Money};
 use crate::catalogue::themes::Taxonomy;
+use crate::state::AppState;
 use crate::web::catalogue::Choice;
 use crate::web::site::Site;
 
@@ -16,6 +17,16 @@ pub const COMMON_LANGUAGES: &[&str] = &["en", "fr", "es", "ar", "pt", "ru", "sw"
 pub struct Words<'a> {
     pub site: &'a Site,
     pub taxonomy: &'a Taxonomy,
+}
+
+impl<'a> Words<'a> {
+    /// The words of the running site.
+    pub fn of(state: &'a AppState) -> Self {
+        Words {
+            site: &state.site,
+            taxonomy: &state.taxonomy,
+        }
+    }
 }
 
 impl Words<'_> {

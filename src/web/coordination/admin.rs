@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::web::coordination::coordinator;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
+use crate::web::forms::ButtonForm;
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
 
@@ -99,9 +100,6 @@ async fn outbox_page(
     .render(&state, &signed_in.visitor)
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 /// `POST /coordination/outbox/{id}/retry`: a fresh set of attempts, due now; a message that
 /// is not dead is the friendly 409 page, a missing one the 404 page.
 #[post("/coordination/outbox/{id}/retry")]
@@ -109,7 +107,7 @@ async fn retry(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     path: web::Path<String>,
-    CheckedForm(_): CheckedForm<Empty>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     coordinator(&signed_in)?;
     let id = Uuid::parse_str(&path).map_err(|_| PageError::NotFound)?;

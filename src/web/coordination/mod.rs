@@ -16,6 +16,7 @@ use crate::matching::workflow::MatchStatus;
 use crate::state::AppState;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
+use crate::web::forms::ButtonForm;
 use crate::web::matches::listed;
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
@@ -122,9 +123,6 @@ async fn queue(
     .render(&state, &signed_in.visitor)
 }
 
-#[derive(Debug, Deserialize)]
-struct Empty {}
-
 /// `POST /coordination/organisations/{id}/verify`: the API's `verify_organisation`, whose
 /// rule says who may.
 #[post("/coordination/organisations/{id}/verify")]
@@ -132,7 +130,7 @@ async fn verify(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     path: web::Path<String>,
-    CheckedForm(_): CheckedForm<Empty>,
+    CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = Uuid::parse_str(&path).map_err(|_| PageError::NotFound)?;
     let viewer = signed_in.user.reader().viewer;
