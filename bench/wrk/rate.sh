@@ -1,7 +1,8 @@
 # Sourced by the bench/ scripts. Every answer must be a 200, or the figures measure
 # refusals: check.lua counts the other statuses across wrk's threads and prints a CHECK line,
 # which `rate` reads. Needs THREADS, CONNECTIONS, SECONDS_PER_SCENARIO and WORK (a scratch
-# folder), and is run from the repository's root.
+# folder), and is run from the repository's root. A request slower than WRK_TIMEOUT (10 s;
+# wrk's own default of 2 s would drop the slowest reads from the figures) fails the run.
 # rate NAME URL [SCRIPT [ARGS...]]: requests per second (ARGS go to the script's `init`);
 # stops the run unless every answer was a 200. wrk's whole output stays in $WORK/NAME.out.
 rate() {
@@ -10,7 +11,7 @@ rate() {
     # Its own name: the scenario script may be $WORK/NAME.lua, which this must not truncate.
     local combined="$WORK/$name.wrk.lua"
     { [[ -n "$script" ]] && cat "$script"; cat bench/wrk/check.lua; } >"$combined"
-    wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_SCENARIO}s" -s "$combined" "$url" \
+    wrk --latency --timeout "${WRK_TIMEOUT:-10s}" -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_SCENARIO}s" -s "$combined" "$url" \
         -- "$@" >"$WORK/$name.out"
     local check
     check="$(grep '^CHECK' "$WORK/$name.out" || true)"
