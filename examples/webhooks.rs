@@ -26,6 +26,7 @@ use clearinghouse::db::schema::webhook_deliveries as deliveries;
 use clearinghouse::db::{Database, Id};
 use clearinghouse::notify::templates::Templates;
 use clearinghouse::notify::Notifier;
+use clearinghouse::queue::runner::run_batch;
 use clearinghouse::webhooks::model::{self, DeliveryStatus, EventType};
 use clearinghouse::webhooks::ssrf::AllowedNetworks;
 use clearinghouse::webhooks::store::{self, NewWebhook};
@@ -286,11 +287,10 @@ async fn run(count: usize, batch: usize, concurrency: usize, receiver: &Receiver
     let before = receiver.verified();
     let started = Instant::now();
     let mut claimed = 0;
-    // `run` goes straight on after a full batch; the last, partial one would make it sleep
+    // `queue::runner::run` goes straight on after a full batch; the last, partial one would make it sleep
     // for `poll_interval` first, which is idle time and not counted here.
     while claimed < count {
-        let got = worker
-            .deliver_batch(&stopped)
+        let got = run_batch(&worker, &stopped)
             .await
             .expect("a batch is delivered");
         assert!(got > 0, "the worker found nothing to deliver");
