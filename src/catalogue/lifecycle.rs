@@ -46,19 +46,52 @@ fn allowed_list(allowed: &[Action]) -> String {
     }
 }
 
-/// The table of needs: the state after `action`, if `status` allows it.
+/// The states every catalogue item has, whatever its kind, for the moves both kinds share.
+pub trait ItemStatus: Copy + Eq {
+    const DRAFT: Self;
+    const OPEN: Self;
+    const WITHDRAWN: Self;
+    const CLOSED: Self;
+    const EXPIRED: Self;
+}
+
+impl ItemStatus for NeedStatus {
+    const DRAFT: Self = NeedStatus::Draft;
+    const OPEN: Self = NeedStatus::Open;
+    const WITHDRAWN: Self = NeedStatus::Withdrawn;
+    const CLOSED: Self = NeedStatus::Closed;
+    const EXPIRED: Self = NeedStatus::Expired;
+}
+
+impl ItemStatus for OfferStatus {
+    const DRAFT: Self = OfferStatus::Draft;
+    const OPEN: Self = OfferStatus::Open;
+    const WITHDRAWN: Self = OfferStatus::Withdrawn;
+    const CLOSED: Self = OfferStatus::Closed;
+    const EXPIRED: Self = OfferStatus::Expired;
+}
+
+/// The rows both tables have: a draft is edited, published or withdrawn; an open item is
+/// edited, withdrawn, closed, or expires.
+fn shared_table<S: ItemStatus>(status: S, action: Action) -> Option<S> {
+    let (draft, open) = (status == S::DRAFT, status == S::OPEN);
+    match action {
+        Action::Edit if draft || open => Some(status),
+        Action::Publish if draft => Some(S::OPEN),
+        Action::Withdraw if draft || open => Some(S::WITHDRAWN),
+        Action::Close if open => Some(S::CLOSED),
+        Action::Expire if open => Some(S::EXPIRED),
+        _ => None,
+    }
+}
+
+/// The table of needs: the state after `action`, if `status` allows it. A need is also
+/// reconfirmed, and matches move it (engaged, released, fulfilled).
 fn need_table(status: NeedStatus, action: Action) -> Option<NeedStatus> {
     use Action::*;
     use NeedStatus::*;
-    match (status, action) {
-        (Draft, Edit) => Some(Draft),
-        (Draft, Publish) => Some(Open),
-        (Draft, Withdraw) => Some(Withdrawn),
-        (Open, Edit) => Some(Open),
-        (Open, Withdraw) => Some(Withdrawn),
-        (Open, Close) => Some(Closed),
+    shared_table(status, action).or(match (status, action) {
         (Open, Reconfirm) => Some(Open),
-        (Open, Expire) => Some(Expired),
         // A need that lapsed can be brought back by its owner while it is still wanted.
         (Expired, Reconfirm) => Some(Open),
         (Matched | InProgress, Close) => Some(Closed),
@@ -66,25 +99,19 @@ fn need_table(status: NeedStatus, action: Action) -> Option<NeedStatus> {
         (Matched, Release) => Some(Open),
         (Open | Matched | InProgress, Fulfil) => Some(Fulfilled),
         _ => None,
-    }
+    })
 }
 
+/// The table of offers: matches use up their capacity.
 fn offer_table(status: OfferStatus, action: Action) -> Option<OfferStatus> {
     use Action::*;
     use OfferStatus::*;
-    match (status, action) {
-        (Draft, Edit) => Some(Draft),
-        (Draft, Publish) => Some(Open),
-        (Draft, Withdraw) => Some(Withdrawn),
-        (Open, Edit) => Some(Open),
-        (Open, Withdraw) => Some(Withdrawn),
-        (Open, Close) => Some(Closed),
-        (Open, Expire) => Some(Expired),
+    shared_table(status, action).or(match (status, action) {
         (Committed | Exhausted, Close) => Some(Closed),
         (Open, Engage) => Some(Open),
         (Open | Committed, Fulfil) => Some(Exhausted),
         _ => None,
-    }
+    })
 }
 
 pub fn next_need_status(status: NeedStatus, action: Action) -> Result<NeedStatus, Refusal> {
@@ -116,12 +143,16 @@ fn next<S: Copy>(
 }
 
 /// States in which only the owner and coordinators may see an item, whatever its visibility.
+pub fn is_private<S: ItemStatus>(status: S) -> bool {
+    status == S::DRAFT || status == S::WITHDRAWN
+}
+
 pub fn need_is_private(status: NeedStatus) -> bool {
-    matches!(status, NeedStatus::Draft | NeedStatus::Withdrawn)
+    is_private(status)
 }
 
 pub fn offer_is_private(status: OfferStatus) -> bool {
-    matches!(status, OfferStatus::Draft | OfferStatus::Withdrawn)
+    is_private(status)
 }
 
 #[cfg(test)]

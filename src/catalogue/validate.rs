@@ -96,86 +96,85 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
-/// Applies a patch's fields to a base input: a required field sent as a value replaces the
-/// base's, one sent as `null` is a field error (it cannot be cleared), one left out stays;
-/// a nullable field is replaced by what was sent, `null` included.
-macro_rules! patch {
-    ($patch:ident, $base:ident, $errors:ident,
-     required: [$($required:ident),* $(,)?], nullable: [$($nullable:ident),* $(,)?]) => {
-        $(match $patch.$required {
-            Some(Some(value)) => $base.$required = value,
-            Some(None) => $errors.push(FieldError::new(
-                stringify!($required),
-                "required",
-                "may not be null; leave it out to keep it as it is",
-            )),
-            None => {}
-        })*
-        $(if let Some(value) = $patch.$nullable {
-            $base.$nullable = value;
-        })*
+/// A field every record has, in a patch: a value replaces the base's; `null` is a field error,
+/// since the field cannot be cleared; left out, it stays.
+fn required<T>(field: &str, sent: Option<Option<T>>, base: &mut T, errors: &mut Vec<FieldError>) {
+    match sent {
+        Some(Some(value)) => *base = value,
+        Some(None) => errors.push(FieldError::new(
+            field,
+            "required",
+            "may not be null; leave it out to keep it as it is",
+        )),
+        None => {}
+    }
+}
+
+/// A field that may be empty, in a patch: what was sent replaces the base's, `null` included.
+fn nullable<T>(_: &str, sent: Option<Option<T>>, base: &mut Option<T>, _: &mut Vec<FieldError>) {
+    if let Some(value) = sent {
+        *base = value;
+    }
+}
+
+/// A patch type written once for both kinds: for each field of `$input`, `name: required T`
+/// (may not be cleared) or `name: nullable T` (`null` clears it), and its schema. Each field
+/// is `Option<Option<T>>`: absent, `null`, or a value. `apply_to` lays the patch over a
+/// base input.
+macro_rules! item_patch {
+    ($(#[$meta:meta])* pub struct $patch:ident for $input:ident {
+        $($field:ident: $mode:ident $ty:ty, schema($($schema:tt)*);)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $patch {
+            $(
+                #[serde(default, deserialize_with = "present")]
+                #[schema($($schema)*)]
+                pub $field: Option<Option<$ty>>,
+            )*
+        }
+
+        impl $patch {
+            /// `base` with this patch applied, or the fields that were sent as `null` but may
+            /// not be empty.
+            pub fn apply_to(self, mut base: $input) -> Result<$input, Vec<FieldError>> {
+                let mut errors = Vec::new();
+                $($mode(stringify!($field), self.$field, &mut base.$field, &mut errors);)*
+                if errors.is_empty() {
+                    Ok(base)
+                } else {
+                    Err(errors)
+                }
+            }
+        }
     };
 }
 
-/// A partial change to a need: absent fields stay as they are, `null` clears a field that may
-/// be empty (`wanted_from`, the budget) and is refused for any other (422 naming it).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NeedPatch {
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false, min_length = 5, max_length = 200)]
-    pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false, min_length = 20, max_length = 10000)]
-    pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<ThemeCode>>, nullable = false, min_items = 1, max_items = 10)]
-    pub themes: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<CountryCode>, nullable = false)]
-    pub country: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<LanguageCode>>, nullable = false, min_items = 1, max_items = 10)]
-    pub languages: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false, min_items = 1)]
-    pub delivery_modes: Option<Option<Vec<DeliveryMode>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Urgency>, nullable = false)]
-    pub urgency: Option<Option<Urgency>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 1_000_000)]
-    pub quantity: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub wanted_from: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<NaiveDate>, nullable = false)]
-    pub wanted_by: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64)]
-    pub budget_amount: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<CurrencyCode>)]
-    pub budget_currency: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<NeedVisibility>, nullable = false)]
-    pub visibility: Option<Option<NeedVisibility>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<bool>, nullable = false)]
-    pub anonymous: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Sector>)]
-    pub sector: Option<Option<Sector>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<bool>, nullable = false)]
-    pub after_incident: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<Cost>>, nullable = false)]
-    pub costs: Option<Option<Vec<Cost>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<Audience>>, nullable = false)]
-    pub audiences: Option<Option<Vec<Audience>>>,
+item_patch! {
+    /// A partial change to a need: absent fields stay as they are, `null` clears a field that may
+    /// be empty (`wanted_from`, the budget) and is refused for any other (422 naming it).
+    pub struct NeedPatch for NeedInput {
+        title: required String, schema(value_type = Option<String>, nullable = false, min_length = 5, max_length = 200);
+        description: required String, schema(value_type = Option<String>, nullable = false, min_length = 20, max_length = 10000);
+        themes: required Vec<String>, schema(value_type = Option<Vec<ThemeCode>>, nullable = false, min_items = 1, max_items = 10);
+        country: required String, schema(value_type = Option<CountryCode>, nullable = false);
+        languages: required Vec<String>, schema(value_type = Option<Vec<LanguageCode>>, nullable = false, min_items = 1, max_items = 10);
+        delivery_modes: required Vec<DeliveryMode>, schema(value_type = Option<Vec<DeliveryMode>>, nullable = false, min_items = 1);
+        urgency: required Urgency, schema(value_type = Option<Urgency>, nullable = false);
+        quantity: required i64, schema(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 1_000_000);
+        wanted_from: nullable NaiveDate, schema(value_type = Option<NaiveDate>);
+        wanted_by: required NaiveDate, schema(value_type = Option<NaiveDate>, nullable = false);
+        budget_amount: nullable i64, schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64);
+        budget_currency: nullable String, schema(value_type = Option<CurrencyCode>);
+        visibility: required NeedVisibility, schema(value_type = Option<NeedVisibility>, nullable = false);
+        anonymous: required bool, schema(value_type = Option<bool>, nullable = false);
+        sector: nullable Sector, schema(value_type = Option<Sector>);
+        after_incident: required bool, schema(value_type = Option<bool>, nullable = false);
+        costs: required Vec<Cost>, schema(value_type = Option<Vec<Cost>>, nullable = false);
+        audiences: required Vec<Audience>, schema(value_type = Option<Vec<Audience>>, nullable = false);
+    }
 }
 
 impl From<&NeedFields> for NeedInput {
@@ -199,23 +198,6 @@ impl From<&NeedFields> for NeedInput {
             after_incident: fields.eligibility.after_incident,
             costs: fields.eligibility.costs.clone(),
             audiences: fields.eligibility.audiences.clone(),
-        }
-    }
-}
-
-impl NeedPatch {
-    /// `base` with this patch applied, or the fields that were sent as `null` but may not
-    /// be empty.
-    pub fn apply_to(self, mut base: NeedInput) -> Result<NeedInput, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        patch!(self, base, errors,
-            required: [title, description, themes, country, languages, delivery_modes, urgency,
-                quantity, wanted_by, visibility, anonymous, after_incident, costs, audiences],
-            nullable: [wanted_from, budget_amount, budget_currency, sector]);
-        if errors.is_empty() {
-            Ok(base)
-        } else {
-            Err(errors)
         }
     }
 }
@@ -517,69 +499,29 @@ pub struct OfferInput {
     pub audiences: Vec<Audience>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OfferPatch {
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<OfferKind>, nullable = false)]
-    pub kind: Option<Option<OfferKind>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false, min_length = 5, max_length = 200)]
-    pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable = false, min_length = 20, max_length = 10000)]
-    pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<ThemeCode>>, nullable = false, min_items = 1, max_items = 10)]
-    pub themes: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<CountryCode>>, nullable = false, max_items = 60)]
-    pub countries: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<Region>>, nullable = false)]
-    pub regions: Option<Option<Vec<Region>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<bool>, nullable = false)]
-    pub global: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<LanguageCode>>, nullable = false, min_items = 1, max_items = 10)]
-    pub languages: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<DeliveryMode>>, nullable = false, min_items = 1)]
-    pub delivery_modes: Option<Option<Vec<DeliveryMode>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 1_000_000)]
-    pub capacity: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub available_from: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub available_until: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64)]
-    pub funding_amount: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<CurrencyCode>)]
-    pub funding_currency: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<OfferVisibility>, nullable = false)]
-    pub visibility: Option<Option<OfferVisibility>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<RequesterKind>>, nullable = false)]
-    pub requester_kinds: Option<Option<Vec<RequesterKind>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<SectorRule>)]
-    pub sector: Option<Option<SectorRule>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<bool>, nullable = false)]
-    pub only_after_incident: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<Cost>>, nullable = false)]
-    pub eligible_costs: Option<Option<Vec<Cost>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<Audience>>, nullable = false)]
-    pub audiences: Option<Option<Vec<Audience>>>,
+item_patch! {
+    pub struct OfferPatch for OfferInput {
+        kind: required OfferKind, schema(value_type = Option<OfferKind>, nullable = false);
+        title: required String, schema(value_type = Option<String>, nullable = false, min_length = 5, max_length = 200);
+        description: required String, schema(value_type = Option<String>, nullable = false, min_length = 20, max_length = 10000);
+        themes: required Vec<String>, schema(value_type = Option<Vec<ThemeCode>>, nullable = false, min_items = 1, max_items = 10);
+        countries: required Vec<String>, schema(value_type = Option<Vec<CountryCode>>, nullable = false, max_items = 60);
+        regions: required Vec<Region>, schema(value_type = Option<Vec<Region>>, nullable = false);
+        global: required bool, schema(value_type = Option<bool>, nullable = false);
+        languages: required Vec<String>, schema(value_type = Option<Vec<LanguageCode>>, nullable = false, min_items = 1, max_items = 10);
+        delivery_modes: required Vec<DeliveryMode>, schema(value_type = Option<Vec<DeliveryMode>>, nullable = false, min_items = 1);
+        capacity: required i64, schema(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 1_000_000);
+        available_from: nullable NaiveDate, schema(value_type = Option<NaiveDate>);
+        available_until: nullable NaiveDate, schema(value_type = Option<NaiveDate>);
+        funding_amount: nullable i64, schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_i64);
+        funding_currency: nullable String, schema(value_type = Option<CurrencyCode>);
+        visibility: required OfferVisibility, schema(value_type = Option<OfferVisibility>, nullable = false);
+        requester_kinds: required Vec<RequesterKind>, schema(value_type = Option<Vec<RequesterKind>>, nullable = false);
+        sector: nullable SectorRule, schema(value_type = Option<SectorRule>);
+        only_after_incident: required bool, schema(value_type = Option<bool>, nullable = false);
+        eligible_costs: required Vec<Cost>, schema(value_type = Option<Vec<Cost>>, nullable = false);
+        audiences: required Vec<Audience>, schema(value_type = Option<Vec<Audience>>, nullable = false);
+    }
 }
 
 impl From<&OfferFields> for OfferInput {
@@ -605,24 +547,6 @@ impl From<&OfferFields> for OfferInput {
             only_after_incident: fields.eligibility.only_after_incident,
             eligible_costs: fields.eligibility.eligible_costs.clone(),
             audiences: fields.eligibility.audiences.clone(),
-        }
-    }
-}
-
-impl OfferPatch {
-    /// `base` with this patch applied, or the fields that were sent as `null` but may not
-    /// be empty.
-    pub fn apply_to(self, mut base: OfferInput) -> Result<OfferInput, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        patch!(self, base, errors,
-            required: [kind, title, description, themes, countries, regions, global, languages,
-                delivery_modes, capacity, visibility, requester_kinds, only_after_incident,
-                eligible_costs, audiences],
-            nullable: [available_from, available_until, funding_amount, funding_currency, sector]);
-        if errors.is_empty() {
-            Ok(base)
-        } else {
-            Err(errors)
         }
     }
 }

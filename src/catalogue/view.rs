@@ -1,4 +1,5 @@
-//! Needs and offers as the API shows them to one reader: anonymity applied.
+//! Needs and offers as the API shows them to one reader: the fields as their organisation
+//! writes them (`validate`'s inputs), their state, and anonymity applied.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -6,10 +7,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::catalogue::model::{
-    country_codes, language_codes, Audience, Cost, DeliveryMode, Need, NeedStatus, NeedVisibility,
-    Offer, OfferKind, OfferStatus, OfferVisibility, Region, RequesterKind, Sector, SectorRule,
-    Urgency,
+    Audience, Cost, DeliveryMode, Need, NeedStatus, NeedVisibility, Offer, OfferKind, OfferStatus,
+    OfferVisibility, Region, RequesterKind, Sector, SectorRule, Urgency,
 };
+use crate::catalogue::validate::{NeedInput, OfferInput};
 use crate::visibility::{reveals_need_owner, Reader};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -60,31 +61,32 @@ impl NeedView {
         view
     }
 
-    /// Everything, as the owner, coordinators and the audit log see it.
+    /// Everything, as the owner, coordinators and the audit log see it: the fields as its
+    /// organisation writes them, and its state.
     pub fn full(need: &Need) -> Self {
-        let fields = &need.fields;
+        let input = NeedInput::from(&need.fields);
         Self {
             id: need.id,
             organisation_id: Some(need.organisation_id),
-            title: fields.title.clone(),
-            description: fields.description.clone(),
-            themes: fields.themes.clone(),
-            country: fields.country.alpha2().to_owned(),
-            languages: language_codes(&fields.languages),
-            delivery_modes: fields.delivery_modes.clone(),
-            urgency: fields.urgency,
-            quantity: fields.quantity,
+            title: input.title,
+            description: input.description,
+            themes: input.themes,
+            country: input.country,
+            languages: input.languages,
+            delivery_modes: input.delivery_modes,
+            urgency: input.urgency,
+            quantity: need.fields.quantity,
             quantity_covered: need.quantity_covered,
-            wanted_from: fields.wanted_from,
-            wanted_by: fields.wanted_by,
-            budget_amount: fields.budget.as_ref().map(|m| m.amount),
-            budget_currency: fields.budget.as_ref().map(|m| m.currency.clone()),
-            visibility: fields.visibility,
-            anonymous: fields.anonymous,
-            sector: fields.eligibility.sector,
-            after_incident: fields.eligibility.after_incident,
-            costs: fields.eligibility.costs.clone(),
-            audiences: fields.eligibility.audiences.clone(),
+            wanted_from: input.wanted_from,
+            wanted_by: input.wanted_by,
+            budget_amount: input.budget_amount,
+            budget_currency: input.budget_currency,
+            visibility: input.visibility,
+            anonymous: input.anonymous,
+            sector: input.sector,
+            after_incident: input.after_incident,
+            costs: input.costs,
+            audiences: input.audiences,
             status: need.status,
             version: need.version,
             reconfirmed_at: need.reconfirmed_at,
@@ -130,33 +132,34 @@ pub struct OfferView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The fields as its organisation writes them, and its state.
 impl From<&Offer> for OfferView {
     fn from(offer: &Offer) -> Self {
-        let fields = &offer.fields;
+        let input = OfferInput::from(&offer.fields);
         Self {
             id: offer.id,
             organisation_id: offer.organisation_id,
-            kind: fields.kind,
-            title: fields.title.clone(),
-            description: fields.description.clone(),
-            themes: fields.themes.clone(),
-            countries: country_codes(&fields.coverage.countries),
-            regions: fields.coverage.regions.clone(),
-            global: fields.coverage.global,
-            languages: language_codes(&fields.languages),
-            delivery_modes: fields.delivery_modes.clone(),
-            capacity: fields.capacity,
+            kind: input.kind,
+            title: input.title,
+            description: input.description,
+            themes: input.themes,
+            countries: input.countries,
+            regions: input.regions,
+            global: input.global,
+            languages: input.languages,
+            delivery_modes: input.delivery_modes,
+            capacity: offer.fields.capacity,
             capacity_left: offer.capacity_left,
-            available_from: fields.available_from,
-            available_until: fields.available_until,
-            funding_amount: fields.funding.as_ref().map(|m| m.amount),
-            funding_currency: fields.funding.as_ref().map(|m| m.currency.clone()),
-            visibility: fields.visibility,
-            requester_kinds: fields.eligibility.requester_kinds.clone(),
-            sector: fields.eligibility.sector,
-            only_after_incident: fields.eligibility.only_after_incident,
-            eligible_costs: fields.eligibility.eligible_costs.clone(),
-            audiences: fields.eligibility.audiences.clone(),
+            available_from: input.available_from,
+            available_until: input.available_until,
+            funding_amount: input.funding_amount,
+            funding_currency: input.funding_currency,
+            visibility: input.visibility,
+            requester_kinds: input.requester_kinds,
+            sector: input.sector,
+            only_after_incident: input.only_after_incident,
+            eligible_costs: input.eligible_costs,
+            audiences: input.audiences,
             status: offer.status,
             version: offer.version,
             created_at: offer.created_at,

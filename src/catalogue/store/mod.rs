@@ -162,7 +162,7 @@ pub(crate) fn sync_page<K: CatalogueItem>(
 }
 
 /// The sync read of one kind, written once: in one snapshot, the visible changes (the
-/// shared filters, then `$own`, the kind's filters, as in `item_list!`), the tombstones
+/// shared filters, then `$own`, the kind's filters, as in `item_reads!`), the tombstones
 /// (items the scope no longer admits but once could: a `sync_seen` visibility it admits;
 /// only status and the change window apply to them, since every other filter would judge
 /// content the reader may not see), and the counter.
@@ -302,10 +302,23 @@ pub(crate) fn keyset_page<T, C>(
 }
 
 /// The functions every item table has, written once: its theme join (replaced on every
-/// write, read for many items in one query), and reading one item with its themes.
-/// `$row` must have `id: String` and `fn into_item(self, themes: Vec<String>)`.
+/// write, read for many items in one query), reading one item with its themes, and the
+/// errors of a row that does not read. `$row` must have `id: String` and
+/// `fn into_item(self, themes: Vec<String>)`.
 macro_rules! item_table_basics {
     ($noun:literal, $table:ident, $themes:ident :: $owner:ident, $row:ty, $item:ty) => {
+        fn corrupt(what: &str, value: &str) -> StoreError {
+            $crate::catalogue::store::corrupt($noun, what, value)
+        }
+
+        fn parse_list<T>(
+            stored: &str,
+            what: &str,
+            parse: impl Fn(&str) -> Option<T>,
+        ) -> Result<Vec<T>, StoreError> {
+            $crate::catalogue::store::parse_list($noun, stored, what, parse)
+        }
+
         fn replace_themes(
             conn: &mut Conn<'_>,
             id: &str,
@@ -457,30 +470,105 @@ macro_rules! filter_item_list {
 }
 pub(crate) use filter_item_list;
 
-/// One page of an item list, the whole read: the shared filters (`filter_item_list!`), then
-/// `$own` (a block that takes the boxed query as `$query` and gives it back with the kind's
-/// own filters, keyset and order; pasted into each engine's arm), then the page's rows
-/// with their themes, cut by `keyset_page` with `$cursor_after`.
-macro_rules! item_list {
-    ($conn:ident, $item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
-     $scope:ident, $filter:ident, $page:ident, |$query:ident| $own:block, $cursor_after:expr) => {{
-        let is_sqlite = matches!($conn, Conn::Sqlite(_));
-        let limit = $page.limit;
-        // Built inside `dispatch!` because a boxed query is tied to one backend.
-        let rows: Vec<$row> = dispatch!($conn, |c| {
-            let $query = $table::table.select(<$row>::as_select()).into_boxed();
-            #[allow(unused_mut)]
-            let mut $query = $crate::catalogue::store::filter_item_list!(
-                $query: $item, $table, $themes::$owner, $fts, $scope, $filter, is_sqlite
-            );
-            let $query = $own;
-            $query.limit(limit as i64 + 1).load(c)
-        })?;
-        let items = with_themes($conn, rows)?;
-        Ok(keyset_page(items, limit, $cursor_after))
+/// The reads of `ItemStore` that every item table answers the same way, written once as
+/// items of its `impl ItemStore`: `find` and `find_locked` (`item_table_basics!`), `list`
+/// (the shared filters, then `$own`, then `$keyset`, then the page's rows with their themes,
+/// cut by `keyset_page`) and `sync` (the shared filters, then `$own`: `item_sync!`). `$own` takes the boxed query as `$query`, with the reader's `$scope` and the
+/// list's `$filter`, and gives it back with the kind's own filters; `$keyset` gives it back
+/// starting after `$cursor` in `$sort` order; `$next` is the cursor after an item.
+macro_rules! item_reads {
+    ($item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+     own: |$query:ident, $scope:ident, $filter:ident| $own:block,
+     keyset: |$sort:ident, $cursor:ident| $keyset:block,
+     next: $next:expr) => {
+        fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
+            find(conn, id)
+        }
+        fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
+            find_locked(conn, id)
+        }
+        fn list(
+            conn: &mut Conn<'_>,
+            $scope: &ReadScope<<$item as $crate::catalogue::item::CatalogueItem>::Visibility>,
+            $filter: &ItemFilter<
+                <$item as $crate::catalogue::item::CatalogueItem>::Status,
+                <$item as ItemStore>::Only,
+            >,
+            page: PageRequest<'_, <$item as ItemStore>::Sort, <$item as ItemStore>::Cursor>,
+        ) -> Result<(Vec<$item>, Option<<$item as ItemStore>::Cursor>), StoreError> {
+            let ($sort, $cursor) = (page.sort, page.cursor);
+            if $sort == <$item as ItemStore>::UPDATED {
+                return Err(StoreError::Query("sort=updated is the sync read's".into()));
+            }
+            let is_sqlite = matches!(conn, Conn::Sqlite(_));
+            let limit = page.limit;
+            // Built inside `dispatch!` because a boxed query is tied to one backend.
+            let rows: Vec<$row> = dispatch!(conn, |c| {
+                let $query = $table::table.select(<$row>::as_select()).into_boxed();
+                #[allow(unused_mut)]
+                let mut $query = $crate::catalogue::store::filter_item_list!(
+                    $query: $item, $table, $themes::$owner, $fts, $scope, $filter, is_sqlite
+                );
+                #[allow(unused_mut)]
+                let mut $query = $own;
+                let $query = $keyset;
+                $query.limit(limit as i64 + 1).load(c)
+            })?;
+            let items = with_themes(conn, rows)?;
+            Ok(keyset_page(items, limit, $next))
+        }
+        fn sync(
+            conn: &mut Conn<'_>,
+            $scope: &ReadScope<<$item as $crate::catalogue::item::CatalogueItem>::Visibility>,
+            $filter: &ItemFilter<
+                <$item as $crate::catalogue::item::CatalogueItem>::Status,
+                <$item as ItemStore>::Only,
+            >,
+            after: Option<$crate::db::ChangePosition>,
+            limit: usize,
+        ) -> Result<SyncPage<$item>, StoreError> {
+            $crate::catalogue::store::item_sync!(
+                conn,
+                $item,
+                $row,
+                $table,
+                $themes::$owner,
+                $fts,
+                $scope,
+                $filter,
+                after,
+                limit,
+                |$query| $own
+            )
+        }
+    };
+}
+pub(crate) use item_reads;
+
+/// Writes `$set`, the next version and `$now` over `$item`'s row, only if the row is still
+/// at the version `$item` was read at and passes every `$guard` (its state, most often):
+/// otherwise another write got there first, and the answer is `StoreError::Stale`.
+macro_rules! update_unchanged {
+    ($conn:ident, $table:ident, $item:expr, at: $now:expr, guards: [$($guard:expr),* $(,)?],
+     set: ($($set:expr),* $(,)?)) => {{
+        let item = $item;
+        let id = item.id.to_string();
+        let updated = dispatch!($conn, |c| diesel::update(
+            $table::table
+                .find(&id)
+                .filter($table::version.eq(item.version))
+                $(.filter($guard))*
+        )
+        .set((
+            $($set,)*
+            $table::version.eq(item.version + 1),
+            $table::updated_at.eq($now),
+        ))
+        .execute(c))?;
+        $crate::catalogue::store::expect_one(updated)
     }};
 }
-pub(crate) use item_list;
+pub(crate) use update_unchanged;
 
 pub fn load_taxonomy(conn: &mut Conn<'_>) -> Result<Taxonomy, StoreError> {
     let rows: Vec<(String, Option<String>, String, String, i32, i32)> =
@@ -508,6 +596,24 @@ pub fn load_taxonomy(conn: &mut Conn<'_>) -> Result<Taxonomy, StoreError> {
 
 /// Ids bound in one `IN (...)`: SQLite accepts at most 32,766 bound values per statement.
 pub(crate) const MAX_BOUND_IDS: usize = 10_000;
+
+/// What a stored row holds that its kind cannot read: the database was written by
+/// something other than this code.
+pub(crate) fn corrupt(noun: &str, what: &str, value: &str) -> StoreError {
+    StoreError::Query(format!("stored {noun} {what} `{value}` is not valid"))
+}
+
+/// A stored `,a,b,` list of `noun`'s `what`, each item read by `parse`.
+pub(crate) fn parse_list<T>(
+    noun: &str,
+    stored: &str,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, StoreError> {
+    split_list(stored)
+        .map(|item| parse(item).ok_or_else(|| corrupt(noun, what, item)))
+        .collect()
+}
 
 /// Lists are stored as `,a,b,` so that membership is one `LIKE '%,a,%'`.
 pub(crate) fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    contains_pattern, expect_one, item_list, item_sync, item_table_basics, join_list, keyset_page,
-    split_list, ItemFilter, ItemStore, PageRequest, SyncPage,
+    contains_pattern, item_reads, item_table_basics, join_list, keyset_page, update_unchanged,
+    ItemFilter, ItemStore, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
@@ -19,7 +19,7 @@ use crate::catalogue::model::{
     Language, Money, Need, NeedEligibility, NeedFields, NeedStatus, NeedVisibility, Urgency,
 };
 use crate::db::schema::{need_themes, needs, organisations};
-use crate::db::{self, ChangePosition, Conn, StoreError};
+use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
@@ -28,55 +28,31 @@ use crate::visibility::ReadScope;
 struct NeedRow {
     id: String,
     organisation_id: String,
-    title: String,
-    description: String,
-    country: String,
-    languages: String,
-    delivery_modes: String,
-    urgency: String,
-    quantity: i32,
-    wanted_from: Option<NaiveDate>,
-    wanted_by: NaiveDate,
-    budget_amount: Option<i64>,
-    budget_currency: Option<String>,
-    visibility: String,
-    anonymous: bool,
+    /// The fields, as `insert` and `update_fields` write them.
+    #[diesel(embed)]
+    columns: FieldColumns,
     status: String,
     version: i32,
     reconfirmed_at: NaiveDateTime,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     quantity_covered: i32,
-    sector: Option<String>,
-    after_incident: bool,
-    costs: String,
-    audiences: String,
     requester_kind: String,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Query(format!("stored need {what} `{value}` is not valid"))
 }
 
 impl NeedRow {
     fn into_item(self, themes: Vec<String>) -> Result<Need, StoreError> {
-        let languages = split_list(&self.languages)
-            .map(|code| Language::parse(code).ok_or_else(|| corrupt("language", code)))
-            .collect::<Result<_, _>>()?;
-        let delivery_modes = split_list(&self.delivery_modes)
-            .map(|mode| mode.parse().map_err(|_| corrupt("delivery mode", mode)))
-            .collect::<Result<_, _>>()?;
-        let costs = split_list(&self.costs)
-            .map(|cost| cost.parse().map_err(|_| corrupt("cost", cost)))
-            .collect::<Result<_, _>>()?;
-        let audiences = split_list(&self.audiences)
-            .map(|audience| audience.parse().map_err(|_| corrupt("audience", audience)))
-            .collect::<Result<_, _>>()?;
-        let sector = match &self.sector {
+        let languages = parse_list(&self.columns.languages, "language", Language::parse)?;
+        let delivery_modes = parse_list(&self.columns.delivery_modes, "delivery mode", |m| {
+            m.parse().ok()
+        })?;
+        let costs = parse_list(&self.columns.costs, "cost", |c| c.parse().ok())?;
+        let audiences = parse_list(&self.columns.audiences, "audience", |a| a.parse().ok())?;
+        let sector = match &self.columns.sector {
             Some(sector) => Some(sector.parse().map_err(|_| corrupt("sector", sector))?),
             None => None,
         };
-        let budget = match (self.budget_amount, self.budget_currency) {
+        let budget = match (self.columns.budget_amount, self.columns.budget_currency) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
             _ => None,
         };
@@ -88,29 +64,31 @@ impl NeedRow {
                 .parse()
                 .map_err(|_| corrupt("requester kind", &self.requester_kind))?,
             fields: NeedFields {
-                country: Country::parse(&self.country)
-                    .ok_or_else(|| corrupt("country", &self.country))?,
+                country: Country::parse(&self.columns.country)
+                    .ok_or_else(|| corrupt("country", &self.columns.country))?,
                 urgency: self
+                    .columns
                     .urgency
                     .parse()
-                    .map_err(|_| corrupt("urgency", &self.urgency))?,
+                    .map_err(|_| corrupt("urgency", &self.columns.urgency))?,
                 visibility: self
+                    .columns
                     .visibility
                     .parse()
-                    .map_err(|_| corrupt("visibility", &self.visibility))?,
-                title: self.title,
-                description: self.description,
+                    .map_err(|_| corrupt("visibility", &self.columns.visibility))?,
+                title: self.columns.title,
+                description: self.columns.description,
                 themes,
                 languages,
                 delivery_modes,
-                quantity: self.quantity,
-                wanted_from: self.wanted_from,
-                wanted_by: self.wanted_by,
+                quantity: self.columns.quantity,
+                wanted_from: self.columns.wanted_from,
+                wanted_by: self.columns.wanted_by,
                 budget,
-                anonymous: self.anonymous,
+                anonymous: self.columns.anonymous,
                 eligibility: NeedEligibility {
                     sector,
-                    after_incident: self.after_incident,
+                    after_incident: self.columns.after_incident,
                     costs,
                     audiences,
                 },
@@ -128,8 +106,8 @@ impl NeedRow {
     }
 }
 
-/// The columns a need's fields occupy.
-#[derive(AsChangeset, Insertable)]
+/// The columns a need's fields occupy: written as they are, and read back as part of `NeedRow`.
+#[derive(Debug, Clone, AsChangeset, Insertable, Queryable, Selectable)]
 #[diesel(table_name = needs)]
 // A field cleared by a patch (a sector, a start date, a budget) is written as NULL, not left as
 // it was: diesel's changesets skip `None` otherwise.
@@ -215,21 +193,12 @@ pub fn record_delivery(
     delivered: i32,
     status: NeedStatus,
 ) -> Result<Need, StoreError> {
-    let id = need.id.to_string();
-    let updated = dispatch!(conn, |c| diesel::update(
-        needs::table
-            .find(&id)
-            .filter(needs::version.eq(need.version))
-            .filter(needs::status.eq(need.status.as_str()))
-    )
-    .set((
+    update_unchanged!(conn, needs, need, at: db::now(),
+    guards: [needs::status.eq(need.status.as_str())],
+    set: (
         needs::quantity_covered.eq(need.quantity_covered + delivered),
         needs::status.eq(status.as_str()),
-        needs::version.eq(need.version + 1),
-        needs::updated_at.eq(db::now()),
-    ))
-    .execute(c))?;
-    expect_one(updated)?;
+    ))?;
     reload(conn, need.id)
 }
 
@@ -414,12 +383,47 @@ impl ItemStore for Need {
     type Sort = NeedSort;
     type Cursor = NeedCursor;
 
-    fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Need>, StoreError> {
-        find(conn, id)
+    item_reads! {
+        Need, NeedRow, needs, need_themes::need_id, "needs_fts",
+        own: |query, scope, filter| { need_filters!(query, scope, filter) },
+        keyset: |sort, cursor| {
+            query = match cursor {
+                None => query,
+                Some(NeedCursor::Newest(created_at, id)) => query.filter(
+                    needs::created_at.lt(*created_at).or(needs::created_at
+                        .eq(*created_at)
+                        .and(needs::id.lt(id.to_string()))),
+                ),
+                Some(NeedCursor::Urgency(rank, created_at, id)) => query.filter(
+                    needs::urgency_rank
+                        .lt(*rank)
+                        .or(needs::urgency_rank.eq(*rank).and(
+                            needs::created_at.lt(*created_at).or(needs::created_at
+                                .eq(*created_at)
+                                .and(needs::id.lt(id.to_string()))),
+                        )),
+                ),
+                Some(NeedCursor::WantedBy(wanted_by, id)) => query.filter(
+                    needs::wanted_by.gt(*wanted_by).or(needs::wanted_by
+                        .eq(*wanted_by)
+                        .and(needs::id.gt(id.to_string()))),
+                ),
+            };
+            match sort {
+                NeedSort::Newest => query.order((needs::created_at.desc(), needs::id.desc())),
+                NeedSort::Urgency => query.order((
+                    needs::urgency_rank.desc(),
+                    needs::created_at.desc(),
+                    needs::id.desc(),
+                )),
+                NeedSort::WantedBy | NeedSort::Updated => {
+                    query.order((needs::wanted_by.asc(), needs::id.asc()))
+                }
+            }
+        },
+        next: |last| NeedCursor::after(last, sort)
     }
-    fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Need>, StoreError> {
-        find_locked(conn, id)
-    }
+
     fn insert(
         conn: &mut Conn<'_>,
         organisation_id: Uuid,
@@ -458,21 +462,8 @@ impl ItemStore for Need {
         fields: &NeedFields,
     ) -> Result<Need, StoreError> {
         let columns = FieldColumns::from(fields);
-        let id = need.id.to_string();
-        let now = db::now();
-        let updated = dispatch!(conn, |c| diesel::update(
-            needs::table
-                .find(&id)
-                .filter(needs::version.eq(need.version))
-        )
-        .set((
-            &columns,
-            needs::version.eq(need.version + 1),
-            needs::updated_at.eq(now)
-        ))
-        .execute(c))?;
-        expect_one(updated)?;
-        replace_themes(conn, &id, &fields.themes)?;
+        update_unchanged!(conn, needs, need, at: db::now(), guards: [], set: (&columns))?;
+        replace_themes(conn, &need.id.to_string(), &fields.themes)?;
         reload(conn, need.id)
     }
     /// Publishing and reconfirming also restart its 90 days.
@@ -482,27 +473,18 @@ impl ItemStore for Need {
         status: NeedStatus,
         action: Action,
     ) -> Result<Need, StoreError> {
-        let id = need.id.to_string();
         let now = db::now();
         let reconfirmed_at = if matches!(action, Action::Reconfirm | Action::Publish) {
             now
         } else {
             need.reconfirmed_at.naive_utc()
         };
-        let updated = dispatch!(conn, |c| diesel::update(
-            needs::table
-                .find(&id)
-                .filter(needs::version.eq(need.version))
-                .filter(needs::status.eq(need.status.as_str()))
-        )
-        .set((
+        update_unchanged!(conn, needs, need, at: now,
+        guards: [needs::status.eq(need.status.as_str())],
+        set: (
             needs::status.eq(status.as_str()),
-            needs::version.eq(need.version + 1),
             needs::reconfirmed_at.eq(reconfirmed_at),
-            needs::updated_at.eq(now),
-        ))
-        .execute(c))?;
-        expect_one(updated)?;
+        ))?;
         reload(conn, need.id)
     }
     fn due_for_expiry(
@@ -522,66 +504,6 @@ impl ItemStore for Need {
             .limit(limit as i64)
             .load(c))?;
         with_themes(conn, rows)
-    }
-    fn list(
-        conn: &mut Conn<'_>,
-        scope: &ReadScope<NeedVisibility>,
-        filter: &NeedFilter,
-        page: PageRequest<'_, NeedSort, NeedCursor>,
-    ) -> Result<(Vec<Need>, Option<NeedCursor>), StoreError> {
-        let (sort, cursor) = (page.sort, page.cursor);
-        if sort == NeedSort::Updated {
-            return Err(StoreError::Query("sort=updated is the sync read's".into()));
-        }
-        item_list!(
-            conn,
-            Need,
-            NeedRow,
-            needs,
-            need_themes::need_id,
-            "needs_fts",
-            scope,
-            filter,
-            page,
-            |query| {
-                query = need_filters!(query, scope, filter);
-                query = match cursor {
-                    None => query,
-                    Some(NeedCursor::Newest(created_at, id)) => query.filter(
-                        needs::created_at.lt(*created_at).or(needs::created_at
-                            .eq(*created_at)
-                            .and(needs::id.lt(id.to_string()))),
-                    ),
-                    Some(NeedCursor::Urgency(rank, created_at, id)) => query.filter(
-                        needs::urgency_rank
-                            .lt(*rank)
-                            .or(needs::urgency_rank.eq(*rank).and(
-                                needs::created_at.lt(*created_at).or(needs::created_at
-                                    .eq(*created_at)
-                                    .and(needs::id.lt(id.to_string()))),
-                            )),
-                    ),
-                    Some(NeedCursor::WantedBy(wanted_by, id)) => query.filter(
-                        needs::wanted_by.gt(*wanted_by).or(needs::wanted_by
-                            .eq(*wanted_by)
-                            .and(needs::id.gt(id.to_string()))),
-                    ),
-                };
-                query = match sort {
-                    NeedSort::Newest => query.order((needs::created_at.desc(), needs::id.desc())),
-                    NeedSort::Urgency => query.order((
-                        needs::urgency_rank.desc(),
-                        needs::created_at.desc(),
-                        needs::id.desc(),
-                    )),
-                    NeedSort::WantedBy | NeedSort::Updated => {
-                        query.order((needs::wanted_by.asc(), needs::id.asc()))
-                    }
-                };
-                query
-            },
-            |last| { NeedCursor::after(last, sort) }
-        )
     }
     fn sort_of(cursor: &NeedCursor) -> NeedSort {
         match cursor {
@@ -624,27 +546,6 @@ impl ItemStore for Need {
         }
     }
     const UPDATED: NeedSort = NeedSort::Updated;
-    fn sync(
-        conn: &mut Conn<'_>,
-        scope: &ReadScope<NeedVisibility>,
-        filter: &NeedFilter,
-        after: Option<ChangePosition>,
-        limit: usize,
-    ) -> Result<SyncPage<Need>, StoreError> {
-        item_sync!(
-            conn,
-            Need,
-            NeedRow,
-            needs,
-            need_themes::need_id,
-            "needs_fts",
-            scope,
-            filter,
-            after,
-            limit,
-            |query| { need_filters!(query, scope, filter) }
-        )
-    }
     fn cursor_fits(cursor: &NeedCursor, sort: NeedSort) -> bool {
         use crate::http::pagination::{plausible_date, plausible_time};
         match (cursor, sort) {

@@ -8,18 +8,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    contains_pattern, expect_one, item_list, item_sync, item_table_basics, join_list, keyset_page,
-    split_list, ItemFilter, ItemStore, PageRequest, SyncPage,
+    contains_pattern, item_reads, item_table_basics, join_list, keyset_page, update_unchanged,
+    ItemFilter, ItemStore, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{
     Coverage, Language, Money, Offer, OfferEligibility, OfferFields, OfferKind, OfferStatus,
-    OfferVisibility,
 };
 use crate::db::schema::{offer_themes, offers};
-use crate::db::{self, ChangePosition, Conn, StoreError};
+use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
@@ -28,89 +27,64 @@ use crate::visibility::ReadScope;
 struct OfferRow {
     id: String,
     organisation_id: String,
-    kind: String,
-    title: String,
-    description: String,
-    countries: String,
-    regions: String,
-    global: bool,
-    languages: String,
-    delivery_modes: String,
-    capacity: i32,
+    /// The fields, as `insert` and `update_fields` write them.
+    #[diesel(embed)]
+    columns: FieldColumns,
     capacity_left: i32,
-    available_from: Option<NaiveDate>,
-    available_until: Option<NaiveDate>,
-    funding_amount: Option<i64>,
-    funding_currency: Option<String>,
-    visibility: String,
     status: String,
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
-    requester_kinds: String,
-    sector: Option<String>,
-    only_after_incident: bool,
-    eligible_costs: String,
-    audiences: String,
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Query(format!("stored offer {what} `{value}` is not valid"))
-}
-
-fn parse_list<T>(
-    stored: &str,
-    what: &str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<Vec<T>, StoreError> {
-    split_list(stored)
-        .map(|item| parse(item).ok_or_else(|| corrupt(what, item)))
-        .collect()
 }
 
 impl OfferRow {
     fn into_item(self, themes: Vec<String>) -> Result<Offer, StoreError> {
-        let funding = match (self.funding_amount, self.funding_currency) {
+        let funding = match (self.columns.funding_amount, self.columns.funding_currency) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
             _ => None,
         };
-        let sector = match &self.sector {
+        let sector = match &self.columns.sector {
             Some(sector) => Some(sector.parse().map_err(|_| corrupt("sector", sector))?),
             None => None,
         };
         let eligibility = OfferEligibility {
-            requester_kinds: parse_list(&self.requester_kinds, "requester kind", |k| {
+            requester_kinds: parse_list(&self.columns.requester_kinds, "requester kind", |k| {
                 k.parse().ok()
             })?,
             sector,
-            only_after_incident: self.only_after_incident,
-            eligible_costs: parse_list(&self.eligible_costs, "cost", |c| c.parse().ok())?,
-            audiences: parse_list(&self.audiences, "audience", |a| a.parse().ok())?,
+            only_after_incident: self.columns.only_after_incident,
+            eligible_costs: parse_list(&self.columns.eligible_costs, "cost", |c| c.parse().ok())?,
+            audiences: parse_list(&self.columns.audiences, "audience", |a| a.parse().ok())?,
         };
         Ok(Offer {
             id: parse_id(&self.id)?,
             organisation_id: parse_id(&self.organisation_id)?,
             fields: OfferFields {
-                kind: self.kind.parse().map_err(|_| corrupt("kind", &self.kind))?,
+                kind: self
+                    .columns
+                    .kind
+                    .parse()
+                    .map_err(|_| corrupt("kind", &self.columns.kind))?,
                 coverage: Coverage {
-                    countries: parse_list(&self.countries, "country", Country::parse)?,
-                    regions: parse_list(&self.regions, "region", |r| r.parse().ok())?,
-                    global: self.global,
+                    countries: parse_list(&self.columns.countries, "country", Country::parse)?,
+                    regions: parse_list(&self.columns.regions, "region", |r| r.parse().ok())?,
+                    global: self.columns.global,
                 },
-                languages: parse_list(&self.languages, "language", Language::parse)?,
-                delivery_modes: parse_list(&self.delivery_modes, "delivery mode", |m| {
+                languages: parse_list(&self.columns.languages, "language", Language::parse)?,
+                delivery_modes: parse_list(&self.columns.delivery_modes, "delivery mode", |m| {
                     m.parse().ok()
                 })?,
                 visibility: self
+                    .columns
                     .visibility
                     .parse()
-                    .map_err(|_| corrupt("visibility", &self.visibility))?,
-                title: self.title,
-                description: self.description,
+                    .map_err(|_| corrupt("visibility", &self.columns.visibility))?,
+                title: self.columns.title,
+                description: self.columns.description,
                 themes,
-                capacity: self.capacity,
-                available_from: self.available_from,
-                available_until: self.available_until,
+                capacity: self.columns.capacity,
+                available_from: self.columns.available_from,
+                available_until: self.columns.available_until,
                 funding,
                 eligibility,
             },
@@ -126,7 +100,8 @@ impl OfferRow {
     }
 }
 
-#[derive(AsChangeset, Insertable)]
+/// The columns an offer's fields occupy: written as they are, and read back as part of `OfferRow`.
+#[derive(Debug, Clone, AsChangeset, Insertable, Queryable, Selectable)]
 #[diesel(table_name = offers)]
 // A field cleared by a patch (a sector, a start date, a budget) is written as NULL, not left as
 // it was: diesel's changesets skip `None` otherwise.
@@ -347,12 +322,46 @@ impl ItemStore for Offer {
     type Sort = OfferSort;
     type Cursor = OfferCursor;
 
-    fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Offer>, StoreError> {
-        find(conn, id)
+    item_reads! {
+        Offer, OfferRow, offers, offer_themes::offer_id, "offers_fts",
+        own: |query, scope, filter| { offer_filters!(query, filter) },
+        keyset: |sort, cursor| {
+            query = match cursor {
+                None => query,
+                Some(OfferCursor::Newest(created_at, id)) => query.filter(
+                    offers::created_at.lt(*created_at).or(offers::created_at
+                        .eq(*created_at)
+                        .and(offers::id.lt(id.to_string()))),
+                ),
+                Some(OfferCursor::AvailableUntil(until, id)) => {
+                    let until = *until;
+                    let dated = offers::available_until.gt(until).or(offers::available_until
+                        .eq(until)
+                        .and(offers::id.gt(id.to_string())));
+                    if until == OPEN_ENDED {
+                        query.filter(
+                            offers::available_until
+                                .is_null()
+                                .and(offers::id.gt(id.to_string())),
+                        )
+                    } else {
+                        query.filter(dated.or(offers::available_until.is_null()))
+                    }
+                }
+            };
+            match sort {
+                OfferSort::Newest => query.order((offers::created_at.desc(), offers::id.desc())),
+                // NULLS LAST by hand: both engines sort NULL differently.
+                OfferSort::AvailableUntil | OfferSort::Updated => query.order((
+                    offers::available_until.is_null().asc(),
+                    offers::available_until.asc(),
+                    offers::id.asc(),
+                )),
+            }
+        },
+        next: |last| OfferCursor::after(last, sort)
     }
-    fn find_locked(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Offer>, StoreError> {
-        find_locked(conn, id)
-    }
+
     fn insert(
         conn: &mut Conn<'_>,
         organisation_id: Uuid,
@@ -391,22 +400,9 @@ impl ItemStore for Offer {
             )));
         }
         let columns = FieldColumns::from(fields);
-        let id = offer.id.to_string();
-        let now = db::now();
-        let updated = dispatch!(conn, |c| diesel::update(
-            offers::table
-                .find(&id)
-                .filter(offers::version.eq(offer.version))
-        )
-        .set((
-            &columns,
-            offers::capacity_left.eq(fields.capacity - committed),
-            offers::version.eq(offer.version + 1),
-            offers::updated_at.eq(now),
-        ))
-        .execute(c))?;
-        expect_one(updated)?;
-        replace_themes(conn, &id, &fields.themes)?;
+        update_unchanged!(conn, offers, offer, at: db::now(), guards: [],
+            set: (&columns, offers::capacity_left.eq(fields.capacity - committed)))?;
+        replace_themes(conn, &offer.id.to_string(), &fields.themes)?;
         reload(conn, offer.id)
     }
 
@@ -416,20 +412,9 @@ impl ItemStore for Offer {
         status: OfferStatus,
         _: Action,
     ) -> Result<Offer, StoreError> {
-        let id = offer.id.to_string();
-        let updated = dispatch!(conn, |c| diesel::update(
-            offers::table
-                .find(&id)
-                .filter(offers::version.eq(offer.version))
-                .filter(offers::status.eq(offer.status.as_str()))
-        )
-        .set((
-            offers::status.eq(status.as_str()),
-            offers::version.eq(offer.version + 1),
-            offers::updated_at.eq(db::now()),
-        ))
-        .execute(c))?;
-        expect_one(updated)?;
+        update_unchanged!(conn, offers, offer, at: db::now(),
+            guards: [offers::status.eq(offer.status.as_str())],
+            set: (offers::status.eq(status.as_str())))?;
         reload(conn, offer.id)
     }
     /// Offers are not reconfirmed: only their availability ends them.
@@ -446,67 +431,6 @@ impl ItemStore for Offer {
             .limit(limit as i64)
             .load(c))?;
         with_themes(conn, rows)
-    }
-    fn list(
-        conn: &mut Conn<'_>,
-        scope: &ReadScope<OfferVisibility>,
-        filter: &OfferFilter,
-        page: PageRequest<'_, OfferSort, OfferCursor>,
-    ) -> Result<(Vec<Offer>, Option<OfferCursor>), StoreError> {
-        let (sort, cursor) = (page.sort, page.cursor);
-        if sort == OfferSort::Updated {
-            return Err(StoreError::Query("sort=updated is the sync read's".into()));
-        }
-        item_list!(
-            conn,
-            Offer,
-            OfferRow,
-            offers,
-            offer_themes::offer_id,
-            "offers_fts",
-            scope,
-            filter,
-            page,
-            |query| {
-                query = offer_filters!(query, filter);
-                query = match cursor {
-                    None => query,
-                    Some(OfferCursor::Newest(created_at, id)) => query.filter(
-                        offers::created_at.lt(*created_at).or(offers::created_at
-                            .eq(*created_at)
-                            .and(offers::id.lt(id.to_string()))),
-                    ),
-                    Some(OfferCursor::AvailableUntil(until, id)) => {
-                        let until = *until;
-                        let dated = offers::available_until.gt(until).or(offers::available_until
-                            .eq(until)
-                            .and(offers::id.gt(id.to_string())));
-                        if until == OPEN_ENDED {
-                            query.filter(
-                                offers::available_until
-                                    .is_null()
-                                    .and(offers::id.gt(id.to_string())),
-                            )
-                        } else {
-                            query.filter(dated.or(offers::available_until.is_null()))
-                        }
-                    }
-                };
-                query = match sort {
-                    OfferSort::Newest => {
-                        query.order((offers::created_at.desc(), offers::id.desc()))
-                    }
-                    // NULLS LAST by hand: both engines sort NULL differently.
-                    OfferSort::AvailableUntil | OfferSort::Updated => query.order((
-                        offers::available_until.is_null().asc(),
-                        offers::available_until.asc(),
-                        offers::id.asc(),
-                    )),
-                };
-                query
-            },
-            |last| { OfferCursor::after(last, sort) }
-        )
     }
     fn sort_of(cursor: &OfferCursor) -> OfferSort {
         match cursor {
@@ -544,27 +468,6 @@ impl ItemStore for Offer {
         }
     }
     const UPDATED: OfferSort = OfferSort::Updated;
-    fn sync(
-        conn: &mut Conn<'_>,
-        scope: &ReadScope<OfferVisibility>,
-        filter: &OfferFilter,
-        after: Option<ChangePosition>,
-        limit: usize,
-    ) -> Result<SyncPage<Offer>, StoreError> {
-        item_sync!(
-            conn,
-            Offer,
-            OfferRow,
-            offers,
-            offer_themes::offer_id,
-            "offers_fts",
-            scope,
-            filter,
-            after,
-            limit,
-            |query| { offer_filters!(query, filter) }
-        )
-    }
     fn cursor_fits(cursor: &OfferCursor, sort: OfferSort) -> bool {
         use crate::http::pagination::{plausible_date, plausible_time};
         match (cursor, sort) {
