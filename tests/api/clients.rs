@@ -150,12 +150,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     published.assert_status(StatusCode::OK);
 
     let coordinator = app.coordinator().await;
-    let audit = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=need&entity_id={}",
-            id(&created_need.body)
-        ))
-        .await;
+    let audit = coordinator.audit("need", &id(&created_need.body)).await;
     audit.assert_status(StatusCode::OK);
     let lines = audit.body["items"].as_array().unwrap();
     assert_eq!(lines.len(), 2, "{}", audit.text);
@@ -168,11 +163,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
         assert!(line["actor_user_id"].is_null());
     }
     // The token requests are audited too, with the client as actor.
-    let uses = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=api_client&entity_id={client_id}"
-        ))
-        .await;
+    let uses = coordinator.audit("api_client", &client_id).await;
     let actions: Vec<&str> = uses.body["items"]
         .as_array()
         .unwrap()
@@ -310,11 +301,7 @@ pub async fn every_token_refusal_is_an_rfc_6749_error(app: TestApp) {
     }
     // None of them issued a token: only the creation is audited.
     let coordinator = app.coordinator().await;
-    let uses = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=api_client&entity_id={client_id}"
-        ))
-        .await;
+    let uses = coordinator.audit("api_client", &client_id).await;
     assert_eq!(uses.body["items"].as_array().unwrap().len(), 1);
 }
 

@@ -274,9 +274,7 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
         .get(&format!("/api/v1/matches/{match_id}"))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    let log = coordinator
-        .get(&format!("/api/v1/audit?entity=match&entity_id={match_id}"))
-        .await;
+    let log = coordinator.audit("match", &match_id).await;
     let actions: Vec<&str> = log.body["items"]
         .as_array()
         .unwrap()
