@@ -631,6 +631,15 @@ impl Session {
         self.send(Method::POST, path, &[], Some(body)).await
     }
 
+    /// `/api/v1/organisations/{own organisation}/{rest}`: a path under this user's own
+    /// organisation (its invitations, API clients, webhooks).
+    pub fn organisation_path(&self, rest: &str) -> String {
+        format!(
+            "/api/v1/organisations/{}/{rest}",
+            self.account.organisation_id
+        )
+    }
+
     /// A request with extra headers (`If-Match`, `Idempotency-Key`, ...).
     pub async fn send(
         &self,
@@ -716,10 +725,7 @@ impl Session {
     /// An org admin invites `email` into their own organisation as `role`.
     pub async fn invite(&self, email: &str, role: &str) -> Response {
         self.post(
-            &format!(
-                "/api/v1/organisations/{}/invitations",
-                self.account.organisation_id
-            ),
+            &self.organisation_path("invitations"),
             &json!({"email": email, "role": role}),
         )
         .await
@@ -769,33 +775,57 @@ impl Session {
         self.need_action(need, "withdraw").await
     }
 
-    /// Takes one step of a match's workflow; the verbs below name the common ones.
-    pub async fn act(&self, match_id: &str, action: &str, body: &Value) -> Response {
-        self.post(&format!("/api/v1/matches/{match_id}/{action}"), body)
+    /// Takes one step of a match's workflow with `body`; the verbs below name the steps
+    /// with the bodies a person sends, this is for the bodies they should not.
+    pub async fn act(&self, match_id: &str, step: MatchStep, body: &Value) -> Response {
+        self.post(&format!("/api/v1/matches/{match_id}/{}", step.name()), body)
             .await
     }
 
     pub async fn approve(&self, match_id: &str) -> Response {
-        self.act(match_id, "approve", &json!({})).await
+        self.act(match_id, MatchStep::Approve, &json!({})).await
     }
 
     pub async fn reject(&self, match_id: &str, reason: &str) -> Response {
-        self.act(match_id, "reject", &json!({"reason": reason}))
+        self.act(match_id, MatchStep::Reject, &json!({"reason": reason}))
             .await
     }
 
     pub async fn accept(&self, match_id: &str) -> Response {
-        self.act(match_id, "accept", &json!({})).await
+        self.act(match_id, MatchStep::Accept, &json!({})).await
     }
 
     pub async fn cancel(&self, match_id: &str, reason: &str) -> Response {
-        self.act(match_id, "cancel", &json!({"reason": reason}))
+        self.act(match_id, MatchStep::Cancel, &json!({"reason": reason}))
             .await
     }
 
     /// Completes a match with `report` (`delivered_quantity`, `rating`, `outcome`).
     pub async fn complete(&self, match_id: &str, report: &Value) -> Response {
-        self.act(match_id, "complete", report).await
+        self.act(match_id, MatchStep::Complete, report).await
+    }
+}
+
+/// The steps of a match's workflow the tests take, each its own operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchStep {
+    Approve,
+    Reject,
+    Accept,
+    Cancel,
+    Complete,
+}
+
+impl MatchStep {
+    /// The step's name in its path, `/api/v1/matches/{id}/{name}`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchStep::Approve => "approve",
+            MatchStep::Reject => "reject",
+            MatchStep::Accept => "accept",
+            MatchStep::Cancel => "cancel",
+            MatchStep::Complete => "complete",
+        }
     }
 }
 
