@@ -15,10 +15,7 @@ const ALL_SCOPES: &str =
 async fn create_client(admin: &Session, scopes: &[&str]) -> (String, String, Value) {
     let created = admin
         .post(
-            &format!(
-                "/api/v1/organisations/{}/api-clients",
-                admin.account.organisation_id
-            ),
+            &admin.organisation_path("api-clients"),
             &json!({"name": "CSIRT portal", "scopes": scopes}),
         )
         .await;
@@ -177,10 +174,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     );
 
     let listed = hospital
-        .get(&format!(
-            "/api/v1/organisations/{}/api-clients",
-            hospital.account.organisation_id
-        ))
+        .get(&hospital.organisation_path("api-clients"))
         .await;
     listed.assert_status(StatusCode::OK);
     assert!(
@@ -341,10 +335,7 @@ pub async fn a_token_acts_only_within_its_scopes(app: TestApp) {
         .assert_problem(StatusCode::FORBIDDEN);
 
     let everything = client_token(&app, &client_id, &secret, None).await;
-    let clients_path = format!(
-        "/api/v1/organisations/{}/api-clients",
-        hospital.account.organisation_id
-    );
+    let clients_path = hospital.organisation_path("api-clients");
     for (method, path) in [
         (reqwest::Method::GET, "/api/v1/me".to_owned()),
         (reqwest::Method::GET, clients_path.clone()),

@@ -31,10 +31,7 @@ async fn local_app(app: TestApp, extra: &[(&'static str, &str)]) -> TestApp {
 }
 
 fn hooks_path(session: &Session) -> String {
-    format!(
-        "/api/v1/organisations/{}/webhooks",
-        session.account.organisation_id
-    )
+    session.organisation_path("webhooks")
 }
 
 /// Creates a webhook of the session's organisation; answers (its id, its secret).
