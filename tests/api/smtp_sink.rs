@@ -173,12 +173,19 @@ impl SmtpSink {
 
     /// Waits until `count` messages have arrived (or fails after `timeout`).
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
-        let what = format!("{count} messages");
-        crate::harness::eventually(&what, timeout, || async {
+        let deadline = Instant::now() + timeout;
+        loop {
             let messages = self.messages();
-            (messages.len() >= count).then_some(messages)
-        })
-        .await
+            if messages.len() >= count {
+                return messages;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {count} messages within {timeout:?}, got {}",
+                messages.len()
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 }
 
