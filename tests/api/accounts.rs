@@ -5,15 +5,10 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{Response, TestApp};
+use crate::harness::{item_ids, Response, TestApp};
 
 fn ids(page: &Response) -> HashSet<String> {
-    page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["id"].as_str().unwrap().to_owned())
-        .collect()
+    item_ids(page).into_iter().collect()
 }
 
 pub async fn directory_shows_verified_organisations_and_ones_own(app: TestApp) {

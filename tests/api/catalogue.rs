@@ -5,33 +5,7 @@ use std::collections::HashSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, need_with, offer_input, offer_with, Response, TestApp};
-
-fn ids(page: &Response) -> Vec<String> {
-    page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| id(i).to_owned())
-        .collect()
-}
-
-async fn patch(
-    app: &TestApp,
-    path: &str,
-    token: Option<&str>,
-    if_match: Option<&str>,
-    body: &Value,
-) -> Response {
-    let mut request = app.client.patch(app.url(path)).json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(tag) = if_match {
-        request = request.header("if-match", tag);
-    }
-    Response::from_reqwest(request.send().await.unwrap()).await
-}
+use crate::harness::{id, item_ids, need_input, need_with, offer_input, offer_with, TestApp};
 
 pub async fn themes_form_a_tree_of_the_taxonomy(app: TestApp) {
     let tree = app.get("/api/v1/themes", None).await;
@@ -91,14 +65,13 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp
     public.assert_status(StatusCode::OK);
     assert_eq!(public.header("etag"), Some("\"2\""));
 
-    let edited = patch(
-        &app,
-        &path,
-        hospital.token(),
-        Some("\"2\""),
-        &json!({"quantity": 25, "wanted_from": null}),
-    )
-    .await;
+    let edited = hospital
+        .patch(
+            &path,
+            "\"2\"",
+            &json!({"quantity": 25, "wanted_from": null}),
+        )
+        .await;
     edited.assert_status(StatusCode::OK);
     assert_eq!(
         (
@@ -141,15 +114,13 @@ pub async fn a_provider_posts_and_closes_an_offer(app: TestApp) {
         .get("/api/v1/offers?kind=funding&country=SN", None)
         .await;
     assert!(
-        ids(&found).contains(&id(&offer).to_owned()),
+        item_ids(&found).contains(&id(&offer).to_owned()),
         "a global offer serves every country"
     );
-    let closed = donor
-        .post(&format!("/api/v1/offers/{}/close", id(&offer)), &json!({}))
-        .await;
+    let closed = donor.close_offer(&offer).await;
     assert_eq!(closed.body["status"], "closed");
     let open = app.get("/api/v1/offers", None).await;
-    assert!(!ids(&open).contains(&id(&offer).to_owned()));
+    assert!(!item_ids(&open).contains(&id(&offer).to_owned()));
 
     let not_funding = offer_with(
         "Training with money attached",
@@ -272,7 +243,11 @@ pub async fn invalid_needs_name_every_bad_field_and_create_nothing(app: TestApp)
             hospital.account.organisation_id
         ))
         .await;
-    assert!(ids(&mine).is_empty(), "nothing was created: {}", mine.text);
+    assert!(
+        item_ids(&mine).is_empty(),
+        "nothing was created: {}",
+        mine.text
+    );
 }
 
 pub async fn versions_guard_every_change(app: TestApp) {
@@ -282,13 +257,15 @@ pub async fn versions_guard_every_change(app: TestApp) {
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
     let change = json!({"urgency": "critical"});
-    patch(&app, &path, hospital.token(), None, &change)
+    app.patch(&path, hospital.token(), None, &change)
         .await
         .assert_problem(StatusCode::PRECONDITION_REQUIRED);
-    patch(&app, &path, hospital.token(), Some("\"1\""), &change)
+    hospital
+        .patch(&path, "\"1\"", &change)
         .await
         .assert_problem(StatusCode::PRECONDITION_FAILED);
-    patch(&app, &path, hospital.token(), Some("not-an-etag"), &change)
+    hospital
+        .patch(&path, "not-an-etag", &change)
         .await
         .assert_problem(StatusCode::BAD_REQUEST);
     let unchanged = app.get(&path, None).await;
@@ -303,8 +280,8 @@ pub async fn versions_guard_every_change(app: TestApp) {
     // Two editors who read the same version: one wins, the other is told, nothing is lost.
     let (more, elsewhere) = (json!({"quantity": 30}), json!({"country": "GH"}));
     let (a, b) = tokio::join!(
-        patch(&app, &path, hospital.token(), Some("\"2\""), &more),
-        patch(&app, &path, hospital.token(), Some("\"2\""), &elsewhere),
+        hospital.patch(&path, "\"2\"", &more),
+        hospital.patch(&path, "\"2\"", &elsewhere),
     );
     let statuses: HashSet<StatusCode> = [a.status, b.status].into_iter().collect();
     assert_eq!(
@@ -343,15 +320,10 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
         ))
         .await;
     let public_path = format!("/api/v1/needs/{}", id(&public));
-    patch(
-        &app,
-        &public_path,
-        other.token(),
-        Some("\"2\""),
-        &json!({"quantity": 1}),
-    )
-    .await
-    .assert_problem(StatusCode::FORBIDDEN);
+    other
+        .patch(&public_path, "\"2\"", &json!({"quantity": 1}))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
     other
         .post(&format!("{public_path}/close"), &json!({}))
         .await
@@ -361,15 +333,10 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
         .post(&format!("{hidden_path}/close"), &json!({}))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    patch(
-        &app,
-        &hidden_path,
-        other.token(),
-        Some("\"2\""),
-        &json!({"quantity": 1}),
-    )
-    .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    other
+        .patch(&hidden_path, "\"2\"", &json!({"quantity": 1}))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
 
     // A coordinator may act on any need.
     let coordinator = app.coordinator().await;
@@ -404,7 +371,7 @@ pub async fn lists_filter_search_sort_and_page(app: TestApp) {
         .await;
     let listed = |query: &'static str| {
         let app = &app;
-        async move { ids(&app.get(&format!("/api/v1/needs?{query}"), None).await) }
+        async move { item_ids(&app.get(&format!("/api/v1/needs?{query}"), None).await) }
     };
     let mut parent = listed("theme=clinical_systems").await;
     parent.sort();
@@ -439,7 +406,7 @@ pub async fn lists_filter_search_sort_and_page(app: TestApp) {
             path.push_str(&format!("&cursor={cursor}"));
         }
         let page = app.get(&path, None).await;
-        seen.extend(ids(&page));
+        seen.extend(item_ids(&page));
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
@@ -488,23 +455,13 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
     let hospital = app.verified_org("hospital", "TZ").await;
     let need = hospital.publish_need(&need_input("Audit trail need")).await;
     let path = format!("/api/v1/needs/{}", id(&need));
-    patch(
-        &app,
-        &path,
-        hospital.token(),
-        Some("\"2\""),
-        &json!({"urgency": "critical"}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    hospital
+        .patch(&path, "\"2\"", &json!({"urgency": "critical"}))
+        .await
+        .assert_status(StatusCode::OK);
 
     let coordinator = app.coordinator().await;
-    let log = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=need&entity_id={}",
-            id(&need)
-        ))
-        .await;
+    let log = coordinator.audit("need", &id(&need)).await;
     log.assert_status(StatusCode::OK);
     let items = log.body["items"].as_array().unwrap();
     let actions: Vec<&str> = items
@@ -533,10 +490,7 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
     assert_eq!(items[1]["after"]["status"], "open");
 
     let verification = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=organisation&entity_id={}",
-            hospital.account.organisation_id
-        ))
+        .audit("organisation", &hospital.account.organisation_id)
         .await;
     let line = &verification.body["items"][0];
     assert_eq!(
@@ -590,12 +544,7 @@ pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
         "open"
     );
     let coordinator = app.coordinator().await;
-    let log = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=need&entity_id={}",
-            id(&need)
-        ))
-        .await;
+    let log = coordinator.audit("need", &id(&need)).await;
     assert_eq!(log.body["items"][0]["action"], "expire");
     assert!(
         log.body["items"][0]["actor_user_id"].is_null(),

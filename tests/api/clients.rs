@@ -15,10 +15,7 @@ const ALL_SCOPES: &str =
 async fn create_client(admin: &Session, scopes: &[&str]) -> (String, String, Value) {
     let created = admin
         .post(
-            &format!(
-                "/api/v1/organisations/{}/api-clients",
-                admin.account.organisation_id
-            ),
+            &admin.organisation_path("api-clients"),
             &json!({"name": "CSIRT portal", "scopes": scopes}),
         )
         .await;
@@ -150,12 +147,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     published.assert_status(StatusCode::OK);
 
     let coordinator = app.coordinator().await;
-    let audit = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=need&entity_id={}",
-            id(&created_need.body)
-        ))
-        .await;
+    let audit = coordinator.audit("need", &id(&created_need.body)).await;
     audit.assert_status(StatusCode::OK);
     let lines = audit.body["items"].as_array().unwrap();
     assert_eq!(lines.len(), 2, "{}", audit.text);
@@ -168,11 +160,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
         assert!(line["actor_user_id"].is_null());
     }
     // The token requests are audited too, with the client as actor.
-    let uses = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=api_client&entity_id={client_id}"
-        ))
-        .await;
+    let uses = coordinator.audit("api_client", &client_id).await;
     let actions: Vec<&str> = uses.body["items"]
         .as_array()
         .unwrap()
@@ -186,10 +174,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     );
 
     let listed = hospital
-        .get(&format!(
-            "/api/v1/organisations/{}/api-clients",
-            hospital.account.organisation_id
-        ))
+        .get(&hospital.organisation_path("api-clients"))
         .await;
     listed.assert_status(StatusCode::OK);
     assert!(
@@ -310,11 +295,7 @@ pub async fn every_token_refusal_is_an_rfc_6749_error(app: TestApp) {
     }
     // None of them issued a token: only the creation is audited.
     let coordinator = app.coordinator().await;
-    let uses = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=api_client&entity_id={client_id}"
-        ))
-        .await;
+    let uses = coordinator.audit("api_client", &client_id).await;
     assert_eq!(uses.body["items"].as_array().unwrap().len(), 1);
 }
 
@@ -354,10 +335,7 @@ pub async fn a_token_acts_only_within_its_scopes(app: TestApp) {
         .assert_problem(StatusCode::FORBIDDEN);
 
     let everything = client_token(&app, &client_id, &secret, None).await;
-    let clients_path = format!(
-        "/api/v1/organisations/{}/api-clients",
-        hospital.account.organisation_id
-    );
+    let clients_path = hospital.organisation_path("api-clients");
     for (method, path) in [
         (reqwest::Method::GET, "/api/v1/me".to_owned()),
         (reqwest::Method::GET, clients_path.clone()),

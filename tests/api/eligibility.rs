@@ -4,25 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_with, offer_with, Response, TestApp};
-
-async fn patch(
-    app: &TestApp,
-    path: &str,
-    token: Option<&str>,
-    version: i64,
-    body: &Value,
-) -> Response {
-    let mut request = app
-        .client
-        .patch(app.url(path))
-        .json(body)
-        .header("if-match", format!("\"{version}\""));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    Response::from_reqwest(request.send().await.unwrap()).await
-}
+use crate::harness::{id, need_with, offer_with, version_tag, Response, TestApp};
 
 fn offer_ids(page: &Response) -> Vec<String> {
     page.body["items"]
@@ -64,14 +46,13 @@ pub async fn offers_and_needs_carry_eligibility_through_create_patch_and_read(ap
 
     let path = format!("/api/v1/offers/{}", id(offer));
     let version = offer["version"].as_i64().unwrap();
-    let patched = patch(
-        &app,
-        &path,
-        ngo.token(),
-        version,
-        &json!({"sector": null, "requester_kinds": [], "audiences": ["trainers", "all_staff"]}),
-    )
-    .await;
+    let patched = ngo
+        .patch(
+            &path,
+            &version_tag(version),
+            &json!({"sector": null, "requester_kinds": [], "audiences": ["trainers", "all_staff"]}),
+        )
+        .await;
     patched.assert_status(StatusCode::OK);
     let read = ngo.get(&path).await;
     read.assert_status(StatusCode::OK);
@@ -108,14 +89,13 @@ pub async fn offers_and_needs_carry_eligibility_through_create_patch_and_read(ap
     assert_eq!(need["costs"], json!(["recovery"]));
     assert_eq!(need["audiences"], json!(["clinicians"]));
     let need_path = format!("/api/v1/needs/{}", id(&need));
-    let patched = patch(
-        &app,
-        &need_path,
-        hospital.token(),
-        need["version"].as_i64().unwrap(),
-        &json!({"sector": "public", "costs": []}),
-    )
-    .await;
+    let patched = hospital
+        .patch(
+            &need_path,
+            &version_tag(need["version"].as_i64().unwrap()),
+            &json!({"sector": "public", "costs": []}),
+        )
+        .await;
     patched.assert_status(StatusCode::OK);
     let read = hospital.get(&need_path).await;
     assert_eq!(read.body["sector"], "public");
@@ -178,14 +158,13 @@ pub async fn unknown_eligibility_values_are_refused_and_change_nothing(app: Test
         .create_need(&need_with("Backups for the wards", json!({})))
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
-    let refused = patch(
-        &app,
-        &path,
-        hospital.token(),
-        need["version"].as_i64().unwrap(),
-        &json!({"audiences": null}),
-    )
-    .await;
+    let refused = hospital
+        .patch(
+            &path,
+            &version_tag(need["version"].as_i64().unwrap()),
+            &json!({"audiences": null}),
+        )
+        .await;
     refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let read = hospital.get(&path).await;
     assert_eq!(read.body["version"], need["version"], "nothing changed");

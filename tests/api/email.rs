@@ -3,15 +3,16 @@
 //! credentials; preferences, digests and the coordinators' view of dead messages.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clearinghouse::error::ProblemType;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{need_with, offer_with, Proposal, Session, TestApp, JWT_SECRET, PASSWORD};
+use crate::harness::{
+    eventually, need_with, offer_with, Proposal, Session, TestApp, WorkerProcess, PASSWORD,
+};
 use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SinkTls, SmtpSink};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
@@ -28,22 +29,6 @@ pub(crate) async fn app_with(
     }
     settings.extend_from_slice(extra);
     TestApp::spawn_with(app.engine, &settings).await
-}
-
-/// Polls `probe` until it yields a value, or fails naming `what` after `timeout`.
-pub(crate) async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 pub(crate) fn to(messages: &[Received], address: &str) -> Vec<Email> {
@@ -137,55 +122,6 @@ async fn request_reset(app: &TestApp, email: &str) {
     )
     .await
     .assert_status(StatusCode::ACCEPTED);
-}
-
-/// A process running `clearinghouse worker` on the app's database, killed when dropped.
-struct WorkerProcess(Child, std::path::PathBuf);
-
-impl WorkerProcess {
-    fn spawn(app: &TestApp, settings: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clearinghouse"));
-        command
-            .arg("worker")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", app.database.url())
-            .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
-            .env("CLEARINGHOUSE_DATA_DIR", app.data_dir.path())
-            // Links in what a worker writes (digests) point where the test server listens.
-            .env("CLEARINGHOUSE_PUBLIC_URL", format!("{}/", app.base_url))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        // Its log, shown if the test fails.
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let log = app.data_dir.path().join(format!(
-            "worker-{}.log",
-            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        ));
-        command.stderr(std::fs::File::create(&log).expect("a log file"));
-        for (key, value) in settings {
-            let name = format!("CLEARINGHOUSE_{}", key.replace('.', "__").to_uppercase());
-            command.env(name, value);
-        }
-        WorkerProcess(command.spawn().expect("the worker starts"), log)
-    }
-
-    /// SIGKILL: the worker gets no chance to give anything back.
-    fn kill(&mut self) {
-        self.0.kill().expect("kill the worker");
-        self.0.wait().expect("reap the worker");
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
-            eprintln!("--- {} ---\n{log}", self.1.display());
-        }
-    }
 }
 
 pub async fn registration_emails_a_verification_link_that_verifies(app: TestApp) {
@@ -1134,9 +1070,7 @@ pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
 pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp) {
     let sink = SmtpSink::start(SinkOptions::default());
     let app = app_with(app, Some(&sink.url(None)), &[]).await;
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     // Words that say what the offer does: announcements go to likely good fits only.
     let offer_body = offer_with(
         "Restore drills for Kenyan hospitals",

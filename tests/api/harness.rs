@@ -311,11 +311,46 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        send(&self.client, &self.base_url, method, path, token, body).await
+        self.request_with(method, path, token, &[], body).await
+    }
+
+    /// `request` with extra headers (`If-Match`, `Idempotency-Key`, ...).
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        send_with(
+            &self.client,
+            &self.base_url,
+            method,
+            path,
+            token,
+            headers,
+            body,
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         self.request(Method::GET, path, token, None).await
+    }
+
+    /// `PATCH` with `If-Match` when given, as an editor sends it.
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let headers: Vec<(&str, &str)> =
+            if_match.map(|tag| ("if-match", tag)).into_iter().collect();
+        self.request_with(Method::PATCH, path, token, &headers, Some(body))
+            .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
@@ -355,9 +390,9 @@ impl TestApp {
     /// The first link starting with `prefix` in an email to `address`, read where a person
     /// would: the SMTP sink the server sends to, or the mail folder.
     pub async fn emailed_link(&self, address: &str, prefix: &str) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let folder = self.data_dir.path().join("mail");
-        loop {
+        let what = format!("an email to {address} with a link starting {prefix}");
+        eventually(&what, std::time::Duration::from_secs(20), || async {
             let emails: Vec<crate::smtp_sink::Email> = match &self.smtp_url {
                 Some(url) => crate::smtp_sink::messages_at(url)
                     .unwrap_or_default()
@@ -375,15 +410,9 @@ impl TestApp {
                     .filter(|email| email.header("to").is_some_and(|to| to.contains(address)))
                     .collect(),
             };
-            if let Some(link) = emails.iter().find_map(|email| email.link(prefix)) {
-                return link;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no email to {address} with a link starting {prefix}"
-            );
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+            emails.iter().find_map(|email| email.link(prefix))
+        })
+        .await
     }
 
     /// The person behind `account` confirms their address as a person does: opens the link
@@ -455,17 +484,27 @@ impl TestApp {
         }
     }
 
-    /// Runs the real binary with this server's database and secret, as an operator would.
-    pub fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clearinghouse"))
+    /// The real binary with `args`, set up as an operator would for this server: its
+    /// database, secret, public URL and data folder, and nothing else from the environment.
+    pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clearinghouse"));
+        command
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", self.database.url())
             .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
+            // Links in what the binary writes (digests) point where the test server listens.
             .env("CLEARINGHOUSE_PUBLIC_URL", format!("{}/", self.base_url))
-            .env("CLEARINGHOUSE_DATA_DIR", self.data_dir.path())
+            .env("CLEARINGHOUSE_DATA_DIR", self.data_dir.path());
+        command
+    }
+
+    /// Runs the real binary with this server's database and secret, as an operator would.
+    pub fn run_cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = self
+            .cli_command(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -534,18 +573,24 @@ impl TestApp {
         self.sign_in(&account).await
     }
 
-    /// A verified hospital's need and a verified NGO's offer, both in Kenya and published
-    /// from `need` and `offer`, and the hospital's proposal to match them.
-    pub async fn proposal(&self, need: Value, offer: Value) -> Proposal {
+    /// The people of most stories, each signed in and created in this order: a verified
+    /// hospital and a verified NGO, both in Kenya, and a coordinator.
+    pub async fn cast(&self) -> (Session, Session, Session) {
         let hospital = self.verified_org("hospital", "KE").await;
         let ngo = self.verified_org("ngo", "KE").await;
         let coordinator = self.coordinator().await;
+        (hospital, ngo, coordinator)
+    }
+
+    /// A verified hospital's need and a verified NGO's offer, both in Kenya and published
+    /// from `need` and `offer`, and the hospital's proposal to match them.
+    pub async fn proposal(&self, need: Value, offer: Value) -> Proposal {
+        let (hospital, ngo, coordinator) = self.cast().await;
         let need = hospital.publish_need(&need).await;
         let offer = ngo.publish_offer(&offer).await;
-        let proposed = hospital.propose(&need, &offer).await;
-        proposed.assert_status(StatusCode::CREATED);
+        let match_id = hospital.propose_match(&need, &offer).await;
         Proposal {
-            match_id: id(&proposed.body),
+            match_id,
             hospital,
             ngo,
             coordinator,
@@ -579,26 +624,61 @@ impl Session {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        send(
+        self.send(Method::GET, path, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send(Method::POST, path, &[], Some(body)).await
+    }
+
+    /// `/api/v1/organisations/{own organisation}/{rest}`: a path under this user's own
+    /// organisation (its invitations, API clients, webhooks).
+    pub fn organisation_path(&self, rest: &str) -> String {
+        format!(
+            "/api/v1/organisations/{}/{rest}",
+            self.account.organisation_id
+        )
+    }
+
+    /// A request with extra headers (`If-Match`, `Idempotency-Key`, ...).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        send_with(
             &self.client,
             &self.base_url,
-            Method::GET,
+            method,
             path,
             self.token(),
-            None,
+            headers,
+            body,
         )
         .await
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Response {
-        send(
-            &self.client,
-            &self.base_url,
-            Method::POST,
-            path,
-            self.token(),
-            Some(body),
-        )
+    /// `PATCH` with `If-Match`, as an editor sends it.
+    pub async fn patch(&self, path: &str, if_match: &str, body: &Value) -> Response {
+        self.send(Method::PATCH, path, &[("if-match", if_match)], Some(body))
+            .await
+    }
+
+    /// What `path` shows this user, which they may read.
+    pub async fn read(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        response.assert_status(StatusCode::OK);
+        response.body
+    }
+
+    /// The audit lines about one entity (`need`, `match`, `api_client`, ...), as this user
+    /// may read them.
+    pub async fn audit(&self, entity: &str, entity_id: &str) -> Response {
+        self.get(&format!(
+            "/api/v1/audit?entity={entity}&entity_id={entity_id}"
+        ))
         .await
     }
 
@@ -645,10 +725,7 @@ impl Session {
     /// An org admin invites `email` into their own organisation as `role`.
     pub async fn invite(&self, email: &str, role: &str) -> Response {
         self.post(
-            &format!(
-                "/api/v1/organisations/{}/invitations",
-                self.account.organisation_id
-            ),
+            &self.organisation_path("invitations"),
             &json!({"email": email, "role": role}),
         )
         .await
@@ -663,33 +740,92 @@ impl Session {
         .await
     }
 
-    /// Takes one step of a match's workflow; the verbs below name the common ones.
-    pub async fn act(&self, match_id: &str, action: &str, body: &Value) -> Response {
-        self.post(&format!("/api/v1/matches/{match_id}/{action}"), body)
+    /// Proposes matching `need` with `offer`, which must succeed, and answers the match's id.
+    pub async fn propose_match(&self, need: &Value, offer: &Value) -> String {
+        let proposed = self.propose(need, offer).await;
+        proposed.assert_status(StatusCode::CREATED);
+        id(&proposed.body)
+    }
+
+    /// Takes one step of a need's lifecycle (`close`, `withdraw`, ...) on `need` as the API
+    /// returned it.
+    pub async fn need_action(&self, need: &Value, action: &str) -> Response {
+        self.post(&format!("/api/v1/needs/{}/{action}", id(need)), &json!({}))
+            .await
+    }
+
+    /// Takes one step of an offer's lifecycle.
+    pub async fn offer_action(&self, offer: &Value, action: &str) -> Response {
+        self.post(
+            &format!("/api/v1/offers/{}/{action}", id(offer)),
+            &json!({}),
+        )
+        .await
+    }
+
+    pub async fn close_need(&self, need: &Value) -> Response {
+        self.need_action(need, "close").await
+    }
+
+    pub async fn close_offer(&self, offer: &Value) -> Response {
+        self.offer_action(offer, "close").await
+    }
+
+    pub async fn withdraw_need(&self, need: &Value) -> Response {
+        self.need_action(need, "withdraw").await
+    }
+
+    /// Takes one step of a match's workflow with `body`; the verbs below name the steps
+    /// with the bodies a person sends, this is for the bodies they should not.
+    pub async fn act(&self, match_id: &str, step: MatchStep, body: &Value) -> Response {
+        self.post(&format!("/api/v1/matches/{match_id}/{}", step.name()), body)
             .await
     }
 
     pub async fn approve(&self, match_id: &str) -> Response {
-        self.act(match_id, "approve", &json!({})).await
+        self.act(match_id, MatchStep::Approve, &json!({})).await
     }
 
     pub async fn reject(&self, match_id: &str, reason: &str) -> Response {
-        self.act(match_id, "reject", &json!({"reason": reason}))
+        self.act(match_id, MatchStep::Reject, &json!({"reason": reason}))
             .await
     }
 
     pub async fn accept(&self, match_id: &str) -> Response {
-        self.act(match_id, "accept", &json!({})).await
+        self.act(match_id, MatchStep::Accept, &json!({})).await
     }
 
     pub async fn cancel(&self, match_id: &str, reason: &str) -> Response {
-        self.act(match_id, "cancel", &json!({"reason": reason}))
+        self.act(match_id, MatchStep::Cancel, &json!({"reason": reason}))
             .await
     }
 
     /// Completes a match with `report` (`delivered_quantity`, `rating`, `outcome`).
     pub async fn complete(&self, match_id: &str, report: &Value) -> Response {
-        self.act(match_id, "complete", report).await
+        self.act(match_id, MatchStep::Complete, report).await
+    }
+}
+
+/// The steps of a match's workflow the tests take, each its own operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchStep {
+    Approve,
+    Reject,
+    Accept,
+    Cancel,
+    Complete,
+}
+
+impl MatchStep {
+    /// The step's name in its path, `/api/v1/matches/{id}/{name}`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchStep::Approve => "approve",
+            MatchStep::Reject => "reject",
+            MatchStep::Accept => "accept",
+            MatchStep::Cancel => "cancel",
+            MatchStep::Complete => "complete",
+        }
     }
 }
 
@@ -707,18 +843,100 @@ pub fn id(item: &Value) -> String {
     item["id"].as_str().expect("an id").to_owned()
 }
 
-/// Sends a request with an optional bearer token and JSON body.
-async fn send(
+/// The `If-Match` tag of an item at `version`.
+pub fn version_tag(version: impl std::fmt::Display) -> String {
+    format!("\"{version}\"")
+}
+
+/// The ids of a list page's `items`, in order.
+pub fn item_ids(page: &Response) -> Vec<String> {
+    page.body["items"]
+        .as_array()
+        .expect("a list page has items")
+        .iter()
+        .map(id)
+        .collect()
+}
+
+/// Polls `probe` until it yields a value, or fails naming `what` after `timeout`: how a
+/// test waits for what arrives by itself (an email, a webhook delivery, a worker's write).
+pub async fn eventually<T, F, Fut>(what: &str, timeout: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// A process running `clearinghouse worker` on a test server's database, with `settings`
+/// (dotted keys, as in the configuration file) on top; killed when dropped, its log shown
+/// if the test fails.
+///
+/// The child is public so that a test can signal it as an operator would (SIGTERM).
+pub struct WorkerProcess(pub std::process::Child, std::path::PathBuf);
+
+impl WorkerProcess {
+    pub fn spawn(app: &TestApp, settings: &[(&str, &str)]) -> Self {
+        use std::process::Stdio;
+        let mut command = app.cli_command(&["worker"]);
+        command.stdin(Stdio::null()).stdout(Stdio::null());
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let log = app.data_dir.path().join(format!(
+            "worker-{}.log",
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        command.stderr(std::fs::File::create(&log).expect("a log file"));
+        for (key, value) in settings {
+            let name = format!("CLEARINGHOUSE_{}", key.replace('.', "__").to_uppercase());
+            command.env(name, value);
+        }
+        WorkerProcess(command.spawn().expect("the worker starts"), log)
+    }
+
+    /// SIGKILL: the worker gets no chance to give anything back.
+    pub fn kill(&mut self) {
+        self.0.kill().expect("kill the worker");
+        self.0.wait().expect("reap the worker");
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+            eprintln!("--- {} ---\n{log}", self.1.display());
+        }
+    }
+}
+
+/// Sends a request with an optional bearer token, extra headers and a JSON body.
+async fn send_with(
     client: &reqwest::Client,
     base_url: &str,
     method: Method,
     path: &str,
     token: Option<&str>,
+    headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Response {
     let mut request = client.request(method, format!("{base_url}{path}"));
     if let Some(token) = token {
         request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     if let Some(body) = body {
         request = request.json(body);

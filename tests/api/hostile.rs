@@ -273,29 +273,10 @@ pub async fn an_outcome_never_reaches_the_other_side(app: TestApp) {
     );
 }
 
-/// `PATCH` with `If-Match`, as an editor sends it.
-async fn patch(
-    app: &TestApp,
-    session: &crate::harness::Session,
-    path: &str,
-    etag: &str,
-    body: &Value,
-) -> crate::harness::Response {
-    let request = app
-        .client
-        .patch(app.url(path))
-        .bearer_auth(&session.access_token)
-        .header("if-match", etag)
-        .json(body);
-    crate::harness::Response::from_reqwest(request.send().await.expect("the server answers")).await
-}
-
 /// `null` for a field a need or an offer requires is a 422 naming it, and changes nothing;
 /// a patch that changes nothing keeps the version and the ETag and writes no audit line.
 pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     let need = hospital.create_need(&need_input("Restore drills")).await;
     let path = format!("/api/v1/needs/{}", id(&need));
     let etag = "\"1\"";
@@ -312,33 +293,31 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
         "visibility",
         "anonymous",
     ] {
-        let refused = patch(&app, &hospital, &path, etag, &json!({ field: null })).await;
+        let refused = hospital.patch(&path, etag, &json!({ field: null })).await;
         refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused.invalid_fields(), [field]);
     }
     // A nullable field may still be cleared.
-    let cleared = patch(
-        &app,
-        &hospital,
-        &path,
-        etag,
-        &json!({"budget_amount": null, "budget_currency": null}),
-    )
-    .await;
+    let cleared = hospital
+        .patch(
+            &path,
+            etag,
+            &json!({"budget_amount": null, "budget_currency": null}),
+        )
+        .await;
     cleared.assert_status(StatusCode::OK);
     assert_eq!(
         cleared.header("etag"),
         Some(etag),
         "clearing what is empty changes nothing"
     );
-    let same = patch(
-        &app,
-        &hospital,
-        &path,
-        etag,
-        &json!({"title": need["title"], "quantity": need["quantity"]}),
-    )
-    .await;
+    let same = hospital
+        .patch(
+            &path,
+            etag,
+            &json!({"title": need["title"], "quantity": need["quantity"]}),
+        )
+        .await;
     same.assert_status(StatusCode::OK);
     assert_eq!(
         (same.header("etag"), same.body["version"].as_i64()),
@@ -347,12 +326,7 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
     let now = app.get(&path, hospital.token()).await;
     assert_eq!(now.body["version"], 1);
     assert_eq!(now.body["title"], need["title"]);
-    let log = coordinator
-        .get(&format!(
-            "/api/v1/audit?entity=need&entity_id={}",
-            id(&need)
-        ))
-        .await;
+    let log = coordinator.audit("need", &id(&need)).await;
     let actions: Vec<&str> = log.body["items"]
         .as_array()
         .unwrap()
@@ -365,14 +339,9 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
         "no audit line for what changed nothing"
     );
     // A real change still moves the version.
-    let changed = patch(
-        &app,
-        &hospital,
-        &path,
-        etag,
-        &json!({"title": "Restore drills, monthly"}),
-    )
-    .await;
+    let changed = hospital
+        .patch(&path, etag, &json!({"title": "Restore drills, monthly"}))
+        .await;
     changed.assert_status(StatusCode::OK);
     assert_eq!(changed.header("etag"), Some("\"2\""));
 
@@ -394,7 +363,7 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
         "capacity",
         "visibility",
     ] {
-        let refused = patch(&app, &ngo, &offer_path, etag, &json!({ field: null })).await;
+        let refused = ngo.patch(&offer_path, etag, &json!({ field: null })).await;
         refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused.invalid_fields(), [field]);
     }
@@ -464,25 +433,23 @@ pub async fn control_characters_are_refused_by_name_and_forged_cursors_are_400(a
         assert_eq!(refused.invalid_fields(), [field], "{path}");
     }
     let need = hospital.create_need(&need_input("A draft to patch")).await;
-    let patched = patch(
-        &app,
-        hospital,
-        &format!("/api/v1/needs/{}", id(&need)),
-        "\"1\"",
-        &json!({"title": nul}),
-    )
-    .await;
+    let patched = hospital
+        .patch(
+            &format!("/api/v1/needs/{}", id(&need)),
+            "\"1\"",
+            &json!({"title": nul}),
+        )
+        .await;
     patched.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(patched.invalid_fields(), ["title"]);
     // Line breaks and tabs are text.
-    let fine = patch(
-        &app,
-        hospital,
-        &format!("/api/v1/needs/{}", id(&need)),
-        "\"1\"",
-        &json!({"description": "Two lines:\r\n\tbackups, then restore drills."}),
-    )
-    .await;
+    let fine = hospital
+        .patch(
+            &format!("/api/v1/needs/{}", id(&need)),
+            "\"1\"",
+            &json!({"description": "Two lines:\r\n\tbackups, then restore drills."}),
+        )
+        .await;
     fine.assert_status(StatusCode::OK);
     let note = hospital
         .post(

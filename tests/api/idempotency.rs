@@ -8,36 +8,29 @@ use serde_json::{json, Value};
 use crate::harness::{id, need_input, Response, Session, TestApp};
 use clearinghouse::error::ProblemType;
 
-/// `session` sends `body` to `path` with `key` (and `if_match`, when given).
-async fn send_with_key(
-    app: &TestApp,
-    session: &Session,
-    method: Method,
-    path: &str,
-    key: &str,
-    if_match: Option<&str>,
-    body: &Value,
-) -> Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .bearer_auth(&session.access_token)
-        .header("Idempotency-Key", key)
-        .json(body);
-    if let Some(tag) = if_match {
-        request = request.header("If-Match", tag);
-    }
-    Response::from_reqwest(request.send().await.expect("the server answers")).await
+/// `session` posts `body` to `path` with `key`.
+async fn post_with_key(session: &Session, path: &str, key: &str, body: &Value) -> Response {
+    session
+        .send(Method::POST, path, &[("Idempotency-Key", key)], Some(body))
+        .await
 }
 
-async fn post_with_key(
-    app: &TestApp,
+/// `session` patches `path` with `body`, `key` and the `If-Match` tag `tag`.
+async fn patch_with_key(
     session: &Session,
     path: &str,
     key: &str,
+    tag: &str,
     body: &Value,
 ) -> Response {
-    send_with_key(app, session, Method::POST, path, key, None, body).await
+    session
+        .send(
+            Method::PATCH,
+            path,
+            &[("Idempotency-Key", key), ("If-Match", tag)],
+            Some(body),
+        )
+        .await
 }
 
 /// How many needs the database holds (what a duplicate would add to).
@@ -65,12 +58,12 @@ pub async fn a_retried_post_is_replayed_and_creates_nothing_new(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let key = fresh_key();
     let body = need_input("Ransomware recovery drills");
-    let first = post_with_key(&app, &hospital, "/api/v1/needs", &key, &body).await;
+    let first = post_with_key(&hospital, "/api/v1/needs", &key, &body).await;
     first.assert_status(StatusCode::CREATED);
     assert!(!replayed(&first));
     let before = count_needs(&app);
     for _ in 0..3 {
-        let again = post_with_key(&app, &hospital, "/api/v1/needs", &key, &body).await;
+        let again = post_with_key(&hospital, "/api/v1/needs", &key, &body).await;
         again.assert_status(StatusCode::CREATED);
         assert!(replayed(&again), "a replay says so");
         assert_eq!(again.text, first.text, "the same body");
@@ -82,9 +75,9 @@ pub async fn a_retried_post_is_replayed_and_creates_nothing_new(app: TestApp) {
     assert_eq!(count_needs(&app), before, "no second need");
     // A lifecycle action is a POST as well: publishing twice with one key is one publication.
     let publish = format!("/api/v1/needs/{}/publish", id(&first.body));
-    let published = post_with_key(&app, &hospital, &publish, "publish-1", &json!({})).await;
+    let published = post_with_key(&hospital, &publish, "publish-1", &json!({})).await;
     published.assert_status(StatusCode::OK);
-    let again = post_with_key(&app, &hospital, &publish, "publish-1", &json!({})).await;
+    let again = post_with_key(&hospital, &publish, "publish-1", &json!({})).await;
     again.assert_status(StatusCode::OK);
     assert!(replayed(&again));
     assert_eq!(again.body, published.body);
@@ -101,71 +94,31 @@ pub async fn a_patch_retried_with_its_key_is_replayed_not_refused(app: TestApp) 
     let path = format!("/api/v1/needs/{}", id(&need));
     let change = json!({"title": "Backup audit for six hospitals"});
     let tag = format!("\"{}\"", need["version"]);
-    let first = send_with_key(
-        &app,
-        &hospital,
-        Method::PATCH,
-        &path,
-        "edit-1",
-        Some(&tag),
-        &change,
-    )
-    .await;
+    let first = patch_with_key(&hospital, &path, "edit-1", &tag, &change).await;
     first.assert_status(StatusCode::OK);
     // The version moved, so the same If-Match alone would now be 412; with its key the
     // client's retry reads the answer it missed.
-    let again = send_with_key(
-        &app,
-        &hospital,
-        Method::PATCH,
-        &path,
-        "edit-1",
-        Some(&tag),
-        &change,
-    )
-    .await;
+    let again = patch_with_key(&hospital, &path, "edit-1", &tag, &change).await;
     again.assert_status(StatusCode::OK);
     assert!(replayed(&again));
     assert_eq!(again.body, first.body);
     assert_eq!(again.header("etag"), first.header("etag"));
-    send_with_key(
-        &app,
-        &hospital,
-        Method::PATCH,
-        &path,
-        "edit-2",
-        Some(&tag),
-        &change,
-    )
-    .await
-    .assert_problem(StatusCode::PRECONDITION_FAILED);
+    patch_with_key(&hospital, &path, "edit-2", &tag, &change)
+        .await
+        .assert_problem(StatusCode::PRECONDITION_FAILED);
 }
 
 pub async fn the_same_key_with_another_request_is_422(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let key = fresh_key();
-    post_with_key(&app, &hospital, "/api/v1/needs", &key, &need_input("First"))
+    post_with_key(&hospital, "/api/v1/needs", &key, &need_input("First"))
         .await
         .assert_status(StatusCode::CREATED);
     let before = count_needs(&app);
-    let other_body = post_with_key(
-        &app,
-        &hospital,
-        "/api/v1/needs",
-        &key,
-        &need_input("Second"),
-    )
-    .await;
+    let other_body = post_with_key(&hospital, "/api/v1/needs", &key, &need_input("Second")).await;
     other_body.assert_problem_type(ProblemType::IdempotencyKeyReused);
     // Another path with the same key is another request too.
-    let offer_path = post_with_key(
-        &app,
-        &hospital,
-        "/api/v1/offers",
-        &key,
-        &need_input("First"),
-    )
-    .await;
+    let offer_path = post_with_key(&hospital, "/api/v1/offers", &key, &need_input("First")).await;
     offer_path.assert_problem_type(ProblemType::IdempotencyKeyReused);
     assert_eq!(count_needs(&app), before, "nothing created");
 }
@@ -174,9 +127,9 @@ pub async fn keys_are_per_caller(app: TestApp) {
     let first = app.verified_org("hospital", "KE").await;
     let second = app.verified_org("hospital", "UG").await;
     let body = need_input("Incident response plan");
-    let mine = post_with_key(&app, &first, "/api/v1/needs", "shared-key", &body).await;
+    let mine = post_with_key(&first, "/api/v1/needs", "shared-key", &body).await;
     mine.assert_status(StatusCode::CREATED);
-    let theirs = post_with_key(&app, &second, "/api/v1/needs", "shared-key", &body).await;
+    let theirs = post_with_key(&second, "/api/v1/needs", "shared-key", &body).await;
     theirs.assert_status(StatusCode::CREATED);
     assert!(!replayed(&theirs), "another caller's key is their own");
     assert_ne!(id(&theirs.body), id(&mine.body));
@@ -185,7 +138,7 @@ pub async fn keys_are_per_caller(app: TestApp) {
         second.account.organisation_id.as_str()
     );
     // Even a different body is theirs to send under the same key.
-    post_with_key(&app, &second, "/api/v1/needs", "shared-key", &body)
+    post_with_key(&second, "/api/v1/needs", "shared-key", &body)
         .await
         .assert_status(StatusCode::CREATED);
 }
@@ -196,7 +149,7 @@ pub async fn a_refusal_is_replayed(app: TestApp) {
     let hospital = app.sign_in(&account).await;
     let need = hospital.create_need(&need_input("Tabletop exercise")).await;
     let publish = format!("/api/v1/needs/{}/publish", id(&need));
-    let refused = post_with_key(&app, &hospital, &publish, "publish-early", &json!({})).await;
+    let refused = post_with_key(&hospital, &publish, "publish-early", &json!({})).await;
     let detail = refused
         .assert_problem_type(ProblemType::OrganisationNotVerified)
         .to_owned();
@@ -207,7 +160,7 @@ pub async fn a_refusal_is_replayed(app: TestApp) {
         .assert_status(StatusCode::OK);
     // The verdict was the request's result: the same key answers it again, as the client
     // read it (problem+json, its type under the public URL).
-    let again = post_with_key(&app, &hospital, &publish, "publish-early", &json!({})).await;
+    let again = post_with_key(&hospital, &publish, "publish-early", &json!({})).await;
     assert!(replayed(&again));
     assert_eq!(
         again.assert_problem_type(ProblemType::OrganisationNotVerified),
@@ -215,7 +168,7 @@ pub async fn a_refusal_is_replayed(app: TestApp) {
     );
     assert_eq!(again.text, refused.text);
     // A new key is a new request, which now succeeds.
-    post_with_key(&app, &hospital, &publish, "publish-verified", &json!({}))
+    post_with_key(&hospital, &publish, "publish-verified", &json!({}))
         .await
         .assert_status(StatusCode::OK);
 }
@@ -262,7 +215,7 @@ pub async fn a_key_in_flight_is_409_until_its_lease_runs_out(app: TestApp) {
     let body = need_input("Medical device inventory");
     claim_as_if_in_flight(&app, &hospital, "in-flight", &body);
     let before = count_needs(&app);
-    let busy = post_with_key(&app, &hospital, "/api/v1/needs", "in-flight", &body).await;
+    let busy = post_with_key(&hospital, "/api/v1/needs", "in-flight", &body).await;
     busy.assert_problem_type(ProblemType::IdempotencyRequestInFlight);
     let retry_after: u64 = busy
         .header("retry-after")
@@ -272,7 +225,6 @@ pub async fn a_key_in_flight_is_409_until_its_lease_runs_out(app: TestApp) {
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     // Another body under the key is still a reuse, in flight or not.
     post_with_key(
-        &app,
         &hospital,
         "/api/v1/needs",
         "in-flight",
@@ -288,10 +240,10 @@ pub async fn a_key_in_flight_is_409_until_its_lease_runs_out(app: TestApp) {
         now - chrono::Duration::seconds(1),
         now - chrono::Duration::seconds(61),
     );
-    let taken_over = post_with_key(&app, &hospital, "/api/v1/needs", "in-flight", &body).await;
+    let taken_over = post_with_key(&hospital, "/api/v1/needs", "in-flight", &body).await;
     taken_over.assert_status(StatusCode::CREATED);
     assert!(!replayed(&taken_over));
-    let replay = post_with_key(&app, &hospital, "/api/v1/needs", "in-flight", &body).await;
+    let replay = post_with_key(&hospital, "/api/v1/needs", "in-flight", &body).await;
     assert!(replayed(&replay));
     assert_eq!(replay.text, taken_over.text);
     assert_eq!(count_needs(&app), before + 1);
@@ -306,8 +258,8 @@ pub async fn racing_requests_with_one_key_create_one_need(app: TestApp) {
         let key = format!("race-{round}");
         let body = need_input(&format!("Race {round}"));
         let (one, other) = tokio::join!(
-            post_with_key(&app, &hospital, "/api/v1/needs", &key, &body),
-            post_with_key(&app, &hospital, "/api/v1/needs", &key, &body),
+            post_with_key(&hospital, "/api/v1/needs", &key, &body),
+            post_with_key(&hospital, "/api/v1/needs", &key, &body),
         );
         let mut answers = [one, other];
         answers.sort_by_key(|answer| (replayed(answer), answer.status.as_u16() != 201));
@@ -331,7 +283,7 @@ pub async fn racing_requests_with_one_key_create_one_need(app: TestApp) {
 pub async fn expired_keys_are_forgotten_and_may_be_used_again(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
     let body = need_input("Awareness training");
-    let first = post_with_key(&app, &hospital, "/api/v1/needs", "daily", &body).await;
+    let first = post_with_key(&hospital, "/api/v1/needs", "daily", &body).await;
     first.assert_status(StatusCode::CREATED);
     let db = app.database();
     let forget = |db: &clearinghouse::db::Database| {
@@ -348,7 +300,7 @@ pub async fn expired_keys_are_forgotten_and_may_be_used_again(app: TestApp) {
         now - chrono::Duration::hours(25),
     );
     // Until the housekeeping has run, an expired record is not replayed either.
-    let after_a_day = post_with_key(&app, &hospital, "/api/v1/needs", "daily", &body).await;
+    let after_a_day = post_with_key(&hospital, "/api/v1/needs", "daily", &body).await;
     after_a_day.assert_status(StatusCode::CREATED);
     assert!(!replayed(&after_a_day));
     assert_ne!(id(&after_a_day.body), id(&first.body));

@@ -26,16 +26,20 @@ fn pair(round: usize, quantity: i64, capacity: i64) -> (Value, Value) {
     )
 }
 
-async fn read(session: &Session, path: String) -> Value {
-    let response = session.get(&path).await;
-    response.assert_status(StatusCode::OK);
-    response.body
-}
-
 /// The problem's type as its path, `/problems/{slug}` (the harness checks the URI is
 /// absolute and the slug registered).
 fn problem_type(response: &Response) -> String {
     format!("/problems/{}", response.problem_type().slug())
+}
+
+/// Round `round`'s need (4 wanted) and offer (10 offered), published, and the hospital's
+/// proposal to match them.
+async fn proposed(hospital: &Session, ngo: &Session, round: usize) -> (Value, Value, String) {
+    let (need, offer) = pair(round, 4, 10);
+    let need = hospital.publish_need(&need).await;
+    let offer = ngo.publish_offer(&offer).await;
+    let match_id = hospital.propose_match(&need, &offer).await;
+    (need, offer, match_id)
 }
 
 /// A refusal a racing client may get: a 409 that says which rule held, never a 500 or a
@@ -54,34 +58,24 @@ fn assert_lost_cleanly(response: &Response, allowed: &[&str]) {
 /// close sent together. Before, both answered 200 and the need ended `matched` (or
 /// `closed` with the match active and the capacity held).
 pub async fn a_close_racing_an_accept_never_strands_the_match(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     for round in 0..ROUNDS {
-        let (need, offer) = pair(round, 4, 10);
-        let need = hospital.publish_need(&need).await;
-        let offer = ngo.publish_offer(&offer).await;
-        let proposed = hospital.propose(&need, &offer).await;
-        proposed.assert_status(StatusCode::CREATED);
-        let match_id = id(&proposed.body);
+        let (need, offer, match_id) = proposed(&hospital, &ngo, round).await;
         coordinator
             .approve(&match_id)
             .await
             .assert_status(StatusCode::OK);
 
-        let close_path = format!("/api/v1/needs/{}/close", id(&need));
-        let empty = json!({});
-        let (accepted, closed) =
-            tokio::join!(ngo.accept(&match_id), hospital.post(&close_path, &empty));
+        let (accepted, closed) = tokio::join!(ngo.accept(&match_id), hospital.close_need(&need));
         assert!(
             !(accepted.status.is_success() && closed.status.is_success()),
             "round {round}: both won: {} / {}",
             accepted.text,
             closed.text
         );
-        let need_now = read(&hospital, format!("/api/v1/needs/{}", id(&need))).await;
-        let match_now = read(&hospital, format!("/api/v1/matches/{match_id}")).await;
-        let offer_now = read(&ngo, format!("/api/v1/offers/{}", id(&offer))).await;
+        let need_now = hospital.read(&format!("/api/v1/needs/{}", id(&need))).await;
+        let match_now = hospital.read(&format!("/api/v1/matches/{match_id}")).await;
+        let offer_now = ngo.read(&format!("/api/v1/offers/{}", id(&offer))).await;
         if accepted.status.is_success() {
             // The work started; the close is refused because the match holds the need.
             assert_lost_cleanly(&closed, &["/problems/item-has-open-match"]);
@@ -103,39 +97,30 @@ pub async fn a_close_racing_an_accept_never_strands_the_match(app: TestApp) {
 /// turns a match both sides accepted into work (and writes the need and the offer), against
 /// a close of the need (even rounds) or of the offer (odd rounds).
 pub async fn an_approval_racing_a_close_has_one_consistent_outcome(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     for round in 0..ROUNDS {
-        let (need, offer) = pair(round, 4, 10);
-        let need = hospital.publish_need(&need).await;
-        let offer = ngo.publish_offer(&offer).await;
-        let proposed = hospital.propose(&need, &offer).await;
-        proposed.assert_status(StatusCode::CREATED);
-        let match_id = id(&proposed.body);
+        let (need, offer, match_id) = proposed(&hospital, &ngo, round).await;
         // Accepted by both sides while proposed: the approval starts the work.
         ngo.accept(&match_id).await.assert_status(StatusCode::OK);
 
         let closing_need = round % 2 == 0;
-        let (closer, close_path) = if closing_need {
-            (&hospital, format!("/api/v1/needs/{}/close", id(&need)))
-        } else {
-            (&ngo, format!("/api/v1/offers/{}/close", id(&offer)))
+        let close = async {
+            if closing_need {
+                hospital.close_need(&need).await
+            } else {
+                ngo.close_offer(&offer).await
+            }
         };
-        let empty = json!({});
-        let (approved, closed) = tokio::join!(
-            coordinator.approve(&match_id),
-            closer.post(&close_path, &empty)
-        );
+        let (approved, closed) = tokio::join!(coordinator.approve(&match_id), close);
         assert!(
             !(approved.status.is_success() && closed.status.is_success()),
             "round {round}: both won: {} / {}",
             approved.text,
             closed.text
         );
-        let need_now = read(&hospital, format!("/api/v1/needs/{}", id(&need))).await;
-        let match_now = read(&hospital, format!("/api/v1/matches/{match_id}")).await;
-        let offer_now = read(&ngo, format!("/api/v1/offers/{}", id(&offer))).await;
+        let need_now = hospital.read(&format!("/api/v1/needs/{}", id(&need))).await;
+        let match_now = hospital.read(&format!("/api/v1/matches/{match_id}")).await;
+        let offer_now = ngo.read(&format!("/api/v1/offers/{}", id(&offer))).await;
         if approved.status.is_success() {
             assert_lost_cleanly(
                 &closed,
@@ -168,9 +153,7 @@ pub async fn an_approval_racing_a_close_has_one_consistent_outcome(app: TestApp)
 /// from what it read before the other wrote: together they covered it, and it stayed
 /// `matched` instead of `fulfilled`.
 pub async fn racing_completions_of_one_need_count_every_delivery(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     for round in 0..ROUNDS {
         let (need, _) = pair(round, 10, 5);
         let need = hospital.publish_need(&need).await;
@@ -180,9 +163,7 @@ pub async fn racing_completions_of_one_need_count_every_delivery(app: TestApp) {
             let offer = ngo
                 .publish_offer(&with_title(offer, &format!("{half} half, round {round}")))
                 .await;
-            let proposed = hospital.propose(&need, &offer).await;
-            proposed.assert_status(StatusCode::CREATED);
-            let match_id = id(&proposed.body);
+            let match_id = hospital.propose_match(&need, &offer).await;
             coordinator
                 .approve(&match_id)
                 .await
@@ -207,7 +188,7 @@ pub async fn racing_completions_of_one_need_count_every_delivery(app: TestApp) {
                 assert_lost_cleanly(answer, &["/problems/changed-meanwhile"]);
             }
         }
-        let need_now = read(&hospital, format!("/api/v1/needs/{}", id(&need))).await;
+        let need_now = hospital.read(&format!("/api/v1/needs/{}", id(&need))).await;
         assert_eq!(
             need_now["quantity_covered"], delivered,
             "round {round}: {need_now}"
@@ -231,14 +212,11 @@ fn with_title(mut item: Value, title: &str) -> Value {
 /// Before, the close answered 200 and the match could then never complete, its capacity
 /// held for good.
 pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     let (need, offer) = pair(0, 4, 10);
     let need = hospital.publish_need(&need).await;
     let offer = ngo.publish_offer(&offer).await;
-    let proposed = hospital.propose(&need, &offer).await;
-    let match_id = id(&proposed.body);
+    let match_id = hospital.propose_match(&need, &offer).await;
     let need_close = format!("/api/v1/needs/{}/close", id(&need));
     let offer_close = format!("/api/v1/offers/{}/close", id(&offer));
 
@@ -279,7 +257,7 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         refused.body
     );
     assert_eq!(
-        read(&hospital, format!("/api/v1/needs/{}", id(&need))).await["status"],
+        hospital.read(&format!("/api/v1/needs/{}", id(&need))).await["status"],
         "matched"
     );
 
@@ -295,7 +273,7 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         .post(&need_close, &json!({}))
         .await
         .assert_status(StatusCode::OK);
-    let offer_now = read(&ngo, format!("/api/v1/offers/{}", id(&offer))).await;
+    let offer_now = ngo.read(&format!("/api/v1/offers/{}", id(&offer))).await;
     assert_eq!(offer_now["capacity_left"], 8);
     ngo.post(&offer_close, &json!({}))
         .await

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_with, offer_with, TestApp};
+use crate::harness::{id, need_with, offer_with, MatchStep, TestApp};
 
 pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
@@ -274,9 +274,7 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
         .get(&format!("/api/v1/matches/{match_id}"))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    let log = coordinator
-        .get(&format!("/api/v1/audit?entity=match&entity_id={match_id}"))
-        .await;
+    let log = coordinator.audit("match", &match_id).await;
     let actions: Vec<&str> = log.body["items"]
         .as_array()
         .unwrap()
@@ -368,7 +366,7 @@ pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
     let match_id = id(&first.body);
     let coordinator = app.coordinator().await;
     coordinator
-        .act(&match_id, "reject", &json!({}))
+        .act(&match_id, MatchStep::Reject, &json!({}))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     hospital
@@ -379,7 +377,7 @@ pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
         .await
         .assert_problem(StatusCode::CONFLICT);
     hospital
-        .act(&match_id, "accept", &json!({"unexpected": true}))
+        .act(&match_id, MatchStep::Accept, &json!({"unexpected": true}))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     hospital
@@ -610,7 +608,7 @@ pub async fn each_match_action_states_its_own_body(app: TestApp) {
         json!({"reason": " \n "}),
         json!({"reason": "x".repeat(2001)}),
     ] {
-        let refused = coordinator.act(match_id, "reject", &body).await;
+        let refused = coordinator.act(match_id, MatchStep::Reject, &body).await;
         refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused.invalid_fields(), ["reason"], "{body}");
     }
@@ -619,12 +617,16 @@ pub async fn each_match_action_states_its_own_body(app: TestApp) {
         .await;
     assert_eq!(unchanged.body["status"], "proposed");
     coordinator
-        .act(match_id, "approve", &Value::Null)
+        .act(match_id, MatchStep::Approve, &Value::Null)
         .await
         .assert_status(StatusCode::OK);
     proposal
         .ngo
-        .act(match_id, "cancel", &json!({"reason": "y".repeat(2000)}))
+        .act(
+            match_id,
+            MatchStep::Cancel,
+            &json!({"reason": "y".repeat(2000)}),
+        )
         .await
         .assert_status(StatusCode::OK);
 }

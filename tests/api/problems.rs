@@ -7,7 +7,7 @@ use clearinghouse::error::ProblemType;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::harness::{id, need_input, need_with, offer_with, Response, TestApp};
+use crate::harness::{id, need_input, need_with, offer_with, MatchStep, Response, TestApp};
 
 async fn page(app: &TestApp, path: &str) -> (StatusCode, String, String) {
     let response = app.client.get(app.url(path)).send().await.unwrap();
@@ -190,7 +190,7 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
     accepted_again.assert_problem_type(AlreadyAccepted);
     let refused = proposal
         .coordinator
-        .act(&proposal.match_id, "complete", &json!({}))
+        .act(&proposal.match_id, MatchStep::Complete, &json!({}))
         .await;
     refused.assert_problem_type(InvalidTransition);
     assert_eq!(

@@ -291,14 +291,13 @@ pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
         .post(&reports, &report)
         .await
         .assert_problem(StatusCode::CONFLICT);
-    for (action, session) in [("approve", &coordinator), ("accept", &ngo)] {
-        session
-            .post(&format!("/api/v1/matches/{match_id}/{action}"), &json!({}))
-            .await
-            .assert_status(StatusCode::OK);
-    }
-    ngo.post(
-        &format!("/api/v1/matches/{match_id}/complete"),
+    coordinator
+        .approve(&match_id)
+        .await
+        .assert_status(StatusCode::OK);
+    ngo.accept(&match_id).await.assert_status(StatusCode::OK);
+    ngo.complete(
+        &match_id,
         &json!({"delivered_quantity": 12, "outcome": "Twelve staff trained", "rating": 5}),
     )
     .await

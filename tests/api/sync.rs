@@ -5,23 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, need_with, offer_input, Response, TestApp};
-
-async fn patch(app: &TestApp, path: &str, token: Option<&str>, version: i64, body: &Value) {
-    let mut request = app.client.patch(app.url(path)).json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = Response::from_reqwest(
-        request
-            .header("if-match", format!("\"{version}\""))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    response.assert_status(StatusCode::OK);
-}
+use crate::harness::{id, need_input, need_with, offer_input, version_tag, TestApp};
 
 /// One sync page after `cursor` (or from `query` alone): its entries and its cursor, which a
 /// sync list always has.
@@ -80,9 +64,7 @@ fn once(entries: &[Value]) -> Vec<String> {
 }
 
 pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     let reader = ngo.token();
 
     // The first poll of an empty list still answers where to continue.
@@ -96,14 +78,14 @@ pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
     }
     let draft = hospital.create_need(&need_input("Not yet")).await;
     // Two changes of one need between polls: the poll shows it once, as it is now.
-    patch(
-        &app,
-        &format!("/api/v1/needs/{}", id(&first)),
-        hospital.token(),
-        2,
-        &json!({"quantity": 25}),
-    )
-    .await;
+    hospital
+        .patch(
+            &format!("/api/v1/needs/{}", id(&first)),
+            &version_tag(2),
+            &json!({"quantity": 25}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
 
     let (changes, cursor) = poll(&app, "needs", reader, Some(&start)).await;
     let mut seen = once(&changes);
@@ -201,20 +183,17 @@ pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app:
     assert_eq!(once(&seen).len(), 2);
 
     hospital
-        .post(
-            &format!("/api/v1/needs/{}/withdraw", id(&withdrawn)),
-            &json!({}),
+        .withdraw_need(&withdrawn)
+        .await
+        .assert_status(StatusCode::OK);
+    hospital
+        .patch(
+            &format!("/api/v1/needs/{}", id(&narrowed)),
+            &version_tag(2),
+            &json!({"visibility": "coordinators"}),
         )
         .await
         .assert_status(StatusCode::OK);
-    patch(
-        &app,
-        &format!("/api/v1/needs/{}", id(&narrowed)),
-        hospital.token(),
-        2,
-        &json!({"visibility": "coordinators"}),
-    )
-    .await;
 
     let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
     assert_eq!(ids(&changes), [id(&withdrawn), id(&narrowed)]);
@@ -243,23 +222,18 @@ pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app:
 }
 
 pub async fn a_draft_never_appears_to_others(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     let draft = hospital.create_need(&need_input("Drafted")).await;
-    patch(
-        &app,
-        &format!("/api/v1/needs/{}", id(&draft)),
-        hospital.token(),
-        1,
-        &json!({"title": "Drafted again"}),
-    )
-    .await;
     hospital
-        .post(
-            &format!("/api/v1/needs/{}/withdraw", id(&draft)),
-            &json!({}),
+        .patch(
+            &format!("/api/v1/needs/{}", id(&draft)),
+            &version_tag(1),
+            &json!({"title": "Drafted again"}),
         )
+        .await
+        .assert_status(StatusCode::OK);
+    hospital
+        .withdraw_need(&draft)
         .await
         .assert_status(StatusCode::OK);
     let other_hospital = app.verified_org("hospital", "UG").await;
@@ -303,7 +277,7 @@ pub async fn a_restricted_need_never_appears_to_a_reader_who_cannot_see_it(app: 
 
     for need in [&for_providers, &confidential] {
         hospital
-            .post(&format!("/api/v1/needs/{}/withdraw", id(need)), &json!({}))
+            .withdraw_need(need)
             .await
             .assert_status(StatusCode::OK);
     }
@@ -350,14 +324,14 @@ pub async fn updated_since_is_an_inclusive_entry_point(app: TestApp) {
     );
 
     // A later change of the earlier need shows on the next poll, from the cursor alone.
-    patch(
-        &app,
-        &format!("/api/v1/needs/{}", id(&before)),
-        hospital.token(),
-        2,
-        &json!({"quantity": 3}),
-    )
-    .await;
+    hospital
+        .patch(
+            &format!("/api/v1/needs/{}", id(&before)),
+            &version_tag(2),
+            &json!({"quantity": 3}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
     let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
     assert_eq!(ids(&changes), [id(&before)]);
 
@@ -472,14 +446,10 @@ pub async fn a_change_committed_late_is_not_skipped(app: TestApp) {
     let quick_path = format!("/api/v1/needs/{}", id(&quick));
     let cursor = if app.engine == crate::harness::Engine::Postgres {
         // The quick change commits while the slow one is still open, and is read.
-        patch(
-            &app,
-            &quick_path,
-            hospital.token(),
-            2,
-            &json!({"quantity": 3}),
-        )
-        .await;
+        hospital
+            .patch(&quick_path, &version_tag(2), &json!({"quantity": 3}))
+            .await
+            .assert_status(StatusCode::OK);
         let (changes, cursor) = poll(&app, "needs", None, Some(&cursor)).await;
         assert_eq!(ids(&changes), [id(&quick)]);
         commit.send(()).unwrap();
@@ -488,14 +458,10 @@ pub async fn a_change_committed_late_is_not_skipped(app: TestApp) {
     } else {
         commit.send(()).unwrap();
         writer.join().unwrap().expect("the slow writer commits");
-        patch(
-            &app,
-            &quick_path,
-            hospital.token(),
-            2,
-            &json!({"quantity": 3}),
-        )
-        .await;
+        hospital
+            .patch(&quick_path, &version_tag(2), &json!({"quantity": 3}))
+            .await
+            .assert_status(StatusCode::OK);
         let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;
         assert_eq!(ids(&changes), [id(&slow), id(&quick)]);
         return;

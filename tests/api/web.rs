@@ -7,7 +7,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::browser::{Browser, Page};
-use crate::email::{app_with, eventually};
+use crate::email::app_with;
+use crate::harness::eventually;
 use crate::harness::{Account, TestApp, PASSWORD};
 use crate::smtp_sink::Email;
 

@@ -76,10 +76,7 @@ pub async fn an_org_admin_creates_rotates_and_revokes_a_client_on_the_page(app: 
     assert!(listed.body.contains("offers:read offers:write"));
     assert!(!listed.body.contains(&secret));
     let api: Value = admin
-        .get(&format!(
-            "/api/v1/organisations/{}/api-clients",
-            admin.account.organisation_id
-        ))
+        .get(&admin.organisation_path("api-clients"))
         .await
         .body;
     assert_eq!(api["items"][0]["name"], "Grants system");
@@ -163,10 +160,7 @@ pub async fn the_api_clients_page_is_for_org_admins_only(app: TestApp) {
         .await
         .assert_status(StatusCode::BAD_REQUEST);
     let listed: Value = admin
-        .get(&format!(
-            "/api/v1/organisations/{}/api-clients",
-            admin.account.organisation_id
-        ))
+        .get(&admin.organisation_path("api-clients"))
         .await
         .body;
     assert_eq!(listed["items"], serde_json::json!([]));

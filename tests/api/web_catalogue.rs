@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
-use crate::harness::{need_input, offer_input, with, Session, TestApp};
+use crate::harness::{need_input, offer_input, with, Response, Session, TestApp};
 
 fn id(item: &Value) -> &str {
     item["id"].as_str().expect("an id")
@@ -86,6 +86,16 @@ fn fields<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)
 }
 
 /// The need's state as the API tells its owner.
+/// The needs `session`'s organisation holds as drafts, read through the API.
+async fn drafts_of(session: &Session) -> Response {
+    session
+        .get(&format!(
+            "/api/v1/needs?organisation={}&status=draft",
+            session.account.organisation_id
+        ))
+        .await
+}
+
 async fn need_status(app: &TestApp, session: &Session, need_id: &str) -> Value {
     app.get(&format!("/api/v1/needs/{need_id}"), session.token())
         .await
@@ -293,15 +303,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
         )
         .next()
         .is_some());
-    let mine = app
-        .get(
-            &format!(
-                "/api/v1/needs?organisation={}&status=draft",
-                hospital.account.organisation_id
-            ),
-            hospital.token(),
-        )
-        .await;
+    let mine = drafts_of(&hospital).await;
     assert_eq!(mine.body["items"].as_array().unwrap().len(), 0);
 
     let created = browser
@@ -597,15 +599,7 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
         .post("/needs/new", &fields(&form))
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    let drafts = app
-        .get(
-            &format!(
-                "/api/v1/needs?organisation={}&status=draft",
-                hospital.account.organisation_id
-            ),
-            hospital.token(),
-        )
-        .await;
+    let drafts = drafts_of(&hospital).await;
     assert_eq!(
         drafts.body["items"].as_array().unwrap().len(),
         1,

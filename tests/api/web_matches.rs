@@ -9,7 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
-use crate::email::{app_with, eventually};
+use crate::email::app_with;
+use crate::harness::eventually;
 use crate::harness::{id, need_input, need_with, offer_with, Session, TestApp, PASSWORD};
 use crate::smtp_sink::{SinkOptions, SmtpSink};
 use crate::web::email_to;
@@ -148,9 +149,7 @@ pub async fn a_form_proposes_a_match_and_a_refusal_says_why(app: TestApp) {
 }
 
 pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     let need = hospital
         .publish_need(&need_input("Ransomware recovery help"))
         .await;
@@ -498,9 +497,7 @@ pub async fn the_queue_verifies_organisations_and_decides_proposals(app: TestApp
 }
 
 pub async fn the_allocation_page_proposes_a_row(app: TestApp) {
-    let hospital = app.verified_org("hospital", "KE").await;
-    let ngo = app.verified_org("ngo", "KE").await;
-    let coordinator = app.coordinator().await;
+    let (hospital, ngo, coordinator) = app.cast().await;
     let need = hospital.publish_need(&need_input("Allocated need")).await;
     ngo.publish_offer(&offer_with(
         "Allocated offer",

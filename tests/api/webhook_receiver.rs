@@ -90,19 +90,12 @@ impl Receiver {
 
     /// The requests so far, once there are at least `count` (fails after `timeout`).
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
-        let deadline = Instant::now() + timeout;
-        loop {
+        let what = format!("{count} requests to the receiver");
+        crate::harness::eventually(&what, timeout, || async {
             let received = self.received();
-            if received.len() >= count {
-                return received;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the receiver got {} of {count} requests",
-                received.len()
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-        }
+            (received.len() >= count).then_some(received)
+        })
+        .await
     }
 
     async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {

@@ -4,14 +4,14 @@
 //! lost when a worker is killed mid-batch.
 
 use std::collections::{BTreeSet, HashMap};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::email::eventually;
-use crate::harness::{id, need_input, need_with, Response, Session, TestApp, JWT_SECRET};
+use crate::harness::{
+    eventually, id, need_input, need_with, Response, Session, TestApp, WorkerProcess,
+};
 use crate::webhook_receiver::Receiver;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -33,10 +33,7 @@ async fn local_app(app: TestApp, extra: &[(&'static str, &str)]) -> TestApp {
 }
 
 fn hooks_path(session: &Session) -> String {
-    format!(
-        "/api/v1/organisations/{}/webhooks",
-        session.account.organisation_id
-    )
+    session.organisation_path("webhooks")
 }
 
 /// Creates a webhook of the session's organisation; answers (its id, its secret).
@@ -486,45 +483,15 @@ pub async fn webhooks_refuse_the_service_own_networks_unless_allowed(app: TestAp
         .assert_problem(StatusCode::NOT_FOUND);
 }
 
-/// `clearinghouse worker` on the app's database, delivering webhooks; killed when dropped.
-struct WorkerProcess(Child);
-
-impl WorkerProcess {
-    fn spawn(app: &TestApp) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clearinghouse"));
-        command
-            .arg("worker")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", app.database.url())
-            .env("CLEARINGHOUSE_JWT_SECRET", JWT_SECRET)
-            .env("CLEARINGHOUSE_DATA_DIR", app.data_dir.path())
-            .env("CLEARINGHOUSE_PUBLIC_URL", format!("{}/", app.base_url))
-            .env("CLEARINGHOUSE_WEBHOOKS__ALLOW_HTTP_HOSTS", "127.0.0.1")
-            .env("CLEARINGHOUSE_WEBHOOKS__ALLOWED_NETWORKS", "127.0.0.1/32")
-            .env("CLEARINGHOUSE_WEBHOOKS__POLL_INTERVAL_MS", "20")
-            .env("CLEARINGHOUSE_WEBHOOKS__LEASE_SECONDS", "3")
-            .env("CLEARINGHOUSE_WEBHOOKS__TIMEOUT_MS", "1000")
-            .env("CLEARINGHOUSE_WEBHOOKS__CONCURRENCY", "2")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        WorkerProcess(command.spawn().expect("the worker starts"))
-    }
-
-    /// SIGKILL: the worker gets no chance to give anything back.
-    fn kill(&mut self) {
-        self.0.kill().expect("kill the worker");
-        self.0.wait().expect("reap the worker");
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// What a `clearinghouse worker` delivering webhooks to the local receiver runs with.
+const WORKER_SETTINGS: &[(&str, &str)] = &[
+    ("webhooks.allow_http_hosts", "127.0.0.1"),
+    ("webhooks.allowed_networks", "127.0.0.1/32"),
+    ("webhooks.poll_interval_ms", "20"),
+    ("webhooks.lease_seconds", "3"),
+    ("webhooks.timeout_ms", "1000"),
+    ("webhooks.concurrency", "2"),
+];
 
 pub async fn no_webhook_is_lost_when_the_worker_is_killed_mid_batch(app: TestApp) {
     // The API server writes deliveries but sends none: the worker processes do.
@@ -538,7 +505,7 @@ pub async fn no_webhook_is_lost_when_the_worker_is_killed_mid_batch(app: TestApp
             .publish_need(&need_input(&format!("Need {n}")))
             .await;
     }
-    let mut doomed = WorkerProcess::spawn(&app);
+    let mut doomed = WorkerProcess::spawn(&app, WORKER_SETTINGS);
     receiver.wait_for(1, WAIT).await;
     doomed.kill();
     let log = deliveries(&hospital, &hook).await;
@@ -547,7 +514,7 @@ pub async fn no_webhook_is_lost_when_the_worker_is_killed_mid_batch(app: TestApp
         "the dead worker still holds its claim: {log:?}"
     );
     receiver.hold(None);
-    let _rescuer = WorkerProcess::spawn(&app);
+    let _rescuer = WorkerProcess::spawn(&app, WORKER_SETTINGS);
     let log = deliveries_all(&hospital, &hook, 4, "delivered").await;
     let arrived: BTreeSet<String> = receiver
         .received()
