@@ -8,7 +8,7 @@
 //!
 //! The receiver is a real HTTP/1.1 server (actix-web, one worker thread of its own) that
 //! verifies every message with the Standard Webhooks library, as a partner would, and
-//! answers 204. The worker side is `WebhookWorker::deliver_batch`, the step `run` loops over:
+//! answers 204. The worker side is `queue::runner::run_batch`, the step `queue::runner::run` loops over:
 //! claim a batch in one transaction, check each URL against the SSRF rule, sign, POST, read
 //! the answer, and record each outcome in its own transaction. The deliveries are queued
 //! beforehand (not timed) with `webhooks::store::enqueue`, the function every event's

@@ -395,8 +395,18 @@ pub fn mark_delivered(
         deliveries::updated_at.eq(now),
     ))
     .execute(c))?;
+    // Only an endpoint that was failing is written: a healthy one's row is neither locked
+    // nor rewritten, so concurrent deliveries to one endpoint do not queue on it (on
+    // PostgreSQL each would wait for the previous one's commit; docs/PERFORMANCE.md,
+    // "Webhook deliveries").
     dispatch!(conn, |c| diesel::update(
-        webhooks::table.filter(webhooks::id.eq(Id(claimed.webhook_id)))
+        webhooks::table
+            .filter(webhooks::id.eq(Id(claimed.webhook_id)))
+            .filter(
+                webhooks::failed_messages
+                    .ne(0)
+                    .or(webhooks::failing_since.is_not_null())
+            )
     )
     .set((
         webhooks::failed_messages.eq(0),

@@ -686,3 +686,42 @@ pub async fn a_webhook_change_needs_the_etag_it_was_based_on(app: TestApp) {
     .await
     .assert_status(StatusCode::OK);
 }
+
+/// A delivered message ends the endpoint's run of failed ones (`failed_messages` back to 0),
+/// while `store::mark_delivered` leaves a healthy endpoint's row unwritten.
+pub async fn a_delivered_message_ends_the_endpoint_s_run_of_failures(app: TestApp) {
+    let app = local_app(
+        app,
+        &[
+            ("webhooks.max_attempts", "1"),
+            ("webhooks.disable_after_failed_messages", "5"),
+        ],
+    )
+    .await;
+    let receiver = Receiver::start(&[500]).await;
+    let hospital = app.verified_org("hospital", "KE").await;
+    let (hook, _) = create_hook(&hospital, &receiver.url("/flaky"), &["need.published"]).await;
+    let path = format!("{}/{hook}", hooks_path(&hospital));
+    hospital.publish_need(&need_input("Refused once")).await;
+    deliveries_all(&hospital, &hook, 1, "failed").await;
+    let failing = hospital.get(&path).await;
+    assert_eq!(failing.body["failed_messages"], 1, "{}", failing.text);
+    assert_eq!(failing.body["enabled"], true);
+
+    hospital.publish_need(&need_input("Delivered")).await;
+    let healthy = eventually("the run of failures ended", WAIT, || async {
+        let webhook = hospital.get(&path).await;
+        (webhook.body["failed_messages"] == 0).then_some(webhook.body)
+    })
+    .await;
+    assert_eq!(healthy["enabled"], true);
+    // A delivery to a healthy endpoint keeps it so.
+    hospital.publish_need(&need_input("Delivered again")).await;
+    receiver.wait_for(3, WAIT).await;
+    eventually("the third delivery recorded", WAIT, || async {
+        let log = deliveries(&hospital, &hook).await;
+        (log.iter().filter(|d| d["status"] == "delivered").count() == 2).then_some(())
+    })
+    .await;
+    assert_eq!(hospital.get(&path).await.body["failed_messages"], 0);
+}
