@@ -734,6 +734,25 @@ impl Evaluation {
 
     /// The score with one sentence per factor.
     pub fn explain(&self, need: &Need, offer: &Offer, weights: &Weights) -> Score {
+        self.explain_read(
+            need,
+            &words_of_need(need),
+            offer,
+            &words_of_offer(offer),
+            weights,
+        )
+    }
+
+    /// `explain`, with the words of both as already read: reading them (stemming, the
+    /// phrase rules) costs more than the whole explanation, and a candidate list has them.
+    pub fn explain_read(
+        &self,
+        need: &Need,
+        need_words: &Reading,
+        offer: &Offer,
+        offer_words: &Reading,
+        weights: &Weights,
+    ) -> Score {
         let (n, o) = (&need.fields, &offer.fields);
         let p = &self.passed;
         let exact = p.links.iter().filter(|l| **l == Link::Exact).count();
@@ -762,9 +781,7 @@ impl Evaluation {
         let text = match self.similarity {
             None => "too little text to compare the descriptions".to_owned(),
             Some(similarity) => {
-                let shared = words_of_need(need)
-                    .terms
-                    .shared(&words_of_offer(offer).terms, 4);
+                let shared = need_words.terms.shared(&offer_words.terms, 4);
                 if shared.is_empty() {
                     "the descriptions share no meaningful words".to_owned()
                 } else {

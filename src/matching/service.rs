@@ -233,7 +233,13 @@ pub fn candidates_for_need(
         })
         .into_iter()
         .map(|(held, evaluation)| {
-            let explained = evaluation.explain(&need, &held.offer, scoring.weights);
+            let explained = evaluation.explain_read(
+                &need,
+                &need_words,
+                &held.offer,
+                &held.words,
+                scoring.weights,
+            );
             (held.offer.clone(), explained)
         })
         .collect(),
