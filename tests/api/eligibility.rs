@@ -4,16 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_with, offer_with, version_tag, Response, TestApp};
-
-fn offer_ids(page: &Response) -> Vec<String> {
-    page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| id(&c["offer"]))
-        .collect()
-}
+use crate::harness::{candidate_offer_ids, id, need_with, offer_with, version_tag, TestApp};
 
 pub async fn offers_and_needs_carry_eligibility_through_create_patch_and_read(app: TestApp) {
     let ngo = app.verified_org("ngo", "KE").await;
@@ -218,7 +209,7 @@ pub async fn an_ineligible_requester_never_sees_the_offer_and_explanations_name_
         .get(&format!("/api/v1/needs/{}/candidates", id(&hospital_need)))
         .await;
     page.assert_status(StatusCode::OK);
-    assert_eq!(offer_ids(&page), [id(&open)], "{}", page.text);
+    assert_eq!(candidate_offer_ids(&page), [id(&open)], "{}", page.text);
     for excluded in [&for_ministries, &private_only, &after_incident] {
         assert!(!page.text.contains(&id(excluded)));
     }
@@ -252,7 +243,7 @@ pub async fn an_ineligible_requester_never_sees_the_offer_and_explanations_name_
         .get(&format!("/api/v1/needs/{}/candidates", id(&ministry_need)))
         .await;
     page.assert_status(StatusCode::OK);
-    let mut seen = offer_ids(&page);
+    let mut seen = candidate_offer_ids(&page);
     seen.sort();
     let mut expected = vec![id(&for_ministries), id(&after_incident), id(&open)];
     expected.sort();
@@ -321,7 +312,12 @@ pub async fn a_grant_paying_for_none_of_the_costs_asked_is_not_a_candidate(app: 
         .get(&format!("/api/v1/needs/{}/candidates", id(&need)))
         .await;
     page.assert_status(StatusCode::OK);
-    assert_eq!(offer_ids(&page), [id(&equipment)], "{}", page.text);
+    assert_eq!(
+        candidate_offer_ids(&page),
+        [id(&equipment)],
+        "{}",
+        page.text
+    );
     assert!(!page.text.contains(&id(&training_only)));
     assert!(
         page.text

@@ -839,6 +839,16 @@ pub struct Proposal {
 }
 
 /// The `id` of an item as the API returned it.
+/// The offers of a page of a need's candidates, best first.
+pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
+    page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| id(&c["offer"]))
+        .collect()
+}
+
 pub fn id(item: &Value) -> String {
     item["id"].as_str().expect("an id").to_owned()
 }

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_with, offer_with, MatchStep, TestApp};
+use crate::harness::{candidate_offer_ids, id, need_with, offer_with, MatchStep, TestApp};
 
 pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
@@ -637,12 +637,7 @@ async fn candidate_ids(instance: &TestApp, need: &Value, token: Option<&str>) ->
         .get(&format!("/api/v1/needs/{}/candidates", id(need)), token)
         .await;
     page.assert_status(StatusCode::OK);
-    page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| id(&c["offer"]))
-        .collect()
+    candidate_offer_ids(&page)
 }
 
 /// Candidate lists read the open offers from memory (`matching::open_offers`); what another
