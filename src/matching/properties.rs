@@ -12,7 +12,8 @@ use crate::catalogue::model::*;
 use crate::catalogue::themes::{Taxonomy, Theme};
 use crate::matching::index::{best_first, related_themes, Matcher};
 use crate::matching::open_offers::OpenOffers;
-use crate::matching::score::{score, Exclusion, Weights, FACTORS};
+use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights, FACTORS};
+use crate::matching::service::{best_first as rank, Window};
 
 const THEMES: [&str; 6] = ["a", "a.x", "a.y", "b", "b.x", "c"];
 const COUNTRIES: [&str; 4] = ["KE", "UG", "FR", "PE"];
@@ -430,6 +431,39 @@ proptest! {
                 prop_assert!(pair[0].score >= pair[1].score);
             }
         }
+    }
+
+    #[test]
+    fn a_window_of_the_ranking_is_that_slice_of_the_whole_ranking(
+        need in need(),
+        offers in proptest::collection::vec(offer(), 1..24),
+        start in 0usize..26,
+        len in 1usize..26,
+    ) {
+        // Candidate pages explain only their window; what they show must be exactly the
+        // window of the whole ranking, explained as the whole one would be.
+        let (taxonomy, weights) = (taxonomy(), Weights::default());
+        let evaluated: Vec<(Offer, Evaluation)> = offers
+            .iter()
+            .filter_map(|offer| Some((offer.clone(), evaluate(&need, offer, &taxonomy, today()).ok()?)))
+            .collect();
+        let explain = |offer: &Offer, evaluation: &Evaluation| evaluation.explain(&need, offer, &weights);
+        let id = |offer: &Offer| offer.id;
+        let whole = rank(evaluated.clone(), &weights, id, Window { start: 0, len: usize::MAX }, explain);
+        let window = Window { start, len };
+        let page = rank(evaluated.clone(), &weights, id, window, explain);
+        prop_assert_eq!(whole.total, evaluated.len());
+        prop_assert_eq!(page.total, evaluated.len());
+        let expected: Vec<(Uuid, Score)> = whole
+            .shown
+            .iter()
+            .skip(start)
+            .take(len)
+            .map(|(offer, score)| (offer.id, score.clone()))
+            .collect();
+        let shown: Vec<(Uuid, Score)> = page.shown.iter().map(|(offer, score)| (offer.id, score.clone())).collect();
+        prop_assert_eq!(shown, expected);
+        prop_assert_eq!(page.next_start(window), (start + len < evaluated.len()).then_some(start + len));
     }
 
     #[test]

@@ -23,7 +23,9 @@ use crate::http::problems::optional_json;
 use crate::http::refusals::{distinct, CoordinatorsOnly, NoToken};
 use crate::http::sync::UpdatedSince;
 use crate::matching::score::{Exclusion, Factor, Score, Weights};
-use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
+use crate::matching::service::{
+    self, ActionInput, MatchingError, RankedPage, ReportInput, Scoring, Window,
+};
 use crate::matching::store::{Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{allowed_actions, MatchAction, MatchRefusal, MatchStatus};
 use crate::state::AppState;
@@ -112,14 +114,12 @@ pub struct NeedCandidatePage {
     pub next_cursor: Option<String>,
 }
 
-/// One page of a ranked list computed whole: the cursor is the position of the next item.
-fn page<T>(ranked: Vec<T>, query: &CandidateQuery) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let limit = page_limit(query.limit)?;
-    let start = offset_after(query.cursor.as_deref())?;
-    let total = ranked.len();
-    let items: Vec<T> = ranked.into_iter().skip(start).take(limit).collect();
-    let next = (start + items.len() < total).then(|| offset_cursor(start + items.len()));
-    Ok((items, next))
+/// The window of a ranked list a query asks for: the cursor is the position of its first item.
+fn window(query: &CandidateQuery) -> Result<Window, ApiError> {
+    Ok(Window {
+        start: offset_after(query.cursor.as_deref())?,
+        len: page_limit(query.limit)?,
+    })
 }
 
 /// A candidate list ranked as `reader` sees it with today's scoring: the page asked for,
@@ -129,18 +129,26 @@ async fn ranked_page<T: Send + 'static, C>(
     reader: Reader,
     id: Uuid,
     query: &CandidateQuery,
-    candidates: impl FnOnce(&mut Conn<'_>, &Reader, Scoring<'_>, Uuid) -> Result<Vec<(T, Score)>, MatchingError>
+    candidates: impl FnOnce(
+            &mut Conn<'_>,
+            &Reader,
+            Scoring<'_>,
+            Uuid,
+            Window,
+        ) -> Result<RankedPage<T>, MatchingError>
         + Send
         + 'static,
     show: impl Fn(T, Score, &Reader) -> C,
 ) -> Result<(Vec<C>, Option<String>), ApiError> {
+    let window = window(query)?;
     let scoring = TodaysScoring::of(state);
     let ranked = state
         .db
-        .query(move |conn| candidates(conn, &reader, scoring.scoring(), id))
+        .query(move |conn| candidates(conn, &reader, scoring.scoring(), id, window))
         .await?;
-    let (items, next) = page(ranked, query)?;
-    let items = items
+    let next = ranked.next_start(window).map(offset_cursor);
+    let items = ranked
+        .shown
         .into_iter()
         .map(|(item, score)| show(item, score, &reader))
         .collect();
@@ -172,9 +180,10 @@ async fn need_candidates(
         explanation: score.explanation,
     };
     let open = state.open_offers.clone();
-    let candidates = move |conn: &mut Conn<'_>, reader: &Reader, scoring: Scoring<'_>, id| {
-        service::candidates_for_need(conn, reader, scoring, &open, id)
-    };
+    let candidates =
+        move |conn: &mut Conn<'_>, reader: &Reader, scoring: Scoring<'_>, id, window| {
+            service::candidates_for_need(conn, reader, scoring, &open, id, window)
+        };
     let (items, next_cursor) = ranked_page(&state, reader, *id, &query, candidates, show).await?;
     Ok(web::Json(OfferCandidatePage { items, next_cursor }))
 }

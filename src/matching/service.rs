@@ -124,7 +124,6 @@ fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
     Actor::of(&reader.viewer).ok_or_else(|| CatalogueError::SignedOut.into())
 }
 
-/// The offers that can meet a need, best first, among those the reader may see. For the
 /// The open offers that pass a need's hard filters, with their factor values: read through
 /// the theme index, never by scanning the catalogue. Shared by the candidate lists and the
 /// announcements.
@@ -168,27 +167,70 @@ pub(crate) fn open_needs_met_by(
         .collect())
 }
 
+/// The part of a ranked candidate list a caller shows: its first place and how many. Every
+/// candidate is scored and counted, but only these are explained: an explanation (a sentence
+/// per factor, the shared words named) costs more than the score, and a broad theme has
+/// hundreds of candidates for a page of twenty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: usize,
+    pub len: usize,
+}
+
+/// One window of a ranked candidate list, and how many candidates the whole list has.
+#[derive(Debug, Clone)]
+pub struct RankedPage<T> {
+    pub shown: Vec<(T, Score)>,
+    pub total: usize,
+}
+
+impl<T> RankedPage<T> {
+    /// Where the next window starts, when there is more after this one.
+    pub fn next_start(&self, window: Window) -> Option<usize> {
+        let end = window.start + self.shown.len();
+        (end < self.total).then_some(end)
+    }
+}
+
 /// Best first: by score, then by the tie-break that means something (`Evaluation::tie_break`),
-/// then by id only to make the order total.
-fn best_first<T>(
-    mut ranked: Vec<(T, Evaluation)>,
+/// then by id only to make the order total. Each candidate's key is worked out once, not on
+/// every comparison; only the window's candidates are explained, by `explain`.
+pub(crate) fn best_first<T>(
+    ranked: Vec<(T, Evaluation)>,
     weights: &Weights,
     id: impl Fn(&T) -> Uuid,
-) -> Vec<(T, Evaluation)> {
-    ranked.sort_by(|a, b| {
-        let key = |e: &Evaluation| (e.score(weights), e.tie_break());
-        let ((sa, ta), (sb, tb)) = (key(&a.1), key(&b.1));
-        sb.total_cmp(&sa)
+    window: Window,
+    explain: impl Fn(&T, &Evaluation) -> Score,
+) -> RankedPage<T> {
+    let total = ranked.len();
+    let mut keyed: Vec<_> = ranked
+        .into_iter()
+        .map(|(item, evaluation)| {
+            let key = (evaluation.score(weights), evaluation.tie_break(), id(&item));
+            (key, item, evaluation)
+        })
+        .collect();
+    keyed.sort_by(|(a, ..), (b, ..)| {
+        b.0.total_cmp(&a.0)
             .then_with(|| {
-                tb.iter()
-                    .zip(&ta)
+                b.1.iter()
+                    .zip(&a.1)
                     .map(|(x, y)| x.total_cmp(y))
                     .find(|o| o.is_ne())
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
-            .then(id(&a.0).cmp(&id(&b.0)))
+            .then(a.2.cmp(&b.2))
     });
-    ranked
+    let shown = keyed
+        .into_iter()
+        .skip(window.start)
+        .take(window.len)
+        .map(|(_, item, evaluation)| {
+            let score = explain(&item, &evaluation);
+            (item, score)
+        })
+        .collect();
+    RankedPage { shown, total }
 }
 
 /// The offers that can meet a need, best first, among those the reader may see. For the
@@ -200,7 +242,8 @@ pub fn candidates_for_need(
     scoring: Scoring<'_>,
     open: &OpenOffers,
     need_id: Uuid,
-) -> Result<Vec<(Offer, Score)>, MatchingError> {
+    window: Window,
+) -> Result<RankedPage<Offer>, MatchingError> {
     let need = read_need(conn, reader, need_id)?;
     if !reader.may_manage(need.organisation_id) {
         return Err(MatchingError::Forbidden(
@@ -227,23 +270,29 @@ pub fn candidates_for_need(
             Some((held, evaluation))
         })
         .collect();
-    Ok(
-        best_first(ranked, scoring.weights, |held: &Arc<HeldOffer>| {
-            held.offer.id
-        })
-        .into_iter()
-        .map(|(held, evaluation)| {
-            let explained = evaluation.explain_read(
+    let page = best_first(
+        ranked,
+        scoring.weights,
+        |held: &Arc<HeldOffer>| held.offer.id,
+        window,
+        |held, evaluation| {
+            evaluation.explain_read(
                 &need,
                 &need_words,
                 &held.offer,
                 &held.words,
                 scoring.weights,
-            );
-            (held.offer.clone(), explained)
-        })
-        .collect(),
-    )
+            )
+        },
+    );
+    Ok(RankedPage {
+        shown: page
+            .shown
+            .into_iter()
+            .map(|(held, score)| (held.offer.clone(), score))
+            .collect(),
+        total: page.total,
+    })
 }
 
 /// The needs an offer can meet, best first, among those the reader may see: a hidden need
@@ -253,7 +302,8 @@ pub fn candidates_for_offer(
     reader: &Reader,
     scoring: Scoring<'_>,
     offer_id: Uuid,
-) -> Result<Vec<(Need, Score)>, MatchingError> {
+    window: Window,
+) -> Result<RankedPage<Need>, MatchingError> {
     let offer = read_offer(conn, reader, offer_id)?;
     if !reader.may_manage(offer.organisation_id) {
         return Err(MatchingError::Forbidden(
@@ -264,13 +314,13 @@ pub fn candidates_for_offer(
         .into_iter()
         .filter(|(need, _)| need.readable_by(reader))
         .collect();
-    Ok(best_first(ranked, scoring.weights, |need: &Need| need.id)
-        .into_iter()
-        .map(|(need, evaluation)| {
-            let explained = evaluation.explain(&need, &offer, scoring.weights);
-            (need, explained)
-        })
-        .collect())
+    Ok(best_first(
+        ranked,
+        scoring.weights,
+        |need: &Need| need.id,
+        window,
+        |need, evaluation| evaluation.explain(need, &offer, scoring.weights),
+    ))
 }
 
 /// The side a reader acts for in a match between `need` and `offer`, if any.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::service;
 use crate::error::ApiError;
-use crate::matching::service::Scoring;
+use crate::matching::service::{Scoring, Window};
 use crate::state::AppState;
 use crate::web::catalogue::browse::{cards, Card};
 use crate::web::catalogue::{parse_id, WebKind};
@@ -18,8 +18,8 @@ use crate::web::errors::PageError;
 use crate::web::render::Page;
 use crate::web::session::SignedIn;
 
-/// At most this many candidates are shown: the best ones are what a person acts on.
-const SHOWN: usize = 50;
+/// At most the best 50 candidates are shown (and explained): they are what a person acts on.
+const SHOWN_WINDOW: Window = Window { start: 0, len: 50 };
 
 /// One factor's sentence, with the factor it belongs to (the page labels it).
 #[derive(Serialize)]
@@ -56,13 +56,13 @@ pub async fn candidates<K: WebKind>(
                 weights: &weights,
                 today,
             };
-            let ranked =
-                K::candidates(conn, &reader, scoring, &open, id).map_err(ApiError::from)?;
+            let ranked = K::candidates(conn, &reader, scoring, &open, id, SHOWN_WINDOW)
+                .map_err(ApiError::from)?;
             Ok::<_, ApiError>((item, ranked))
         })
         .await
         .map_err(PageError::from)?;
-    let ranked: Vec<_> = ranked.into_iter().take(SHOWN).collect();
+    let ranked = ranked.shown;
     let others: Vec<K::Other> = ranked.iter().map(|(other, _)| other.clone()).collect();
     let shown = cards(&state, &reader, &others).await?;
     let candidates: Vec<Candidate> = shown

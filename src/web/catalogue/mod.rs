@@ -26,8 +26,7 @@ use crate::catalogue::themes::Taxonomy;
 use crate::db::Conn;
 use crate::error::FieldError;
 use crate::matching::open_offers::OpenOffers;
-use crate::matching::score::Score;
-use crate::matching::service::{MatchingError, Scoring};
+use crate::matching::service::{MatchingError, RankedPage, Scoring, Window};
 use crate::state::AppState;
 use crate::visibility::Reader;
 use crate::web::errors::PageError;
@@ -192,7 +191,8 @@ pub trait WebKind: ItemStore + CatalogueItem {
         scoring: Scoring<'_>,
         open: &OpenOffers,
         id: Uuid,
-    ) -> Result<Vec<(Self::Other, Score)>, MatchingError>;
+        window: Window,
+    ) -> Result<RankedPage<Self::Other>, MatchingError>;
     /// `(need_id, offer_id)` of a pair of this item and one of the other kind.
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid);
 }

@@ -11,8 +11,7 @@ use crate::catalogue::validate::{NeedInput, NeedPatch};
 use crate::db::Conn;
 use crate::error::FieldError;
 use crate::matching::open_offers::OpenOffers;
-use crate::matching::score::Score;
-use crate::matching::service::{self, MatchingError, Scoring};
+use crate::matching::service::{self, MatchingError, RankedPage, Scoring, Window};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, date, languages_of, modes, optional_choice, optional_date,
@@ -237,8 +236,9 @@ impl WebKind for Need {
         scoring: Scoring<'_>,
         open: &OpenOffers,
         id: Uuid,
-    ) -> Result<Vec<(crate::catalogue::model::Offer, Score)>, MatchingError> {
-        service::candidates_for_need(conn, reader, scoring, open, id)
+        window: Window,
+    ) -> Result<RankedPage<crate::catalogue::model::Offer>, MatchingError> {
+        service::candidates_for_need(conn, reader, scoring, open, id, window)
     }
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {

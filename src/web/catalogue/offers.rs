@@ -14,8 +14,7 @@ use crate::catalogue::validate::{OfferInput, OfferPatch};
 use crate::db::Conn;
 use crate::error::FieldError;
 use crate::matching::open_offers::OpenOffers;
-use crate::matching::score::Score;
-use crate::matching::service::{self, MatchingError, Scoring};
+use crate::matching::service::{self, MatchingError, RankedPage, Scoring, Window};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, languages_of, modes, optional_choice, optional_date,
@@ -265,9 +264,10 @@ impl WebKind for Offer {
         scoring: Scoring<'_>,
         _open: &OpenOffers,
         id: Uuid,
-    ) -> Result<Vec<(Need, Score)>, MatchingError> {
+        window: Window,
+    ) -> Result<RankedPage<Need>, MatchingError> {
         // Needs are read from the database (`OpenOffers` holds only the offers' side).
-        service::candidates_for_offer(conn, reader, scoring, id)
+        service::candidates_for_offer(conn, reader, scoring, id, window)
     }
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {
