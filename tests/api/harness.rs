@@ -323,16 +323,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Response {
-        send_with(
-            &self.client,
-            &self.base_url,
-            method,
-            path,
-            token,
-            headers,
-            body,
-        )
-        .await
+        send_with(&self.client, self.url(path), method, token, headers, body).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -582,6 +573,17 @@ impl TestApp {
         (hospital, ngo, coordinator)
     }
 
+    /// The proposal most match stories start from: the need "Backups after an attack" (with
+    /// `need_changes`) and the offer "Restore drills for hospitals" on its theme.
+    pub async fn backup_proposal(&self, need_changes: Value) -> Proposal {
+        let offer_changes = json!({"themes": ["ransomware.backup_recovery"]});
+        self.proposal(
+            need_with("Backups after an attack", need_changes),
+            offer_with("Restore drills for hospitals", offer_changes),
+        )
+        .await
+    }
+
     /// A verified hospital's need and a verified NGO's offer, both in Kenya and published
     /// from `need` and `offer`, and the hospital's proposal to match them.
     pub async fn proposal(&self, need: Value, offer: Value) -> Proposal {
@@ -648,16 +650,8 @@ impl Session {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Response {
-        send_with(
-            &self.client,
-            &self.base_url,
-            method,
-            path,
-            self.token(),
-            headers,
-            body,
-        )
-        .await
+        let url = format!("{}{path}", self.base_url);
+        send_with(&self.client, url, method, self.token(), headers, body).await
     }
 
     /// `PATCH` with `If-Match`, as an editor sends it.
@@ -711,6 +705,25 @@ impl Session {
             .await;
         published.assert_status(StatusCode::OK);
         published.body
+    }
+
+    /// Publishes a need for each `(title, changes)` of `needs` (`need_with`), in order: the
+    /// catalogue a story starts from, one line a need.
+    pub async fn publish_needs<const N: usize>(&self, needs: [(&str, Value); N]) -> [Value; N] {
+        let mut published = Vec::with_capacity(N);
+        for (title, changes) in needs {
+            published.push(self.publish_need(&need_with(title, changes)).await);
+        }
+        published.try_into().expect("one need for each")
+    }
+
+    /// Publishes an offer for each `(title, changes)` of `offers` (`offer_with`), in order.
+    pub async fn publish_offers<const N: usize>(&self, offers: [(&str, Value); N]) -> [Value; N] {
+        let mut published = Vec::with_capacity(N);
+        for (title, changes) in offers {
+            published.push(self.publish_offer(&offer_with(title, changes)).await);
+        }
+        published.try_into().expect("one offer for each")
     }
 
     /// A coordinator verifies the organisation of `account`.
@@ -838,6 +851,19 @@ pub struct Proposal {
     pub match_id: String,
 }
 
+impl Proposal {
+    /// `(hospital, ngo, coordinator, offer, match_id)`, for a story that names them all.
+    pub fn into_parts(self) -> (Session, Session, Session, Value, String) {
+        (
+            self.hospital,
+            self.ngo,
+            self.coordinator,
+            self.offer,
+            self.match_id,
+        )
+    }
+}
+
 /// The `id` of an item as the API returned it.
 /// The offers of a page of a need's candidates, best first.
 pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
@@ -856,6 +882,22 @@ pub fn id(item: &Value) -> String {
 /// The `If-Match` tag of an item at `version`.
 pub fn version_tag(version: impl std::fmt::Display) -> String {
     format!("\"{version}\"")
+}
+
+/// Asserts that `text` (a body, an email) says `wanted`, and shows the whole text if not.
+#[track_caller]
+pub fn assert_mentions(text: &str, wanted: &str) {
+    assert!(text.contains(wanted), "{wanted:?} is not in: {text}");
+}
+
+/// The string `field` of each element of the array `list` (a page's `items`, a candidate's
+/// explanation), in order.
+pub fn strings_at<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|element| element[field].as_str().expect("a string"))
+        .collect()
 }
 
 /// The ids of a list page's `items`, in order.
@@ -931,17 +973,16 @@ impl Drop for WorkerProcess {
     }
 }
 
-/// Sends a request with an optional bearer token, extra headers and a JSON body.
+/// Sends a request to `url` with an optional bearer token, extra headers and a JSON body.
 async fn send_with(
     client: &reqwest::Client,
-    base_url: &str,
+    url: String,
     method: Method,
-    path: &str,
     token: Option<&str>,
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Response {
-    let mut request = client.request(method, format!("{base_url}{path}"));
+    let mut request = client.request(method, url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }

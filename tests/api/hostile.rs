@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, TestApp, JWT_SECRET};
+use crate::harness::{id, need_input, strings_at, TestApp, JWT_SECRET};
 
 /// An offer that meets `need_input`'s need.
 fn matching_offer() -> Value {
@@ -327,12 +327,7 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
     assert_eq!(now.body["version"], 1);
     assert_eq!(now.body["title"], need["title"]);
     let log = coordinator.audit("need", &id(&need)).await;
-    let actions: Vec<&str> = log.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|line| line["action"].as_str().unwrap())
-        .collect();
+    let actions = strings_at(&log.body["items"], "action");
     assert_eq!(
         actions,
         ["create"],

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::Browser;
-use crate::harness::{id, need_with, offer_with, Response, Session, TestApp};
+use crate::harness::{assert_mentions, id, need_with, offer_with, Response, Session, TestApp};
 
 const ROUNDS: usize = 20;
 
@@ -244,11 +244,7 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         .submit(&page, &format!("/needs/{}/close", id(&need)), &[])
         .await;
     refused.assert_status(StatusCode::CONFLICT);
-    assert!(
-        refused.body.contains("matches are in progress"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "matches are in progress");
     assert!(
         refused
             .body

@@ -260,17 +260,14 @@ pub async fn a_restricted_need_never_appears_to_a_reader_who_cannot_see_it(app: 
     let unverified = app
         .sign_in(&app.register_confirmed("ngo", "KE").await)
         .await;
-    let for_providers = hospital
-        .publish_need(&need_with(
-            "Providers only",
-            json!({"visibility": "verified_providers"}),
-        ))
-        .await;
-    let confidential = hospital
-        .publish_need(&need_with(
-            "Coordinators only",
-            json!({"visibility": "coordinators"}),
-        ))
+    let [for_providers, confidential] = hospital
+        .publish_needs([
+            (
+                "Providers only",
+                json!({"visibility": "verified_providers"}),
+            ),
+            ("Coordinators only", json!({"visibility": "coordinators"})),
+        ])
         .await;
     let (seen, _) = poll(&app, "needs", verified.token(), None).await;
     assert_eq!(ids(&seen), [id(&for_providers)]);

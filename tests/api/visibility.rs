@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{need_input, offer_with, with, Session, TestApp};
+use crate::harness::{need_input, with, Session, TestApp};
 
 struct Reader {
     name: &'static str,
@@ -146,17 +146,17 @@ pub async fn need_visibility_matrix(app: TestApp) {
 
 pub async fn offer_visibility_follows_verification(app: TestApp) {
     let ngo = app.verified_org("ngo", "CH").await;
-    let members_only = ngo
-        .publish_offer(&offer_with(
-            "Offer for verified organisations",
-            json!({"visibility": "verified_organisations"}),
-        ))
-        .await;
-    let secret = ngo
-        .publish_offer(&offer_with(
-            "Offer for coordinators only",
-            json!({"visibility": "coordinators"}),
-        ))
+    let [members_only, secret] = ngo
+        .publish_offers([
+            (
+                "Offer for verified organisations",
+                json!({"visibility": "verified_organisations"}),
+            ),
+            (
+                "Offer for coordinators only",
+                json!({"visibility": "coordinators"}),
+            ),
+        ])
         .await;
     let verified_hospital = app.verified_org("hospital", "KE").await;
     let unverified_hospital = app.sign_in(&app.register("hospital", "KE").await).await;
