@@ -139,13 +139,9 @@ pub(crate) fn assert_well_formed(email: &Email, recipient: &str) {
 }
 
 async fn request_reset(app: &TestApp, email: &str) {
-    app.post(
-        "/api/v1/auth/password-reset",
-        None,
-        &json!({"email": email}),
-    )
-    .await
-    .assert_status(StatusCode::ACCEPTED);
+    app.request_password_reset(&email)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
 }
 
 pub async fn registration_emails_a_verification_link_that_verifies(app: TestApp) {
@@ -189,21 +185,15 @@ pub async fn registration_emails_a_verification_link_that_verifies(app: TestApp)
     );
 
     let token = token_of(&link);
-    app.post("/api/v1/auth/verify-email", None, &json!({"token": token}))
+    app.verify_email(&token)
         .await
         .assert_status(StatusCode::NO_CONTENT);
     assert_eq!(session.get("/api/v1/me").await.body["email_verified"], true);
-    let again = app
-        .post("/api/v1/auth/verify-email", None, &json!({"token": token}))
-        .await;
+    let again = app.verify_email(&token).await;
     again.assert_problem_type(ProblemType::LinkNotValid);
-    app.post(
-        "/api/v1/auth/verify-email",
-        None,
-        &json!({"token": "forged"}),
-    )
-    .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    app.verify_email("forged")
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
 }
 
 /// The acceptance journey of the embedded default: no mail server, the email is a file.
@@ -277,53 +267,31 @@ pub async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
         .expect("a reset link");
     let token = token_of(&link);
 
-    let short = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            &json!({"token": token, "new_password": "short"}),
-        )
-        .await;
+    let short = app.reset_password(&token, "short").await;
     short.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(short.invalid_fields(), ["new_password"]);
 
     let forged = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            &json!({"token": "made-up", "new_password": "a long enough passphrase"}),
-        )
+        .reset_password("made-up", "a long enough passphrase")
         .await;
     forged.assert_problem_type(ProblemType::LinkNotValid);
 
     let new_password = "a brand new passphrase";
-    app.post(
-        "/api/v1/auth/password-reset/confirm",
-        None,
-        &json!({"token": token, "new_password": new_password}),
-    )
-    .await
-    .assert_status(StatusCode::NO_CONTENT);
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        &json!({"refresh_token": session.refresh_token}),
-    )
-    .await
-    .assert_problem(StatusCode::UNAUTHORIZED);
+    app.reset_password(&token, &new_password)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.refresh(&session.refresh_token)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
     app.login(&account.email, PASSWORD)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
     app.login(&account.email, new_password)
         .await
         .assert_status(StatusCode::OK);
-    app.post(
-        "/api/v1/auth/password-reset/confirm",
-        None,
-        &json!({"token": token, "new_password": "yet another passphrase"}),
-    )
-    .await
-    .assert_problem(StatusCode::NOT_FOUND);
+    app.reset_password(&token, "yet another passphrase")
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
 }
 
 pub async fn invitations_email_a_link_that_creates_a_verified_member(app: TestApp) {
@@ -414,16 +382,12 @@ pub async fn a_refused_acceptance_leaves_the_invitation_unused(app: TestApp) {
     let invitee = "late.colleague@hospital.example";
     let token = invited(&app, &sink, &admin, invitee).await;
     // The invitee signs up on their own before opening the invitation.
-    app.post(
-        "/api/v1/auth/register",
-        None,
-        &json!({
-            "email": invitee,
-            "password": PASSWORD,
-            "name": "Kwame Mensah",
-            "organisation": {"name": "Another hospital", "kind": "hospital", "country": "GH"},
-        }),
-    )
+    app.register_with(&json!({
+        "email": invitee,
+        "password": PASSWORD,
+        "name": "Kwame Mensah",
+        "organisation": {"name": "Another hospital", "kind": "hospital", "country": "GH"},
+    }))
     .await
     .assert_status(StatusCode::CREATED);
     for attempt in ["first", "second"] {

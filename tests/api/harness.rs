@@ -355,17 +355,15 @@ impl TestApp {
             uuid::Uuid::new_v4().simple(),
             kind.replace('_', "-")
         );
+        let organisation =
+            json!({"name": format!("A {kind} in {country}"), "kind": kind, "country": country});
         let response = self
-            .post(
-                "/api/v1/auth/register",
-                None,
-                &json!({
-                    "email": email,
-                    "password": PASSWORD,
-                    "name": "Test User",
-                    "organisation": {"name": format!("A {kind} in {country}"), "kind": kind, "country": country},
-                }),
-            )
+            .register_with(&json!({
+                "email": email,
+                "password": PASSWORD,
+                "name": "Test User",
+                "organisation": organisation,
+            }))
             .await;
         response.assert_status(StatusCode::CREATED);
         Account {
@@ -421,13 +419,9 @@ impl TestApp {
             .find(|(key, _)| key == "token")
             .map(|(_, value)| value.into_owned())
             .expect("the link carries a token");
-        self.post(
-            "/api/v1/auth/verify-email",
-            None,
-            &json!({ "token": token }),
-        )
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+        self.verify_email(&token)
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
     }
 
     /// A registration whose person has confirmed their address, not yet verified by a
@@ -449,12 +443,45 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"email": email, "password": password}),
-        )
-        .await
+        let body = json!({"email": email, "password": password});
+        self.post("/api/v1/auth/login", None, &body).await
+    }
+
+    /// The verbs of a person who is not signed in, each answering the whole `Response`:
+    /// a registration of `body` as sent,
+    pub async fn register_with(&self, body: &Value) -> Response {
+        self.post("/api/v1/auth/register", None, body).await
+    }
+
+    /// the token of a verification link,
+    pub async fn verify_email(&self, token: &str) -> Response {
+        let body = json!({"token": token});
+        self.post("/api/v1/auth/verify-email", None, &body).await
+    }
+
+    /// a password reset asked for `email`,
+    pub async fn request_password_reset(&self, email: &str) -> Response {
+        let body = json!({"email": email});
+        self.post("/api/v1/auth/password-reset", None, &body).await
+    }
+
+    /// the new password sent with a reset link's token,
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
+        let body = json!({"token": token, "new_password": new_password});
+        self.post("/api/v1/auth/password-reset/confirm", None, &body)
+            .await
+    }
+
+    /// a session's refresh token, exchanged for new tokens,
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        let body = json!({"refresh_token": refresh_token});
+        self.post("/api/v1/auth/refresh", None, &body).await
+    }
+
+    /// and a session ended by its refresh token.
+    pub async fn logout(&self, refresh_token: &str) -> Response {
+        let body = json!({"refresh_token": refresh_token});
+        self.post("/api/v1/auth/logout", None, &body).await
     }
 
     /// Signs in and returns the session's tokens.
@@ -658,6 +685,13 @@ impl Session {
     pub async fn patch(&self, path: &str, if_match: &str, body: &Value) -> Response {
         self.send(Method::PATCH, path, &[("if-match", if_match)], Some(body))
             .await
+    }
+
+    /// Changes `need` (as the API returned it) by `changes`, as an editor who read it at
+    /// `version` sends it.
+    pub async fn change_need(&self, need: &Value, version: i64, changes: &Value) -> Response {
+        let path = format!("/api/v1/needs/{}", id(need));
+        self.patch(&path, &version_tag(version), changes).await
     }
 
     /// What `path` shows this user, which they may read.

@@ -208,14 +208,10 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
 
     // Accounts.
     let taken = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            &json!({
-                "email": hospital.account.email, "password": "a long enough password",
-                "name": "Someone", "organisation": {"name": "Another", "kind": "ngo", "country": "KE"},
-            }),
-        )
+        .register_with(&json!({
+            "email": hospital.account.email, "password": "a long enough password",
+            "name": "Someone", "organisation": {"name": "Another", "kind": "ngo", "country": "KE"},
+        }))
         .await;
     taken.assert_problem_type(EmailTaken);
 }

@@ -5,14 +5,8 @@
 //! coordinator approves it; the NGO accepts; the hospital completes it and reports the
 //! outcome. Every page it meets is checked with axe-core and photographed.
 
-use std::time::{Duration, Instant};
-
 use crate::chromium::Browser;
 use crate::harness::{TestApp, PASSWORD};
-use crate::smtp_sink::Email;
-
-/// How long an email may take to reach the mail folder (the worker polls every 50 ms here).
-const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 struct Person {
     organisation: &'static str,
@@ -38,32 +32,10 @@ const NGO: Person = Person {
     email: "programmes@cyber-responders.example",
 };
 
-/// The email to `to` whose text links to `prefix`, read from the mail folder as a person on
-/// the embedded default would open the `.eml` file.
+/// The link to `prefix` (a path) in the email to `to`, read from the mail folder as a
+/// person on the embedded default would open the `.eml` file.
 async fn emailed_link(app: &TestApp, to: &str, prefix: &str) -> String {
-    let folder = app.data_dir.path().join("mail");
-    let prefix = app.url(prefix);
-    let deadline = Instant::now() + MAIL_WAIT;
-    loop {
-        let found = std::fs::read_dir(&folder).ok().and_then(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
-                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-                .map(|raw| Email::parse(&raw))
-                .filter(|email| email.header("to").is_some_and(|header| header.contains(to)))
-                .find_map(|email| email.link(&prefix))
-        });
-        if let Some(link) = found {
-            return link;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no email to {to} linking to {prefix} in {}",
-            folder.display()
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.emailed_link(to, &app.url(prefix)).await
 }
 
 /// What a person does to one field of a form, found by its label.
