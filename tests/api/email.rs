@@ -139,7 +139,7 @@ pub(crate) fn assert_well_formed(email: &Email, recipient: &str) {
 }
 
 async fn request_reset(app: &TestApp, email: &str) {
-    app.request_password_reset(&email)
+    app.request_password_reset(email)
         .await
         .assert_status(StatusCode::ACCEPTED);
 }
@@ -277,7 +277,7 @@ pub async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
     forged.assert_problem_type(ProblemType::LinkNotValid);
 
     let new_password = "a brand new passphrase";
-    app.reset_password(&token, &new_password)
+    app.reset_password(&token, new_password)
         .await
         .assert_status(StatusCode::NO_CONTENT);
     app.refresh(&session.refresh_token)

@@ -443,45 +443,40 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        let body = json!({"email": email, "password": password});
-        self.post("/api/v1/auth/login", None, &body).await
-    }
-
-    /// The verbs of a person who is not signed in, each answering the whole `Response`:
-    /// a registration of `body` as sent,
-    pub async fn register_with(&self, body: &Value) -> Response {
-        self.post("/api/v1/auth/register", None, body).await
-    }
-
-    /// the token of a verification link,
-    pub async fn verify_email(&self, token: &str) -> Response {
-        let body = json!({"token": token});
-        self.post("/api/v1/auth/verify-email", None, &body).await
-    }
-
-    /// a password reset asked for `email`,
-    pub async fn request_password_reset(&self, email: &str) -> Response {
-        let body = json!({"email": email});
-        self.post("/api/v1/auth/password-reset", None, &body).await
-    }
-
-    /// the new password sent with a reset link's token,
-    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
-        let body = json!({"token": token, "new_password": new_password});
-        self.post("/api/v1/auth/password-reset/confirm", None, &body)
+        self.auth("login", json!({"email": email, "password": password}))
             .await
     }
 
-    /// a session's refresh token, exchanged for new tokens,
-    pub async fn refresh(&self, refresh_token: &str) -> Response {
-        let body = json!({"refresh_token": refresh_token});
-        self.post("/api/v1/auth/refresh", None, &body).await
+    /// `POST /api/v1/auth/{step}` with `body`, as a person who is not signed in sends it.
+    async fn auth(&self, step: &str, body: Value) -> Response {
+        self.post(&format!("/api/v1/auth/{step}"), None, &body)
+            .await
     }
 
-    /// and a session ended by its refresh token.
+    /// The verbs of a person who is not signed in, each answering the whole `Response`:
+    /// a registration of `body` as sent, the token of a verification link, a password reset
+    /// asked for `email`, the new password sent with a reset link's token, a session's
+    /// refresh token exchanged for new tokens, and a session ended by its refresh token.
+    pub async fn register_with(&self, body: &Value) -> Response {
+        self.auth("register", body.clone()).await
+    }
+    pub async fn verify_email(&self, token: &str) -> Response {
+        self.auth("verify-email", json!({"token": token})).await
+    }
+    pub async fn request_password_reset(&self, email: &str) -> Response {
+        self.auth("password-reset", json!({"email": email})).await
+    }
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
+        let body = json!({"token": token, "new_password": new_password});
+        self.auth("password-reset/confirm", body).await
+    }
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.auth("refresh", json!({"refresh_token": refresh_token}))
+            .await
+    }
     pub async fn logout(&self, refresh_token: &str) -> Response {
-        let body = json!({"refresh_token": refresh_token});
-        self.post("/api/v1/auth/logout", None, &body).await
+        self.auth("logout", json!({"refresh_token": refresh_token}))
+            .await
     }
 
     /// Signs in and returns the session's tokens.
