@@ -20,36 +20,11 @@
 # for PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 SIZES="${BENCH_SIZES:-10000 100000}"
-SECONDS_PER_SCENARIO="${BENCH_SECONDS:-10}"
-CONNECTIONS="${BENCH_CONNECTIONS:-32}"
-THREADS="${BENCH_THREADS:-2}"
-POSTGRES_ADMIN_URL="${BENCH_POSTGRES_URL:-${CLEARINGHOUSE_TEST_POSTGRES_URL:-}}"
-TARGET="${CARGO_TARGET_DIR:-target}"
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
-
-echo "==> cargo build --release"
-# BENCH_SKIP_BUILD=1: the binaries in the target folder are used as they are.
-[[ -n "${BENCH_SKIP_BUILD:-}" ]] || nice cargo build --release --quiet --bin clearinghouse
-WORK="$(mktemp -d)"
-# A copy, so that another build sharing the target folder cannot swap it mid-run.
-cp "$TARGET/release/clearinghouse" "$WORK/"
-BIN="$WORK/clearinghouse"
-
-SERVER_PID=""
-PG_DATABASES=()
-cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    for db in "${PG_DATABASES[@]}"; do
-        psql -q "$POSTGRES_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "started $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_start 32 --bin clearinghouse
+echo "started $(date -u +%FT%TZ), load average $(load_average)"
 
 source bench/wrk/rate.sh
 
@@ -61,7 +36,6 @@ THEMES=(ransomware ransomware.backup_recovery workforce.awareness incident_respo
     clinical_systems.medical_devices exercises.tabletop)
 COUNTRIES=(SN KE PE MZ TZ EG BR CO)
 
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 rss_kib() { ps -o rss= -p "$SERVER_PID" | tr -d ' '; }
 
 # write_paths DIR BASE: the files each scenario rotates over.
@@ -102,25 +76,14 @@ run_one() {
     local offers=$((needs / 5))
     local dir="$WORK/$engine-$needs"
     mkdir -p "$dir"
-    export DATABASE_URL="$url"
-    export CLEARINGHOUSE_DATA_DIR="$dir"
-    export CLEARINGHOUSE_JWT_SECRET="bench-secret-bench-secret-bench-secret-00"
-    export RUST_LOG=warn
-    export CLEARINGHOUSE_PUBLIC_URL=http://127.0.0.1/
+    bench_environment "$url" "$dir"
     # The demo coordinator signs in once per run; the login limit is not what is measured.
     export CLEARINGHOUSE_RATE_LIMITS__LOGIN_PER_IP=1000
     echo
     echo "==> $engine, $needs needs: seed-demo --needs $needs --offers $offers"
     /usr/bin/time -f "    seeding took %e s, max RSS %M KiB" "$BIN" seed-demo --needs "$needs" --offers "$offers" >/dev/null
-    CLEARINGHOUSE_LISTEN=127.0.0.1:0 "$BIN" serve >"$dir/server.out" 2>"$dir/server.err" &
-    SERVER_PID=$!
-    local base=""
-    for _ in $(seq 1 100); do
-        base="$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/server.out" | head -n 1 || true)"
-        [[ -n "$base" ]] && break
-        sleep 0.1
-    done
-    [[ -n "$base" ]] || { echo "the server did not start:"; cat "$dir/server.err"; exit 1; }
+    bench_serve "$dir"
+    local base="$BASE"
     sleep 1
     local rest; rest="$(rss_kib)"
     write_paths "$dir" "$base"
@@ -130,7 +93,7 @@ run_one() {
         | json "['access_token']")"
     printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$token" >"$dir/coordinator.lua"
     cat "$dir/coordinator.lua" bench/wrk/paths.lua >"$dir/candidates.lua"
-    echo "    $(wc -l <"$dir/ids.txt") need ids; RSS at rest $rest KiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "    $(wc -l <"$dir/ids.txt") need ids; RSS at rest $rest KiB; load average $(load_average)"
 
     local h1 need list search candidates h2
     h1="$(rate "$engine-$needs-health" "$base/health")"
@@ -140,10 +103,9 @@ run_one() {
     candidates="$(rate "$engine-$needs-candidates" "$base" "$dir/candidates.lua" "$dir/candidates.txt")"
     h2="$(rate "$engine-$needs-health2" "$base/health")"
     local after; after="$(rss_kib)"
-    local load; load="$(cut -d' ' -f1-3 /proc/loadavg)"
+    local load; load="$(load_average)"
     echo "    RSS after the load $after KiB; load average $load"
-    kill "$SERVER_PID"; wait "$SERVER_PID" || true
-    SERVER_PID=""
+    bench_stop_server
 
     local health; health="$(python3 -c "print(($h1 + $h2) / 2)")"
     for row in "GET /health:$h1:health" "need by id:$need:need" "list theme+country:$list:list" \
@@ -185,6 +147,6 @@ else
 fi
 
 echo
-echo "finished $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "finished $(date -u +%FT%TZ), load average $(load_average)"
 printf '%-10s %7s  %-22s %10s %8s %9s %9s\n' engine needs scenario "req/s" ratio p50 p99
 cat "$RESULTS"

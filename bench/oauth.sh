@@ -19,32 +19,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_SCENARIO="${BENCH_SECONDS:-10}"
-CONNECTIONS="${BENCH_CONNECTIONS:-16}"
-THREADS="${BENCH_THREADS:-2}"
-TARGET="${CARGO_TARGET_DIR:-target}"
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+source bench/lib.sh
 
-echo "==> cargo build --release"
-# BENCH_SKIP_BUILD=1: the binaries in the target folder are used as they are.
-[[ -n "${BENCH_SKIP_BUILD:-}" ]] || nice cargo build --release --quiet --bin clearinghouse
-WORK="$(mktemp -d)"
-cp "$TARGET/release/clearinghouse" "$WORK/"
-BIN="$WORK/clearinghouse"
-SERVER_PID=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_start 16 --bin clearinghouse
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-
-export DATABASE_URL="sqlite://$WORK/bench.db"
-export CLEARINGHOUSE_DATA_DIR="$WORK/data"
-export CLEARINGHOUSE_JWT_SECRET="bench-secret-bench-secret-bench-secret-00"
-export CLEARINGHOUSE_PUBLIC_URL=http://127.0.0.1/
-export RUST_LOG=warn
+bench_environment "sqlite://$WORK/bench.db" "$WORK/data"
 # The limits would refuse a load test at once; what is measured is their cost, not them.
 # Each limit is GCRA with an interval of 60 s / quota between requests and a burst of the
 # whole quota: 60,000,000 a minute is an interval of 1 µs and a burst of 60 million, so
@@ -55,23 +34,13 @@ export RUST_LOG=warn
 export CLEARINGHOUSE_RATE_LIMITS__OAUTH_TOKEN_PER_IP=60000000
 export CLEARINGHOUSE_RATE_LIMITS__OAUTH_TOKEN_PER_CLIENT=60000000
 export CLEARINGHOUSE_RATE_LIMITS__LOGIN_PER_IP=1000
-mkdir -p "$CLEARINGHOUSE_DATA_DIR"
 
 PASSWORD="bench-password-long-enough"
 "$BIN" migrate >/dev/null
 echo "$PASSWORD" | "$BIN" create-coordinator --email bench@secretariat.example --name Bench >/dev/null
 
-CLEARINGHOUSE_LISTEN=127.0.0.1:0 "$BIN" serve >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 100); do
-    BASE="$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/server.out" | head -n 1 || true)"
-    [[ -n "$BASE" ]] && break
-    sleep 0.1
-done
-[[ -n "$BASE" ]] || { echo "the server did not start:"; cat "$WORK/server.err"; exit 1; }
+bench_serve "$WORK"
 
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 USER_TOKEN="$(curl -sf "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"email\":\"bench@secretariat.example\",\"password\":\"$PASSWORD\"}" | json "['access_token']")"
 # A hospital (registered, not yet verified: drafts are all it needs) whose client the
@@ -109,7 +78,7 @@ LUA
 # `rate`: wrk's requests/s for one scenario, failing the run unless every answer was a 200.
 source bench/wrk/rate.sh
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average before: $(load_average)"
 echo "==> wrk: $THREADS threads, $CONNECTIONS connections, $SECONDS_PER_SCENARIO s each"
 HEALTH="$(rate health "$BASE/health")"
 PERF_PID=""
@@ -139,5 +108,5 @@ for row in "GET /health:$HEALTH" "POST /oauth/token (Basic):$TOKEN" \
     printf '%-40s %12.0f %10.3f\n' "$name" "$value" "$(python3 -c "print($value / $HEALTH)")"
 done
 printf '%-40s %23.3f\n' "client read / user read" "$(python3 -c "print($CLIENT_READ / $USER_READ)")"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(load_average)"
 echo "    server RSS after the run: $(ps -o rss= -p "$SERVER_PID") KiB; audit readable: $AUDIT_ROWS"

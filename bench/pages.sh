@@ -15,44 +15,22 @@
 # end; traffic goes to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 NEEDS="${BENCH_NEEDS:-200}"
 OFFERS="${BENCH_OFFERS:-100}"
-SECONDS_PER_PAGE="${BENCH_SECONDS:-10}"
-CONNECTIONS="${BENCH_CONNECTIONS:-32}"
-POSTGRES_ADMIN_URL="${BENCH_POSTGRES_URL:-${CLEARINGHOUSE_TEST_POSTGRES_URL:-}}"
-TARGET="${CARGO_TARGET_DIR:-target}"
 DEMO_COORDINATOR="coordinator@clearinghouse-demo.example"
 DEMO_PASSWORD="clearinghouse-demo"
 
-for tool in wrk curl; do
-    command -v "$tool" >/dev/null || { echo "bench/pages.sh needs $tool (apt-get install $tool)"; exit 1; }
-done
-
-echo "==> cargo build --release"
-cargo build --release --quiet --bin clearinghouse
-WORK="$(mktemp -d)"
-cp "$TARGET/release/clearinghouse" "$WORK/"
-BIN="$WORK/clearinghouse"
-
-SERVER_PID=""
-PG_DATABASE=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    if [[ -n "$PG_DATABASE" ]]; then psql -q "$POSTGRES_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DATABASE WITH (FORCE)" || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(wrk --version 2>&1 | head -n 1)"
+bench_start 32 --bin clearinghouse
 
 # rate URL [COOKIE]: requests per second and latency percentiles of wrk on URL.
 rate() {
     local url="$1" cookie="${2:-}" out
     if [[ -n "$cookie" ]]; then
-        out="$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_PAGE}s" --latency -H "Cookie: $cookie" "$url")"
+        out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_SCENARIO}s" --latency -H "Cookie: $cookie" "$url")"
     else
-        out="$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_PAGE}s" --latency "$url")"
+        out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_SCENARIO}s" --latency "$url")"
     fi
     if grep -q "Non-2xx" <<<"$out"; then
         echo "    non-2xx answers from $url:"; grep "Non-2xx" <<<"$out"; exit 1
@@ -73,23 +51,15 @@ run_engine() {
     local name="$1" url="$2"
     local data="$WORK/$name"
     mkdir -p "$data"
-    export DATABASE_URL="$url"
-    export CLEARINGHOUSE_DATA_DIR="$data"
-    export CLEARINGHOUSE_JWT_SECRET="bench-secret-bench-secret-bench-secret-00"
-    export RUST_LOG=warn
+    bench_environment "$url" "$data"
     local port
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    port="$(bench_free_port)"
     local address="http://127.0.0.1:$port"
     export CLEARINGHOUSE_LISTEN="127.0.0.1:$port" CLEARINGHOUSE_PUBLIC_URL="$address/"
     echo
     echo "==> $name: seed-demo --needs $NEEDS --offers $OFFERS"
     "$BIN" seed-demo --needs "$NEEDS" --offers "$OFFERS" >/dev/null
-    "$BIN" serve >"$data/server.out" 2>"$data/server.err" &
-    SERVER_PID=$!
-    for _ in $(seq 1 100); do
-        curl -sf "$address/health" >/dev/null && break
-        sleep 0.1
-    done
+    bench_serve "$data"
 
     # Sign in as a browser does: the form sets a CSRF cookie and carries its token.
     local jar="$data/cookies" form token session
@@ -123,8 +93,7 @@ run_engine() {
             "${page:0:22}" "$rps" "$p50" "$p99" "$(python3 -c "print($rps / $health_rps)")" "$bytes" "$css_bytes"
     done
     echo "    server RSS after the run: $(ps -o rss= -p "$SERVER_PID") KiB"
-    kill "$SERVER_PID"; wait "$SERVER_PID" || true
-    SERVER_PID=""
+    bench_stop_server
 }
 
 ENGINES="${BENCH_ENGINES:-sqlite postgres}"
@@ -132,7 +101,8 @@ if [[ " $ENGINES " == *" sqlite "* ]]; then
     run_engine sqlite "sqlite://$WORK/sqlite/bench.db"
 fi
 if [[ " $ENGINES " == *" postgres "* && -n "$POSTGRES_ADMIN_URL" ]]; then
-    PG_DATABASE="ch_bench_pages_$$"
-    psql -q "$POSTGRES_ADMIN_URL" -c "CREATE DATABASE $PG_DATABASE"
-    run_engine postgres "$(python3 -c "import sys, urllib.parse as u; p = u.urlparse(sys.argv[1]); print(p._replace(path='/$PG_DATABASE').geturl())" "$POSTGRES_ADMIN_URL")"
+    db="ch_bench_pages_$$"
+    PG_DATABASES+=("$db")
+    psql -q "$POSTGRES_ADMIN_URL" -c "CREATE DATABASE $db"
+    run_engine postgres "$(python3 -c "import sys, urllib.parse as u; p = u.urlparse(sys.argv[1]); print(p._replace(path='/$db').geturl())" "$POSTGRES_ADMIN_URL")"
 fi

@@ -18,55 +18,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_SCENARIO="${BENCH_SECONDS:-10}"
-CONNECTIONS="${BENCH_CONNECTIONS:-16}"
-THREADS="${BENCH_THREADS:-2}"
-TARGET="${CARGO_TARGET_DIR:-target}"
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+source bench/lib.sh
 
-echo "==> cargo build --release (the server and examples/webhooks.rs)"
-# BENCH_SKIP_BUILD=1: the binaries in the target folder are used as they are.
-[[ -n "${BENCH_SKIP_BUILD:-}" ]] || nice cargo build --release --quiet --bin clearinghouse --example webhooks
-WORK="$(mktemp -d)"
-cp "$TARGET/release/clearinghouse" "$TARGET/release/examples/webhooks" "$WORK/"
-SERVER_PID=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+# The server and examples/webhooks.rs.
+bench_start 16 --bin clearinghouse --example webhooks
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-
-export DATABASE_URL="sqlite://$WORK/health.db"
-export CLEARINGHOUSE_DATA_DIR="$WORK/data"
-export CLEARINGHOUSE_JWT_SECRET="bench-secret-bench-secret-bench-secret-00"
-export CLEARINGHOUSE_PUBLIC_URL=http://127.0.0.1/
-export RUST_LOG=warn
-mkdir -p "$CLEARINGHOUSE_DATA_DIR"
-"$WORK/clearinghouse" migrate >/dev/null
+bench_environment "sqlite://$WORK/health.db" "$WORK/data"
+"$BIN" migrate >/dev/null
 # --no-worker: the server's own workers would only poll an empty outbox; the worker that is
 # measured is the example's.
-CLEARINGHOUSE_LISTEN=127.0.0.1:0 "$WORK/clearinghouse" serve --no-worker >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 100); do
-    BASE="$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/server.out" | head -n 1 || true)"
-    [[ -n "$BASE" ]] && break
-    sleep 0.1
-done
-[[ -n "$BASE" ]] || { echo "the server did not start:"; cat "$WORK/server.err"; exit 1; }
+bench_serve "$WORK" --no-worker
 
 source bench/wrk/rate.sh
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average before: $(load_average)"
 echo "==> wrk /health: $THREADS threads, $CONNECTIONS connections, $SECONDS_PER_SCENARIO s"
 HEALTH_BEFORE="$(rate health-before "$BASE/health")"
 echo "==> examples/webhooks (WEBHOOKS=${WEBHOOKS:-5000} BATCH=${BATCH:-20} CONCURRENCY=${CONCURRENCY:-8})"
 (cd "$WORK" && RUST_LOG=error ./webhooks) | tee "$WORK/webhooks.out"
 echo "==> wrk /health again"
 HEALTH_AFTER="$(rate health-after "$BASE/health")"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(load_average)"
 
 RESULT="$(grep '^RESULT' "$WORK/webhooks.out")"
 PLAIN="$(sed -E 's/.*plain=([0-9.]+).*/\1/' <<<"$RESULT")"

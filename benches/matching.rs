@@ -11,7 +11,8 @@ use clearinghouse::catalogue::themes::{Taxonomy, Theme};
 use clearinghouse::matching::allocation::{allocate, Arc, Demand};
 use clearinghouse::matching::index::Matcher;
 use clearinghouse::matching::score::Weights;
-use criterion::{criterion_group, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, BenchmarkGroup, BenchmarkId, Criterion};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -174,12 +175,23 @@ fn full_catalogue(needs: usize, offers: usize, seed: u64) -> (Vec<Need>, Vec<Off
     (needs, offers)
 }
 
+/// A criterion group of `samples` samples, measured for `seconds` at each size.
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    samples: usize,
+    seconds: u64,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(samples)
+        .measurement_time(Duration::from_secs(seconds));
+    group
+}
+
 fn candidates(c: &mut Criterion) {
     let taxonomy = taxonomy();
-    let mut group = c.benchmark_group("candidates");
-    group
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(3));
+    let mut group = group(c, "candidates", 30, 3);
     for size in [1_000, 10_000, 100_000] {
         let (needs, offers) = catalogue_for_probe(size);
         let matcher = Matcher::new(&needs, &offers, &taxonomy, Weights::default(), today());
@@ -193,10 +205,7 @@ fn candidates(c: &mut Criterion) {
 
 fn full_run(c: &mut Criterion) {
     let taxonomy = taxonomy();
-    let mut group = c.benchmark_group("full_run");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(10));
+    let mut group = group(c, "full_run", 10, 10);
     for size in [1_000, 10_000] {
         let (needs, offers) = full_catalogue(size, size, 11);
         group.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, _| {
@@ -212,10 +221,7 @@ fn full_run(c: &mut Criterion) {
 
 fn allocation(c: &mut Criterion) {
     let taxonomy = taxonomy();
-    let mut group = c.benchmark_group("allocation");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(8));
+    let mut group = group(c, "allocation", 10, 8);
     for size in [100, 1_000] {
         let (needs, offers) = full_catalogue(size, size, 13);
         let matcher = Matcher::new(&needs, &offers, &taxonomy, Weights::default(), today());

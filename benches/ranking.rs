@@ -162,6 +162,12 @@ fn taxonomy() -> Taxonomy {
     Taxonomy::new(themes)
 }
 
+/// Each row of a fixture file made an item by `make`, given its position, from which the
+/// item's ids are made (so that they are the same on every run).
+fn numbered<R, T>(rows: Vec<R>, make: impl Fn(u128, R) -> T) -> Vec<T> {
+    (0..).zip(rows).map(|(i, row)| make(i, row)).collect()
+}
+
 struct Set {
     needs: Vec<Need>,
     need_keys: Vec<String>,
@@ -178,48 +184,43 @@ fn load() -> Set {
     let judgments: Judgments = read("judgments.toml");
     let now = Utc::now();
     let offer_keys: Vec<String> = offers.offer.iter().map(|o| o.key.clone()).collect();
-    let offers: Vec<Offer> = offers
-        .offer
-        .into_iter()
-        .enumerate()
-        .map(|(i, o)| Offer {
-            id: Uuid::from_u128(0x0ffe_0000 + i as u128),
-            organisation_id: Uuid::from_u128(0x0ffe_1000_0000 + i as u128),
-            fields: OfferFields {
-                kind: o.kind,
-                title: o.title,
-                description: o.description,
-                themes: o.themes,
-                coverage: Coverage {
-                    countries: o.countries.iter().map(|c| country(c)).collect(),
-                    regions: o.regions,
-                    global: o.global,
-                },
-                languages: languages(&o.languages),
-                delivery_modes: o.delivery_modes,
-                capacity: o.capacity,
-                available_from: o.available_from.as_deref().map(date),
-                available_until: o.available_until.as_deref().map(date),
-                funding: o.funding.map(|m| Money {
-                    amount: m.amount,
-                    currency: m.currency,
-                }),
-                visibility: OfferVisibility::Public,
-                eligibility: OfferEligibility {
-                    requester_kinds: o.requester_kinds,
-                    sector: o.sector,
-                    only_after_incident: o.only_after_incident,
-                    eligible_costs: o.eligible_costs,
-                    audiences: o.audiences,
-                },
+    let offers: Vec<Offer> = numbered(offers.offer, |i, o| Offer {
+        id: Uuid::from_u128(0x0ffe_0000 + i),
+        organisation_id: Uuid::from_u128(0x0ffe_1000_0000 + i),
+        fields: OfferFields {
+            kind: o.kind,
+            title: o.title,
+            description: o.description,
+            themes: o.themes,
+            coverage: Coverage {
+                countries: o.countries.iter().map(|c| country(c)).collect(),
+                regions: o.regions,
+                global: o.global,
             },
-            capacity_left: o.capacity_left.unwrap_or(o.capacity),
-            status: OfferStatus::Open,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
+            languages: languages(&o.languages),
+            delivery_modes: o.delivery_modes,
+            capacity: o.capacity,
+            available_from: o.available_from.as_deref().map(date),
+            available_until: o.available_until.as_deref().map(date),
+            funding: o.funding.map(|m| Money {
+                amount: m.amount,
+                currency: m.currency,
+            }),
+            visibility: OfferVisibility::Public,
+            eligibility: OfferEligibility {
+                requester_kinds: o.requester_kinds,
+                sector: o.sector,
+                only_after_incident: o.only_after_incident,
+                eligible_costs: o.eligible_costs,
+                audiences: o.audiences,
+            },
+        },
+        capacity_left: o.capacity_left.unwrap_or(o.capacity),
+        status: OfferStatus::Open,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    });
     let need_keys: Vec<String> = needs.need.iter().map(|n| n.key.clone()).collect();
     let held_out = needs
         .need
@@ -230,46 +231,41 @@ fn load() -> Set {
             other => panic!("{}: split {other}", n.key),
         })
         .collect();
-    let needs: Vec<Need> = needs
-        .need
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| Need {
-            id: Uuid::from_u128(0x0eed_0000 + i as u128),
-            organisation_id: Uuid::from_u128(0x0eed_1000_0000 + i as u128),
-            requester_kind: n.org,
-            fields: NeedFields {
-                title: n.title,
-                description: n.description,
-                themes: n.themes,
-                country: country(&n.country),
-                languages: languages(&n.languages),
-                delivery_modes: n.delivery_modes,
-                urgency: n.urgency,
-                quantity: n.quantity,
-                wanted_from: n.wanted_from.as_deref().map(date),
-                wanted_by: date(&n.wanted_by),
-                budget: n.budget.map(|m| Money {
-                    amount: m.amount,
-                    currency: m.currency,
-                }),
-                visibility: NeedVisibility::Public,
-                anonymous: false,
-                eligibility: NeedEligibility {
-                    sector: n.sector,
-                    after_incident: n.after_incident,
-                    costs: n.costs,
-                    audiences: n.audiences,
-                },
+    let needs: Vec<Need> = numbered(needs.need, |i, n| Need {
+        id: Uuid::from_u128(0x0eed_0000 + i),
+        organisation_id: Uuid::from_u128(0x0eed_1000_0000 + i),
+        requester_kind: n.org,
+        fields: NeedFields {
+            title: n.title,
+            description: n.description,
+            themes: n.themes,
+            country: country(&n.country),
+            languages: languages(&n.languages),
+            delivery_modes: n.delivery_modes,
+            urgency: n.urgency,
+            quantity: n.quantity,
+            wanted_from: n.wanted_from.as_deref().map(date),
+            wanted_by: date(&n.wanted_by),
+            budget: n.budget.map(|m| Money {
+                amount: m.amount,
+                currency: m.currency,
+            }),
+            visibility: NeedVisibility::Public,
+            anonymous: false,
+            eligibility: NeedEligibility {
+                sector: n.sector,
+                after_incident: n.after_incident,
+                costs: n.costs,
+                audiences: n.audiences,
             },
-            quantity_covered: 0,
-            status: NeedStatus::Open,
-            version: 1,
-            reconfirmed_at: now,
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
+        },
+        quantity_covered: 0,
+        status: NeedStatus::Open,
+        version: 1,
+        reconfirmed_at: now,
+        created_at: now,
+        updated_at: now,
+    });
     let offer_at: HashMap<&str, usize> = offer_keys
         .iter()
         .enumerate()

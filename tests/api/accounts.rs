@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{item_ids, Response, TestApp};
+use crate::harness::{item_ids, strings_at, Response, TestApp};
 
 fn ids(page: &Response) -> HashSet<String> {
     item_ids(page).into_iter().collect()
@@ -90,12 +90,7 @@ pub async fn directory_filters_and_pages_without_gaps_or_repeats(app: TestApp) {
 
     // Newest first.
     let page = coordinator.get("/api/v1/organisations?limit=100").await;
-    let created: Vec<&str> = page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["created_at"].as_str().unwrap())
-        .collect();
+    let created = strings_at(&page.body["items"], "created_at");
     let mut sorted = created.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(created, sorted);

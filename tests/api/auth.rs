@@ -25,11 +25,7 @@ async fn organisation_count(app: &TestApp) -> usize {
 
 pub async fn register_creates_an_unverified_org_admin_and_organisation(app: TestApp) {
     let response = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            &registration("Amina@Hospital.example "),
-        )
+        .register_with(&registration("Amina@Hospital.example "))
         .await;
     response.assert_status(StatusCode::CREATED);
     let organisation_id = response.body["organisation"]["id"].as_str().unwrap();
@@ -61,18 +57,12 @@ pub async fn register_creates_an_unverified_org_admin_and_organisation(app: Test
 }
 
 pub async fn duplicate_registration_is_a_conflict(app: TestApp) {
-    app.post(
-        "/api/v1/auth/register",
-        None,
-        &registration("dup@hospital.example"),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    app.register_with(&registration("dup@hospital.example"))
+        .await
+        .assert_status(StatusCode::CREATED);
     let before = organisation_count(&app).await;
     for email in ["dup@hospital.example", "DUP@hospital.example"] {
-        let response = app
-            .post("/api/v1/auth/register", None, &registration(email))
-            .await;
+        let response = app.register_with(&registration(email)).await;
         let detail = response.assert_problem(StatusCode::CONFLICT);
         assert!(detail.contains("already exists"), "{detail}");
     }
@@ -112,7 +102,7 @@ pub async fn invalid_registrations_name_every_bad_field_and_create_nothing(app: 
         for (key, value) in change.as_object().unwrap() {
             body[key] = value.clone();
         }
-        let response = app.post("/api/v1/auth/register", None, &body).await;
+        let response = app.register_with(&body).await;
         response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             response.body["type"],
@@ -126,9 +116,7 @@ pub async fn invalid_registrations_name_every_bad_field_and_create_nothing(app: 
         "email": "nope", "password": "short", "name": "",
         "organisation": {"name": "x", "kind": "secretariat", "country": "ZZ"},
     });
-    let response = app
-        .post("/api/v1/auth/register", None, &everything_wrong)
-        .await;
+    let response = app.register_with(&everything_wrong).await;
     response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     let fields = response.invalid_fields();
     for field in [
@@ -372,29 +360,18 @@ pub async fn forged_and_expired_tokens_are_refused(app: TestApp) {
         .assert_problem(StatusCode::UNAUTHORIZED);
 }
 
-async fn refresh(app: &TestApp, token: &str) -> crate::harness::Response {
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        &json!({"refresh_token": token}),
-    )
-    .await
-}
-
 pub async fn refresh_rotates_and_the_old_token_dies(app: TestApp) {
     let account = app.register("donor", "US").await;
     let session = app.sign_in(&account).await;
-    let rotated = refresh(&app, &session.refresh_token).await;
+    let rotated = app.refresh(&session.refresh_token).await;
     rotated.assert_status(StatusCode::OK);
     let new_refresh = rotated.body["refresh_token"].as_str().unwrap();
     assert_ne!(new_refresh, session.refresh_token);
     app.get("/api/v1/me", rotated.body["access_token"].as_str())
         .await
         .assert_status(StatusCode::OK);
-    refresh(&app, new_refresh)
-        .await
-        .assert_status(StatusCode::OK);
-    refresh(&app, "never-issued")
+    app.refresh(new_refresh).await.assert_status(StatusCode::OK);
+    app.refresh("never-issued")
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
 }
@@ -403,21 +380,21 @@ pub async fn reusing_a_rotated_refresh_token_revokes_its_family(app: TestApp) {
     let account = app.register("academia", "BR").await;
     let stolen = app.sign_in(&account).await;
     let other_login = app.sign_in(&account).await;
-    let legitimate = refresh(&app, &stolen.refresh_token).await;
+    let legitimate = app.refresh(&stolen.refresh_token).await;
     legitimate.assert_status(StatusCode::OK);
     let current = legitimate.body["refresh_token"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    refresh(&app, &stolen.refresh_token)
+    app.refresh(&stolen.refresh_token)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    refresh(&app, &current)
+    app.refresh(&current)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
     // Another login of the same user is another family and lives on.
-    refresh(&app, &other_login.refresh_token)
+    app.refresh(&other_login.refresh_token)
         .await
         .assert_status(StatusCode::OK);
 }
@@ -426,8 +403,8 @@ pub async fn racing_refreshes_of_one_token_have_one_winner(app: TestApp) {
     let account = app.register("company", "IN").await;
     let session = app.sign_in(&account).await;
     let (a, b) = tokio::join!(
-        refresh(&app, &session.refresh_token),
-        refresh(&app, &session.refresh_token)
+        app.refresh(&session.refresh_token),
+        app.refresh(&session.refresh_token)
     );
     let winners = [&a, &b]
         .iter()
@@ -454,20 +431,16 @@ pub async fn logout_ends_the_session(app: TestApp) {
     app.post("/api/v1/auth/logout", None, &body)
         .await
         .assert_status(StatusCode::NO_CONTENT);
-    refresh(&app, &session.refresh_token)
+    app.refresh(&session.refresh_token)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
     // Logging out twice, or with a token that never existed, changes nothing and says so quietly.
     app.post("/api/v1/auth/logout", None, &body)
         .await
         .assert_status(StatusCode::NO_CONTENT);
-    app.post(
-        "/api/v1/auth/logout",
-        None,
-        &json!({"refresh_token": "unknown"}),
-    )
-    .await
-    .assert_status(StatusCode::NO_CONTENT);
+    app.logout("unknown")
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
 }
 
 pub async fn login_is_rate_limited_per_account_with_retry_after(app: TestApp) {
@@ -498,11 +471,7 @@ pub async fn registration_is_rate_limited_per_ip(app: TestApp) {
     app.register("ngo", "KE").await;
     app.register("ngo", "KE").await;
     let limited = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            &registration("third@hospital.example"),
-        )
+        .register_with(&registration("third@hospital.example"))
         .await;
     limited.assert_problem(StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.header("retry-after").is_some());

@@ -157,9 +157,7 @@ pub async fn only_the_right_side_posts_and_only_verified_organisations_publish(a
     let draft = hospital
         .create_need(&need_input("Draft from an unverified hospital"))
         .await;
-    let refused = hospital
-        .post(&format!("/api/v1/needs/{}/publish", id(&draft)), &json!({}))
-        .await;
+    let refused = hospital.need_action(&draft, "publish").await;
     let detail = refused.assert_problem(StatusCode::FORBIDDEN);
     assert!(detail.contains("not verified"), "{detail}");
     assert!(
@@ -352,17 +350,17 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
 pub async fn lists_filter_search_sort_and_page(app: TestApp) {
     let kenya = app.verified_org("hospital", "KE").await;
     let peru = app.verified_org("ministry", "PE").await;
-    let a = kenya
-        .publish_need(&need_with(
-            "Segmenting the imaging network",
-            json!({"themes": ["clinical_systems.pacs"], "urgency": "low"}),
-        ))
-        .await;
-    let b = kenya
-        .publish_need(&need_with(
-            "Securing infusion pumps",
-            json!({"themes": ["clinical_systems.medical_devices"], "urgency": "critical"}),
-        ))
+    let [a, b] = kenya
+        .publish_needs([
+            (
+                "Segmenting the imaging network",
+                json!({"themes": ["clinical_systems.pacs"], "urgency": "low"}),
+            ),
+            (
+                "Securing infusion pumps",
+                json!({"themes": ["clinical_systems.medical_devices"], "urgency": "critical"}),
+            ),
+        ])
         .await;
     let c = peru.publish_need(&need_with("Formación en respuesta a incidentes", json!({"themes": ["incident_response.playbooks"], "country": "PE", "languages": ["es"], "urgency": "medium",
                        "description": "Capacitación para el equipo de TI de hospitales regionales en respuesta a incidentes."}),

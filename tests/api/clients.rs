@@ -6,7 +6,9 @@ use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, offer_input, with, Response, Session, TestApp};
+use crate::harness::{
+    assert_mentions, id, need_input, offer_input, strings_at, with, Response, Session, TestApp,
+};
 
 const ALL_SCOPES: &str =
     "needs:read needs:write offers:read offers:write matches:read matches:write webhooks:manage";
@@ -161,12 +163,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     }
     // The token requests are audited too, with the client as actor.
     let uses = coordinator.audit("api_client", &client_id).await;
-    let actions: Vec<&str> = uses.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|line| line["action"].as_str().unwrap())
-        .collect();
+    let actions = strings_at(&uses.body["items"], "action");
     assert_eq!(actions, ["token", "token", "create"]);
     assert!(
         !uses.text.contains(&secret),
@@ -314,11 +311,7 @@ pub async fn a_token_acts_only_within_its_scopes(app: TestApp) {
         .post("/api/v1/needs", Some(&reader), &need_input("Not allowed"))
         .await;
     refused.assert_problem(StatusCode::FORBIDDEN);
-    assert!(
-        refused.text.contains("insufficient-scope"),
-        "{}",
-        refused.text
-    );
+    assert_mentions(&refused.text, "insufficient-scope");
     assert_eq!(
         refused.header("www-authenticate"),
         Some("Bearer error=\"insufficient_scope\", scope=\"needs:write\"")
@@ -653,11 +646,7 @@ pub async fn a_client_with_webhooks_manage_manages_its_own_webhooks_only(app: Te
         .assert_status(StatusCode::OK);
     let refused = app.get(&own, Some(&reader)).await;
     refused.assert_problem(StatusCode::FORBIDDEN);
-    assert!(
-        refused.text.contains("insufficient-scope"),
-        "{}",
-        refused.text
-    );
+    assert_mentions(&refused.text, "insufficient-scope");
     let foreign = format!(
         "/api/v1/organisations/{}/webhooks",
         other.account.organisation_id

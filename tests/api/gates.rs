@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::harness::{id, need_input, offer_with, Response, Session, TestApp};
+use crate::harness::{assert_mentions, id, need_input, offer_with, Response, Session, TestApp};
 
 #[track_caller]
 fn assert_refused_as(response: &Response, status: StatusCode, slug: &str) {
@@ -88,11 +88,7 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .submit(&page, &format!("/needs/{}/publish", id(&second_draft)), &[])
         .await;
     refused.assert_status(StatusCode::FORBIDDEN);
-    assert!(
-        refused.body.contains("First confirm your email address"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "First confirm your email address");
     assert!(refused.body.contains("href=\"/verify-email/resend\""));
     let resend = browser.get("/verify-email/resend").await;
     resend.assert_status(StatusCode::OK);
@@ -100,11 +96,7 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .submit_and_follow(&resend, "/verify-email/resend", &[])
         .await;
     sent.assert_status(StatusCode::OK);
-    assert!(
-        sent.body.contains("a new link is on its way"),
-        "{}",
-        sent.body
-    );
+    assert_mentions(&sent.body, "a new link is on its way");
 
     // Following the emailed link opens every gate.
     app.confirm_email(&account).await;
@@ -116,10 +108,7 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .await
         .assert_status(StatusCode::CREATED);
     hospital
-        .post(
-            &format!("/api/v1/needs/{}/publish", id(&second_draft)),
-            &json!({}),
-        )
+        .need_action(&second_draft, "publish")
         .await
         .assert_status(StatusCode::OK);
     // The API's own resend says there is nothing to do now.

@@ -323,16 +323,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Response {
-        send_with(
-            &self.client,
-            &self.base_url,
-            method,
-            path,
-            token,
-            headers,
-            body,
-        )
-        .await
+        send_with(&self.client, self.url(path), method, token, headers, body).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -364,17 +355,15 @@ impl TestApp {
             uuid::Uuid::new_v4().simple(),
             kind.replace('_', "-")
         );
+        let organisation =
+            json!({"name": format!("A {kind} in {country}"), "kind": kind, "country": country});
         let response = self
-            .post(
-                "/api/v1/auth/register",
-                None,
-                &json!({
-                    "email": email,
-                    "password": PASSWORD,
-                    "name": "Test User",
-                    "organisation": {"name": format!("A {kind} in {country}"), "kind": kind, "country": country},
-                }),
-            )
+            .register_with(&json!({
+                "email": email,
+                "password": PASSWORD,
+                "name": "Test User",
+                "organisation": organisation,
+            }))
             .await;
         response.assert_status(StatusCode::CREATED);
         Account {
@@ -430,13 +419,9 @@ impl TestApp {
             .find(|(key, _)| key == "token")
             .map(|(_, value)| value.into_owned())
             .expect("the link carries a token");
-        self.post(
-            "/api/v1/auth/verify-email",
-            None,
-            &json!({ "token": token }),
-        )
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+        self.verify_email(&token)
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
     }
 
     /// A registration whose person has confirmed their address, not yet verified by a
@@ -458,12 +443,40 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"email": email, "password": password}),
-        )
-        .await
+        self.auth("login", json!({"email": email, "password": password}))
+            .await
+    }
+
+    /// `POST /api/v1/auth/{step}` with `body`, as a person who is not signed in sends it.
+    async fn auth(&self, step: &str, body: Value) -> Response {
+        self.post(&format!("/api/v1/auth/{step}"), None, &body)
+            .await
+    }
+
+    /// The verbs of a person who is not signed in, each answering the whole `Response`:
+    /// a registration of `body` as sent, the token of a verification link, a password reset
+    /// asked for `email`, the new password sent with a reset link's token, a session's
+    /// refresh token exchanged for new tokens, and a session ended by its refresh token.
+    pub async fn register_with(&self, body: &Value) -> Response {
+        self.auth("register", body.clone()).await
+    }
+    pub async fn verify_email(&self, token: &str) -> Response {
+        self.auth("verify-email", json!({"token": token})).await
+    }
+    pub async fn request_password_reset(&self, email: &str) -> Response {
+        self.auth("password-reset", json!({"email": email})).await
+    }
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Response {
+        let body = json!({"token": token, "new_password": new_password});
+        self.auth("password-reset/confirm", body).await
+    }
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.auth("refresh", json!({"refresh_token": refresh_token}))
+            .await
+    }
+    pub async fn logout(&self, refresh_token: &str) -> Response {
+        self.auth("logout", json!({"refresh_token": refresh_token}))
+            .await
     }
 
     /// Signs in and returns the session's tokens.
@@ -582,6 +595,17 @@ impl TestApp {
         (hospital, ngo, coordinator)
     }
 
+    /// The proposal most match stories start from: the need "Backups after an attack" (with
+    /// `need_changes`) and the offer "Restore drills for hospitals" on its theme.
+    pub async fn backup_proposal(&self, need_changes: Value) -> Proposal {
+        let offer_changes = json!({"themes": ["ransomware.backup_recovery"]});
+        self.proposal(
+            need_with("Backups after an attack", need_changes),
+            offer_with("Restore drills for hospitals", offer_changes),
+        )
+        .await
+    }
+
     /// A verified hospital's need and a verified NGO's offer, both in Kenya and published
     /// from `need` and `offer`, and the hospital's proposal to match them.
     pub async fn proposal(&self, need: Value, offer: Value) -> Proposal {
@@ -648,22 +672,21 @@ impl Session {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Response {
-        send_with(
-            &self.client,
-            &self.base_url,
-            method,
-            path,
-            self.token(),
-            headers,
-            body,
-        )
-        .await
+        let url = format!("{}{path}", self.base_url);
+        send_with(&self.client, url, method, self.token(), headers, body).await
     }
 
     /// `PATCH` with `If-Match`, as an editor sends it.
     pub async fn patch(&self, path: &str, if_match: &str, body: &Value) -> Response {
         self.send(Method::PATCH, path, &[("if-match", if_match)], Some(body))
             .await
+    }
+
+    /// Changes `need` (as the API returned it) by `changes`, as an editor who read it at
+    /// `version` sends it.
+    pub async fn change_need(&self, need: &Value, version: i64, changes: &Value) -> Response {
+        let path = format!("/api/v1/needs/{}", id(need));
+        self.patch(&path, &version_tag(version), changes).await
     }
 
     /// What `path` shows this user, which they may read.
@@ -711,6 +734,25 @@ impl Session {
             .await;
         published.assert_status(StatusCode::OK);
         published.body
+    }
+
+    /// Publishes a need for each `(title, changes)` of `needs` (`need_with`), in order: the
+    /// catalogue a story starts from, one line a need.
+    pub async fn publish_needs<const N: usize>(&self, needs: [(&str, Value); N]) -> [Value; N] {
+        let mut published = Vec::with_capacity(N);
+        for (title, changes) in needs {
+            published.push(self.publish_need(&need_with(title, changes)).await);
+        }
+        published.try_into().expect("one need for each")
+    }
+
+    /// Publishes an offer for each `(title, changes)` of `offers` (`offer_with`), in order.
+    pub async fn publish_offers<const N: usize>(&self, offers: [(&str, Value); N]) -> [Value; N] {
+        let mut published = Vec::with_capacity(N);
+        for (title, changes) in offers {
+            published.push(self.publish_offer(&offer_with(title, changes)).await);
+        }
+        published.try_into().expect("one offer for each")
     }
 
     /// A coordinator verifies the organisation of `account`.
@@ -838,6 +880,19 @@ pub struct Proposal {
     pub match_id: String,
 }
 
+impl Proposal {
+    /// `(hospital, ngo, coordinator, offer, match_id)`, for a story that names them all.
+    pub fn into_parts(self) -> (Session, Session, Session, Value, String) {
+        (
+            self.hospital,
+            self.ngo,
+            self.coordinator,
+            self.offer,
+            self.match_id,
+        )
+    }
+}
+
 /// The `id` of an item as the API returned it.
 /// The offers of a page of a need's candidates, best first.
 pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
@@ -856,6 +911,22 @@ pub fn id(item: &Value) -> String {
 /// The `If-Match` tag of an item at `version`.
 pub fn version_tag(version: impl std::fmt::Display) -> String {
     format!("\"{version}\"")
+}
+
+/// Asserts that `text` (a body, an email) says `wanted`, and shows the whole text if not.
+#[track_caller]
+pub fn assert_mentions(text: &str, wanted: &str) {
+    assert!(text.contains(wanted), "{wanted:?} is not in: {text}");
+}
+
+/// The string `field` of each element of the array `list` (a page's `items`, a candidate's
+/// explanation), in order.
+pub fn strings_at<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .expect("an array")
+        .iter()
+        .map(|element| element[field].as_str().expect("a string"))
+        .collect()
 }
 
 /// The ids of a list page's `items`, in order.
@@ -931,17 +1002,16 @@ impl Drop for WorkerProcess {
     }
 }
 
-/// Sends a request with an optional bearer token, extra headers and a JSON body.
+/// Sends a request to `url` with an optional bearer token, extra headers and a JSON body.
 async fn send_with(
     client: &reqwest::Client,
-    base_url: &str,
+    url: String,
     method: Method,
-    path: &str,
     token: Option<&str>,
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Response {
-    let mut request = client.request(method, format!("{base_url}{path}"));
+    let mut request = client.request(method, url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, TestApp, JWT_SECRET};
+use crate::harness::{id, need_input, strings_at, TestApp, JWT_SECRET};
 
 /// An offer that meets `need_input`'s need.
 fn matching_offer() -> Value {
@@ -327,12 +327,7 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
     assert_eq!(now.body["version"], 1);
     assert_eq!(now.body["title"], need["title"]);
     let log = coordinator.audit("need", &id(&need)).await;
-    let actions: Vec<&str> = log.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|line| line["action"].as_str().unwrap())
-        .collect();
+    let actions = strings_at(&log.body["items"], "action");
     assert_eq!(
         actions,
         ["create"],
@@ -381,31 +376,15 @@ fn forged_cursor(value: &Value) -> String {
 /// signed in or not; a forged cursor or id with one is a 400; nothing is ever a 500.
 pub async fn control_characters_are_refused_by_name_and_forged_cursors_are_400(app: TestApp) {
     let nul = "Restore\u{0} drills";
-    let login = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"email": "a\u{0}@x.example", "password": "whatever-it-is"}),
-        )
-        .await;
+    let login = app.login("a\u{0}@x.example", "whatever-it-is").await;
     login.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(login.invalid_fields(), ["email"]);
-    let reset = app
-        .post(
-            "/api/v1/auth/password-reset",
-            None,
-            &json!({"email": "a\u{0}@x.example"}),
-        )
-        .await;
+    let reset = app.request_password_reset("a\u{0}@x.example").await;
     reset.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reset.invalid_fields(), ["email"]);
     let register = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            &json!({"email": "new@x.example", "password": crate::harness::PASSWORD, "name": "Ama\u{0}",
-                    "organisation": {"name": "A \u{1b}[31mhospital", "kind": "hospital", "country": "KE"}}),
-        )
+        .register_with(&json!({"email": "new@x.example", "password": crate::harness::PASSWORD, "name": "Ama\u{0}",
+                    "organisation": {"name": "A \u{1b}[31mhospital", "kind": "hospital", "country": "KE"}}))
         .await;
     register.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(register.invalid_fields(), ["name", "organisation.name"]);

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::Browser;
-use crate::harness::{id, need_with, offer_with, Response, Session, TestApp};
+use crate::harness::{assert_mentions, id, need_with, offer_with, Response, Session, TestApp};
 
 const ROUNDS: usize = 20;
 
@@ -34,6 +34,30 @@ fn problem_type(response: &Response) -> String {
 
 /// Round `round`'s need (4 wanted) and offer (10 offered), published, and the hospital's
 /// proposal to match them.
+/// At most one of two racing steps of `round` succeeded.
+#[track_caller]
+fn assert_not_both_won(round: usize, one: &Response, other: &Response) {
+    assert!(
+        !(one.status.is_success() && other.status.is_success()),
+        "round {round}: both won: {} / {}",
+        one.text,
+        other.text
+    );
+}
+
+/// The need, the match and the offer of a race as they are after it, read by their sides.
+async fn now(
+    hospital: &Session,
+    ngo: &Session,
+    (need, match_id, offer): (&Value, &str, &Value),
+) -> (Value, Value, Value) {
+    (
+        hospital.read(&format!("/api/v1/needs/{}", id(need))).await,
+        hospital.read(&format!("/api/v1/matches/{match_id}")).await,
+        ngo.read(&format!("/api/v1/offers/{}", id(offer))).await,
+    )
+}
+
 async fn proposed(hospital: &Session, ngo: &Session, round: usize) -> (Value, Value, String) {
     let (need, offer) = pair(round, 4, 10);
     let need = hospital.publish_need(&need).await;
@@ -67,15 +91,9 @@ pub async fn a_close_racing_an_accept_never_strands_the_match(app: TestApp) {
             .assert_status(StatusCode::OK);
 
         let (accepted, closed) = tokio::join!(ngo.accept(&match_id), hospital.close_need(&need));
-        assert!(
-            !(accepted.status.is_success() && closed.status.is_success()),
-            "round {round}: both won: {} / {}",
-            accepted.text,
-            closed.text
-        );
-        let need_now = hospital.read(&format!("/api/v1/needs/{}", id(&need))).await;
-        let match_now = hospital.read(&format!("/api/v1/matches/{match_id}")).await;
-        let offer_now = ngo.read(&format!("/api/v1/offers/{}", id(&offer))).await;
+        assert_not_both_won(round, &accepted, &closed);
+        let (need_now, match_now, offer_now) =
+            now(&hospital, &ngo, (&need, &match_id, &offer)).await;
         if accepted.status.is_success() {
             // The work started; the close is refused because the match holds the need.
             assert_lost_cleanly(&closed, &["/problems/item-has-open-match"]);
@@ -112,15 +130,9 @@ pub async fn an_approval_racing_a_close_has_one_consistent_outcome(app: TestApp)
             }
         };
         let (approved, closed) = tokio::join!(coordinator.approve(&match_id), close);
-        assert!(
-            !(approved.status.is_success() && closed.status.is_success()),
-            "round {round}: both won: {} / {}",
-            approved.text,
-            closed.text
-        );
-        let need_now = hospital.read(&format!("/api/v1/needs/{}", id(&need))).await;
-        let match_now = hospital.read(&format!("/api/v1/matches/{match_id}")).await;
-        let offer_now = ngo.read(&format!("/api/v1/offers/{}", id(&offer))).await;
+        assert_not_both_won(round, &approved, &closed);
+        let (need_now, match_now, offer_now) =
+            now(&hospital, &ngo, (&need, &match_id, &offer)).await;
         if approved.status.is_success() {
             assert_lost_cleanly(
                 &closed,
@@ -244,11 +256,7 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         .submit(&page, &format!("/needs/{}/close", id(&need)), &[])
         .await;
     refused.assert_status(StatusCode::CONFLICT);
-    assert!(
-        refused.body.contains("matches are in progress"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "matches are in progress");
     assert!(
         refused
             .body

@@ -273,53 +273,43 @@ fn main() {
         }
     }
     // Cases about the binary and the contract, independent of the engine.
-    trials.push(Trial::test(
-        "openapi::document_matches_the_snapshot",
-        || {
-            openapi::document_matches_the_snapshot();
+    let independent: [(&'static str, fn()); 7] = [
+        (
+            "openapi::document_matches_the_snapshot",
+            openapi::document_matches_the_snapshot,
+        ),
+        (
+            "openapi::the_document_is_valid_openapi_3_1",
+            openapi::the_document_is_valid_openapi_3_1,
+        ),
+        (
+            "openapi::every_reference_resolves",
+            openapi::every_reference_resolves,
+        ),
+        (
+            "openapi::the_contract_paths_are_documented",
+            openapi::the_contract_paths_are_documented,
+        ),
+        (
+            "cli::a_bad_setting_stops_the_start_naming_it",
+            cli::a_bad_setting_stops_the_start_naming_it,
+        ),
+        (
+            "cli::serve_starts_on_an_embedded_database",
+            cli::serve_starts_on_an_embedded_database,
+        ),
+        // contract-b: the refusals of an operation's shape, documented in one place
+        (
+            "openapi::every_operation_documents_the_refusals_of_its_shape",
+            openapi::every_operation_documents_the_refusals_of_its_shape,
+        ),
+    ];
+    for (name, case) in independent {
+        trials.push(Trial::test(name, move || {
+            case();
             Ok(())
-        },
-    ));
-    trials.push(Trial::test(
-        "openapi::the_document_is_valid_openapi_3_1",
-        || {
-            openapi::the_document_is_valid_openapi_3_1();
-            Ok(())
-        },
-    ));
-    trials.push(Trial::test("openapi::every_reference_resolves", || {
-        openapi::every_reference_resolves();
-        Ok(())
-    }));
-    trials.push(Trial::test(
-        "openapi::the_contract_paths_are_documented",
-        || {
-            openapi::the_contract_paths_are_documented();
-            Ok(())
-        },
-    ));
-    trials.push(Trial::test(
-        "cli::a_bad_setting_stops_the_start_naming_it",
-        || {
-            cli::a_bad_setting_stops_the_start_naming_it();
-            Ok(())
-        },
-    ));
-    trials.push(Trial::test(
-        "cli::serve_starts_on_an_embedded_database",
-        || {
-            cli::serve_starts_on_an_embedded_database();
-            Ok(())
-        },
-    ));
-    // contract-b: the refusals of an operation's shape, documented in one place
-    trials.push(Trial::test(
-        "openapi::every_operation_documents_the_refusals_of_its_shape",
-        || {
-            openapi::every_operation_documents_the_refusals_of_its_shape();
-            Ok(())
-        },
-    ));
+        }));
+    }
     let conclusion = libtest_mimic::run(&arguments, trials);
     harness::drop_postgres_template();
     conclusion.exit();

@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{candidate_offer_ids, id, need_with, offer_with, MatchStep, TestApp};
+use crate::harness::{
+    candidate_offer_ids, id, need_with, offer_with, strings_at, MatchStep, TestApp,
+};
 
 pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
     let hospital = app.verified_org("hospital", "KE").await;
@@ -14,35 +16,29 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
             json!({"themes": ["ransomware.backup_recovery"], "quantity": 10}),
         ))
         .await;
-    let exact = ngo
-        .publish_offer(&offer_with(
-            "Backup and restore clinic",
-            json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
-        ))
-        .await;
-    let regional = ngo
-        .publish_offer(&offer_with(
-            "Ransomware readiness for East Africa",
-            json!({"themes": ["ransomware"], "countries": [], "regions": ["eastern_africa"]}),
-        ))
-        .await;
-    let other_theme = ngo
-        .publish_offer(&offer_with(
-            "Board cyber literacy",
-            json!({"themes": ["workforce.leadership"], "global": true}),
-        ))
-        .await;
-    let french_only = ngo
-        .publish_offer(&offer_with(
-            "Sauvegardes et restauration",
-            json!({"themes": ["ransomware.backup_recovery"], "languages": ["fr"]}),
-        ))
-        .await;
-    let hidden = ngo
-        .publish_offer(&offer_with(
-            "Confidential backup programme",
-            json!({"themes": ["ransomware.backup_recovery"], "visibility": "coordinators"}),
-        ))
+    let [exact, regional, other_theme, french_only, hidden] = ngo
+        .publish_offers([
+            (
+                "Backup and restore clinic",
+                json!({"themes": ["ransomware.backup_recovery"], "countries": ["KE"]}),
+            ),
+            (
+                "Ransomware readiness for East Africa",
+                json!({"themes": ["ransomware"], "countries": [], "regions": ["eastern_africa"]}),
+            ),
+            (
+                "Board cyber literacy",
+                json!({"themes": ["workforce.leadership"], "global": true}),
+            ),
+            (
+                "Sauvegardes et restauration",
+                json!({"themes": ["ransomware.backup_recovery"], "languages": ["fr"]}),
+            ),
+            (
+                "Confidential backup programme",
+                json!({"themes": ["ransomware.backup_recovery"], "visibility": "coordinators"}),
+            ),
+        ])
         .await;
 
     let page = hospital
@@ -57,12 +53,7 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
     }
     let best = &items[0];
     assert!(best["score"].as_f64().unwrap() > items[1]["score"].as_f64().unwrap());
-    let factors: Vec<&str> = best["explanation"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["factor"].as_str().unwrap())
-        .collect();
+    let factors = strings_at(&best["explanation"], "factor");
     assert_eq!(
         factors,
         [
@@ -111,20 +102,18 @@ pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
 pub async fn a_hidden_need_is_never_a_providers_candidate(app: TestApp) {
     let hospital = app.verified_org("hospital", "UG").await;
     let ngo = app.verified_org("ngo", "UG").await;
-    let public = hospital
-        .publish_need(&need_with("Public backup need", json!({"country": "UG"})))
-        .await;
-    let anonymous = hospital
-        .publish_need(&need_with(
-            "Anonymous backup need",
-            json!({"country": "UG", "anonymous": true}),
-        ))
-        .await;
-    let secret = hospital
-        .publish_need(&need_with(
-            "Secret backup need",
-            json!({"country": "UG", "visibility": "coordinators"}),
-        ))
+    let [public, anonymous, secret] = hospital
+        .publish_needs([
+            ("Public backup need", json!({"country": "UG"})),
+            (
+                "Anonymous backup need",
+                json!({"country": "UG", "anonymous": true}),
+            ),
+            (
+                "Secret backup need",
+                json!({"country": "UG", "visibility": "coordinators"}),
+            ),
+        ])
         .await;
     let offer = ngo
         .publish_offer(&offer_with(
@@ -275,12 +264,7 @@ pub async fn a_match_goes_from_proposal_to_completion(app: TestApp) {
         .await
         .assert_problem(StatusCode::NOT_FOUND);
     let log = coordinator.audit("match", &match_id).await;
-    let actions: Vec<&str> = log.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["action"].as_str().unwrap())
-        .collect();
+    let actions = strings_at(&log.body["items"], "action");
     assert_eq!(actions, ["complete", "accept", "approve", "create"]);
 
     // The gap report counts the delivery, and the need nobody meets.
@@ -345,13 +329,17 @@ pub async fn bad_match_requests_are_refused_and_change_nothing(app: TestApp) {
             json!({"country": "SN", "languages": ["fr"]}),
         ))
         .await;
-    let english = ngo
-        .publish_offer(&offer_with(
-            "English-only backup training",
-            json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"]}),
-        ))
-        .await;
-    let french = ngo.publish_offer(&offer_with("Formation sauvegardes", json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"], "languages": ["fr"]})))
+    let [english, french] = ngo
+        .publish_offers([
+            (
+                "English-only backup training",
+                json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"]}),
+            ),
+            (
+                "Formation sauvegardes",
+                json!({"themes": ["ransomware.backup_recovery"], "countries": ["SN"], "languages": ["fr"]}),
+            ),
+        ])
         .await;
     let unmatchable = hospital.propose(&need, &english).await;
     let detail = unmatchable.assert_problem(StatusCode::CONFLICT);
@@ -592,15 +580,7 @@ pub async fn each_match_action_states_its_own_body(app: TestApp) {
     assert_eq!(reason["required"], json!(["reason"]));
     assert_eq!(reason["properties"]["reason"]["maxLength"], 2000);
 
-    let proposal = app
-        .proposal(
-            need_with("Backups after an attack", json!({})),
-            offer_with(
-                "Restore drills for hospitals",
-                json!({"themes": ["ransomware.backup_recovery"]}),
-            ),
-        )
-        .await;
+    let proposal = app.backup_proposal(json!({})).await;
     let coordinator = &proposal.coordinator;
     let match_id = &proposal.match_id;
     for body in [
@@ -679,10 +659,7 @@ pub async fn candidates_follow_offers_changed_through_another_instance(app: Test
     created.assert_status(StatusCode::CREATED);
     let second = created.body.clone();
     ngo_there
-        .post(
-            &format!("/api/v1/offers/{}/publish", id(&second)),
-            &json!({}),
-        )
+        .offer_action(&second, "publish")
         .await
         .assert_status(StatusCode::OK);
     let mut seen = candidate_ids(&app, &need, hospital.token()).await;
@@ -713,7 +690,7 @@ pub async fn candidates_follow_offers_changed_through_another_instance(app: Test
     );
 
     ngo_there
-        .post(&format!("/api/v1/offers/{}/close", id(&second)), &json!({}))
+        .offer_action(&second, "close")
         .await
         .assert_status(StatusCode::OK);
     assert!(

@@ -116,7 +116,7 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
         .assert_problem_type(CoordinatorsOnly);
     let draft = unverified.create_need(&need_input("Not yet")).await;
     unverified
-        .post(&format!("/api/v1/needs/{}/publish", id(&draft)), &json!({}))
+        .need_action(&draft, "publish")
         .await
         .assert_problem_type(OrganisationNotVerified);
 
@@ -158,9 +158,7 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
         refused.text
     );
     let open = hospital.publish_need(&need_input("Still open")).await;
-    let refused = hospital
-        .post(&format!("/api/v1/needs/{}/publish", id(&open)), &json!({}))
-        .await;
+    let refused = hospital.need_action(&open, "publish").await;
     refused.assert_problem_type(InvalidTransition);
     let allowed: Vec<&str> = refused.body["allowed_actions"]
         .as_array()
@@ -177,15 +175,7 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
     );
 
     // Matching: a match's state, a side that accepted already, an offer that cannot serve.
-    let proposal = app
-        .proposal(
-            need_input("Backups after an attack"),
-            offer_with(
-                "Restore drills for hospitals",
-                json!({"themes": ["ransomware.backup_recovery"]}),
-            ),
-        )
-        .await;
+    let proposal = app.backup_proposal(json!({})).await;
     let accepted_again = proposal.hospital.accept(&proposal.match_id).await;
     accepted_again.assert_problem_type(AlreadyAccepted);
     let refused = proposal
@@ -218,14 +208,10 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
 
     // Accounts.
     let taken = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            &json!({
-                "email": hospital.account.email, "password": "a long enough password",
-                "name": "Someone", "organisation": {"name": "Another", "kind": "ngo", "country": "KE"},
-            }),
-        )
+        .register_with(&json!({
+            "email": hospital.account.email, "password": "a long enough password",
+            "name": "Someone", "organisation": {"name": "Another", "kind": "ngo", "country": "KE"},
+        }))
         .await;
     taken.assert_problem_type(EmailTaken);
 }

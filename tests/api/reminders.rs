@@ -9,9 +9,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::email::{app_with, assert_well_formed, emails_to, first_email_to, outbox, token_of};
+use crate::email::{
+    app_with, app_with_sink, assert_well_formed, emails_to, first_email_to, outbox, token_of,
+};
 use crate::harness::{
-    id, need_input, need_with, offer_input, offer_with, Proposal, Session, TestApp,
+    assert_mentions, id, need_input, need_with, offer_input, Proposal, Session, TestApp,
 };
 use crate::smtp_sink::{SinkOptions, SmtpSink};
 
@@ -19,13 +21,9 @@ use crate::smtp_sink::{SinkOptions, SmtpSink};
 /// more is sent.
 const A_FEW_PASSES: Duration = Duration::from_millis(2500);
 
-async fn reminding_app(app: TestApp, sink: &SmtpSink) -> TestApp {
-    app_with(
-        app,
-        Some(&sink.url(None)),
-        &[("expiry_interval_seconds", "1")],
-    )
-    .await
+/// A sink, and a server that sends to it and runs its reminder task once a second.
+async fn reminding_app(app: TestApp) -> (SmtpSink, TestApp) {
+    app_with_sink(app, &[("expiry_interval_seconds", "1")]).await
 }
 
 /// Time passing for one column of one row: `days` ago.
@@ -43,8 +41,7 @@ async fn count_of(coordinator: &Session, kind: &str, address: &str) -> usize {
 }
 
 pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions::default());
-    let app = reminding_app(app, &sink).await;
+    let (sink, app) = reminding_app(app).await;
     let hospital = app.verified_org("hospital", "KE").await;
     let ngo = app.verified_org("ngo", "KE").await;
     let member = app.add_member(&hospital.account.organisation_id).await;
@@ -96,10 +93,7 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
     );
     // A change that is not a publication sends no such email.
     hospital
-        .post(
-            &format!("/api/v1/needs/{}/reconfirm", id(&need)),
-            &json!({}),
-        )
+        .need_action(&need, "reconfirm")
         .await
         .assert_status(StatusCode::OK);
     assert_eq!(
@@ -108,29 +102,16 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
     );
 }
 
-/// The proposal the reminder tests start from.
-async fn proposal(app: &TestApp) -> Proposal {
-    app.proposal(
-        need_input("Backups after an attack"),
-        offer_with(
-            "Restore drills for hospitals",
-            json!({"themes": ["ransomware.backup_recovery"]}),
-        ),
-    )
-    .await
+/// A reminding server (`reminding_app`) and the proposal the reminder tests start from.
+async fn reminding_proposal(app: TestApp) -> (SmtpSink, TestApp, Proposal) {
+    let (sink, app) = reminding_app(app).await;
+    let proposal = app.backup_proposal(json!({})).await;
+    (sink, app, proposal)
 }
 
 pub async fn a_waiting_match_reminds_whoever_it_waits_for_once(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions::default());
-    let app = reminding_app(app, &sink).await;
-    let Proposal {
-        hospital,
-        ngo,
-        coordinator,
-        offer,
-        match_id,
-        ..
-    } = proposal(&app).await;
+    let (sink, app, proposal) = reminding_proposal(app).await;
+    let (hospital, ngo, coordinator, offer, match_id) = proposal.into_parts();
 
     // A proposal nobody decided on for eight days: the coordinators are reminded, once.
     crate::set_column!(app, matches.updated_at, &match_id, days_ago(8));
@@ -167,11 +148,7 @@ pub async fn a_waiting_match_reminds_whoever_it_waits_for_once(app: TestApp) {
         "Waiting for your organisation's acceptance",
     )
     .await;
-    assert!(
-        awaited.text.contains("Accept it to start the work"),
-        "{}",
-        awaited.text
-    );
+    assert_mentions(&awaited.text, "Accept it to start the work");
     tokio::time::sleep(A_FEW_PASSES).await;
     assert_eq!(
         count_of(&coordinator, "match_waiting", &hospital.account.email).await,
@@ -197,8 +174,7 @@ pub async fn a_waiting_match_reminds_whoever_it_waits_for_once(app: TestApp) {
 }
 
 pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions::default());
-    let app = reminding_app(app, &sink).await;
+    let (sink, app) = reminding_app(app).await;
     let hospital = app.verified_org("hospital", "KE").await;
     let coordinator = app.coordinator().await;
     let need = hospital
@@ -276,15 +252,8 @@ pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(
 }
 
 pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions::default());
-    let app = reminding_app(app, &sink).await;
-    let Proposal {
-        hospital,
-        ngo,
-        coordinator,
-        match_id,
-        ..
-    } = proposal(&app).await;
+    let (sink, app, proposal) = reminding_proposal(app).await;
+    let (hospital, ngo, coordinator, _, match_id) = proposal.into_parts();
     let reports = format!("/api/v1/matches/{match_id}/reports");
     let report = json!({"rating": 4, "outcome": "Backups restored in a drill"});
     hospital

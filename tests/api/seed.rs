@@ -9,6 +9,25 @@ use crate::harness::TestApp;
 
 const DEMO_PASSWORD: &str = "clearinghouse-demo";
 
+/// The open and the draft `kind` (`needs`, `offers`) that `token` lists, `total` in all, of
+/// which at least `open_at_least` are open.
+async fn mostly_published(
+    app: &TestApp,
+    token: Option<&str>,
+    kind: &str,
+    (total, open_at_least): (usize, usize),
+) -> (Vec<Value>, Vec<Value>) {
+    let open = all_items(app, &format!("/api/v1/{kind}?status=open"), token).await;
+    let drafts = all_items(app, &format!("/api/v1/{kind}?status=draft"), token).await;
+    assert_eq!(open.len() + drafts.len(), total, "{kind}");
+    assert!(
+        open.len() >= open_at_least,
+        "mostly published: {}",
+        open.len()
+    );
+    (open, drafts)
+}
+
 /// Every item of a list endpoint, following cursors; bounded so that a cursor bug cannot loop.
 async fn all_items(app: &TestApp, path: &str, token: Option<&str>) -> Vec<Value> {
     let separator = if path.contains('?') { '&' } else { '?' };
@@ -76,23 +95,9 @@ pub async fn seed_demo_fills_an_empty_database_for_a_first_look(app: TestApp) {
     let coordinator = app.coordinator().await;
     let token = coordinator.token();
 
-    let open_needs = all_items(&app, "/api/v1/needs?status=open", token).await;
-    let draft_needs = all_items(&app, "/api/v1/needs?status=draft", token).await;
-    assert_eq!(open_needs.len() + draft_needs.len(), 200);
-    assert!(
-        open_needs.len() >= 150,
-        "mostly published: {}",
-        open_needs.len()
-    );
+    let (open_needs, draft_needs) = mostly_published(&app, token, "needs", (200, 150)).await;
     assert!(!draft_needs.is_empty(), "some drafts");
-    let open_offers = all_items(&app, "/api/v1/offers?status=open", token).await;
-    let draft_offers = all_items(&app, "/api/v1/offers?status=draft", token).await;
-    assert_eq!(open_offers.len() + draft_offers.len(), 100);
-    assert!(
-        open_offers.len() >= 70,
-        "mostly published: {}",
-        open_offers.len()
-    );
+    let (open_offers, draft_offers) = mostly_published(&app, token, "offers", (100, 70)).await;
 
     let field_values = |items: &[Value], field: &str| -> HashSet<String> {
         items

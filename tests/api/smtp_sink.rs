@@ -476,6 +476,14 @@ impl Email {
         header_in(&self.headers, name)
     }
 
+    /// Whether the subject starts with `prefix`: how a person tells one kind of email from
+    /// another in their inbox.
+    pub fn subject_starts_with(&self, prefix: &str) -> bool {
+        self.header("subject")
+            .unwrap_or_default()
+            .starts_with(prefix)
+    }
+
     /// The first link in the text part that starts with `prefix`.
     pub fn link(&self, prefix: &str) -> Option<String> {
         self.text

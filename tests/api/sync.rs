@@ -79,11 +79,7 @@ pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
     let draft = hospital.create_need(&need_input("Not yet")).await;
     // Two changes of one need between polls: the poll shows it once, as it is now.
     hospital
-        .patch(
-            &format!("/api/v1/needs/{}", id(&first)),
-            &version_tag(2),
-            &json!({"quantity": 25}),
-        )
+        .change_need(&first, 2, &json!({"quantity": 25}))
         .await
         .assert_status(StatusCode::OK);
 
@@ -187,11 +183,7 @@ pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app:
         .await
         .assert_status(StatusCode::OK);
     hospital
-        .patch(
-            &format!("/api/v1/needs/{}", id(&narrowed)),
-            &version_tag(2),
-            &json!({"visibility": "coordinators"}),
-        )
+        .change_need(&narrowed, 2, &json!({"visibility": "coordinators"}))
         .await
         .assert_status(StatusCode::OK);
 
@@ -225,11 +217,7 @@ pub async fn a_draft_never_appears_to_others(app: TestApp) {
     let (hospital, ngo, coordinator) = app.cast().await;
     let draft = hospital.create_need(&need_input("Drafted")).await;
     hospital
-        .patch(
-            &format!("/api/v1/needs/{}", id(&draft)),
-            &version_tag(1),
-            &json!({"title": "Drafted again"}),
-        )
+        .change_need(&draft, 1, &json!({"title": "Drafted again"}))
         .await
         .assert_status(StatusCode::OK);
     hospital
@@ -260,17 +248,14 @@ pub async fn a_restricted_need_never_appears_to_a_reader_who_cannot_see_it(app: 
     let unverified = app
         .sign_in(&app.register_confirmed("ngo", "KE").await)
         .await;
-    let for_providers = hospital
-        .publish_need(&need_with(
-            "Providers only",
-            json!({"visibility": "verified_providers"}),
-        ))
-        .await;
-    let confidential = hospital
-        .publish_need(&need_with(
-            "Coordinators only",
-            json!({"visibility": "coordinators"}),
-        ))
+    let [for_providers, confidential] = hospital
+        .publish_needs([
+            (
+                "Providers only",
+                json!({"visibility": "verified_providers"}),
+            ),
+            ("Coordinators only", json!({"visibility": "coordinators"})),
+        ])
         .await;
     let (seen, _) = poll(&app, "needs", verified.token(), None).await;
     assert_eq!(ids(&seen), [id(&for_providers)]);
@@ -325,11 +310,7 @@ pub async fn updated_since_is_an_inclusive_entry_point(app: TestApp) {
 
     // A later change of the earlier need shows on the next poll, from the cursor alone.
     hospital
-        .patch(
-            &format!("/api/v1/needs/{}", id(&before)),
-            &version_tag(2),
-            &json!({"quantity": 3}),
-        )
+        .change_need(&before, 2, &json!({"quantity": 3}))
         .await
         .assert_status(StatusCode::OK);
     let (changes, _) = poll(&app, "needs", None, Some(&cursor)).await;

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{need_input, offer_with, with, Session, TestApp};
+use crate::harness::{need_input, with, Session, TestApp};
 
 struct Reader {
     name: &'static str,
@@ -17,51 +17,30 @@ struct Reader {
 pub async fn need_visibility_matrix(app: TestApp) {
     let owner = app.verified_org("hospital", "UG").await;
     let owner_member = app.add_member(&owner.account.organisation_id).await;
-    let unverified_provider = app.sign_in(&app.register("ngo", "UG").await).await;
+    let unverified = app.sign_in(&app.register("ngo", "UG").await).await;
+    let verified_provider = app.verified_org("company", "DE").await;
+    let another_requester = app.verified_org("ministry", "UG").await;
+    let coordinator = app.coordinator().await;
+    let (none, some, all) = (
+        [true, false, false],
+        [true, true, false],
+        [true, true, true],
+    );
     let readers = [
-        Reader {
-            name: "anonymous",
-            session: None,
-            sees: [true, false, false],
-            sees_owner: false,
-        },
-        Reader {
-            name: "unverified provider",
-            session: Some(unverified_provider),
-            sees: [true, false, false],
-            sees_owner: false,
-        },
-        Reader {
-            name: "verified provider",
-            session: Some(app.verified_org("company", "DE").await),
-            sees: [true, true, false],
-            sees_owner: false,
-        },
-        Reader {
-            name: "another requester",
-            session: Some(app.verified_org("ministry", "UG").await),
-            sees: [true, false, false],
-            sees_owner: false,
-        },
-        Reader {
-            name: "owner member",
-            session: Some(owner_member),
-            sees: [true, true, true],
-            sees_owner: true,
-        },
-        Reader {
-            name: "owner admin",
-            session: Some(owner.clone()),
-            sees: [true, true, true],
-            sees_owner: true,
-        },
-        Reader {
-            name: "coordinator",
-            session: Some(app.coordinator().await),
-            sees: [true, true, true],
-            sees_owner: true,
-        },
-    ];
+        ("anonymous", None, none, false),
+        ("unverified provider", Some(unverified), none, false),
+        ("verified provider", Some(verified_provider), some, false),
+        ("another requester", Some(another_requester), none, false),
+        ("owner member", Some(owner_member), all, true),
+        ("owner admin", Some(owner.clone()), all, true),
+        ("coordinator", Some(coordinator), all, true),
+    ]
+    .map(|(name, session, sees, sees_owner)| Reader {
+        name,
+        session,
+        sees,
+        sees_owner,
+    });
 
     let mut cases = Vec::new();
     for (index, visibility) in ["public", "verified_providers", "coordinators"]
@@ -146,17 +125,17 @@ pub async fn need_visibility_matrix(app: TestApp) {
 
 pub async fn offer_visibility_follows_verification(app: TestApp) {
     let ngo = app.verified_org("ngo", "CH").await;
-    let members_only = ngo
-        .publish_offer(&offer_with(
-            "Offer for verified organisations",
-            json!({"visibility": "verified_organisations"}),
-        ))
-        .await;
-    let secret = ngo
-        .publish_offer(&offer_with(
-            "Offer for coordinators only",
-            json!({"visibility": "coordinators"}),
-        ))
+    let [members_only, secret] = ngo
+        .publish_offers([
+            (
+                "Offer for verified organisations",
+                json!({"visibility": "verified_organisations"}),
+            ),
+            (
+                "Offer for coordinators only",
+                json!({"visibility": "coordinators"}),
+            ),
+        ])
         .await;
     let verified_hospital = app.verified_org("hospital", "KE").await;
     let unverified_hospital = app.sign_in(&app.register("hospital", "KE").await).await;

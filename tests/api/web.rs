@@ -405,9 +405,7 @@ pub async fn forms_without_the_right_csrf_token_change_nothing(app: TestApp) {
     borrowed.assert_status(StatusCode::FORBIDDEN);
     // Nothing was registered: the address is still free.
     let api = app
-        .post(
-            "/api/v1/auth/register",
-            None,
+        .register_with(
             &serde_json::json!({"email": email, "password": PASSWORD, "name": "Awa",
                 "organisation": {"name": "A careful NGO", "kind": "ngo", "country": "SN"}}),
         )

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
-use crate::harness::{need_input, offer_input, with, Response, Session, TestApp};
+use crate::harness::{assert_mentions, need_input, offer_input, with, Response, Session, TestApp};
 
 fn id(item: &Value) -> &str {
     item["id"].as_str().expect("an id")
@@ -418,11 +418,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
         .submit(&page, &format!("{location}/publish"), &[])
         .await;
     refused.assert_status(StatusCode::CONFLICT);
-    assert!(
-        refused.body.contains("not verified your organisation"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "not verified your organisation");
 }
 
 pub async fn a_provider_posts_an_offer_and_sees_ranked_candidates(app: TestApp) {

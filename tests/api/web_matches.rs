@@ -9,9 +9,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
-use crate::email::app_with;
+use crate::email::retrying_app;
 use crate::harness::eventually;
-use crate::harness::{id, need_input, need_with, offer_with, Session, TestApp, PASSWORD};
+use crate::harness::{
+    assert_mentions, id, need_input, need_with, offer_with, Session, TestApp, PASSWORD,
+};
 use crate::smtp_sink::{SinkOptions, SmtpSink};
 use crate::web::email_to;
 
@@ -55,17 +57,17 @@ pub async fn a_form_proposes_a_match_and_a_refusal_says_why(app: TestApp) {
     let need = hospital
         .publish_need(&need_input("Recover from ransomware"))
         .await;
-    let offer = ngo
-        .publish_offer(&offer_with(
-            "Backup and recovery coaching",
-            json!({"themes": ["ransomware.backup_recovery"]}),
-        ))
-        .await;
-    let far = ngo
-        .publish_offer(&offer_with(
-            "Backup coaching in Peru",
-            json!({"themes": ["ransomware.backup_recovery"], "countries": ["PE"]}),
-        ))
+    let [offer, far] = ngo
+        .publish_offers([
+            (
+                "Backup and recovery coaching",
+                json!({"themes": ["ransomware.backup_recovery"]}),
+            ),
+            (
+                "Backup coaching in Peru",
+                json!({"themes": ["ransomware.backup_recovery"], "countries": ["PE"]}),
+            ),
+        ])
         .await;
     let browser = Browser::signed_in(&app, &hospital.account).await;
     let csrf = csrf_of(&browser.get("/matches").await);
@@ -94,11 +96,7 @@ pub async fn a_form_proposes_a_match_and_a_refusal_says_why(app: TestApp) {
         .to_owned();
     let shown = browser.follow(answer).await;
     shown.assert_status(StatusCode::OK);
-    assert!(
-        shown.body.contains("Recover from ransomware"),
-        "{}",
-        shown.body
-    );
+    assert_mentions(&shown.body, "Recover from ransomware");
     assert!(shown.body.contains("Backup and recovery coaching"));
     assert!(shown.body.contains("They coach in English"));
     let proposed = hospital.get(&format!("/api/v1/matches/{match_id}")).await;
@@ -113,11 +111,7 @@ pub async fn a_form_proposes_a_match_and_a_refusal_says_why(app: TestApp) {
     // An offer that cannot meet the need says why.
     let refused = post(&far).await;
     refused.assert_status(StatusCode::CONFLICT);
-    assert!(
-        refused.body.contains("does not serve the need"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "does not serve the need");
     let listed = hospital.get("/api/v1/matches").await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
 
@@ -192,11 +186,7 @@ pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
         .submit_and_follow(&page, &format!("{path}/approve"), &[])
         .await;
     approved.assert_status(StatusCode::OK);
-    assert!(
-        approved.body.contains("The match is approved"),
-        "{}",
-        approved.body
-    );
+    assert_mentions(&approved.body, "The match is approved");
     assert_eq!(match_status(&coordinator, &match_id).await, "approved");
 
     let requester = Browser::signed_in(&app, &hospital.account).await;
@@ -217,11 +207,7 @@ pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
     active.assert_status(StatusCode::OK);
     assert_eq!(match_status(&coordinator, &match_id).await, "active");
     // Contacts cross now: the provider reads the hospital's admin.
-    assert!(
-        active.body.contains(&hospital.account.email),
-        "{}",
-        active.body
-    );
+    assert_mentions(&active.body, &hospital.account.email);
 
     // The provider completes with the form; a bad rating is refused beside its field first.
     let refused = provider
@@ -236,11 +222,7 @@ pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
         )
         .await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused.body.contains("id=\"rating-error\""),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "id=\"rating-error\"");
     assert!(refused.body.contains("Two drills ran"), "the input is kept");
     assert_eq!(match_status(&coordinator, &match_id).await, "active");
     let completed = provider
@@ -336,11 +318,7 @@ pub async fn a_side_cannot_approve_and_a_stranger_sees_no_match(app: TestApp) {
         .post(&format!("{path}/approve"), &[("csrf", &csrf)])
         .await;
     refused.assert_status(StatusCode::FORBIDDEN);
-    assert!(
-        refused.body.contains("Nothing was changed"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "Nothing was changed");
     assert_eq!(
         match_status(&proposal.coordinator, &proposal.match_id).await,
         "proposed"
@@ -381,11 +359,7 @@ pub async fn an_anonymous_requester_is_named_only_once_the_work_starts(app: Test
     let provider = Browser::signed_in(&app, &proposal.ngo.account).await;
     let before = provider.get(&path).await;
     before.assert_status(StatusCode::OK);
-    assert!(
-        before.body.contains("a hospital in Kenya"),
-        "{}",
-        before.body
-    );
+    assert_mentions(&before.body, "a hospital in Kenya");
     assert!(!before.body.contains("A hospital in KE"), "{}", before.body);
     assert!(!before.body.contains(&proposal.hospital.account.email));
 
@@ -445,11 +419,7 @@ pub async fn the_queue_verifies_organisations_and_decides_proposals(app: TestApp
     let reject = format!("{path}/reject");
     let refused = desk.submit(&queue, &reject, &[("reason", "  ")]).await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused.body.contains("Say why you reject the match"),
-        "{}",
-        refused.body
-    );
+    assert_mentions(&refused.body, "Say why you reject the match");
     assert_eq!(
         match_status(&coordinator, &proposal.match_id).await,
         "proposed"
@@ -577,16 +547,7 @@ pub async fn a_dead_email_is_retried_from_the_outbox_page(app: TestApp) {
     });
     let url = sink.url(Some(("mailer", "wrong-password")));
     // At least a second between attempts: a retried message is not dead again at once.
-    let app = app_with(
-        app,
-        Some(&url),
-        &[
-            ("outbox.retry_base_ms", "2000"),
-            ("outbox.max_attempts", "2"),
-        ],
-    )
-    .await;
-    let coordinator = app.coordinator().await;
+    let (app, coordinator) = retrying_app(app, &url, "2000", "2").await;
     let account = app.register("hospital", "NG").await;
     let dead = |coordinator: Session| async move {
         coordinator.get("/api/v1/outbox?status=dead").await.body["items"]

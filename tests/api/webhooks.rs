@@ -207,15 +207,7 @@ pub async fn partners_receive_signed_events_only_of_what_they_may_read(app: Test
 pub async fn a_match_s_steps_reach_its_two_sides_only(app: TestApp) {
     let app = local_app(app, &[]).await;
     let receiver = Receiver::start(&[]).await;
-    let proposal = app
-        .proposal(
-            need_input("Backups after an attack"),
-            crate::harness::offer_with(
-                "Restore drills for hospitals",
-                json!({"themes": ["ransomware.backup_recovery"]}),
-            ),
-        )
-        .await;
+    let proposal = app.backup_proposal(json!({})).await;
     let bystander = app.verified_org("ngo", "KE").await;
     let events = [
         "match.proposed",

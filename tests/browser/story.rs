@@ -5,14 +5,8 @@
 //! coordinator approves it; the NGO accepts; the hospital completes it and reports the
 //! outcome. Every page it meets is checked with axe-core and photographed.
 
-use std::time::{Duration, Instant};
-
 use crate::chromium::Browser;
 use crate::harness::{TestApp, PASSWORD};
-use crate::smtp_sink::Email;
-
-/// How long an email may take to reach the mail folder (the worker polls every 50 ms here).
-const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 struct Person {
     organisation: &'static str,
@@ -38,32 +32,51 @@ const NGO: Person = Person {
     email: "programmes@cyber-responders.example",
 };
 
-/// The email to `to` whose text links to `prefix`, read from the mail folder as a person on
-/// the embedded default would open the `.eml` file.
+/// The link to `prefix` (a path) in the email to `to`, read from the mail folder as a
+/// person on the embedded default would open the `.eml` file.
 async fn emailed_link(app: &TestApp, to: &str, prefix: &str) -> String {
-    let folder = app.data_dir.path().join("mail");
-    let prefix = app.url(prefix);
-    let deadline = Instant::now() + MAIL_WAIT;
-    loop {
-        let found = std::fs::read_dir(&folder).ok().and_then(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
-                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-                .map(|raw| Email::parse(&raw))
-                .filter(|email| email.header("to").is_some_and(|header| header.contains(to)))
-                .find_map(|email| email.link(&prefix))
-        });
-        if let Some(link) = found {
-            return link;
+    app.emailed_link(to, &app.url(prefix)).await
+}
+
+/// What a person does to one field of a form, found by its label.
+enum Field<'a> {
+    Fill(&'a str, &'a str),
+    Date(&'a str, chrono::NaiveDate),
+    Choose(&'a str, &'a str),
+    Check(&'a str),
+}
+use Field::{Check, Choose, Date, Fill};
+
+/// Fills in a form's `fields` in order, as a person goes down the page.
+async fn fill_in(browser: &Browser, fields: &[Field<'_>]) {
+    for field in fields {
+        match *field {
+            Fill(label, text) => browser.fill(label, text).await,
+            Date(label, date) => browser.fill_date(label, date).await,
+            Choose(label, option) => browser.choose(label, option).await,
+            Check(label) => browser.check(label).await,
         }
-        assert!(
-            Instant::now() < deadline,
-            "no email to {to} linking to {prefix} in {}",
-            folder.display()
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Opens the form behind `link` on the `list` page, fills in `fields` and saves the draft,
+/// which then shows its `title`; each page is a step named after `step`.
+async fn post_a_draft(
+    app: &TestApp,
+    browser: &Browser,
+    (list, link, step): (&str, &str, &str),
+    title: &str,
+    fields: &[Field<'_>],
+) {
+    browser.open(&app.url(list)).await;
+    browser.step(&format!("{step}-browses")).await;
+    browser.press_link(link).await;
+    browser.step(&format!("{step}-form")).await;
+    fill_in(browser, fields).await;
+    browser.screenshot(&format!("{step}-filled-in")).await;
+    browser.press("Save as a draft").await;
+    browser.step(&format!("{step}-draft")).await;
+    assert!(browser.text().await.contains(title));
 }
 
 async fn register_and_confirm(app: &TestApp, browser: &Browser, person: &Person, step: &str) {
@@ -71,12 +84,18 @@ async fn register_and_confirm(app: &TestApp, browser: &Browser, person: &Person,
     browser.step(&format!("{step}-home")).await;
     browser.press_link("Register your organisation").await;
     browser.step(&format!("{step}-register")).await;
-    browser.fill("Organisation name", person.organisation).await;
-    browser.check(person.kind).await;
-    browser.choose("Country", person.country).await;
-    browser.fill("Your full name", person.name).await;
-    browser.fill("Email address", person.email).await;
-    browser.fill("Password", PASSWORD).await;
+    fill_in(
+        browser,
+        &[
+            Fill("Organisation name", person.organisation),
+            Check(person.kind),
+            Choose("Country", person.country),
+            Fill("Your full name", person.name),
+            Fill("Email address", person.email),
+            Fill("Password", PASSWORD),
+        ],
+    )
+    .await;
     browser.press("Register").await;
     browser.step(&format!("{step}-check-your-email")).await;
     assert!(browser.text().await.contains("Check your email"));
@@ -105,65 +124,52 @@ async fn sign_out(browser: &Browser) {
 
 /// The hospital's need, as its IT lead writes it in the form.
 async fn post_the_need(app: &TestApp, browser: &Browser) {
-    browser.open(&app.url("/needs")).await;
-    browser.step("hospital-browses-needs").await;
-    browser.press_link("Post a need").await;
-    browser.step("hospital-need-form").await;
-    browser
-        .fill("Title", "Restore drills after a ransomware attack")
-        .await;
-    browser
-        .fill(
-            "Description",
-            "Our backups were never tested. We need hands-on restore drills for 20 IT staff.",
-        )
-        .await;
-    browser.check("Backup and recovery").await;
-    browser.choose("Country", "Kenya").await;
-    browser.check("English").await;
-    browser.check("Remotely").await;
-    browser.check("High").await;
-    browser.fill("How much is needed", "20").await;
     let wanted_by = chrono::Utc::now().date_naive() + chrono::Duration::days(120);
-    browser.fill_date("Wanted by", wanted_by).await;
-    browser.check("Everyone").await;
-    browser.screenshot("hospital-need-filled-in").await;
-    browser.press("Save as a draft").await;
-    browser.step("hospital-need-draft").await;
-    assert!(browser
-        .text()
-        .await
-        .contains("Restore drills after a ransomware attack"));
+    let description =
+        "Our backups were never tested. We need hands-on restore drills for 20 IT staff.";
+    post_a_draft(
+        app,
+        browser,
+        ("/needs", "Post a need", "hospital-need"),
+        NEED_TITLE,
+        &[
+            Fill("Title", NEED_TITLE),
+            Fill("Description", description),
+            Check("Backup and recovery"),
+            Choose("Country", "Kenya"),
+            Check("English"),
+            Check("Remotely"),
+            Check("High"),
+            Fill("How much is needed", "20"),
+            Date("Wanted by", wanted_by),
+            Check("Everyone"),
+        ],
+    )
+    .await;
 }
 
 /// The NGO's offer, as its programme officer writes it.
 async fn post_the_offer(app: &TestApp, browser: &Browser) {
-    browser.open(&app.url("/offers")).await;
-    browser.press_link("Post an offer").await;
-    browser.step("ngo-offer-form").await;
-    browser.check("Training").await;
-    browser
-        .fill("Title", "Restore drills for hospital IT teams")
-        .await;
-    browser
-        .fill(
-            "Description",
-            "Three remote sessions in which hospital IT staff restore real systems from backup.",
-        )
-        .await;
-    browser.check("Backup and recovery").await;
-    browser.choose("Countries you serve", "Kenya").await;
-    browser.check("English").await;
-    browser.check("Remotely").await;
-    browser.fill("Capacity", "30").await;
-    browser.check("Everyone").await;
-    browser.screenshot("ngo-offer-filled-in").await;
-    browser.press("Save as a draft").await;
-    browser.step("ngo-offer-draft").await;
-    assert!(browser
-        .text()
-        .await
-        .contains("Restore drills for hospital IT teams"));
+    let description =
+        "Three remote sessions in which hospital IT staff restore real systems from backup.";
+    post_a_draft(
+        app,
+        browser,
+        ("/offers", "Post an offer", "ngo-offer"),
+        OFFER_TITLE,
+        &[
+            Check("Training"),
+            Fill("Title", OFFER_TITLE),
+            Fill("Description", description),
+            Check("Backup and recovery"),
+            Choose("Countries you serve", "Kenya"),
+            Check("English"),
+            Check("Remotely"),
+            Fill("Capacity", "30"),
+            Check("Everyone"),
+        ],
+    )
+    .await;
 }
 
 /// Opens the organisation's own item from its "my ..." list and presses Publish.
