@@ -97,6 +97,7 @@ diesel::table! {
     need_themes (need_id, theme_code) {
         need_id -> Text,
         theme_code -> Text,
+        position -> Integer,
     }
 }
 
@@ -137,6 +138,7 @@ diesel::table! {
     offer_themes (offer_id, theme_code) {
         offer_id -> Text,
         theme_code -> Text,
+        position -> Integer,
     }
 }
 

@@ -556,3 +556,41 @@ pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
     assert_eq!(reconfirmed.body["status"], "open");
     assert!(reconfirmed.body["reconfirmed_at"].as_str() > expired.body["reconfirmed_at"].as_str());
 }
+
+/// A need's and an offer's themes read back in the order they were given: the first is the
+/// main one, which the matcher weighs most, so an order by code would change the ranking.
+pub async fn themes_keep_the_order_they_were_given_in(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let ngo = app.verified_org("ngo", "KE").await;
+    let main_last_by_code = json!(["workforce.it_staff_training", "incident_response.playbooks"]);
+    let need = hospital
+        .post(
+            "/api/v1/needs",
+            &need_with("Train our IT staff", json!({"themes": main_last_by_code})),
+        )
+        .await;
+    need.assert_status(StatusCode::CREATED);
+    assert_eq!(need.body["themes"], main_last_by_code);
+    let path = format!("/api/v1/needs/{}", id(&need.body));
+    assert_eq!(hospital.read(&path).await["themes"], main_last_by_code);
+    let reordered = json!([
+        "ransomware.backup_recovery",
+        "incident_response.playbooks",
+        "clinical_systems.pacs"
+    ]);
+    hospital
+        .patch(&path, "\"1\"", &json!({"themes": reordered}))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(hospital.read(&path).await["themes"], reordered);
+
+    let offer = ngo
+        .post(
+            "/api/v1/offers",
+            &offer_with("IT staff courses", json!({"themes": main_last_by_code})),
+        )
+        .await;
+    offer.assert_status(StatusCode::CREATED);
+    let path = format!("/api/v1/offers/{}", id(&offer.body));
+    assert_eq!(ngo.read(&path).await["themes"], main_last_by_code);
+}

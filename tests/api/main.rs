@@ -249,6 +249,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         retention::sent_emails_and_delivered_webhooks_are_deleted_after_their_retention,
         webhooks::a_webhook_change_needs_the_etag_it_was_based_on,
         webhooks::a_delivered_message_ends_the_endpoint_s_run_of_failures,
+        // theme order: the first theme is the main one
+        catalogue::themes_keep_the_order_they_were_given_in,
     ]
 }
 

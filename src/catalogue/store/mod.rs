@@ -324,9 +324,16 @@ macro_rules! item_table_basics {
             id: &str,
             themes: &[String],
         ) -> Result<(), StoreError> {
-            let rows: Vec<_> = themes
-                .iter()
-                .map(|code| ($themes::$owner.eq(id), $themes::theme_code.eq(code)))
+            // The position keeps the order they were given in: the first is the main one.
+            let rows: Vec<_> = (0..)
+                .zip(themes)
+                .map(|(position, code)| {
+                    (
+                        $themes::$owner.eq(id),
+                        $themes::theme_code.eq(code),
+                        $themes::position.eq(position),
+                    )
+                })
                 .collect();
             dispatch!(conn, |c| {
                 diesel::delete($themes::table.filter($themes::$owner.eq(id))).execute(c)?;
@@ -335,7 +342,7 @@ macro_rules! item_table_basics {
             Ok(())
         }
 
-        /// Rows with their themes, read in one query per batch of ids.
+        /// Rows with their themes, in the order they were given, read in one query per batch of ids.
         fn with_themes(conn: &mut Conn<'_>, rows: Vec<$row>) -> Result<Vec<$item>, StoreError> {
             let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
             let mut themes: std::collections::HashMap<String, Vec<String>> =
@@ -344,7 +351,7 @@ macro_rules! item_table_basics {
                 let pairs: Vec<(String, String)> = dispatch!(conn, |c| $themes::table
                     .filter($themes::$owner.eq_any(chunk))
                     .select(($themes::$owner, $themes::theme_code))
-                    .order(($themes::$owner, $themes::theme_code))
+                    .order(($themes::$owner, $themes::position, $themes::theme_code))
                     .load(c))?;
                 for (id, code) in pairs {
                     themes.entry(id).or_default().push(code);
