@@ -456,22 +456,29 @@ fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
+/// The items of a configuration list: a TOML list as it is, one string (what an environment
+/// variable holds) split at its commas.
+pub fn list_items<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListForm {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match ListForm::deserialize(deserializer)? {
+        ListForm::List(list) => list,
+        ListForm::Text(text) => text.split(',').map(str::to_owned).collect(),
+    })
+}
+
 /// `cors_allowed_origins`: a list or a comma-separated string (an environment variable), each
 /// an http(s) origin with nothing after the host and port; kept as the origin's own text.
 fn deserialize_origins<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Origins {
-        List(Vec<String>),
-        Text(String),
-    }
-    let given = match Origins::deserialize(deserializer)? {
-        Origins::List(list) => list,
-        Origins::Text(text) => text.split(',').map(str::to_owned).collect(),
-    };
-    given
+    list_items(deserializer)?
         .iter()
         .map(|origin| origin.trim())
         .filter(|origin| !origin.is_empty())

@@ -19,6 +19,7 @@ pub mod http;
 pub mod idempotency;
 pub mod matching;
 pub mod metrics;
+pub mod networks;
 pub mod notify;
 pub mod openapi;
 pub mod queue;

@@ -12,7 +12,7 @@ use crate::accounts::service::{self, Invitation};
 use crate::auth::extract::Authenticated;
 use crate::error::{ApiError, Problem};
 use crate::http::client_ip::client_ip;
-use crate::http::refusals::{MalformedJson, NoToken, RateLimited};
+use crate::http::refusals::{LinkNotValid, MalformedJson, NoToken, RateLimited};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -92,7 +92,7 @@ pub struct AcceptInvitationRequest {
     responses(
         (status = 204, description = "The address is verified"),
         MalformedJson,
-        (status = 404, description = "The token is unknown, expired or used (`/problems/link-not-valid`)", body = Problem, content_type = "application/problem+json"),
+        LinkNotValid,
     )
 )]
 #[post("/auth/verify-email")]
@@ -175,7 +175,7 @@ async fn request_password_reset(
     responses(
         (status = 204, description = "The password is changed"),
         MalformedJson,
-        (status = 404, description = "The token is unknown, expired or used (`/problems/link-not-valid`)", body = Problem, content_type = "application/problem+json"),
+        LinkNotValid,
         (status = 422, description = "The password is not 12 to 128 characters", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -236,7 +236,7 @@ async fn invite(
         (status = 201, description = "The new user", body = User),
         MalformedJson,
         (status = 409, description = "The address already has an account", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The token is unknown, expired or used (`/problems/link-not-valid`)", body = Problem, content_type = "application/problem+json"),
+        LinkNotValid,
         (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]

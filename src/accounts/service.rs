@@ -277,17 +277,7 @@ pub async fn request_password_reset(
         let Some(user) = credentials::find_by_email(conn, &email)? else {
             return Ok(());
         };
-        let (token, _) = credentials::issue(
-            conn,
-            NewToken {
-                purpose: TokenPurpose::PasswordReset,
-                user_id: Some(user.id),
-                organisation_id: None,
-                email: user.email.clone(),
-                role: None,
-                created_by: None,
-            },
-        )?;
+        let token = own_token(conn, TokenPurpose::PasswordReset, &user, None)?;
         notifier.send_account_email(
             conn,
             AccountEmail::PasswordReset,
@@ -484,6 +474,24 @@ pub async fn accept_invitation(
     .await
 }
 
+/// A single-use token for `user`'s own address: it gives no role and nobody else asked for it.
+fn own_token(
+    conn: &mut Conn<'_>,
+    purpose: TokenPurpose,
+    user: &User,
+    organisation_id: Option<Uuid>,
+) -> Result<String, StoreError> {
+    let new = NewToken {
+        purpose,
+        user_id: Some(user.id),
+        organisation_id,
+        email: user.email.clone(),
+        role: None,
+        created_by: None,
+    };
+    Ok(credentials::issue(conn, new)?.0)
+}
+
 /// Writes a verification token for `user` and its email to the outbox, in the caller's
 /// transaction (the one that creates the user).
 fn send_verification(
@@ -492,16 +500,11 @@ fn send_verification(
     user: &User,
     organisation_name: &str,
 ) -> Result<(), StoreError> {
-    let (token, _) = credentials::issue(
+    let token = own_token(
         conn,
-        NewToken {
-            purpose: TokenPurpose::VerifyEmail,
-            user_id: Some(user.id),
-            organisation_id: Some(user.organisation_id),
-            email: user.email.clone(),
-            role: None,
-            created_by: None,
-        },
+        TokenPurpose::VerifyEmail,
+        user,
+        Some(user.organisation_id),
     )?;
     notifier.send_account_email(
         conn,

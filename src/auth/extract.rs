@@ -101,6 +101,16 @@ pub struct MaybeAuthenticated(pub Viewer);
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
+/// The extractors all read the caller with `identify` and differ only in what they make of
+/// the identity (or its absence): `then`.
+fn from_identity<T: 'static>(
+    request: &HttpRequest,
+    then: fn(Option<Identity>) -> Result<T, ApiError>,
+) -> Boxed<T> {
+    let request = request.clone();
+    Box::pin(async move { then(identify(&request).await?) })
+}
+
 fn bearer(request: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
@@ -219,8 +229,9 @@ impl FromRequest for Authenticated {
     type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move { person(signed_in(identify(&request).await?)?).map(Authenticated) })
+        from_identity(request, |identity| {
+            person(signed_in(identity)?).map(Authenticated)
+        })
     }
 }
 
@@ -229,9 +240,8 @@ impl FromRequest for Coordinator {
     type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            let identity = person(signed_in(identify(&request).await?)?)?;
+        from_identity(request, |identity| {
+            let identity = person(signed_in(identity)?)?;
             if identity.viewer().is_coordinator() {
                 Ok(Coordinator(identity))
             } else {
@@ -249,9 +259,7 @@ impl FromRequest for MaybeAuthenticated {
     type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            let identity = identify(&request).await?;
+        from_identity(request, |identity| {
             Ok(MaybeAuthenticated(
                 identity.map_or(Viewer::Anonymous, |identity| identity.viewer()),
             ))
@@ -266,11 +274,8 @@ impl FromRequest for Reader {
     type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            Ok(identify(&request)
-                .await?
-                .map_or(Reader::ANONYMOUS, |identity| identity.reader))
+        from_identity(request, |identity| {
+            Ok(identity.map_or(Reader::ANONYMOUS, |identity| identity.reader))
         })
     }
 }
@@ -345,9 +350,8 @@ impl FromRequest for SignedIn {
     type Future = Boxed<Self>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let request = request.clone();
-        Box::pin(async move {
-            signed_in(identify(&request).await?).map(|identity| SignedIn(identity.reader))
+        from_identity(request, |identity| {
+            signed_in(identity).map(|identity| SignedIn(identity.reader))
         })
     }
 }

@@ -32,16 +32,24 @@ pub fn digest(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The claims every access token carries (RFC 7519's registered ones but `sub`), written once
+/// for both kinds: who issued it, for whom, and when it holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccessClaims {
-    pub sub: Uuid,
-    pub org: Uuid,
-    pub role: Role,
+pub struct RegisteredClaims {
     pub iss: String,
     pub aud: String,
     pub iat: u64,
     pub nbf: u64,
     pub exp: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub sub: Uuid,
+    pub org: Uuid,
+    pub role: Role,
+    #[serde(flatten)]
+    pub registered: RegisteredClaims,
 }
 
 impl AccessClaims {
@@ -64,11 +72,8 @@ pub struct ClientClaims {
     pub org: Uuid,
     pub scope: String,
     pub r#gen: i32,
-    pub iss: String,
-    pub aud: String,
-    pub iat: u64,
-    pub nbf: u64,
-    pub exp: u64,
+    #[serde(flatten)]
+    pub registered: RegisteredClaims,
 }
 
 /// Either kind of access token, told apart by its claims: a user's carries `role`, a
@@ -93,11 +98,8 @@ struct AnyClaims {
     scope: Option<String>,
     #[serde(default)]
     r#gen: Option<i32>,
-    iss: String,
-    aud: String,
-    iat: u64,
-    nbf: u64,
-    exp: u64,
+    #[serde(flatten)]
+    registered: RegisteredClaims,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,28 +141,39 @@ impl AccessTokens {
         self.ttl
     }
 
+    /// This issuer's claims for a token issued now.
+    fn registered(&self) -> RegisteredClaims {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        RegisteredClaims {
+            iss: self.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl.as_secs(),
+        }
+    }
+
+    fn sign(&self, claims: &impl Serialize) -> Result<String, TokenError> {
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
+    }
+
     pub fn issue(
         &self,
         user_id: Uuid,
         organisation_id: Uuid,
         role: Role,
     ) -> Result<String, TokenError> {
-        let now = chrono::Utc::now().timestamp().max(0) as u64;
         let claims = AccessClaims {
             sub: user_id,
             org: organisation_id,
             role,
-            iss: self.issuer.clone(),
-            aud: AUDIENCE.to_owned(),
-            iat: now,
-            nbf: now,
-            exp: now + self.ttl.as_secs(),
+            registered: self.registered(),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        self.sign(&claims)
     }
 
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
@@ -178,24 +191,15 @@ impl AccessTokens {
         scope: String,
         generation: i32,
     ) -> Result<String, TokenError> {
-        let now = chrono::Utc::now().timestamp().max(0) as u64;
         let claims = ClientClaims {
             sub: client_id,
             client_id,
             org: organisation_id,
             scope,
             r#gen: generation,
-            iss: self.issuer.clone(),
-            aud: AUDIENCE.to_owned(),
-            iat: now,
-            nbf: now,
-            exp: now + self.ttl.as_secs(),
+            registered: self.registered(),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        self.sign(&claims)
     }
 
     /// Checks the signature, algorithm, issuer, audience and times, then which kind it is.
@@ -207,11 +211,7 @@ impl AccessTokens {
                 sub: any.sub,
                 org: any.org,
                 role,
-                iss: any.iss,
-                aud: any.aud,
-                iat: any.iat,
-                nbf: any.nbf,
-                exp: any.exp,
+                registered: any.registered,
             })),
             (None, Some(client_id), Some(scope), Some(generation)) if client_id == any.sub => {
                 Ok(Verified::Client(ClientClaims {
@@ -220,11 +220,7 @@ impl AccessTokens {
                     org: any.org,
                     scope,
                     r#gen: generation,
-                    iss: any.iss,
-                    aud: any.aud,
-                    iat: any.iat,
-                    nbf: any.nbf,
-                    exp: any.exp,
+                    registered: any.registered,
                 }))
             }
             _ => Err(TokenError::Mixed),
@@ -256,7 +252,7 @@ mod tests {
             (claims.sub, claims.org, claims.role),
             (user, org, Role::OrgAdmin)
         );
-        assert_eq!(claims.exp - claims.iat, 900);
+        assert_eq!(claims.registered.exp - claims.registered.iat, 900);
     }
 
     #[test]

@@ -81,18 +81,7 @@ fn top_level(taxonomy: &Taxonomy, code: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::themes::Theme;
-
-    fn theme(code: &str, parent: Option<&str>, position: i32) -> Theme {
-        Theme {
-            code: code.into(),
-            parent: parent.map(Into::into),
-            name: format!("Name of {code}"),
-            description: String::new(),
-            version: 1,
-            position,
-        }
-    }
+    use crate::catalogue::themes::theme;
 
     #[test]
     fn counts_roll_up_to_top_level_themes_most_needed_first() {

@@ -134,20 +134,31 @@ impl Taxonomy {
     }
 }
 
+/// A theme for unit tests: named after its code, so that a test can tell names from codes.
+#[cfg(test)]
+pub(crate) fn theme(code: &str, parent: Option<&str>, position: i32) -> Theme {
+    Theme {
+        code: code.into(),
+        parent: parent.map(Into::into),
+        name: format!("Name of {code}"),
+        description: String::new(),
+        version: 1,
+        position,
+    }
+}
+
+/// A taxonomy of `codes` for unit tests, each theme under the code before its last dot.
+#[cfg(test)]
+pub(crate) fn taxonomy_of<'a>(codes: impl IntoIterator<Item = &'a str>) -> Taxonomy {
+    Taxonomy::new(codes.into_iter().map(|code| {
+        let parent = code.rsplit_once('.').map(|(parent, _)| parent);
+        theme(code, parent, 0)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn theme(code: &str, parent: Option<&str>, position: i32) -> Theme {
-        Theme {
-            code: code.into(),
-            parent: parent.map(Into::into),
-            name: code.into(),
-            description: String::new(),
-            version: 1,
-            position,
-        }
-    }
 
     #[test]
     fn descendants_include_the_theme_and_all_below() {

@@ -652,20 +652,11 @@ pub fn validate_offer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::themes::Theme;
+    use crate::catalogue::themes::taxonomy_of;
     use proptest::prelude::*;
 
     fn taxonomy() -> Taxonomy {
-        Taxonomy::new(
-            ["ransomware", "ransomware.backup_recovery", "workforce"].map(|code| Theme {
-                code: code.into(),
-                parent: code.split_once('.').map(|(parent, _)| parent.into()),
-                name: code.into(),
-                description: String::new(),
-                version: 1,
-                position: 0,
-            }),
-        )
+        taxonomy_of(["ransomware", "ransomware.backup_recovery", "workforce"])
     }
 
     fn today() -> NaiveDate {

@@ -2,16 +2,16 @@
 //! admins and for coordinators. A person's token only: the table of `operations.rs` lists
 //! none of these, so client tokens are refused before any of them runs.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::extract::Authenticated;
 use crate::clients::model::{ApiClient, Scope, Scopes};
 use crate::clients::service::{self, ClientsError};
 use crate::error::{ApiError, Problem, ProblemType};
-use crate::http::refusals::distinct;
+use crate::http::refusals::{distinct, documented_refusals};
 use crate::state::AppState;
 
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -48,6 +48,35 @@ pub struct ApiClientWithSecret {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiClientList {
     pub items: Vec<ApiClient>,
+}
+
+const NOT_ORG_ADMIN: &str = "Not an org admin of the organisation";
+
+documented_refusals! {
+    /// What a route on an organisation's clients refuses before it looks further.
+    OrganisationRefusals = [(403, NOT_ORG_ADMIN), (404, "No such organisation, or another organisation's")];
+    /// What a route on one client refuses before it looks further.
+    ClientRefusals = [(403, NOT_ORG_ADMIN), (404, "No such client in this organisation")];
+}
+
+/// One client of an organisation, as its path names it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ClientPath {
+    /// Organisation id
+    pub id: Uuid,
+    /// The client's `client_id`
+    pub client_id: Uuid,
+}
+
+/// A client with its secret, never to be cached: creating and rotating answer it.
+fn with_secret(mut answer: HttpResponseBuilder, client: ApiClient, secret: String) -> HttpResponse {
+    answer
+        .insert_header(("Cache-Control", "no-store"))
+        .json(ApiClientWithSecret {
+            client,
+            client_secret: secret,
+        })
 }
 
 impl From<ClientsError> for ApiError {
@@ -95,19 +124,15 @@ async fn create_client(
             service::create(conn, &viewer, organisation_id, &body.name, scopes)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!(
-                "/api/v1/organisations/{organisation_id}/api-clients/{}",
-                client.client_id
-            ),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ApiClientWithSecret {
-            client,
-            client_secret: secret,
-        }))
+    let mut created = HttpResponse::Created();
+    created.insert_header((
+        "Location",
+        format!(
+            "/api/v1/organisations/{organisation_id}/api-clients/{}",
+            client.client_id
+        ),
+    ));
+    Ok(with_secret(created, client, secret))
 }
 
 /// The organisation's API clients, oldest first, revoked ones included; never a secret.
@@ -117,8 +142,7 @@ async fn create_client(
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The clients", body = ApiClientList),
-        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such organisation, or another organisation's", body = Problem, content_type = "application/problem+json"),
+        OrganisationRefusals,
     )
 )]
 #[get("/organisations/{id}/api-clients")]
@@ -139,23 +163,19 @@ async fn list_clients(
 #[utoipa::path(
     tag = "api-clients",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("client_id" = Uuid, Path, description = "The client's `client_id`"),
-    ),
+    params(ClientPath),
     responses(
         (status = 200, description = "The client", body = ApiClient),
-        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such client in this organisation", body = Problem, content_type = "application/problem+json"),
+        ClientRefusals,
     )
 )]
 #[get("/organisations/{id}/api-clients/{client_id}")]
 async fn get_client(
     state: web::Data<AppState>,
     user: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ClientPath>,
 ) -> Result<web::Json<ApiClient>, ApiError> {
-    let ((organisation_id, client_id), viewer) = (path.into_inner(), user.0.viewer());
+    let (organisation_id, client_id, viewer) = (path.id, path.client_id, user.0.viewer());
     let client = state
         .db
         .query(move |conn| service::get(conn, &viewer, organisation_id, client_id))
@@ -168,14 +188,10 @@ async fn get_client(
 #[utoipa::path(
     tag = "api-clients",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("client_id" = Uuid, Path, description = "The client's `client_id`"),
-    ),
+    params(ClientPath),
     responses(
         (status = 200, description = "The client and its new secret, in this answer only", body = ApiClientWithSecret),
-        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such client in this organisation", body = Problem, content_type = "application/problem+json"),
+        ClientRefusals,
         (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -183,19 +199,14 @@ async fn get_client(
 async fn rotate_client(
     state: web::Data<AppState>,
     user: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ClientPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let ((organisation_id, client_id), viewer) = (path.into_inner(), user.0.viewer());
+    let (organisation_id, client_id, viewer) = (path.id, path.client_id, user.0.viewer());
     let (client, secret) = state
         .db
         .transaction(move |conn| service::rotate(conn, &viewer, organisation_id, client_id))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ApiClientWithSecret {
-            client,
-            client_secret: secret,
-        }))
+    Ok(with_secret(HttpResponse::Ok(), client, secret))
 }
 
 /// Revoke the client: its secret and its tokens stop working at once. It stays listed, with
@@ -203,23 +214,19 @@ async fn rotate_client(
 #[utoipa::path(
     tag = "api-clients",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("client_id" = Uuid, Path, description = "The client's `client_id`"),
-    ),
+    params(ClientPath),
     responses(
         (status = 200, description = "The client, revoked", body = ApiClient),
-        (status = 403, description = "Not an org admin of the organisation", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such client in this organisation", body = Problem, content_type = "application/problem+json"),
+        ClientRefusals,
     )
 )]
 #[delete("/organisations/{id}/api-clients/{client_id}")]
 async fn revoke_client(
     state: web::Data<AppState>,
     user: Authenticated,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<ClientPath>,
 ) -> Result<web::Json<ApiClient>, ApiError> {
-    let ((organisation_id, client_id), viewer) = (path.into_inner(), user.0.viewer());
+    let (organisation_id, client_id, viewer) = (path.id, path.client_id, user.0.viewer());
     let client = state
         .db
         .transaction(move |conn| service::revoke(conn, &viewer, organisation_id, client_id))

@@ -189,18 +189,7 @@ pub fn rotate(
         StoreError::Stale => ClientsError::Revoked,
         other => other.into(),
     })?;
-    let after = store::find(conn, client_id)?.ok_or(ClientsError::NotFound("API client"))?;
-    audit::record(
-        conn,
-        AuditEntry::change(
-            "api_client",
-            client_id,
-            "rotate",
-            actor(viewer)?,
-            &as_json(&before),
-            &as_json(&after),
-        ),
-    )?;
+    let after = audited(conn, viewer, "rotate", &before)?;
     Ok((after, secret))
 }
 
@@ -216,15 +205,27 @@ pub fn revoke(
     if !store::revoke(conn, client_id)? {
         return Ok(before);
     }
+    let after = audited(conn, viewer, "revoke", &before)?;
+    Ok(after)
+}
+
+/// The client as `action` left it, with the audit line of the change from `before`.
+fn audited(
+    conn: &mut Conn<'_>,
+    viewer: &Viewer,
+    action: &str,
+    before: &ApiClient,
+) -> Result<ApiClient, ClientsError> {
+    let client_id = before.client_id;
     let after = store::find(conn, client_id)?.ok_or(ClientsError::NotFound("API client"))?;
     audit::record(
         conn,
         AuditEntry::change(
             "api_client",
             client_id,
-            "revoke",
+            action,
             actor(viewer)?,
-            &as_json(&before),
+            &as_json(before),
             &as_json(&after),
         ),
     )?;

@@ -358,6 +358,14 @@ fn create_parent_folder(path: &Path) -> Result<(), StoreError> {
 /// Where a newest-first page starts: after this (timestamp, id).
 pub type TimeKey = (chrono::NaiveDateTime, String);
 
+/// A stored word read back as its type: one the type does not know is a corrupt row, never
+/// a default, and the error names what and which word.
+pub fn parse_stored<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, StoreError> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Query(format!("stored {what} `{value}`")))
+}
+
 /// The current time as stored: UTC, without zone, to the microsecond (what both engines keep).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;

@@ -10,8 +10,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpRequest};
-use ipnet::IpNet;
 use serde::Deserialize;
+
+use crate::config::list_items;
+use crate::networks::Networks;
 
 const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -19,25 +21,14 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 /// The networks whose forwarding headers are believed. Empty (the default): none are, and the
 /// client is always the TCP peer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies(Networks);
 
 impl TrustedProxies {
     /// Parses CIDR ranges (`10.0.0.0/8`, `fd00::/8`) or single addresses (a `/32` or `/128`).
     pub fn parse<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
-        items
-            .into_iter()
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| {
-                item.parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .map(|net| net.trunc())
-                    .map_err(|_| {
-                        format!("`{item}` is not a CIDR range (such as 10.0.0.0/8) or an address")
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+        Networks::parse(items).map(Self).map_err(|item| {
+            format!("`{item}` is not a CIDR range (such as 10.0.0.0/8) or an address")
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -45,26 +36,16 @@ impl TrustedProxies {
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
-        let ip = ip.to_canonical();
-        self.0.iter().any(|net| net.contains(&ip))
+        self.0.contains(ip.to_canonical())
     }
 }
 
-/// A list in TOML (`["10.0.0.0/8"]`), or one comma-separated string, which is what an
-/// environment variable naturally holds (`CLEARINGHOUSE_TRUSTED_PROXIES=10.0.0.0/8,::1`).
+/// A list in TOML (`["10.0.0.0/8"]`), or one comma-separated string
+/// (`CLEARINGHOUSE_TRUSTED_PROXIES=10.0.0.0/8,::1`).
 impl<'de> Deserialize<'de> for TrustedProxies {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            List(Vec<String>),
-            Text(String),
-        }
-        let parsed = match Form::deserialize(deserializer)? {
-            Form::List(items) => Self::parse(items.iter().map(String::as_str)),
-            Form::Text(text) => Self::parse(text.split(',')),
-        };
-        parsed.map_err(serde::de::Error::custom)
+        let items = list_items(deserializer)?;
+        Self::parse(items.iter().map(String::as_str)).map_err(serde::de::Error::custom)
     }
 }
 

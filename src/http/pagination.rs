@@ -77,6 +77,17 @@ pub fn micros_text(at: NaiveDateTime) -> String {
     at.and_utc().timestamp_micros().to_string()
 }
 
+/// A date written as days since 1 January of year 1 (at most 7 digits), as the catalogue's
+/// date cursors carry it.
+pub fn days_part(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_num_days_from_ce_opt(i32::try_from(digits(text, 7)?).ok()?)
+}
+
+pub fn days_text(day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    day.num_days_from_ce().to_string()
+}
+
 fn bad_cursor() -> ApiError {
     ApiError::refused(
         ProblemType::InvalidCursor,

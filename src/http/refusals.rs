@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-use utoipa::IntoResponses;
 
 use crate::error::PROBLEM_JSON;
 
@@ -29,42 +28,39 @@ pub fn problems<D: AsRef<str>>(entries: &[(u16, D)]) -> BTreeMap<String, RefOr<R
         .collect()
 }
 
-const NO_TOKEN: (u16, &str) = (401, "No valid access token");
+/// A set of documented refusals as a utoipa `IntoResponses` type, named once so that the
+/// routes answering them list the type instead of repeating each (status, description).
+/// Declarative only: the type carries no behaviour, the routes still answer what they answer.
+macro_rules! documented_refusals {
+    ($($(#[$doc:meta])* $vis:vis $name:ident = [$($entry:expr),+ $(,)?];)+) => {$(
+        $(#[$doc])*
+        $vis struct $name;
 
-/// What `Authenticated` answers without a valid bearer token.
-pub struct NoToken;
-
-impl IntoResponses for NoToken {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[NO_TOKEN])
-    }
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<
+                String,
+                utoipa::openapi::RefOr<utoipa::openapi::Response>,
+            > {
+                $crate::http::refusals::problems(&[$($entry),+])
+            }
+        }
+    )+};
 }
+pub(crate) use documented_refusals;
 
-/// What `Coordinator` answers: no valid token, or a token of someone else.
-pub struct CoordinatorsOnly;
+pub const NO_TOKEN: (u16, &str) = (401, "No valid access token");
 
-impl IntoResponses for CoordinatorsOnly {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[NO_TOKEN, (403, "The caller is not a coordinator")])
-    }
-}
-
-/// A JSON body that does not parse.
-pub struct MalformedJson;
-
-impl IntoResponses for MalformedJson {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[(400, "Malformed JSON")])
-    }
-}
-
-/// A rate limit of the caller's address or account is spent.
-pub struct RateLimited;
-
-impl IntoResponses for RateLimited {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[(429, "Rate limited")])
-    }
+documented_refusals! {
+    /// What `Authenticated` answers without a valid bearer token.
+    pub NoToken = [NO_TOKEN];
+    /// What `Coordinator` answers: no valid token, or a token of someone else.
+    pub CoordinatorsOnly = [NO_TOKEN, (403, "The caller is not a coordinator")];
+    /// A JSON body that does not parse.
+    pub MalformedJson = [(400, "Malformed JSON")];
+    /// A rate limit of the caller's address or account is spent.
+    pub RateLimited = [(429, "Rate limited")];
+    /// An emailed link's token that cannot be used (again).
+    pub LinkNotValid = [(404, "The token is unknown, expired or used (`/problems/link-not-valid`)")];
 }
 
 /// Refusals with a problem type of their own, answered by more than one area: the slug is

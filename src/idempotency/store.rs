@@ -127,6 +127,17 @@ pub fn claim(
     }
 }
 
+/// The key while the request holding `token` runs (no answer recorded yet): what completing
+/// and releasing both act on, so that a request whose claim ran out touches nothing.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn held<'a>(caller: &'a str, key: &'a str, token: &'a str) -> _ {
+    keys::caller
+        .eq(caller)
+        .and(keys::idempotency_key.eq(key))
+        .and(keys::claim_token.eq(token))
+        .and(keys::completed_at.is_null())
+}
+
 /// Records the answer of the request holding `token`; false when it no longer holds the key.
 pub fn complete(
     conn: &mut Conn<'_>,
@@ -139,13 +150,7 @@ pub fn complete(
     let headers = serde_json::to_string(&response.headers)
         .map_err(|error| StoreError::Query(error.to_string()))?;
     let updated = dispatch!(conn, |c| diesel::update(
-        keys::idempotency_keys.filter(
-            keys::caller
-                .eq(caller)
-                .and(keys::idempotency_key.eq(key))
-                .and(keys::claim_token.eq(token))
-                .and(keys::completed_at.is_null())
-        )
+        keys::idempotency_keys.filter(held(caller, key, token))
     )
     .set((
         keys::completed_at.eq(Some(now)),
@@ -165,13 +170,7 @@ pub fn release(
     token: &str,
 ) -> Result<bool, StoreError> {
     let deleted = dispatch!(conn, |c| diesel::delete(
-        keys::idempotency_keys.filter(
-            keys::caller
-                .eq(caller)
-                .and(keys::idempotency_key.eq(key))
-                .and(keys::claim_token.eq(token))
-                .and(keys::completed_at.is_null())
-        )
+        keys::idempotency_keys.filter(held(caller, key, token))
     )
     .execute(c))?;
     Ok(deleted == 1)

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::accounts::model::Country;
 use crate::catalogue::model::*;
-use crate::catalogue::themes::{Taxonomy, Theme};
+use crate::catalogue::themes::{taxonomy_of, Taxonomy};
 use crate::matching::index::{best_first, related_themes, Matcher};
 use crate::matching::open_offers::OpenOffers;
 use crate::matching::score::{evaluate, score, Evaluation, Exclusion, Score, Weights, FACTORS};
@@ -45,14 +45,7 @@ const TEXTS: [(&str, &str); 7] = [
 ];
 
 fn taxonomy() -> Taxonomy {
-    Taxonomy::new(THEMES.map(|code| Theme {
-        code: code.into(),
-        parent: code.split_once('.').map(|(parent, _)| parent.into()),
-        name: code.into(),
-        description: String::new(),
-        version: 1,
-        position: 0,
-    }))
+    taxonomy_of(THEMES)
 }
 
 fn today() -> NaiveDate {

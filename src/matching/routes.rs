@@ -20,7 +20,7 @@ use crate::http::pagination::{
     parse_change_cursor, parse_cursor,
 };
 use crate::http::problems::optional_json;
-use crate::http::refusals::{distinct, CoordinatorsOnly, NoToken};
+use crate::http::refusals::{distinct, documented_refusals, CoordinatorsOnly, NoToken, NO_TOKEN};
 use crate::http::sync::UpdatedSince;
 use crate::matching::score::{Exclusion, Factor, Score, Weights};
 use crate::matching::service::{
@@ -395,6 +395,11 @@ async fn list_matches(
     }))
 }
 
+documented_refusals! {
+    /// What a route on one match refuses before it looks further.
+    MatchRefusals = [NO_TOKEN, (404, "No such match, or not one the caller takes part in")];
+}
+
 /// One match, for its two sides and coordinators.
 #[utoipa::path(
     tag = "matching",
@@ -402,8 +407,7 @@ async fn list_matches(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The match", body = Match),
-        NoToken,
-        (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
+        MatchRefusals,
     )
 )]
 #[get("/matches/{id}")]
@@ -439,9 +443,8 @@ pub struct OutcomeReportBody {
     request_body = OutcomeReportBody,
     responses(
         (status = 201, description = "The report", body = OutcomeReport),
-        NoToken,
+        MatchRefusals,
         (status = 403, description = "Coordinators read reports but do not write them", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not completed yet, or the caller's side has reported", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid rating or outcome", body = Problem, content_type = "application/problem+json"),
     )
@@ -472,8 +475,7 @@ async fn report_on_match(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The reports the caller may read", body = Vec<OutcomeReport>),
-        NoToken,
-        (status = 404, description = "No such match, or not one the caller takes part in", body = Problem, content_type = "application/problem+json"),
+        MatchRefusals,
     )
 )]
 #[get("/matches/{id}/reports")]

@@ -42,10 +42,7 @@ impl TryFrom<OutboxRow> for OutboxEntry {
     fn try_from(row: OutboxRow) -> Result<Self, StoreError> {
         Ok(OutboxEntry {
             id: row.id.0,
-            status: row
-                .status
-                .parse()
-                .map_err(|_| StoreError::Query(format!("stored outbox status `{}`", row.status)))?,
+            status: db::parse_stored("outbox status", &row.status)?,
             message_id: row.message_id,
             kind: row.kind,
             recipient: row.recipient,

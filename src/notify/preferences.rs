@@ -27,9 +27,7 @@ pub fn modes(
     for (kind, mode) in rows {
         // A kind that no longer exists is ignored; a mode we cannot read is our fault.
         if let Ok(kind) = kind.parse::<EventKind>() {
-            let mode = mode
-                .parse()
-                .map_err(|_| StoreError::Query(format!("stored delivery mode `{mode}`")))?;
+            let mode = db::parse_stored("delivery mode", &mode)?;
             modes.insert(kind, mode);
         }
     }

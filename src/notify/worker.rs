@@ -14,7 +14,7 @@ use crate::notify::notifier::Notifier;
 use crate::notify::outbox::{self, ClaimedMessage, OutboxQueue};
 use crate::notify::transport::Transport;
 use crate::notify::{dead_letters, digest};
-use crate::queue::runner::{LeasedWork, Pace};
+use crate::queue::runner::{claim_batch, release_all, LeasedWork, Pace};
 use crate::queue::{AfterFailure, RetryPolicy};
 
 pub use crate::queue::runner::WorkerHandle;
@@ -189,13 +189,11 @@ impl LeasedWork for Worker {
     }
 
     async fn claim(&self) -> Result<Vec<ClaimedMessage>, StoreError> {
-        let limit = self.settings.batch_size;
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let max_attempts = self.settings.retry.max_attempts;
-        self.db
-            .write(move |conn| outbox::claim_due(conn, limit, lease, max_attempts))
-            .await
+        let (batch_size, max_attempts) =
+            (self.settings.batch_size, self.settings.retry.max_attempts);
+        claim_batch(&self.db, batch_size, lease, max_attempts, outbox::claim_due).await
     }
 
     async fn settle(&self, message: ClaimedMessage) {
@@ -206,13 +204,9 @@ impl LeasedWork for Worker {
     }
 
     async fn give_back(&self, messages: Vec<ClaimedMessage>) -> Result<(), StoreError> {
-        self.db
-            .write(move |conn| {
-                for message in &messages {
-                    OutboxQueue::release(conn, message.id, &message.claim_token)?;
-                }
-                Ok(())
-            })
-            .await
+        release_all(&self.db, messages, |conn, message| {
+            OutboxQueue::release(conn, message.id, &message.claim_token)
+        })
+        .await
     }
 }

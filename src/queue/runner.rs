@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use crate::db::{self, StoreError};
+use crate::db::{self, Conn, Database, StoreError};
 use crate::queue::schedule::give_back;
 
 /// How often and how much one worker takes.
@@ -103,6 +103,35 @@ pub async fn run_batch<W: LeasedWork>(
         work.give_back(given_back).await?;
     }
     Ok(count)
+}
+
+/// A store's `claim_due`: up to `limit` due items, each held for `lease`, an item past
+/// `max_attempts` parked instead.
+pub type ClaimDue<T> =
+    fn(&mut Conn<'_>, usize, chrono::Duration, u32) -> Result<Vec<T>, StoreError>;
+
+/// The claim of a `LeasedWork`: up to `batch_size` due items through `claim_due` (a
+/// store's `claim_due`), each held for `lease`, in one write transaction.
+pub async fn claim_batch<T: Send + 'static>(
+    db: &Database,
+    batch_size: usize,
+    lease: chrono::Duration,
+    max_attempts: u32,
+    claim_due: ClaimDue<T>,
+) -> Result<Vec<T>, StoreError> {
+    db.write(move |conn| claim_due(conn, batch_size, lease, max_attempts))
+        .await
+}
+
+/// The give-back of a `LeasedWork`: each untried item released on its claim with `release`
+/// (its table's `release`), all in one write transaction.
+pub async fn release_all<T: Send + 'static>(
+    db: &Database,
+    items: Vec<T>,
+    release: fn(&mut Conn<'_>, &T) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    db.write(move |conn| items.iter().try_for_each(|item| release(conn, item)))
+        .await
 }
 
 /// A running worker: `stop` lets it finish the items in flight, give back the rest of its

@@ -11,7 +11,7 @@ use crate::auth::extract::SignedIn;
 use crate::catalogue::routes::{etag, required_if_match};
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
-use crate::http::refusals::NoToken;
+use crate::http::refusals::{documented_refusals, NO_TOKEN};
 use crate::state::AppState;
 use crate::webhooks::model::{Delivery, DeliveryStatus, Webhook, WebhookInput, WebhookPatch};
 use crate::webhooks::service::{self, WebhooksError, WithSecret};
@@ -88,6 +88,37 @@ pub struct DeliveryPage {
 
 const FORBIDDEN: &str = "The caller is neither an org admin of the organisation nor a coordinator";
 
+documented_refusals! {
+    /// What a route on an organisation's webhooks refuses before it looks further.
+    OrganisationRefusals = [NO_TOKEN, (403, FORBIDDEN), (404, "No such organisation")];
+    /// What a route on one webhook refuses before it looks further.
+    WebhookRefusals = [NO_TOKEN, (403, FORBIDDEN), (404, "No such webhook of this organisation")];
+    /// What a route on one delivery refuses before it looks further.
+    DeliveryRefusals = [NO_TOKEN, (403, FORBIDDEN), (404, "No such delivery of this webhook")];
+}
+
+/// One webhook of an organisation, as its path names it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct WebhookPath {
+    /// Organisation id
+    pub id: Uuid,
+    /// Webhook id
+    pub webhook_id: Uuid,
+}
+
+/// One delivery of a webhook, as its path names it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DeliveryPath {
+    /// Organisation id
+    pub id: Uuid,
+    /// Webhook id
+    pub webhook_id: Uuid,
+    /// Delivery id
+    pub delivery_id: Uuid,
+}
+
 /// Create a webhook: events of the kinds named are signed and posted to the URL. The answer
 /// carries the signing secret, shown this once.
 #[utoipa::path(
@@ -97,9 +128,7 @@ const FORBIDDEN: &str = "The caller is neither an org admin of the organisation 
     request_body = WebhookInput,
     responses(
         (status = 201, description = "The webhook and its signing secret", body = WebhookWithSecret),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        OrganisationRefusals,
         (status = 409, description = "The organisation has as many webhooks as allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a URL the clearing house does not send to (not https, or an address that is loopback, private, link-local, CGNAT or metadata)", body = Problem, content_type = "application/problem+json"),
     )
@@ -137,9 +166,7 @@ async fn create_webhook(
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The webhooks, oldest first", body = WebhookList),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        OrganisationRefusals,
     )
 )]
 #[get("/organisations/{id}/webhooks")]
@@ -156,24 +183,19 @@ async fn list_webhooks(
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("webhook_id" = Uuid, Path, description = "Webhook id"),
-    ),
+    params(WebhookPath),
     responses(
         (status = 200, description = "The webhook; its `ETag` is what a change names in `If-Match`", body = Webhook),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
+        WebhookRefusals,
     )
 )]
 #[get("/organisations/{id}/webhooks/{webhook_id}")]
 async fn get_webhook(
     state: web::Data<AppState>,
     reader: SignedIn,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organisation_id, webhook_id) = path.into_inner();
+    let (organisation_id, webhook_id) = (path.id, path.webhook_id);
     let webhook = service::get(&state.db, &reader.0, organisation_id, webhook_id).await?;
     Ok(with_etag(webhook))
 }
@@ -193,16 +215,13 @@ fn with_etag(webhook: Webhook) -> HttpResponse {
     tag = "webhooks",
     security(("bearer" = [])),
     params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("webhook_id" = Uuid, Path, description = "Webhook id"),
+        WebhookPath,
         ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\"", pattern = r#"^(\*|(W/)?"[0-9]{1,9}")$"#),
     ),
     request_body = WebhookPatch,
     responses(
         (status = 200, description = "The webhook after the change, with its new `ETag`", body = Webhook),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
+        WebhookRefusals,
         (status = 422, description = "Invalid fields, or a URL the clearing house does not send to", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -211,10 +230,10 @@ async fn update_webhook(
     state: web::Data<AppState>,
     reader: SignedIn,
     http: HttpRequest,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     body: web::Json<WebhookPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organisation_id, webhook_id) = path.into_inner();
+    let (organisation_id, webhook_id) = (path.id, path.webhook_id);
     let expected_version = required_if_match(&http)?;
     let webhook = service::update(
         &state.db,
@@ -233,24 +252,19 @@ async fn update_webhook(
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("webhook_id" = Uuid, Path, description = "Webhook id"),
-    ),
+    params(WebhookPath),
     responses(
         (status = 204, description = "Deleted"),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
+        WebhookRefusals,
     )
 )]
 #[delete("/organisations/{id}/webhooks/{webhook_id}")]
 async fn delete_webhook(
     state: web::Data<AppState>,
     reader: SignedIn,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
 ) -> Result<HttpResponse, ApiError> {
-    let (organisation_id, webhook_id) = path.into_inner();
+    let (organisation_id, webhook_id) = (path.id, path.webhook_id);
     service::delete(&state.db, &reader.0, organisation_id, webhook_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -259,24 +273,19 @@ async fn delete_webhook(
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("webhook_id" = Uuid, Path, description = "Webhook id"),
-    ),
+    params(WebhookPath),
     responses(
         (status = 200, description = "The webhook and its new signing secret", body = WebhookWithSecret),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
+        WebhookRefusals,
     )
 )]
 #[post("/organisations/{id}/webhooks/{webhook_id}/rotate-secret")]
 async fn rotate_secret(
     state: web::Data<AppState>,
     reader: SignedIn,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
 ) -> Result<web::Json<WebhookWithSecret>, ApiError> {
-    let (organisation_id, webhook_id) = path.into_inner();
+    let (organisation_id, webhook_id) = (path.id, path.webhook_id);
     let rotated = service::rotate_secret(&state.db, &reader.0, organisation_id, webhook_id).await?;
     Ok(web::Json(rotated.into()))
 }
@@ -287,25 +296,22 @@ async fn rotate_secret(
     tag = "webhooks",
     security(("bearer" = [])),
     params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("webhook_id" = Uuid, Path, description = "Webhook id"),
+        WebhookPath,
         DeliveryQuery,
     ),
     responses(
         (status = 200, description = "One page of deliveries", body = DeliveryPage),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook of this organisation", body = Problem, content_type = "application/problem+json"),
+        WebhookRefusals,
     )
 )]
 #[get("/organisations/{id}/webhooks/{webhook_id}/deliveries")]
 async fn list_deliveries(
     state: web::Data<AppState>,
     reader: SignedIn,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<WebhookPath>,
     query: web::Query<DeliveryQuery>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
-    let (organisation_id, webhook_id) = path.into_inner();
+    let (organisation_id, webhook_id) = (path.id, path.webhook_id);
     let query = query.into_inner();
     let limit = page_limit(query.limit)?;
     let after = keyset_after::<Uuid>(query.cursor.as_deref())?;
@@ -330,16 +336,10 @@ async fn list_deliveries(
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Organisation id"),
-        ("webhook_id" = Uuid, Path, description = "Webhook id"),
-        ("delivery_id" = Uuid, Path, description = "Delivery id"),
-    ),
+    params(DeliveryPath),
     responses(
         (status = 200, description = "The delivery, pending again", body = Delivery),
-        NoToken,
-        (status = 403, description = FORBIDDEN, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such delivery of this webhook", body = Problem, content_type = "application/problem+json"),
+        DeliveryRefusals,
         (status = 409, description = "The delivery is still pending or being sent", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -347,9 +347,9 @@ async fn list_deliveries(
 async fn retry_delivery(
     state: web::Data<AppState>,
     reader: SignedIn,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    path: web::Path<DeliveryPath>,
 ) -> Result<web::Json<Delivery>, ApiError> {
-    let (organisation_id, webhook_id, delivery_id) = path.into_inner();
+    let (organisation_id, webhook_id, delivery_id) = (path.id, path.webhook_id, path.delivery_id);
     Ok(web::Json(
         service::retry(
             &state.db,

@@ -5,55 +5,32 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use ipnet::IpNet;
 use serde::Deserialize;
 use url::Url;
+
+use crate::config::list_items;
+use crate::networks::Networks;
 
 /// Addresses the operator allows although the rule refuses them (an intranet, the tests'
 /// receiver): CIDR ranges or single addresses. A list in TOML, or one comma-separated string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowedNetworks(Vec<IpNet>);
+pub struct AllowedNetworks(Networks);
 
 impl AllowedNetworks {
     pub fn parse<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
-        items
-            .into_iter()
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(|item| {
-                item.parse::<IpNet>()
-                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                    .map(|net| net.trunc())
-                    .map_err(|_| format!("`{item}` is not a CIDR range or an address"))
-            })
-            .collect::<Result<Vec<_>, _>>()
+        Networks::parse(items)
             .map(Self)
+            .map_err(|item| format!("`{item}` is not a CIDR range or an address"))
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&ip))
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ListForm {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl ListForm {
-    fn items(self) -> Vec<String> {
-        match self {
-            ListForm::List(list) => list,
-            ListForm::Text(text) => text.split(',').map(str::to_owned).collect(),
-        }
+        self.0.contains(ip)
     }
 }
 
 impl<'de> Deserialize<'de> for AllowedNetworks {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let items = ListForm::deserialize(deserializer)?.items();
+        let items = list_items(deserializer)?;
         Self::parse(items.iter().map(String::as_str)).map_err(serde::de::Error::custom)
     }
 }
@@ -74,8 +51,7 @@ impl HttpHosts {
 impl<'de> Deserialize<'de> for HttpHosts {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(Self(
-            ListForm::deserialize(deserializer)?
-                .items()
+            list_items(deserializer)?
                 .into_iter()
                 .map(|item| item.trim().to_owned())
                 .filter(|item| !item.is_empty())

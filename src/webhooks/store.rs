@@ -86,17 +86,12 @@ impl TryFrom<DeliveryRow> for Delivery {
     type Error = StoreError;
 
     fn try_from(row: DeliveryRow) -> Result<Self, StoreError> {
-        let status: DeliveryStatus = row
-            .status
-            .parse()
-            .map_err(|_| StoreError::Query(format!("stored delivery status `{}`", row.status)))?;
+        let status: DeliveryStatus = db::parse_stored("delivery status", &row.status)?;
         Ok(Delivery {
             id: row.id,
             webhook_id: row.webhook_id,
             message_id: row.message_id,
-            event_type: row.event_type.parse().map_err(|_| {
-                StoreError::Query(format!("stored event type `{}`", row.event_type))
-            })?,
+            event_type: db::parse_stored("event type", &row.event_type)?,
             status,
             attempts: row.attempts,
             last_response_status: row.last_response_status,

@@ -15,7 +15,7 @@ use crate::accounts::credentials;
 use crate::config::WebhookSettings;
 use crate::db::{self, Database, StoreError};
 use crate::notify::{EventKind, Notifier, Recipient};
-use crate::queue::runner::{LeasedWork, Pace, WorkerHandle};
+use crate::queue::runner::{claim_batch, release_all, LeasedWork, Pace, WorkerHandle};
 use crate::queue::{AfterFailure, RetryPolicy};
 use crate::webhooks::model::signature;
 use crate::webhooks::ssrf::{EgressPolicy, Target};
@@ -296,13 +296,11 @@ impl LeasedWork for WebhookWorker {
     }
 
     async fn claim(&self) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let limit = self.settings.batch_size;
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(1));
-        let max_attempts = self.settings.retry.max_attempts;
-        self.db
-            .write(move |conn| store::claim_due(conn, limit, lease, max_attempts))
-            .await
+        let (batch_size, max_attempts) =
+            (self.settings.batch_size, self.settings.retry.max_attempts);
+        claim_batch(&self.db, batch_size, lease, max_attempts, store::claim_due).await
     }
 
     /// Receivers recognise a repeated delivery by its `webhook-id`.
@@ -314,14 +312,10 @@ impl LeasedWork for WebhookWorker {
     }
 
     async fn give_back(&self, deliveries: Vec<ClaimedDelivery>) -> Result<(), StoreError> {
-        self.db
-            .write(move |conn| {
-                for delivery in &deliveries {
-                    DeliveryQueue::release(conn, delivery.id, &delivery.claim_token)?;
-                }
-                Ok(())
-            })
-            .await
+        release_all(&self.db, deliveries, |conn, delivery| {
+            DeliveryQueue::release(conn, delivery.id, &delivery.claim_token)
+        })
+        .await
     }
 }
 

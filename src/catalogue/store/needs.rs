@@ -1,6 +1,6 @@
 //! Needs in the database.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -520,15 +520,15 @@ impl ItemStore for Need {
         "$"
     );
     fn cursor_text(cursor: &NeedCursor) -> String {
-        use crate::http::pagination::micros_text;
+        use crate::http::pagination::{days_text, micros_text};
         match cursor {
             NeedCursor::Newest(at, id) => format!("n.{}.{id}", micros_text(*at)),
             NeedCursor::Urgency(rank, at, id) => format!("u.{rank}.{}.{id}", micros_text(*at)),
-            NeedCursor::WantedBy(date, id) => format!("w.{}.{id}", date.num_days_from_ce()),
+            NeedCursor::WantedBy(date, id) => format!("w.{}.{id}", days_text(*date)),
         }
     }
     fn parse_cursor(text: &str) -> Option<NeedCursor> {
-        use crate::http::pagination::{digits, micros_part, uuid_part};
+        use crate::http::pagination::{days_part, digits, micros_part, uuid_part};
         let parts: Vec<&str> = text.split('.').collect();
         let id = uuid_part;
         match parts[..] {
@@ -538,10 +538,7 @@ impl ItemStore for Need {
                 micros_part(at)?,
                 id(uuid)?,
             )),
-            ["w", days, uuid] => Some(NeedCursor::WantedBy(
-                NaiveDate::from_num_days_from_ce_opt(i32::try_from(digits(days, 7)?).ok()?)?,
-                id(uuid)?,
-            )),
+            ["w", days, uuid] => Some(NeedCursor::WantedBy(days_part(days)?, id(uuid)?)),
             _ => None,
         }
     }

@@ -1,6 +1,6 @@
 //! Offers in the database.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -446,24 +446,21 @@ impl ItemStore for Offer {
         "$"
     );
     fn cursor_text(cursor: &OfferCursor) -> String {
-        use crate::http::pagination::micros_text;
+        use crate::http::pagination::{days_text, micros_text};
         match cursor {
             OfferCursor::Newest(at, id) => format!("n.{}.{id}", micros_text(*at)),
             OfferCursor::AvailableUntil(date, id) if *date == OPEN_ENDED => format!("a.open.{id}"),
-            OfferCursor::AvailableUntil(date, id) => format!("a.{}.{id}", date.num_days_from_ce()),
+            OfferCursor::AvailableUntil(date, id) => format!("a.{}.{id}", days_text(*date)),
         }
     }
     fn parse_cursor(text: &str) -> Option<OfferCursor> {
-        use crate::http::pagination::{digits, micros_part, uuid_part};
+        use crate::http::pagination::{days_part, micros_part, uuid_part};
         let parts: Vec<&str> = text.split('.').collect();
         let id = uuid_part;
         match parts[..] {
             ["n", at, uuid] => Some(OfferCursor::Newest(micros_part(at)?, id(uuid)?)),
             ["a", "open", uuid] => Some(OfferCursor::AvailableUntil(OPEN_ENDED, id(uuid)?)),
-            ["a", days, uuid] => Some(OfferCursor::AvailableUntil(
-                NaiveDate::from_num_days_from_ce_opt(i32::try_from(digits(days, 7)?).ok()?)?,
-                id(uuid)?,
-            )),
+            ["a", days, uuid] => Some(OfferCursor::AvailableUntil(days_part(days)?, id(uuid)?)),
             _ => None,
         }
     }
