@@ -81,7 +81,7 @@ page_file() { # NAME WHERE...: writes the timed file for the pages of each WHERE
     local file="$dir/floor-$name.sql" requests=0; : >"$file"
     while (( requests < ROUNDS )); do
         for where in "$@"; do
-            local sql="SELECT $COLUMNS FROM needs WHERE $where ORDER BY needs.created_at DESC, needs.id DESC LIMIT 21"
+            local sql="SELECT $COLUMNS FROM ${FROM:-needs} WHERE $where ORDER BY ${ORDER:-needs.created_at DESC, needs.id DESC} LIMIT 21"
             mapfile -t page < <(query "SELECT id FROM ($sql) AS page")
             echo "$sql;" >>"$file"
             (( ${#page[@]} > 0 )) && themes_of "${page[@]}" >>"$file"
@@ -104,10 +104,17 @@ for phrase in "${WORDS[@]}"; do
     read -r -a words <<<"$(python3 -c 'import re, sys; print(" ".join(w.lower() for w in re.split(r"[\W_]+", sys.argv[1]) if w))' "$phrase")"
     if [[ "$engine" == sqlite ]]; then
         match=""; for w in "${words[@]}"; do match+="\"$w\"* "; done
-        wheres+=("($visible AND needs.id IN (SELECT id FROM needs_fts WHERE needs_fts MATCH '${match% }'))")
+        # The walk of the FTS5 table in newest-first rowid order (docs/PERFORMANCE.md, "List
+        # and search that follow the page").
+        wheres+=("($visible AND needs_fts MATCH '${match% }')")
     else
         match=""; for w in "${words[@]}"; do match+="$w:* & "; done
         wheres+=("($visible AND needs.search @@ to_tsquery('simple', '${match% & }'))")
     fi
 done
-page_file "search q=" "${wheres[@]}"
+if [[ "$engine" == sqlite ]]; then
+    FROM="needs INNER JOIN needs_fts ON needs_fts.id = needs.id" ORDER="needs_fts.rowid DESC" \
+        page_file "search q=" "${wheres[@]}"
+else
+    page_file "search q=" "${wheres[@]}"
+fi

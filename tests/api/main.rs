@@ -41,6 +41,8 @@ mod webhook_receiver;
 mod webhooks;
 // queue: settled queue rows past their retention
 mod retention;
+// reads: list and search whose cost follows the page
+mod reads;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -251,6 +253,11 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         webhooks::a_delivered_message_ends_the_endpoint_s_run_of_failures,
         // theme order: the first theme is the main one
         catalogue::themes_keep_the_order_they_were_given_in,
+        // reads: list and search whose cost follows the page (issue 13 item 1)
+        reads::a_search_mostly_hidden_from_the_reader_pages_through_what_it_may_see,
+        reads::a_search_with_filters_pages_in_list_order,
+        reads::an_item_whose_text_changes_is_found_by_its_new_words_only,
+        reads::needs_created_in_one_microsecond_page_by_id,
     ]
 }
 

@@ -167,7 +167,7 @@ pub(crate) fn sync_page<K: CatalogueItem>(
 /// only status and the change window apply to them, since every other filter would judge
 /// content the reader may not see), and the counter.
 macro_rules! item_sync {
-    ($conn:ident, $item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+    ($conn:ident, $item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:ident,
      $scope:ident, $filter:ident, $after:ident, $limit:ident, |$query:ident| $own:block) => {{
         use $crate::db::schema::sync_seen;
         use $crate::catalogue::item::CatalogueItem as _;
@@ -303,7 +303,8 @@ pub(crate) fn keyset_page<T, C>(
 
 /// The functions every item table has, written once: its theme join (replaced on every
 /// write, read for many items in one query), reading one item with its themes, and the
-/// errors of a row that does not read. `$row` must have `id: String` and
+/// errors of a row that does not read. `$row` must have `id: String`,
+/// `created_at: NaiveDateTime` and
 /// `fn into_item(self, themes: Vec<String>)`.
 macro_rules! item_table_basics {
     ($noun:literal, $table:ident, $themes:ident :: $owner:ident, $row:ty, $item:ty) => {
@@ -365,13 +366,24 @@ macro_rules! item_table_basics {
                 .collect()
         }
 
+        /// Rows read with their themes' column (`themes_column!`), as items.
+        fn with_theme_lists(rows: Vec<($row, Option<String>)>) -> Result<Vec<$item>, StoreError> {
+            rows.into_iter()
+                .map(|(row, codes)| row.into_item($crate::catalogue::store::theme_list(codes)))
+                .collect()
+        }
+
+        /// One statement: the row and its themes (a round trip less than `with_themes`).
         pub fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
-            let row: Option<$row> = dispatch!(conn, |c| $table::table
+            let row: Option<($row, Option<String>)> = dispatch!(conn, |c| $table::table
                 .find(id.to_string())
-                .select(<$row>::as_select())
+                .select((
+                    <$row>::as_select(),
+                    $crate::catalogue::store::themes_column!($table, $themes::$owner),
+                ))
                 .first(c)
                 .optional())?;
-            Ok(with_themes(conn, row.into_iter().collect())?.pop())
+            Ok(with_theme_lists(row.into_iter().collect())?.pop())
         }
 
         /// The item, held for the rest of the caller's transaction: PostgreSQL locks the row
@@ -407,7 +419,7 @@ pub(crate) use item_table_basics;
 /// visibility rule (`$scope`), status, themes with EXISTS, language, organisation, and
 /// free text on each engine's index (`$fts` is the FTS5 table of SQLite).
 macro_rules! filter_item_list {
-    ($query:ident: $item:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+    ($query:ident: $item:ty, $table:ident, $themes:ident :: $owner:ident, $fts:ident,
      $scope:expr, $filter:expr, $is_sqlite:expr) => {{
         let mut query = $query;
         let private: Vec<&str> = <<$item as $crate::catalogue::item::CatalogueItem>::Status>::ALL
@@ -453,9 +465,9 @@ macro_rules! filter_item_list {
                     sql::<Bool>(concat!(
                         stringify!($table),
                         ".id IN (SELECT id FROM ",
-                        $fts,
+                        stringify!($fts),
                         " WHERE ",
-                        $fts,
+                        stringify!($fts),
                         " MATCH "
                     ))
                     .bind::<Text, _>(text.fts5())
@@ -477,6 +489,85 @@ macro_rules! filter_item_list {
 }
 pub(crate) use filter_item_list;
 
+/// A search in newest-first order on SQLite, up to `$limit + 1` rows after `$after` (the
+/// newest cursor's time and id): the FTS5 table `$fts` is walked in rowid order, which is
+/// created order (`search_key`), with the other filters (`filter_item_list!`, then `$own`)
+/// applied to each match it walks, so that a common word stops after a page instead of
+/// reading and sorting every match. Rows come with their themes' column, in list order.
+macro_rules! search_newest {
+    ($c:ident, $item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:ident,
+     $scope:ident, $filter:ident, $after:expr, $limit:expr, |$query:ident| $own:block) => {{
+        use $crate::catalogue::store::fts::$fts;
+        use $crate::catalogue::store::{search_key, SEARCH_KEY_SLOTS};
+        let text = $filter.text.as_ref().map(|text| text.fts5()).unwrap_or_default();
+        // The walk is the text filter; every other filter applies to the rows it walks.
+        let mut rest = $filter.clone();
+        rest.text = None;
+        let after: Option<(NaiveDateTime, Uuid)> = $after;
+        let limit: usize = $limit;
+        // The matches with keys in [from, below), newest first, at most `most`.
+        let walk = |c: &mut diesel::SqliteConnection,
+                    from: Option<i64>,
+                    below: Option<i64>,
+                    most: Option<i64>|
+         -> QueryResult<Vec<($row, Option<String>, i64)>> {
+            let $query = $table::table
+                .inner_join($fts::table.on($fts::id.eq($table::id)))
+                .select((
+                    <$row>::as_select(),
+                    $crate::catalogue::store::themes_column!($table, $themes::$owner),
+                    $fts::rowid,
+                ))
+                .filter(sql::<Bool>(concat!(stringify!($fts), " MATCH ")).bind::<Text, _>(&text))
+                .into_boxed();
+            let $query = $crate::catalogue::store::filter_item_list!(
+                $query: $item, $table, $themes::$owner, $fts, $scope, &rest, true
+            );
+            #[allow(unused_mut)]
+            let mut $query = $own;
+            if let Some((at, id)) = after {
+                // The exact keyset, and the key bound that lets FTS5 start the walk there.
+                $query = $query
+                    .filter(
+                        $table::created_at
+                            .lt(at)
+                            .or($table::created_at.eq(at).and($table::id.lt(id.to_string()))),
+                    )
+                    .filter($fts::rowid.lt(search_key(at) + SEARCH_KEY_SLOTS));
+            }
+            if let Some(from) = from {
+                $query = $query.filter($fts::rowid.ge(from));
+            }
+            if let Some(below) = below {
+                $query = $query.filter($fts::rowid.lt(below));
+            }
+            let $query = $query.order($fts::rowid.desc());
+            match most {
+                Some(most) => $query.limit(most).load(c),
+                None => $query.load(c),
+            }
+        };
+        let mut rows = walk($c, None, None, Some(limit as i64 + 1))?;
+        // Items created in the microsecond of the last row walked sort among themselves by
+        // id, not by key: those walked later (lower keys) may belong on the page. Only a
+        // key past its microsecond's first has such neighbours, so this is almost never read.
+        if rows.len() > limit {
+            if let Some(&(_, _, key)) = rows.last() {
+                let first = key - key.rem_euclid(SEARCH_KEY_SLOTS);
+                if key > first {
+                    rows.extend(walk($c, Some(first), Some(key), None)?);
+                }
+            }
+        }
+        let mut rows: Vec<($row, Option<String>)> =
+            rows.into_iter().map(|(row, themes, _)| (row, themes)).collect();
+        rows.sort_by(|(a, _), (b, _)| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        rows.truncate(limit + 1);
+        rows
+    }};
+}
+pub(crate) use search_newest;
+
 /// The reads of `ItemStore` that every item table answers the same way, written once as
 /// items of its `impl ItemStore`: `find` and `find_locked` (`item_table_basics!`), `list`
 /// (the shared filters, then `$own`, then `$keyset`, then the page's rows with their themes,
@@ -484,9 +575,10 @@ pub(crate) use filter_item_list;
 /// list's `$filter`, and gives it back with the kind's own filters; `$keyset` gives it back
 /// starting after `$cursor` in `$sort` order; `$next` is the cursor after an item.
 macro_rules! item_reads {
-    ($item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:literal,
+    ($item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:ident,
      own: |$query:ident, $scope:ident, $filter:ident| $own:block,
      keyset: |$sort:ident, $cursor:ident| $keyset:block,
+     newest: $newest:block,
      next: $next:expr) => {
         fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
             find(conn, id)
@@ -509,19 +601,36 @@ macro_rules! item_reads {
             }
             let is_sqlite = matches!(conn, Conn::Sqlite(_));
             let limit = page.limit;
-            // Built inside `dispatch!` because a boxed query is tied to one backend.
-            let rows: Vec<$row> = dispatch!(conn, |c| {
-                let $query = $table::table.select(<$row>::as_select()).into_boxed();
-                #[allow(unused_mut)]
-                let mut $query = $crate::catalogue::store::filter_item_list!(
-                    $query: $item, $table, $themes::$owner, $fts, $scope, $filter, is_sqlite
-                );
-                #[allow(unused_mut)]
-                let mut $query = $own;
-                let $query = $keyset;
-                $query.limit(limit as i64 + 1).load(c)
-            })?;
-            let items = with_themes(conn, rows)?;
+            // `Some(after)` when the list is newest first: the order SQLite's FTS5 keys follow.
+            let newest: Option<Option<(NaiveDateTime, Uuid)>> = $newest;
+            let walk = newest.filter(|_| $filter.text.is_some());
+            let rows: Vec<($row, Option<String>)> = match (&mut *conn, walk) {
+                (Conn::Sqlite(c), Some(after)) => {
+                    let c: &mut diesel::SqliteConnection = &mut **c;
+                    $crate::catalogue::store::search_newest!(
+                        c, $item, $row, $table, $themes::$owner, $fts, $scope, $filter, after,
+                        limit, |$query| $own
+                    )
+                }
+                // Built inside `dispatch!` because a boxed query is tied to one backend.
+                (conn, _) => dispatch!(conn, |c| {
+                    let $query = $table::table
+                        .select((
+                            <$row>::as_select(),
+                            $crate::catalogue::store::themes_column!($table, $themes::$owner),
+                        ))
+                        .into_boxed();
+                    #[allow(unused_mut)]
+                    let mut $query = $crate::catalogue::store::filter_item_list!(
+                        $query: $item, $table, $themes::$owner, $fts, $scope, $filter, is_sqlite
+                    );
+                    #[allow(unused_mut)]
+                    let mut $query = $own;
+                    let $query = $keyset;
+                    $query.limit(limit as i64 + 1).load(c)
+                })?,
+            };
+            let items = with_theme_lists(rows)?;
             Ok(keyset_page(items, limit, $next))
         }
         fn sync(
@@ -599,6 +708,69 @@ pub fn load_taxonomy(conn: &mut Conn<'_>) -> Result<Taxonomy, StoreError> {
             position,
         },
     )))
+}
+
+/// An item's theme codes as one column of its own row's query, so that a need (or a page
+/// of them) and its themes are one statement instead of two: `string_agg` in the order they
+/// were given (`position`; the code orders rows written before positions were kept), which
+/// both engines have, with the aggregate's `ORDER BY` (SQLite since 3.44). `theme_list`
+/// reads it.
+macro_rules! themes_column {
+    ($table:ident, $themes:ident :: $owner:ident) => {
+        diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(concat!(
+            "(SELECT string_agg(theme_code, ',' ORDER BY position, theme_code) FROM ",
+            stringify!($themes),
+            " WHERE ",
+            stringify!($themes),
+            ".",
+            stringify!($owner),
+            " = ",
+            stringify!($table),
+            ".id)"
+        ))
+    };
+}
+pub(crate) use themes_column;
+
+/// The codes of `themes_column!`, in its order, the one `with_themes` gives too. Codes hold
+/// no comma (the taxonomy's `a.b_c` form).
+pub(crate) fn theme_list(codes: Option<String>) -> Vec<String> {
+    codes
+        .as_deref()
+        .map(|codes| split_list(codes).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The FTS5 tables of SQLite, for the search that walks them in list order (diesel's schema
+/// leaves virtual tables out). Their rowid is `search_key` of the item's `created_at`.
+pub(crate) mod fts {
+    diesel::table! {
+        needs_fts (rowid) {
+            rowid -> BigInt,
+            id -> Text,
+        }
+    }
+    diesel::table! {
+        offers_fts (rowid) {
+            rowid -> BigInt,
+            id -> Text,
+        }
+    }
+    use crate::db::schema::{need_themes, needs, offer_themes, offers};
+    diesel::allow_tables_to_appear_in_same_query!(needs_fts, needs);
+    diesel::allow_tables_to_appear_in_same_query!(needs_fts, need_themes);
+    diesel::allow_tables_to_appear_in_same_query!(offers_fts, offers);
+    diesel::allow_tables_to_appear_in_same_query!(offers_fts, offer_themes);
+}
+
+/// Items created in one microsecond share it: they take the `SEARCH_KEY_SLOTS` keys from
+/// `search_key`, in the order they were written (migration 2026-12-21-000010).
+pub(crate) const SEARCH_KEY_SLOTS: i64 = 1024;
+
+/// The first FTS5 rowid of items created at `at`: the key the SQLite migration
+/// 2026-12-21-000010 computes from the stored text, so that rowid order is created order.
+pub(crate) fn search_key(at: NaiveDateTime) -> i64 {
+    at.and_utc().timestamp_micros() * SEARCH_KEY_SLOTS
 }
 
 /// Ids bound in one `IN (...)`: SQLite accepts at most 32,766 bound values per statement.

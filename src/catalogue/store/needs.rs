@@ -384,7 +384,7 @@ impl ItemStore for Need {
     type Cursor = NeedCursor;
 
     item_reads! {
-        Need, NeedRow, needs, need_themes::need_id, "needs_fts",
+        Need, NeedRow, needs, need_themes::need_id, needs_fts,
         own: |query, scope, filter| { need_filters!(query, scope, filter) },
         keyset: |sort, cursor| {
             query = match cursor {
@@ -419,6 +419,13 @@ impl ItemStore for Need {
                 NeedSort::WantedBy | NeedSort::Updated => {
                     query.order((needs::wanted_by.asc(), needs::id.asc()))
                 }
+            }
+        },
+        newest: {
+            match (sort, cursor) {
+                (NeedSort::Newest, None) => Some(None),
+                (NeedSort::Newest, Some(NeedCursor::Newest(at, id))) => Some(Some((*at, *id))),
+                _ => None,
             }
         },
         next: |last| NeedCursor::after(last, sort)

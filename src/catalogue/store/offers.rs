@@ -323,7 +323,7 @@ impl ItemStore for Offer {
     type Cursor = OfferCursor;
 
     item_reads! {
-        Offer, OfferRow, offers, offer_themes::offer_id, "offers_fts",
+        Offer, OfferRow, offers, offer_themes::offer_id, offers_fts,
         own: |query, scope, filter| { offer_filters!(query, filter) },
         keyset: |sort, cursor| {
             query = match cursor {
@@ -357,6 +357,13 @@ impl ItemStore for Offer {
                     offers::available_until.asc(),
                     offers::id.asc(),
                 )),
+            }
+        },
+        newest: {
+            match (sort, cursor) {
+                (OfferSort::Newest, None) => Some(None),
+                (OfferSort::Newest, Some(OfferCursor::Newest(at, id))) => Some(Some((*at, *id))),
+                _ => None,
             }
         },
         next: |last| OfferCursor::after(last, sort)
