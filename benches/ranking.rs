@@ -6,8 +6,7 @@
 //!
 //! `cargo bench --bench ranking` (add `--profile dev` to reuse the debug build).
 //! `RANKING_DETAIL=1` also lists the tuning half's rankings need by need; the held-out half
-//! is never listed, so that tuning cannot look at it. `RANKING_DETAIL=factors` adds each
-//! candidate's factor values under it.
+//! is never listed, so that tuning cannot look at it.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,7 +15,7 @@ use clearinghouse::accounts::model::Country;
 use clearinghouse::catalogue::model::*;
 use clearinghouse::catalogue::themes::{Taxonomy, Theme};
 use clearinghouse::matching::index::Matcher;
-use clearinghouse::matching::score::{self, filter, Weights, ANNOUNCE_THRESHOLD};
+use clearinghouse::matching::score::{filter, Weights, ANNOUNCE_THRESHOLD};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -137,7 +136,7 @@ fn country(code: &str) -> Country {
     Country::parse(code).unwrap_or_else(|| panic!("country {code}"))
 }
 
-/// The taxonomy the migrations install (codes, parents and names), read from its INSERT rows.
+/// The taxonomy the migrations install, read from its INSERT rows.
 fn taxonomy() -> Taxonomy {
     let sql = std::fs::read_to_string(THEMES_SQL).expect("the catalogue migration");
     let quoted = |field: &str| {
@@ -149,17 +148,10 @@ fn taxonomy() -> Taxonomy {
         .filter(|line| line.starts_with("('"))
         .map(|line| {
             let fields: Vec<&str> = line.trim_start_matches('(').splitn(3, ", ").collect();
-            // The name, as the service loads it: the scorer reads it (a theme the need's
-            // words ask for is not unrelated to it).
-            let name = fields[2]
-                .trim_start_matches('\'')
-                .split("', '")
-                .next()
-                .unwrap_or_default();
             Theme {
                 code: quoted(fields[0]).unwrap(),
                 parent: quoted(fields[1]),
-                name: name.replace("''", "'"),
+                name: String::new(),
                 description: String::new(),
                 version: 1,
                 position: 0,
@@ -524,8 +516,6 @@ fn main() {
     }
     let words_only = rank_all(&set, &unstructured_needs, &unstructured_offers, &taxonomy);
     let detail = std::env::var_os("RANKING_DETAIL").is_some();
-    // `RANKING_DETAIL=factors` also prints each candidate's factor values (tuning half only).
-    let factors = std::env::var_os("RANKING_DETAIL").is_some_and(|v| v == "factors");
     let judged: usize = set.grades.iter().map(HashMap::len).sum();
     println!(
         "ranking set: {} needs ({} held out), {} offers, {judged} judgments; announce threshold {ANNOUNCE_THRESHOLD}",
@@ -670,24 +660,6 @@ fn main() {
                         "?".into()
                     };
                     println!("     {score:.3} [{judged}] {}", set.offer_keys[offer]);
-                    if factors {
-                        // Each factor's value, to see which one put the offer where it is.
-                        let explained = score::score(
-                            &set.needs[r.need],
-                            &set.offers[offer],
-                            &taxonomy,
-                            &Weights::default(),
-                            today(),
-                        )
-                        .expect("a candidate passes the hard filters");
-                        let values: Vec<String> = explained
-                            .explanation
-                            .iter()
-                            .map(|f| format!("{} {:.2}", &f.factor[..3], f.value))
-                            .collect();
-                        println!("             {}", values.join("  "));
-                        println!("             {}", explained.explanation[1].reason);
-                    }
                 }
             }
         }

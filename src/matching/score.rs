@@ -450,10 +450,8 @@ pub struct Evaluation {
     passed: Passed,
     /// Cosine similarity of the two texts; `None` when either says too little.
     similarity: Option<f64>,
-    /// Offer themes related to the need or asked for by its words, of all the offer's themes.
+    /// Offer themes related to the need, of all the offer's themes.
     focused_themes: usize,
-    /// Of those, the ones only the need's words ask for.
-    asked_themes: usize,
     offer_themes: usize,
     format: Format,
     scales: bool,
@@ -608,26 +606,12 @@ pub fn weigh(
     } else {
         0.75 * main + 0.25 * others.iter().map(fit).sum::<f64>() / others.len() as f64
     };
-    // An offer tagged with many themes is weaker evidence for each. A theme the need does not
-    // carry but its words ask for is not unrelated: a need for IT training that asks for
-    // "hardening, accounts and patching" is met best by a course tagged with identity and
-    // patch management too, not by one tagged with something the need never mentions.
-    let asked_for = |theme: &String| {
-        taxonomy
-            .get(theme)
-            .is_some_and(|t| need_words.terms.hold_a_concept_of(&t.name))
-    };
-    let related_themes = o
+    // An offer tagged with many themes is weaker evidence for each.
+    let focused_themes = o
         .themes
         .iter()
         .filter(|theme| relates(theme, &n.themes, taxonomy))
         .count();
-    let asked_themes = o
-        .themes
-        .iter()
-        .filter(|theme| !relates(theme, &n.themes, taxonomy) && asked_for(theme))
-        .count();
-    let focused_themes = related_themes + asked_themes;
     let focus = focused_themes as f64 / o.themes.len().max(1) as f64;
     let theme = fit * (0.6 + 0.4 * focus);
 
@@ -716,7 +700,6 @@ pub fn weigh(
         passed,
         similarity,
         focused_themes,
-        asked_themes,
         offer_themes: o.themes.len(),
         format: offer_words.format,
         scales,
@@ -788,12 +771,6 @@ impl Evaluation {
                 String::new()
             }
         );
-        if self.asked_themes > 0 {
-            theme.push_str(&format!(
-                "; {} of the offer's {} themes the need does not carry, but its words ask for",
-                self.asked_themes, self.offer_themes
-            ));
-        }
         if self.focused_themes < self.offer_themes {
             theme.push_str(&format!(
                 "; {} of the offer's {} themes are unrelated to the need",
@@ -1082,9 +1059,6 @@ mod tests {
             theme("funding.grants", Some("funding")),
             theme("governance", None),
             theme("governance.regulation", Some("governance")),
-            theme("workforce.it_staff_training", Some("workforce")),
-            theme("infrastructure", None),
-            theme("infrastructure.identity_access", Some("infrastructure")),
         ])
     }
 
@@ -1319,39 +1293,6 @@ mod tests {
             "incident_response.playbooks".into(),
         ];
         assert!(scored(&need, &focused) > scored(&need, &everything) + 0.05);
-    }
-
-    #[test]
-    fn a_further_theme_the_need_asks_for_in_words_is_not_unrelated() {
-        let need = need(
-            "Hands-on security training for the hospital IT team",
-            "Our IT department needs practical training in hardening servers, managing \
-             accounts and patching.",
-            &["workforce.it_staff_training"],
-        );
-        let asked = offer(
-            OfferKind::Training,
-            "Security course for hospital IT teams",
-            "Eight weeks of labs for hospital IT staff, with a final exercise.",
-            &[
-                "workforce.it_staff_training",
-                "infrastructure.identity_access",
-            ],
-        );
-        let mut unasked = asked.clone();
-        unasked.fields.themes = vec![
-            "workforce.it_staff_training".into(),
-            "incident_response.csirt_setup".into(),
-        ];
-        let theme = |offer: &Offer| {
-            evaluate(&need, offer, &taxonomy(), today())
-                .expect("passes the hard filters")
-                .values[0]
-        };
-        // The need's "accounts" is what identity and access management is about.
-        assert_eq!(theme(&asked), 1.0);
-        assert!(theme(&unasked) < 0.85, "{}", theme(&unasked));
-        assert!(scored(&need, &asked) > scored(&need, &unasked));
     }
 
     #[test]

@@ -221,26 +221,6 @@ impl Terms {
         Some((dot / (self.norm * other.norm)).clamp(0.0, 1.0))
     }
 
-    /// Whether these terms hold one of the specific (not generic) concepts that `text` names:
-    /// a theme's name such as "Identity and access management" is asked for by a need that
-    /// speaks of accounts, in whichever of our languages. Words that are no concept do not
-    /// count: a theme's name is English, and the need's may not be.
-    pub fn hold_a_concept_of(&self, text: &str) -> bool {
-        let lexicon = lexicon();
-        words(text).any(|word| {
-            lexicon
-                .concepts
-                .get(&stem(&word))
-                .filter(|(_, weight)| *weight == 1.0)
-                .is_some_and(|(concept, _)| {
-                    let term = format!("#{concept}");
-                    self.terms
-                        .binary_search_by(|(t, _)| t.as_str().cmp(&term))
-                        .is_ok()
-                })
-        })
-    }
-
     /// The shared terms that weigh most, for the explanation (concepts without their `#`).
     pub fn shared(&self, other: &Terms, at_most: usize) -> Vec<String> {
         let theirs: HashMap<&str, f64> =
