@@ -349,9 +349,9 @@ home-figures-theme-count = { $count ->
 
 offer-form-eligibility-hint = Who may use this offer. Leave a question unanswered if your offer has no such rule: requesters who do not meet a rule you state never see the offer among their candidates.
 offer-form-requester-kinds = Only for these kinds of organisation (optional)
-offer-form-requester-kinds-hint = Tick none if any ministry, health agency or hospital may use it.
+offer-form-requester-kinds-hint = Tick kinds only when the help is by its nature one kind of body's work (a sectoral CSIRT programme for ministries, say). If it is for public bodies in general, such as "ministries and public hospitals", tick none and choose public below: a health agency is a public health body too and would be shut out.
 offer-form-sector = Public or private institutions
-offer-form-sector-hint = Whether the offer is only for public or only for private institutions.
+offer-form-sector-hint = Whether the offer is only for public or only for private institutions. "For public hospitals" or "for ministries and public hospitals" means public; ministries and health agencies count as public.
 offer-form-only-after-incident = Only after an incident
 offer-form-only-after-incident-hint = Tick this if the offer is only for organisations that have had a cyber incident.
 offer-form-eligible-costs = Costs it pays for (funding only)

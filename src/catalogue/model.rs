@@ -197,7 +197,9 @@ vocabulary! {
 /// or `false` means no restriction stated. The matcher applies the rules as hard filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OfferEligibility {
-    /// Only these kinds of requester; empty: any.
+    /// Only these kinds of requester; empty: any. For help that is by its nature one kind of
+    /// body's work; who may apply by sector (public hospitals, ministries and public hospitals:
+    /// public health bodies, health agencies among them) is `sector`'s to say.
     pub requester_kinds: Vec<RequesterKind>,
     pub sector: Option<SectorRule>,
     /// Only for a requester that has had an incident.

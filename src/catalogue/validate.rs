@@ -482,10 +482,15 @@ pub struct OfferInput {
     /// Default `public`.
     #[serde(default = "default_offer_visibility")]
     pub visibility: OfferVisibility,
-    /// Only these kinds of requester may use it; empty (the default): any.
+    /// Only these kinds of requester may use it; empty (the default): any. For help that is by
+    /// its nature one kind of body's work (a sectoral CSIRT programme for ministries). An offer
+    /// for public (or private) bodies in general states `sector` instead: a list such as
+    /// ministries and public hospitals would shut out health agencies, which are public
+    /// bodies too.
     #[serde(default)]
     pub requester_kinds: Vec<RequesterKind>,
-    /// Only public or only private institutions, or `either`; absent: not stated.
+    /// Only public or only private institutions, or `either`; absent: not stated. Ministries
+    /// and health agencies are public by their kind.
     #[serde(default)]
     pub sector: Option<SectorRule>,
     /// Only for an organisation that has had an incident.

@@ -116,9 +116,12 @@ pub struct OfferView {
     pub funding_amount: Option<i64>,
     pub funding_currency: Option<String>,
     pub visibility: OfferVisibility,
-    /// Only these kinds of requester may use it; empty: any.
+    /// Only these kinds of requester may use it; empty: any. Set for help that is by its nature
+    /// one kind of body's work; an offer for public or private bodies in general states
+    /// `sector` instead.
     pub requester_kinds: Vec<RequesterKind>,
-    /// Only public or private institutions, or either; null: not stated.
+    /// Only public or private institutions, or either; null: not stated. Ministries and health
+    /// agencies are public by their kind.
     pub sector: Option<SectorRule>,
     /// Only for an organisation that has had an incident.
     pub only_after_incident: bool,
