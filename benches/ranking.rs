@@ -25,7 +25,7 @@ use uuid::Uuid;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ranking");
 const THEMES_SQL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/migrations/sqlite/2026-11-24-000050_catalogue/up.sql"
+    "/migrations/2026-11-24-000050_catalogue/up.sql"
 );
 /// Grade 2 (good) or 3 (excellent): what a need's owner would act on.
 const GOOD: u8 = 2;

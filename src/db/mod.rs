@@ -2,6 +2,7 @@
 //! engine, a borrowed connection enum, and `dispatch!` that runs the same diesel code on
 //! whichever concrete connection is in hand.
 
+mod migrations;
 pub mod schema;
 pub mod uuid_text;
 
@@ -15,12 +16,10 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, PgConnection, SqliteConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::MigrationHarness;
 
 use crate::config::DatabaseTarget;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub use migrations::SchemaHistory;
 
 /// An arbitrary constant that serialises migrations between instances sharing one PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x636c_6561_7269_6e67;
@@ -302,8 +301,8 @@ impl Database {
     pub async fn is_ready(&self) -> Result<bool, StoreError> {
         self.read(|conn| {
             let pending = match conn {
-                Conn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
-                Conn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+                Conn::Sqlite(c) => c.has_pending_migration(SchemaHistory),
+                Conn::Postgres(c) => c.has_pending_migration(SchemaHistory),
             };
             pending
                 .map(|pending| !pending)
@@ -325,7 +324,7 @@ pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             conn.batch_execute(SQLITE_PRAGMAS)?;
-            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            conn.run_pending_migrations(SchemaHistory)
                 .map(|applied| applied.len())
                 .map_err(failed)
         }
@@ -335,7 +334,7 @@ pub fn migrate(target: &DatabaseTarget) -> Result<usize, StoreError> {
             // Instances starting together must not apply the same migration twice.
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
             let applied = conn
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .run_pending_migrations(SchemaHistory)
                 .map(|applied| applied.len())
                 .map_err(failed);
             conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;

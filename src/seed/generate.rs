@@ -445,7 +445,7 @@ mod tests {
 
     /// The codes the demo uses, as the catalogue migration ships them.
     fn taxonomy() -> Taxonomy {
-        let sql = include_str!("../../migrations/sqlite/2026-11-24-000050_catalogue/up.sql");
+        let sql = include_str!("../../migrations/2026-11-24-000050_catalogue/up.sql");
         Taxonomy::new(sql.lines().filter_map(|line| {
             let code = line.strip_prefix("('")?.split('\'').next()?;
             Some(Theme {

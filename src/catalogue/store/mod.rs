@@ -891,8 +891,8 @@ mod tests {
                 .collect(),
         );
         for migration in [
-            include_str!("../../../migrations/sqlite/2026-12-15-000050_sync/up.sql"),
-            include_str!("../../../migrations/postgres/2026-12-15-000050_sync/up.sql"),
+            include_str!("../../../migrations/2026-12-15-000050_sync/up.sqlite.sql"),
+            include_str!("../../../migrations/2026-12-15-000050_sync/up.postgres.sql"),
         ] {
             for clause in [&needs, &offers] {
                 let written = migration.replace("''", "'");

@@ -1,5 +1,4 @@
 DROP TABLE audit_log;
-DROP FUNCTION audit_log_refuse_change();
 DROP TABLE offer_themes;
 DROP TABLE offers;
 DROP TABLE need_themes;

@@ -1,0 +1,2 @@
+DROP TABLE offers_fts;
+DROP TABLE needs_fts;

@@ -1,8 +1,0 @@
-DROP TABLE offers_fts;
-DROP TABLE needs_fts;
-DROP TABLE audit_log;
-DROP TABLE offer_themes;
-DROP TABLE offers;
-DROP TABLE need_themes;
-DROP TABLE needs;
-DROP TABLE themes;

@@ -1,1 +1,0 @@
-DROP INDEX needs_country_status_created_idx;

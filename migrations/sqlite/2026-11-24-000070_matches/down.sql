@@ -1,2 +1,0 @@
-DROP TABLE matches;
-ALTER TABLE needs DROP COLUMN quantity_covered;

@@ -1,4 +1,0 @@
-DROP TABLE digest_items;
-DROP TABLE notification_preferences;
-DROP TABLE email_tokens;
-DROP TABLE outbox;

@@ -1,2 +1,0 @@
-DROP TABLE match_reports;
-DROP TABLE reminders_sent;

@@ -1,2 +1,0 @@
-ALTER TABLE audit_log DROP COLUMN actor_client_id;
-DROP TABLE api_clients;

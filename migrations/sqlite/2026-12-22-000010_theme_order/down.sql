@@ -1,2 +1,0 @@
-ALTER TABLE offer_themes DROP COLUMN position;
-ALTER TABLE need_themes DROP COLUMN position;
