@@ -4,8 +4,8 @@ use std::io::BufRead;
 
 use secrecy::SecretString;
 
-use crate::accounts::model::{Country, Email, OrganisationKind, Role, User};
-use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
+use crate::accounts::model::{Country, Email, User};
+use crate::accounts::store as accounts;
 use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, Database};
@@ -99,7 +99,6 @@ pub fn create_coordinator(
     if new.name.trim().is_empty() {
         return Err("the coordinator's name must not be blank".into());
     }
-    let country = new.country;
     let password = input
         .lines()
         .next()
@@ -109,30 +108,14 @@ pub fn create_coordinator(
     let password_hash = password::hash_blocking(&SecretString::from(password))?;
 
     let database = Database::connect(&config.database, 1)?;
-    let organisation_name = new.organisation_name.trim().to_owned();
     let user: User = database.write_blocking(|conn| {
-        let secretariat = match accounts::find_secretariat(conn)? {
-            Some(existing) => existing,
-            None => accounts::insert_organisation(
-                conn,
-                NewOrganisation {
-                    name: organisation_name,
-                    kind: OrganisationKind::Secretariat,
-                    country,
-                    verified: true,
-                },
-            )?,
-        };
-        accounts::insert_user(
+        accounts::insert_coordinator(
             conn,
-            secretariat.id,
-            NewUser {
-                email: new.email,
-                name: new.name.trim().to_owned(),
-                password_hash,
-                role: Role::Coordinator,
-                email_verified: true,
-            },
+            new.organisation_name.trim().to_owned(),
+            new.country,
+            new.email,
+            new.name.trim().to_owned(),
+            password_hash,
         )
     })?;
     println!("created coordinator {} ({})", user.email, user.id);

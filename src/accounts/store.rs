@@ -267,6 +267,39 @@ pub fn find_secretariat(conn: &mut Conn<'_>) -> Result<Option<Organisation>, Sto
     row.map(Organisation::try_from).transpose()
 }
 
+/// Adds a coordinator (confirmed address) to the secretariat, creating its organisation,
+/// verified, named `secretariat` in `country`, when there is none yet: how both
+/// `create-coordinator` and `seed-demo` start a clearing house.
+pub fn insert_coordinator(
+    conn: &mut Conn<'_>,
+    secretariat: String,
+    country: Country,
+    email: Email,
+    name: String,
+    password_hash: String,
+) -> Result<User, StoreError> {
+    let secretariat = match find_secretariat(conn)? {
+        Some(existing) => existing,
+        None => insert_organisation(
+            conn,
+            NewOrganisation {
+                name: secretariat,
+                kind: OrganisationKind::Secretariat,
+                country,
+                verified: true,
+            },
+        )?,
+    };
+    let coordinator = NewUser {
+        email,
+        name,
+        password_hash,
+        role: Role::Coordinator,
+        email_verified: true,
+    };
+    insert_user(conn, secretariat.id, coordinator)
+}
+
 /// Marks an unverified organisation verified by `coordinator`, now.
 pub fn mark_verified(
     conn: &mut Conn<'_>,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::accounts::model::{Country, Email, OrganisationKind, Role};
+use crate::accounts::model::{Country, Email, Role};
 use crate::accounts::store::{self as accounts, NewOrganisation, NewUser};
 use crate::audit::store as audit;
 use crate::audit::{Actor, AuditEntry};
@@ -279,28 +279,13 @@ pub fn seed(database: &Database, plan: &SeedPlan) -> Result<SeedOutcome, SeedErr
 
     // Last, so that its presence means the whole demo is in.
     database.write_blocking(|conn| {
-        let secretariat = match accounts::find_secretariat(conn)? {
-            Some(existing) => existing,
-            None => accounts::insert_organisation(
-                conn,
-                NewOrganisation {
-                    name: DEMO.coordinator.secretariat.clone(),
-                    kind: OrganisationKind::Secretariat,
-                    country: Country::parse("NL").ok_or(StoreError::NotFound("country"))?,
-                    verified: true,
-                },
-            )?,
-        };
-        accounts::insert_user(
+        accounts::insert_coordinator(
             conn,
-            secretariat.id,
-            NewUser {
-                email: demo_email(COORDINATOR_EMAIL)?,
-                name: DEMO.coordinator.name.clone(),
-                password_hash: plan.password_hash.clone(),
-                role: Role::Coordinator,
-                email_verified: true,
-            },
+            DEMO.coordinator.secretariat.clone(),
+            Country::parse("NL").ok_or(StoreError::NotFound("country"))?,
+            demo_email(COORDINATOR_EMAIL)?,
+            DEMO.coordinator.name.clone(),
+            plan.password_hash.clone(),
         )?;
         Ok::<_, SeedError>(())
     })?;
