@@ -23,6 +23,7 @@ pub mod networks;
 pub mod notify;
 pub mod openapi;
 pub mod queue;
+pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod state;

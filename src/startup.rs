@@ -4,19 +4,19 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
-use utoipa_actix_web::{scope, AppExt};
+
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::password::{PasswordError, Passwords};
 use crate::auth::rate_limit::{KeyDigest, RateLimiters};
 use crate::auth::token::AccessTokens;
+use crate::catalogue;
 use crate::config::{Config, ConfigError};
 use crate::db::{Database, StoreError};
 use crate::housekeeping::Housekeeping;
@@ -30,13 +30,13 @@ use crate::metrics::routes::ScrapeToken;
 use crate::metrics::Metrics;
 use crate::notify::setup::{build_notifier, build_worker, SetupError};
 use crate::notify::worker::WorkerHandle;
-use crate::openapi::ApiDoc;
+pub use crate::routes::api_document;
+use crate::routes::mount_routes;
 use crate::state::AppState;
 use crate::web::errors::{not_found_page, render_error_pages};
 use crate::web::headers::add_security_headers;
 use crate::web::site::SiteError;
 use crate::webhooks::worker::{WebhookWorker, WebhookWorkerHandle};
-use crate::{accounts, audit, auth, catalogue, health, matching, notify};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -52,38 +52,6 @@ pub enum StartError {
     Notify(#[from] SetupError),
     #[error(transparent)]
     Site(#[from] SiteError),
-}
-
-/// Every API route, mounted through utoipa-actix-web so that mounting a route is what puts
-/// it in the OpenAPI document; `/api/v1` behind its CORS policy.
-fn mount_routes(cors: Cors) -> impl FnOnce(&mut utoipa_actix_web::service_config::ServiceConfig) {
-    move |config| {
-        config.configure(health::routes).service(
-            scope::scope("/api/v1")
-                .configure(auth::routes::routes)
-                .configure(accounts::routes::routes)
-                .configure(crate::clients::routes::routes)
-                .configure(crate::clients::oauth::routes)
-                .configure(accounts::email_routes::routes)
-                .configure(catalogue::routes::routes)
-                .configure(matching::routes::routes)
-                .configure(audit::routes::routes)
-                .configure(notify::routes::routes)
-                .configure(crate::webhooks::routes::routes)
-                .wrap(cors),
-        );
-    }
-}
-
-/// The OpenAPI document of every mounted route, as `/api/v1/openapi.json` serves it.
-pub fn api_document() -> utoipa::openapi::OpenApi {
-    let document = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(mount_routes(Cors::default()))
-        .split_for_parts()
-        .1;
-    crate::openapi::state_shared_rules(document)
 }
 
 pub struct Application {

@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn every_listed_operation_is_documented_and_listed_once() {
-        let document = crate::startup::api_document();
+        let document = crate::routes::api_document();
         for (index, (method, template, _)) in OPERATION_SCOPES.iter().enumerate() {
             let item = document
                 .paths
