@@ -178,6 +178,10 @@ impl Database {
                     .min_idle(Some(1))
                     .connection_timeout(POOL_WAIT)
                     .connection_customizer(Box::new(SqlitePragmas))
+                    // No `SELECT 1` before each use: an SQLite connection is an open file, which
+                    // no server can close under it. PostgreSQL keeps the ping (docs/PERFORMANCE.md,
+                    // "r2d2's SELECT 1").
+                    .test_on_check_out(false)
                     .build(ConnectionManager::new(path.to_string_lossy()))
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?,
             ),
