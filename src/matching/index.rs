@@ -188,30 +188,26 @@ impl<'a> Matcher<'a> {
 
     /// The offers that can meet need `need`, best first.
     pub fn offers_for(&self, need: usize) -> Vec<Pair> {
-        let mut seen = Vec::new();
-        let candidates =
-            self.offer_index
-                .probe(&self.needs[need].fields.themes, self.taxonomy, &mut seen);
-        Self::rank(
-            candidates
-                .into_iter()
-                .filter_map(|offer| self.pair(need, offer))
-                .collect(),
-        )
+        let themes = &self.needs[need].fields.themes;
+        self.ranked(&self.offer_index, themes, |offer| self.pair(need, offer))
     }
 
     /// The needs offer `offer` can meet, best first.
     pub fn needs_for(&self, offer: usize) -> Vec<Pair> {
+        let themes = &self.offers[offer].fields.themes;
+        self.ranked(&self.need_index, themes, |need| self.pair(need, offer))
+    }
+
+    /// The other side's items that `index` finds under `themes`, paired and ranked.
+    fn ranked(
+        &self,
+        index: &ThemeIndex,
+        themes: &[String],
+        pair: impl Fn(usize) -> Option<Pair>,
+    ) -> Vec<Pair> {
         let mut seen = Vec::new();
-        let candidates =
-            self.need_index
-                .probe(&self.offers[offer].fields.themes, self.taxonomy, &mut seen);
-        Self::rank(
-            candidates
-                .into_iter()
-                .filter_map(|need| self.pair(need, offer))
-                .collect(),
-        )
+        let candidates = index.probe(themes, self.taxonomy, &mut seen);
+        Self::rank(candidates.into_iter().filter_map(pair).collect())
     }
 
     /// Every pair scoring at least `threshold`: the full run coordinators ask for.
