@@ -359,7 +359,7 @@ pub fn list_organisations(
         }
     };
     let after = after.map(|cursor| (cursor.created_at, cursor.id.to_string()));
-    let mut rows: Vec<OrganisationRow> = dispatch!(conn, |c| {
+    let rows: Vec<OrganisationRow> = dispatch!(conn, |c| {
         let mut query = organisations::table
             .select(OrganisationRow::as_select())
             .into_boxed();
@@ -393,19 +393,13 @@ pub fn list_organisations(
             .limit(limit as i64 + 1)
             .load(c)
     })?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last()
-            .map(|last| -> Result<_, StoreError> {
-                Ok(OrganisationCursor {
-                    created_at: last.created_at,
-                    id: parse_id(&last.id)?,
-                })
-            })
-            .transpose()?
-    } else {
-        None
-    };
+    let (rows, next) = db::keyset_page(rows, limit, |last| -> Result<_, StoreError> {
+        Ok(OrganisationCursor {
+            created_at: last.created_at,
+            id: parse_id(&last.id)?,
+        })
+    });
+    let next = next.transpose()?;
     let items = rows
         .into_iter()
         .map(Organisation::try_from)

@@ -124,7 +124,7 @@ pub fn list(
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => return Ok((Vec::new(), None)),
     };
-    let mut rows: Vec<AuditRow> = dispatch!(conn, |c| {
+    let rows: Vec<AuditRow> = dispatch!(conn, |c| {
         let mut query = audit_log::table.select(AuditRow::as_select()).into_boxed();
         if let Some(entity) = &filter.entity {
             query = query.filter(audit_log::entity.eq(entity.clone()));
@@ -144,11 +144,6 @@ pub fn list(
             .limit(limit as i64 + 1)
             .load(c)
     })?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| (last.at, last.id))
-    } else {
-        None
-    };
+    let (rows, next) = db::keyset_page(rows, limit, |last| (last.at, last.id));
     Ok((rows.into_iter().map(AuditRecord::from).collect(), next))
 }

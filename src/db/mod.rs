@@ -369,6 +369,21 @@ pub fn parse_stored<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, 
         .map_err(|_| StoreError::Query(format!("stored {what} `{value}`")))
 }
 
+/// Cuts the `limit + 1` rows a keyset query read to the page, with the cursor after its last
+/// row when there is more: the one extra row says so without counting.
+pub fn keyset_page<R, C>(
+    mut rows: Vec<R>,
+    limit: usize,
+    cursor_of: impl FnOnce(&R) -> C,
+) -> (Vec<R>, Option<C>) {
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(cursor_of);
+    (rows, next)
+}
+
 /// The current time as stored: UTC, without zone, to the microsecond (what both engines keep).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
@@ -406,4 +421,18 @@ pub fn last_change(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
     Ok(crate::dispatch!(conn, |c| sync_sequence::table
         .select(sync_sequence::value)
         .first(c))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keyset_page;
+
+    #[test]
+    fn a_keyset_page_has_a_cursor_only_when_the_extra_row_was_read() {
+        let cursor = |row: &u32| row * 10;
+        assert_eq!(keyset_page(vec![1, 2, 3], 2, cursor), (vec![1, 2], Some(20)));
+        assert_eq!(keyset_page(vec![1, 2], 2, cursor), (vec![1, 2], None));
+        assert_eq!(keyset_page(vec![1], 2, cursor), (vec![1], None));
+        assert_eq!(keyset_page(Vec::<u32>::new(), 2, cursor), (vec![], None));
+    }
 }

@@ -302,7 +302,7 @@ pub fn list(
     after: Option<&db::TimeKey>,
     limit: usize,
 ) -> Result<(Vec<Match>, Option<db::TimeKey>), StoreError> {
-    let mut rows: Vec<MatchRow> = dispatch!(conn, |c| {
+    let rows: Vec<MatchRow> = dispatch!(conn, |c| {
         let query = matches::table.select(MatchRow::as_select()).into_boxed();
         let mut query = filter_matches!(query, filter);
         if let Some((created_at, id)) = after {
@@ -317,12 +317,7 @@ pub fn list(
             .limit(limit as i64 + 1)
             .load(c)
     })?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| (last.created_at, last.id.clone()))
-    } else {
-        None
-    };
+    let (rows, next) = db::keyset_page(rows, limit, |last| (last.created_at, last.id.clone()));
     let items = rows
         .into_iter()
         .map(Match::try_from)

@@ -229,7 +229,7 @@ pub fn list(
     limit: usize,
 ) -> Result<(Vec<OutboxEntry>, Option<OutboxCursor>), StoreError> {
     let after = after.map(|cursor| (cursor.created_at, Id(cursor.id)));
-    let mut rows: Vec<OutboxRow> = dispatch!(conn, |c| {
+    let rows: Vec<OutboxRow> = dispatch!(conn, |c| {
         let mut query = outbox::table.select(OutboxRow::as_select()).into_boxed();
         if let Some(status) = status {
             query = query.filter(outbox::status.eq(status.as_str()));
@@ -246,15 +246,10 @@ pub fn list(
             .limit(limit as i64 + 1)
             .load(c)
     })?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| OutboxCursor {
-            created_at: last.created_at,
-            id: last.id.0,
-        })
-    } else {
-        None
-    };
+    let (rows, next) = db::keyset_page(rows, limit, |last| OutboxCursor {
+        created_at: last.created_at,
+        id: last.id.0,
+    });
     let items = rows
         .into_iter()
         .map(OutboxEntry::try_from)

@@ -509,7 +509,7 @@ pub fn list_deliveries(
     after: Option<DeliveryCursor>,
     limit: usize,
 ) -> Result<(Vec<Delivery>, Option<DeliveryCursor>), StoreError> {
-    let mut rows: Vec<DeliveryRow> = dispatch!(conn, |c| {
+    let rows: Vec<DeliveryRow> = dispatch!(conn, |c| {
         let mut query = deliveries::table
             .filter(deliveries::webhook_id.eq(Id(webhook_id)))
             .select(DeliveryRow::as_select())
@@ -531,12 +531,7 @@ pub fn list_deliveries(
             .limit(limit as i64 + 1)
             .load(c)
     })?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| (last.created_at, last.id))
-    } else {
-        None
-    };
+    let (rows, next) = db::keyset_page(rows, limit, |last| (last.created_at, last.id));
     let items = rows
         .into_iter()
         .map(Delivery::try_from)

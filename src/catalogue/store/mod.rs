@@ -149,12 +149,7 @@ pub(crate) fn sync_page<K: CatalogueItem>(
         )
         .collect();
     all.sort_by_key(|(position, _)| *position);
-    let next = if all.len() > limit {
-        all.truncate(limit);
-        all.last().map(|(position, _)| *position)
-    } else {
-        None
-    };
+    let (all, next) = crate::db::keyset_page(all, limit, |(position, _)| *position);
     SyncPage {
         entries: all.into_iter().map(|(_, entry)| entry).collect(),
         next: next.unwrap_or((last_change, MAX_ID)),
