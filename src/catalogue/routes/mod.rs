@@ -110,42 +110,18 @@ impl SharedFilters {
             }
             state.taxonomy.with_descendants(code)
         });
-        let country = country.and_then(|code| {
-            let parsed = Country::parse(code);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "country",
-                    "country",
-                    "is not an ISO 3166-1 alpha-2 country code",
-                ));
-            }
-            parsed
-        });
+        let country =
+            country.and_then(|code| noted(&mut errors, Country::parse_field(code, "country")));
         let language = language.and_then(|code| {
-            let parsed = Language::parse(code);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "language",
-                    "language",
-                    "is not an ISO 639-1 language code",
-                ));
-            }
-            parsed
+            let unknown =
+                || FieldError::new("language", "language", "is not an ISO 639-1 language code");
+            noted(&mut errors, Language::parse(code).ok_or_else(unknown))
         });
         let text = q.and_then(|q| {
-            if let Err(error) = crate::text::check("q", q) {
-                errors.push(error);
-                return None;
-            }
-            let parsed = TextQuery::parse(q);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "q",
-                    "words",
-                    "must contain at least one word",
-                ));
-            }
-            parsed
+            let no_word = || FieldError::new("q", "words", "must contain at least one word");
+            let parsed =
+                crate::text::check("q", q).and_then(|()| TextQuery::parse(q).ok_or_else(no_word));
+            noted(&mut errors, parsed)
         });
         if errors.is_empty() {
             Ok(Self {
@@ -158,6 +134,12 @@ impl SharedFilters {
             Err(ApiError::validation(errors))
         }
     }
+}
+
+/// The value, or `None` with its field error noted: every filter is read, so that one answer
+/// names all that are wrong.
+fn noted<T>(errors: &mut Vec<FieldError>, parsed: Result<T, FieldError>) -> Option<T> {
+    parsed.map_err(|error| errors.push(error)).ok()
 }
 
 impl From<CatalogueError> for ApiError {
