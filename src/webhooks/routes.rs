@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::extract::SignedIn;
 use crate::catalogue::routes::{etag, required_if_match};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
 use crate::http::refusals::{documented_refusals, NO_TOKEN};
 use crate::state::AppState;
 use crate::webhooks::model::{Delivery, DeliveryStatus, Webhook, WebhookInput, WebhookPatch};
@@ -65,26 +65,14 @@ pub struct WebhookList {
     pub items: Vec<Webhook>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DeliveryQuery {
-    /// Only deliveries in this state (`failed` for those to look at).
-    pub status: Option<DeliveryStatus>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
-    pub cursor: Option<String>,
+keyset_query! {
+    pub struct DeliveryQuery {
+        /// Only deliveries in this state (`failed` for those to look at).
+        pub status: Option<DeliveryStatus>,
+    }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryPage {
-    pub items: Vec<Delivery>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+keyset_page!(DeliveryPage of Delivery);
 
 const FORBIDDEN: &str = "The caller is neither an org admin of the organisation nor a coordinator";
 
