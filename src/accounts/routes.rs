@@ -54,9 +54,7 @@ async fn list_organisations(
     let country = query
         .country
         .as_deref()
-        .map(|code| {
-            Country::parse_field(code, "country").map_err(|error| ApiError::validation(vec![error]))
-        })
+        .map(|code| Country::parse_field(code, "country"))
         .transpose()?;
     let after = keyset_after(query.cursor.as_deref())?
         .map(|(created_at, id)| OrganisationCursor { created_at, id });

@@ -13,11 +13,12 @@ pub const MAX_LIMIT: u32 = 100;
 pub fn page_limit(requested: Option<u32>) -> Result<usize, ApiError> {
     match requested.unwrap_or(DEFAULT_LIMIT) {
         limit @ 1..=MAX_LIMIT => Ok(limit as usize),
-        _ => Err(ApiError::validation(vec![FieldError::new(
+        _ => Err(FieldError::new(
             "limit",
             "range",
             format!("must be between 1 and {MAX_LIMIT}"),
-        )])),
+        )
+        .into()),
     }
 }
 
