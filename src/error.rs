@@ -221,6 +221,13 @@ pub enum ApiError {
     },
 }
 
+/// One invalid field: a validation problem that names it.
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        Self::validation(vec![error])
+    }
+}
+
 impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {

@@ -160,7 +160,7 @@ async fn request_password_reset(
     let email = body.into_inner().email;
     // Text no address can hold is refused as such (the shared text rule, as everywhere);
     // what is otherwise not an address has no account: the same answer, and nothing to send.
-    crate::text::check("email", &email).map_err(|error| ApiError::validation(vec![error]))?;
+    crate::text::check("email", &email)?;
     if let Ok(email) = Email::parse(&email) {
         service::request_password_reset(&state.db, &state.notifier, email).await?;
     }
@@ -213,8 +213,7 @@ async fn invite(
     body: web::Json<InvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let email =
-        Email::parse(&body.email).map_err(|error| ApiError::validation(vec![error.at("email")]))?;
+    let email = Email::parse(&body.email).map_err(|error| error.at("email"))?;
     let invitation = service::invite(
         &state.db,
         &state.notifier,

@@ -1,8 +1,6 @@
 //! `/api/v1/organisations`: the directory, one organisation, and verification by coordinators.
 
 use actix_web::{get, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::accounts::model::{Country, Organisation, OrganisationKind, VerifyRefusal};
@@ -10,7 +8,7 @@ use crate::accounts::service::{self, AccountsError};
 use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, Problem, ProblemType};
-use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
 use crate::http::refusals::{distinct, CoordinatorsOnly};
 use crate::state::AppState;
 
@@ -21,29 +19,17 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(verify_organisation);
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OrganisationQuery {
-    pub kind: Option<OrganisationKind>,
-    /// ISO 3166-1 alpha-2.
-    #[param(value_type = Option<crate::openapi::codes::CountryCode>)]
-    pub country: Option<String>,
-    pub verified: Option<bool>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
-    pub cursor: Option<String>,
+keyset_query! {
+    pub struct OrganisationQuery {
+        pub kind: Option<OrganisationKind>,
+        /// ISO 3166-1 alpha-2.
+        #[param(value_type = Option<crate::openapi::codes::CountryCode>)]
+        pub country: Option<String>,
+        pub verified: Option<bool>,
+    }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationPage {
-    pub items: Vec<Organisation>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+keyset_page!(OrganisationPage of Organisation);
 
 /// List the organisations the caller may see, newest first: verified organisations for
 /// everyone, plus one's own; coordinators see all, the unverified included.
@@ -68,9 +54,7 @@ async fn list_organisations(
     let country = query
         .country
         .as_deref()
-        .map(|code| {
-            Country::parse_field(code, "country").map_err(|error| ApiError::validation(vec![error]))
-        })
+        .map(|code| Country::parse_field(code, "country"))
         .transpose()?;
     let after = keyset_after(query.cursor.as_deref())?
         .map(|(created_at, id)| OrganisationCursor { created_at, id });

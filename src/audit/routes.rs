@@ -57,7 +57,7 @@ async fn list_audit(
     let limit = page_limit(query.limit)?;
     let after = keyset_after(query.cursor.as_deref())?;
     if let Some(entity) = &query.entity {
-        crate::text::check("entity", entity).map_err(|error| ApiError::validation(vec![error]))?;
+        crate::text::check("entity", entity)?;
     }
     let filter = AuditFilter {
         entity: query.entity,

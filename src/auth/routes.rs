@@ -252,7 +252,7 @@ pub async fn limit_login(
         .await?;
     // Text no address can hold is refused as such (the shared text rule); anything else that
     // is not an address gets the one answer of a wrong password.
-    crate::text::check("email", email).map_err(|error| ApiError::validation(vec![error]))?;
+    crate::text::check("email", email)?;
     let email = Email::parse(email).map_err(|_| AuthError::BadCredentials)?;
     state
         .rate_limits

@@ -177,97 +177,112 @@ mod tests {
         TrustedProxies::parse(items.iter().copied()).unwrap()
     }
 
+    /// A peer, the forwarding headers it sent, and the client it stands for.
+    type Case<'a> = (&'a str, &'a [(&'static str, &'a str)], &'a str);
+
+    fn assert_clients(proxies: &TrustedProxies, cases: &[Case<'_>]) {
+        for &(peer, forwarded, client) in cases {
+            let found = client_address(ip(peer), &headers(forwarded), proxies);
+            assert_eq!(found, ip(client), "{peer} forwarding {forwarded:?}");
+        }
+    }
+
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
-        let claims = headers(&[
-            ("x-forwarded-for", "203.0.113.9"),
-            ("forwarded", "for=198.51.100.1"),
-        ]);
-        assert_eq!(
-            client_address(ip("192.0.2.7"), &claims, &TrustedProxies::default()),
-            ip("192.0.2.7")
+        let claims: Case = (
+            "192.0.2.7",
+            &[
+                ("x-forwarded-for", "203.0.113.9"),
+                ("forwarded", "for=198.51.100.1"),
+            ],
+            "192.0.2.7",
         );
-        assert_eq!(
-            client_address(ip("192.0.2.7"), &claims, &trusted(&["10.0.0.0/8"])),
-            ip("192.0.2.7")
-        );
+        assert_clients(&TrustedProxies::default(), &[claims]);
+        assert_clients(&trusted(&["10.0.0.0/8"]), &[claims]);
     }
 
     #[test]
     fn the_chain_is_walked_from_the_right_past_trusted_hops() {
         let proxies = trusted(&["10.0.0.0/8", "192.168.1.1"]);
-        // The client wrote 1.1.1.1 itself; 203.0.113.9 is what our first proxy saw.
-        let chain = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.9, 10.1.2.3")]);
-        assert_eq!(
-            client_address(ip("192.168.1.1"), &chain, &proxies),
-            ip("203.0.113.9")
-        );
-        // Split over two header lines, the same list.
-        let split = headers(&[
-            ("x-forwarded-for", "1.1.1.1"),
-            ("x-forwarded-for", "203.0.113.9, 10.1.2.3"),
-        ]);
-        assert_eq!(
-            client_address(ip("192.168.1.1"), &split, &proxies),
-            ip("203.0.113.9")
-        );
-        // Every hop trusted: the furthest one is the client.
-        let inside = headers(&[("x-forwarded-for", "10.9.9.9, 10.1.2.3")]);
-        assert_eq!(
-            client_address(ip("10.0.0.1"), &inside, &proxies),
-            ip("10.9.9.9")
-        );
-        // A trusted peer that forwards nothing is the client.
-        assert_eq!(
-            client_address(ip("10.0.0.1"), &HeaderMap::new(), &proxies),
-            ip("10.0.0.1")
+        assert_clients(
+            &proxies,
+            &[
+                // The client wrote 1.1.1.1 itself; 203.0.113.9 is what our first proxy saw.
+                (
+                    "192.168.1.1",
+                    &[("x-forwarded-for", "1.1.1.1, 203.0.113.9, 10.1.2.3")],
+                    "203.0.113.9",
+                ),
+                // Split over two header lines, the same list.
+                (
+                    "192.168.1.1",
+                    &[
+                        ("x-forwarded-for", "1.1.1.1"),
+                        ("x-forwarded-for", "203.0.113.9, 10.1.2.3"),
+                    ],
+                    "203.0.113.9",
+                ),
+                // Every hop trusted: the furthest one is the client.
+                (
+                    "10.0.0.1",
+                    &[("x-forwarded-for", "10.9.9.9, 10.1.2.3")],
+                    "10.9.9.9",
+                ),
+                // A trusted peer that forwards nothing is the client.
+                ("10.0.0.1", &[], "10.0.0.1"),
+            ],
         );
     }
 
     #[test]
     fn forwarded_is_read_before_x_forwarded_for() {
-        let proxies = trusted(&["10.0.0.0/8"]);
-        let both = headers(&[
+        let both: &[(&str, &str)] = &[
             (
                 "forwarded",
                 r#"for=192.0.2.60;proto=https;by=10.0.0.2, for="[2001:db8:cafe::17]:4711""#,
             ),
             ("x-forwarded-for", "198.51.100.1"),
-        ]);
-        assert_eq!(
-            client_address(ip("10.0.0.2"), &both, &proxies),
-            ip("2001:db8:cafe::17")
-        );
-        let with_port = headers(&[("forwarded", "For=\"203.0.113.4:8080\"")]);
-        assert_eq!(
-            client_address(ip("10.0.0.2"), &with_port, &proxies),
-            ip("203.0.113.4")
+        ];
+        assert_clients(
+            &trusted(&["10.0.0.0/8"]),
+            &[
+                ("10.0.0.2", both, "2001:db8:cafe::17"),
+                (
+                    "10.0.0.2",
+                    &[("forwarded", "For=\"203.0.113.4:8080\"")],
+                    "203.0.113.4",
+                ),
+            ],
         );
     }
 
     #[test]
     fn a_hop_that_is_no_address_stops_at_the_proxy_that_wrote_it() {
-        let proxies = trusted(&["10.0.0.0/8"]);
-        let hidden = headers(&[("forwarded", "for=unknown, for=10.0.0.5")]);
-        assert_eq!(
-            client_address(ip("10.0.0.2"), &hidden, &proxies),
-            ip("10.0.0.5")
-        );
-        let garbage = headers(&[("x-forwarded-for", "not-an-address")]);
-        assert_eq!(
-            client_address(ip("10.0.0.2"), &garbage, &proxies),
-            ip("10.0.0.2")
+        assert_clients(
+            &trusted(&["10.0.0.0/8"]),
+            &[
+                (
+                    "10.0.0.2",
+                    &[("forwarded", "for=unknown, for=10.0.0.5")],
+                    "10.0.0.5",
+                ),
+                (
+                    "10.0.0.2",
+                    &[("x-forwarded-for", "not-an-address")],
+                    "10.0.0.2",
+                ),
+            ],
         );
     }
 
     #[test]
     fn ipv4_mapped_peers_match_ipv4_ranges() {
-        let proxies = trusted(&["127.0.0.0/8"]);
-        let chain = headers(&[("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(
-            client_address(ip("::ffff:127.0.0.1"), &chain, &proxies),
-            ip("203.0.113.9")
+        let chain: Case = (
+            "::ffff:127.0.0.1",
+            &[("x-forwarded-for", "203.0.113.9")],
+            "203.0.113.9",
         );
+        assert_clients(&trusted(&["127.0.0.0/8"]), &[chain]);
     }
 
     #[test]

@@ -13,11 +13,12 @@ pub const MAX_LIMIT: u32 = 100;
 pub fn page_limit(requested: Option<u32>) -> Result<usize, ApiError> {
     match requested.unwrap_or(DEFAULT_LIMIT) {
         limit @ 1..=MAX_LIMIT => Ok(limit as usize),
-        _ => Err(ApiError::validation(vec![FieldError::new(
+        _ => Err(FieldError::new(
             "limit",
             "range",
             format!("must be between 1 and {MAX_LIMIT}"),
-        )])),
+        )
+        .into()),
     }
 }
 
@@ -164,6 +165,43 @@ pub fn keyset_cursor_schema() -> utoipa::openapi::Object {
 pub fn offset_cursor_schema() -> utoipa::openapi::Object {
     cursor_schema(OFFSET_CURSOR_PATTERN)
 }
+
+/// The query of a newest-first list: the list's own filters, then `limit` and `cursor` as
+/// every such list documents them.
+macro_rules! keyset_query {
+    (
+        $(#[$doc:meta])*
+        pub struct $query:ident { $($(#[$field_doc:meta])* pub $field:ident: $type:ty,)* }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $query {
+            $($(#[$field_doc])* pub $field: $type,)*
+            /// Page size, 1 to 100 (default 20).
+            #[param(minimum = 1, maximum = 100)]
+            pub limit: Option<u32>,
+            /// `next_cursor` of the previous page.
+            #[param(schema_with = $crate::http::pagination::keyset_cursor_schema)]
+            pub cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use keyset_query;
+
+/// One page of a newest-first list of `$item`, and where the next starts.
+macro_rules! keyset_page {
+    ($page:ident of $item:ty) => {
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` for the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use keyset_page;
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use crate::clients::model::Scope;
 use crate::clients::operations::OAUTH2;
 use crate::error::{ApiError, ProblemType, PROBLEM_JSON};
 use crate::state::AppState;
+use crate::web::errors::PageError;
 
 pub fn json_config(body_limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
@@ -60,30 +61,34 @@ fn is_page(request: &HttpRequest) -> bool {
     !request.path().starts_with("/api/")
 }
 
+/// A path or query that does not parse: the page `on_page` for a page, an invalid parameter
+/// for the API.
+fn invalid_parameter(
+    request: &HttpRequest,
+    on_page: PageError,
+    what: &str,
+    error: impl std::fmt::Display,
+) -> actix_web::Error {
+    if is_page(request) {
+        return on_page.into();
+    }
+    ApiError::refused(
+        ProblemType::InvalidParameter,
+        format!("the {what} is not valid: {error}"),
+    )
+    .into()
+}
+
 pub fn path_config() -> web::PathConfig {
+    // A page address that names nothing (`/needs/not-an-id`) is a missing page.
     web::PathConfig::default().error_handler(|error: PathError, request: &HttpRequest| {
-        if is_page(request) {
-            // A page address that names nothing (`/needs/not-an-id`) is a missing page.
-            return crate::web::errors::PageError::NotFound.into();
-        }
-        ApiError::refused(
-            ProblemType::InvalidParameter,
-            format!("the path is not valid: {error}"),
-        )
-        .into()
+        invalid_parameter(request, PageError::NotFound, "path", error)
     })
 }
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, request: &HttpRequest| {
-        if is_page(request) {
-            return crate::web::errors::PageError::BadRequest.into();
-        }
-        ApiError::refused(
-            ProblemType::InvalidParameter,
-            format!("the query string is not valid: {error}"),
-        )
-        .into()
+        invalid_parameter(request, PageError::BadRequest, "query string", error)
     })
 }
 

@@ -48,22 +48,25 @@ mod tests {
     use actix_web::body::to_bytes;
     use actix_web::ResponseError;
 
+    /// The problem+json body a store error is answered with.
+    async fn answer_to(error: StoreError) -> String {
+        let error: ApiError = error.into();
+        let body = to_bytes(error.error_response().into_body()).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
     #[actix_web::test]
     async fn internal_errors_say_nothing_of_their_cause() {
-        let error: ApiError =
-            StoreError::Query("relation \"secret_table\" does not exist".into()).into();
-        let body = to_bytes(error.error_response().into_body()).await.unwrap();
-        let text = String::from_utf8(body.to_vec()).unwrap();
+        let cause = "relation \"secret_table\" does not exist";
+        let text = answer_to(StoreError::Query(cause.into())).await;
         assert!(!text.contains("secret_table"), "{text}");
         assert!(text.contains("\"status\":500"), "{text}");
     }
 
     #[actix_web::test]
     async fn a_value_the_database_refuses_is_the_client_s_400_without_its_words() {
-        let error: ApiError =
-            StoreError::Rejected("invalid byte sequence for encoding \"UTF8\": 0x00".into()).into();
-        let body = to_bytes(error.error_response().into_body()).await.unwrap();
-        let text = String::from_utf8(body.to_vec()).unwrap();
+        let cause = "invalid byte sequence for encoding \"UTF8\": 0x00";
+        let text = answer_to(StoreError::Rejected(cause.into())).await;
         assert!(text.contains("\"status\":400"), "{text}");
         assert!(!text.contains("UTF8"), "{text}");
     }

@@ -14,7 +14,7 @@ use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::themes::Taxonomy;
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
-use crate::error::{ApiError, Problem, ProblemType};
+use crate::error::{ApiError, FieldError, Problem, ProblemType};
 use crate::http::pagination::{
     change_cursor_text, keyset_after, keyset_cursor, offset_after, offset_cursor, page_limit,
     parse_change_cursor, parse_cursor,
@@ -255,11 +255,7 @@ async fn propose_match(
         .as_deref()
         .is_some_and(|note| note.chars().count() > 2000)
     {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "note",
-            "length",
-            "must be at most 2000 characters",
-        )]));
+        return Err(FieldError::new("note", "length", "must be at most 2000 characters").into());
     }
     let scoring = TodaysScoring::of(&state);
     let proposed = state

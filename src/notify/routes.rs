@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use actix_web::{get, post, put, web};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::extract::{Authenticated, Coordinator};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
 use crate::http::refusals::{CoordinatorsOnly, NoToken};
 use crate::notify::model::{DeliveryMode, EventKind, OutboxEntry, OutboxStatus};
 use crate::notify::outbox::{self, OutboxCursor};
@@ -104,26 +104,14 @@ async fn put_preferences(
     Ok(web::Json(NotificationPreferences { preferences }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OutboxQuery {
-    /// Only messages in this state (`dead` for those that need a coordinator).
-    pub status: Option<OutboxStatus>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
-    pub cursor: Option<String>,
+keyset_query! {
+    pub struct OutboxQuery {
+        /// Only messages in this state (`dead` for those that need a coordinator).
+        pub status: Option<OutboxStatus>,
+    }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxPage {
-    pub items: Vec<OutboxEntry>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+keyset_page!(OutboxPage of OutboxEntry);
 
 /// Outbox messages, newest first (coordinators only). Bodies are never shown: they may
 /// carry single-use tokens.

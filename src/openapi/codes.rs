@@ -10,7 +10,11 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-fn code_list(description: &str, codes: Vec<String>) -> RefOr<Schema> {
+/// The codes as an enum, sorted and each once, whatever order the source lists them in.
+fn code_list(description: &str, codes: impl IntoIterator<Item = String>) -> RefOr<Schema> {
+    let mut codes: Vec<String> = codes.into_iter().collect();
+    codes.sort();
+    codes.dedup();
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
@@ -18,55 +22,44 @@ fn code_list(description: &str, codes: Vec<String>) -> RefOr<Schema> {
         .into()
 }
 
-/// An ISO 3166-1 alpha-2 country code.
-pub struct CountryCode;
+/// A code list component: a type for `value_type = ...`, the description the document
+/// gives it, and where its codes come from.
+macro_rules! code_list_schema {
+    ($(#[$doc:meta])* $name:ident, $description:literal, $codes:expr) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl PartialSchema for CountryCode {
-    fn schema() -> RefOr<Schema> {
-        let mut codes: Vec<String> = isocountry::CountryCode::iter()
-            .map(|code| code.alpha2().to_owned())
-            .collect();
-        codes.sort();
-        codes.dedup();
-        code_list("An ISO 3166-1 alpha-2 country code", codes)
-    }
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                code_list($description, $codes)
+            }
+        }
+
+        impl ToSchema for $name {}
+    };
 }
 
-impl ToSchema for CountryCode {}
+code_list_schema!(
+    /// An ISO 3166-1 alpha-2 country code.
+    CountryCode,
+    "An ISO 3166-1 alpha-2 country code",
+    isocountry::CountryCode::iter().map(|code| code.alpha2().to_owned())
+);
 
-/// An ISO 639-1 language code.
-pub struct LanguageCode;
+code_list_schema!(
+    /// An ISO 639-1 language code.
+    LanguageCode,
+    "An ISO 639-1 language code",
+    isolang::languages().filter_map(|language| language.to_639_1().map(str::to_owned))
+);
 
-impl PartialSchema for LanguageCode {
-    fn schema() -> RefOr<Schema> {
-        let mut codes: Vec<String> = isolang::languages()
-            .filter_map(|language| language.to_639_1())
-            .map(str::to_owned)
-            .collect();
-        codes.sort();
-        codes.dedup();
-        code_list("An ISO 639-1 language code", codes)
-    }
-}
-
-impl ToSchema for LanguageCode {}
-
-/// An ISO 4217 currency code.
-pub struct CurrencyCode;
-
-impl PartialSchema for CurrencyCode {
-    fn schema() -> RefOr<Schema> {
-        use iso_currency::IntoEnumIterator;
-        let mut codes: Vec<String> = iso_currency::Currency::iter()
-            .map(|currency| currency.code().to_owned())
-            .collect();
-        codes.sort();
-        codes.dedup();
-        code_list("An ISO 4217 currency code", codes)
-    }
-}
-
-impl ToSchema for CurrencyCode {}
+code_list_schema!(
+    /// An ISO 4217 currency code.
+    CurrencyCode,
+    "An ISO 4217 currency code",
+    <iso_currency::Currency as iso_currency::IntoEnumIterator>::iter()
+        .map(|currency| currency.code().to_owned())
+);
 
 /// A theme code of the taxonomy (`GET /api/v1/themes`).
 pub struct ThemeCode;
@@ -91,8 +84,7 @@ pub fn list_theme_codes<'a>(
     openapi: &mut utoipa::openapi::OpenApi,
     codes: impl IntoIterator<Item = &'a str>,
 ) {
-    let mut codes: Vec<String> = codes.into_iter().map(str::to_owned).collect();
-    codes.sort();
+    let codes = codes.into_iter().map(str::to_owned);
     if let Some(components) = openapi.components.as_mut() {
         components.schemas.insert(
             ThemeCode::name().into_owned(),

@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::extract::SignedIn;
-use crate::catalogue::routes::{etag, required_if_match};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{keyset_after, keyset_cursor, page_limit};
+use crate::http::conditional::{required_if_match, versioned};
+use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
 use crate::http::refusals::{documented_refusals, NO_TOKEN};
 use crate::state::AppState;
 use crate::webhooks::model::{Delivery, DeliveryStatus, Webhook, WebhookInput, WebhookPatch};
@@ -65,26 +65,14 @@ pub struct WebhookList {
     pub items: Vec<Webhook>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DeliveryQuery {
-    /// Only deliveries in this state (`failed` for those to look at).
-    pub status: Option<DeliveryStatus>,
-    /// Page size, 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(schema_with = crate::http::pagination::keyset_cursor_schema)]
-    pub cursor: Option<String>,
+keyset_query! {
+    pub struct DeliveryQuery {
+        /// Only deliveries in this state (`failed` for those to look at).
+        pub status: Option<DeliveryStatus>,
+    }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryPage {
-    pub items: Vec<Delivery>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+keyset_page!(DeliveryPage of Delivery);
 
 const FORBIDDEN: &str = "The caller is neither an org admin of the organisation nor a coordinator";
 
@@ -153,10 +141,10 @@ async fn create_webhook(
         "/api/v1/organisations/{organisation_id}/webhooks/{}",
         created.webhook.id
     );
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .insert_header(etag(created.webhook.version))
-        .json(WebhookWithSecret::from(created)))
+    let mut answer = HttpResponse::Created();
+    answer.insert_header(("Location", location));
+    let version = created.webhook.version;
+    Ok(versioned(answer, version, WebhookWithSecret::from(created)))
 }
 
 /// The organisation's webhooks (never their secrets).
@@ -197,14 +185,7 @@ async fn get_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let (organisation_id, webhook_id) = (path.id, path.webhook_id);
     let webhook = service::get(&state.db, &reader.0, organisation_id, webhook_id).await?;
-    Ok(with_etag(webhook))
-}
-
-/// A webhook with its version as the `ETag`, as needs and offers answer.
-fn with_etag(webhook: Webhook) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(etag(webhook.version))
-        .json(webhook)
+    Ok(versioned(HttpResponse::Ok(), webhook.version, webhook))
 }
 
 /// Change a webhook's URL, description, event types or enabled flag. `If-Match` with the
@@ -245,7 +226,7 @@ async fn update_webhook(
         body.into_inner(),
     )
     .await?;
-    Ok(with_etag(webhook))
+    Ok(versioned(HttpResponse::Ok(), webhook.version, webhook))
 }
 
 /// Delete a webhook and its delivery log; nothing more is sent to it.

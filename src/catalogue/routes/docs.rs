@@ -34,6 +34,16 @@ fn invalid() -> (u16, String) {
     (422, "Invalid fields".to_owned())
 }
 
+/// A change of one item: refused to the signed-out, to another organisation and when there
+/// is no such item, then for the change's own reasons.
+fn change_refusals<K: CatalogueItem>(
+    own: impl IntoIterator<Item = (u16, String)>,
+) -> BTreeMap<String, RefOr<Response>> {
+    let mut entries = vec![signed_out(), not_theirs::<K>(), no_such::<K>()];
+    entries.extend(own);
+    problems(&entries)
+}
+
 pub struct CreateRefusals<K>(PhantomData<K>);
 
 impl<K: CatalogueItem> IntoResponses for CreateRefusals<K> {
@@ -75,10 +85,7 @@ pub struct EditRefusals<K>(PhantomData<K>);
 
 impl<K: CatalogueItem> IntoResponses for EditRefusals<K> {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[
-            signed_out(),
-            not_theirs::<K>(),
-            no_such::<K>(),
+        change_refusals::<K>([
             (
                 409,
                 format!("The {}'s state does not allow changes", K::NOUN),
@@ -95,13 +102,7 @@ pub struct MoveRefusals<K>(PhantomData<K>);
 
 impl<K: CatalogueItem> IntoResponses for MoveRefusals<K> {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        problems(&[
-            signed_out(),
-            not_theirs::<K>(),
-            no_such::<K>(),
-            (409, "Not allowed in its state".to_owned()),
-            stale::<K>(),
-        ])
+        change_refusals::<K>([(409, "Not allowed in its state".to_owned()), stale::<K>()])
     }
 }
 

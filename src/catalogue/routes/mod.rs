@@ -1,8 +1,8 @@
 //! `/api/v1/themes`, `/api/v1/needs`, `/api/v1/offers`. The handlers of both kinds are
 //! written once, generic over the item (`item_routes!` only stamps out the per-kind
 //! functions that the OpenAPI document and actix need by name); this module also holds what
-//! they share: versions as ETags, `If-Match`, the filters both lists take, the documented
-//! refusals, and the one mapping of `CatalogueError` to a problem.
+//! they share: the filters both lists take, the documented refusals, and the one mapping of
+//! `CatalogueError` to a problem. Versions as ETags and `If-Match` are `http::conditional`'s.
 
 mod docs;
 pub mod needs;
@@ -20,6 +20,7 @@ use crate::catalogue::service::{self, CatalogueError, Request, Unpublishable};
 use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, Removed, SyncEntry, TextQuery};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError, ProblemType};
+use crate::http::conditional::{optional_if_match, required_if_match, versioned};
 use crate::http::pagination::{change_cursor_text, page_limit, parse_change_cursor, parse_cursor};
 use crate::http::refusals::distinct;
 use crate::http::sync::UpdatedSince;
@@ -39,48 +40,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 #[get("/themes")]
 async fn list_themes(state: web::Data<AppState>) -> web::Json<ThemeTree> {
     web::Json(state.taxonomy.tree())
-}
-
-/// The ETag of a version: strong, quoted.
-pub fn etag(version: i32) -> (header::HeaderName, String) {
-    (header::ETAG, format!("\"{version}\""))
-}
-
-/// The version `If-Match` names: `None` for `*`; 428 when the header is missing.
-pub fn required_if_match(request: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    optional_if_match(request)?.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag you read, so that concurrent changes are not lost".into(),
-        )
-    })
-}
-
-/// `Some(None)` for `*`, `Some(Some(v))` for a version, `None` without the header.
-pub fn optional_if_match(request: &HttpRequest) -> Result<Option<Option<i32>>, ApiError> {
-    let Some(value) = request.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::refused(ProblemType::InvalidIfMatch, "If-Match is not readable"))?
-        .trim();
-    if value == "*" {
-        return Ok(Some(None));
-    }
-    // Exactly the form IF_MATCH_PATTERN states, so that what the document allows is read.
-    let version = value.strip_prefix("W/").unwrap_or(value);
-    version
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .and_then(|digits| crate::http::pagination::digits(digits, 9))
-        .and_then(|version| i32::try_from(version).ok())
-        .map(|version| Some(Some(version)))
-        .ok_or_else(|| {
-            ApiError::refused(
-                ProblemType::InvalidIfMatch,
-                "If-Match must be an ETag this server sent, e.g. \"3\"",
-            )
-        })
 }
 
 /// The filters needs and offers share, parsed from their query text.
@@ -110,42 +69,18 @@ impl SharedFilters {
             }
             state.taxonomy.with_descendants(code)
         });
-        let country = country.and_then(|code| {
-            let parsed = Country::parse(code);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "country",
-                    "country",
-                    "is not an ISO 3166-1 alpha-2 country code",
-                ));
-            }
-            parsed
-        });
+        let country =
+            country.and_then(|code| noted(&mut errors, Country::parse_field(code, "country")));
         let language = language.and_then(|code| {
-            let parsed = Language::parse(code);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "language",
-                    "language",
-                    "is not an ISO 639-1 language code",
-                ));
-            }
-            parsed
+            let unknown =
+                || FieldError::new("language", "language", "is not an ISO 639-1 language code");
+            noted(&mut errors, Language::parse(code).ok_or_else(unknown))
         });
         let text = q.and_then(|q| {
-            if let Err(error) = crate::text::check("q", q) {
-                errors.push(error);
-                return None;
-            }
-            let parsed = TextQuery::parse(q);
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "q",
-                    "words",
-                    "must contain at least one word",
-                ));
-            }
-            parsed
+            let no_word = || FieldError::new("q", "words", "must contain at least one word");
+            let parsed =
+                crate::text::check("q", q).and_then(|()| TextQuery::parse(q).ok_or_else(no_word));
+            noted(&mut errors, parsed)
         });
         if errors.is_empty() {
             Ok(Self {
@@ -158,6 +93,12 @@ impl SharedFilters {
             Err(ApiError::validation(errors))
         }
     }
+}
+
+/// The value, or `None` with its field error noted: every filter is read, so that one answer
+/// names all that are wrong.
+fn noted<T>(errors: &mut Vec<FieldError>, parsed: Result<T, FieldError>) -> Option<T> {
+    parsed.map_err(|error| errors.push(error)).ok()
 }
 
 impl From<CatalogueError> for ApiError {
@@ -218,14 +159,13 @@ fn request(reader: Reader, expected_version: Option<i32>) -> Request {
 /// created, where it lives).
 fn respond<K: CatalogueItem>(status: StatusCode, item: &K, reader: &Reader) -> HttpResponse {
     let mut response = HttpResponse::build(status);
-    response.insert_header(etag(item.version()));
     if status == StatusCode::CREATED {
         response.insert_header((
             header::LOCATION,
             format!("/api/v1/{}/{}", K::COLLECTION, item.id()),
         ));
     }
-    response.json(item.view_for(reader))
+    versioned(response, item.version(), item.view_for(reader))
 }
 
 async fn create<K: ItemStore>(
