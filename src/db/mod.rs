@@ -430,7 +430,10 @@ mod tests {
     #[test]
     fn a_keyset_page_has_a_cursor_only_when_the_extra_row_was_read() {
         let cursor = |row: &u32| row * 10;
-        assert_eq!(keyset_page(vec![1, 2, 3], 2, cursor), (vec![1, 2], Some(20)));
+        assert_eq!(
+            keyset_page(vec![1, 2, 3], 2, cursor),
+            (vec![1, 2], Some(20))
+        );
         assert_eq!(keyset_page(vec![1, 2], 2, cursor), (vec![1, 2], None));
         assert_eq!(keyset_page(vec![1], 2, cursor), (vec![1], None));
         assert_eq!(keyset_page(Vec::<u32>::new(), 2, cursor), (vec![], None));

@@ -16,7 +16,7 @@ use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
 use crate::catalogue::themes::{Taxonomy, Theme};
 use crate::db::schema::themes;
-use crate::db::{ChangePosition, Conn, StoreError, MAX_ID};
+use crate::db::{keyset_page, ChangePosition, Conn, StoreError, MAX_ID};
 use crate::dispatch;
 use crate::visibility::ReadScope;
 
@@ -149,7 +149,7 @@ pub(crate) fn sync_page<K: CatalogueItem>(
         )
         .collect();
     all.sort_by_key(|(position, _)| *position);
-    let (all, next) = crate::db::keyset_page(all, limit, |(position, _)| *position);
+    let (all, next) = keyset_page(all, limit, |(position, _)| *position);
     SyncPage {
         entries: all.into_iter().map(|(_, entry)| entry).collect(),
         next: next.unwrap_or((last_change, MAX_ID)),
@@ -278,22 +278,6 @@ pub struct PageRequest<'a, S, C> {
     pub sort: S,
     pub cursor: Option<&'a C>,
     pub limit: usize,
-}
-
-/// Cuts the `limit + 1` rows a keyset query read to one page, and names where the next
-/// page starts when there is one.
-pub(crate) fn keyset_page<T, C>(
-    mut items: Vec<T>,
-    limit: usize,
-    cursor_after: impl Fn(&T) -> C,
-) -> (Vec<T>, Option<C>) {
-    if items.len() > limit {
-        items.truncate(limit);
-        let next = items.last().map(cursor_after);
-        (items, next)
-    } else {
-        (items, None)
-    }
 }
 
 /// The functions every item table has, written once: its theme join (replaced on every
@@ -626,7 +610,7 @@ macro_rules! item_reads {
                 })?,
             };
             let items = with_theme_lists(rows)?;
-            Ok(keyset_page(items, limit, $next))
+            Ok($crate::db::keyset_page(items, limit, $next))
         }
         fn sync(
             conn: &mut Conn<'_>,

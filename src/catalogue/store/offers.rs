@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    contains_pattern, item_reads, item_table_basics, join_list, keyset_page, update_unchanged,
-    ItemFilter, ItemStore, PageRequest, SyncPage,
+    contains_pattern, item_reads, item_table_basics, join_list, update_unchanged, ItemFilter,
+    ItemStore, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
