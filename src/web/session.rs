@@ -250,3 +250,28 @@ impl FromRequest for SignedIn {
         })
     }
 }
+
+/// A page for coordinators: a signed-out visitor is sent to sign in, anyone else gets the
+/// friendly 403 page.
+#[derive(Debug, Clone)]
+pub struct Coordinator {
+    pub user: Arc<SignedInUser>,
+    pub visitor: Visitor,
+}
+
+impl FromRequest for Coordinator {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(request, payload);
+        Box::pin(async move {
+            let SignedIn { user, visitor } = signed_in.await?;
+            if user.is_coordinator() {
+                Ok(Coordinator { user, visitor })
+            } else {
+                Err(PageError::Forbidden)
+            }
+        })
+    }
+}
