@@ -252,11 +252,16 @@ impl FromRequest for SignedIn {
 }
 
 /// A page for coordinators: a signed-out visitor is sent to sign in, anyone else gets the
-/// friendly 403 page.
+/// friendly 403 page. It reads as the `SignedIn` it wraps (`coordinator.user`).
 #[derive(Debug, Clone)]
-pub struct Coordinator {
-    pub user: Arc<SignedInUser>,
-    pub visitor: Visitor,
+pub struct Coordinator(SignedIn);
+
+impl std::ops::Deref for Coordinator {
+    type Target = SignedIn;
+
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
 }
 
 impl FromRequest for Coordinator {
@@ -266,9 +271,9 @@ impl FromRequest for Coordinator {
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let signed_in = SignedIn::from_request(request, payload);
         Box::pin(async move {
-            let SignedIn { user, visitor } = signed_in.await?;
-            if user.is_coordinator() {
-                Ok(Coordinator { user, visitor })
+            let signed_in = signed_in.await?;
+            if signed_in.user.is_coordinator() {
+                Ok(Coordinator(signed_in))
             } else {
                 Err(PageError::Forbidden)
             }
