@@ -13,7 +13,7 @@ use crate::matching::service::Window;
 use crate::state::AppState;
 use crate::web::address::path_id;
 use crate::web::catalogue::browse::{cards, Card};
-use crate::web::catalogue::WebKind;
+use crate::web::catalogue::{CandidateAsk, WebKind};
 use crate::web::errors::PageError;
 use crate::web::matches::scored;
 use crate::web::render::Page;
@@ -50,8 +50,13 @@ pub async fn candidates<K: WebKind>(
         .db
         .query(scored(&state, move |conn, scoring| {
             let item: K = service::read(conn, &reader, id).map_err(ApiError::from)?;
-            let ranked = K::candidates(conn, &reader, scoring, &open, id, SHOWN_WINDOW)
-                .map_err(ApiError::from)?;
+            let ask = CandidateAsk {
+                scoring,
+                open: &open,
+                id,
+                window: SHOWN_WINDOW,
+            };
+            let ranked = K::candidates(conn, &reader, ask).map_err(ApiError::from)?;
             Ok::<_, ApiError>((item, ranked))
         }))
         .await

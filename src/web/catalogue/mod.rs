@@ -188,13 +188,19 @@ pub trait WebKind: ItemStore + CatalogueItem {
     fn candidates(
         conn: &mut Conn<'_>,
         reader: &Reader,
-        scoring: Scoring<'_>,
-        open: &OpenOffers,
-        id: Uuid,
-        window: Window,
+        ask: CandidateAsk<'_>,
     ) -> Result<RankedPage<Self::Other>, MatchingError>;
     /// `(need_id, offer_id)` of a pair of this item and one of the other kind.
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid);
+}
+
+/// What a candidates page asks matching for: the `window` of the ranking of item `id`,
+/// scored with `scoring`, over the open offers the server holds.
+pub struct CandidateAsk<'a> {
+    pub scoring: Scoring<'a>,
+    pub open: &'a OpenOffers,
+    pub id: Uuid,
+    pub window: Window,
 }
 
 /// A select's option.
