@@ -25,6 +25,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/layout.html",
     "web/forms.html",
     "web/tables.html",
+    "web/form_page.html",
     "web/home.html",
     "web/sign_in.html",
     "web/register.html",
