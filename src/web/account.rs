@@ -50,6 +50,14 @@ struct NextQuery {
     next: Option<String>,
 }
 
+/// The sign-in form, going on to `next`, with the address typed (never the password).
+fn sign_in_page_of(next: &str, email: &str, errors: FormErrors) -> Page {
+    Page::new(
+        "sign_in",
+        context! { next => next, email => email, errors => errors },
+    )
+}
+
 #[get("/sign-in")]
 async fn sign_in_page(
     state: web::Data<AppState>,
@@ -57,11 +65,7 @@ async fn sign_in_page(
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = local_path(query.next.as_deref());
-    Page::new(
-        "sign_in",
-        context! { next => next, email => "", errors => FormErrors::none() },
-    )
-    .render(&state, &visitor)
+    sign_in_page_of(next, "", FormErrors::none()).render(&state, &visitor)
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,29 +87,25 @@ async fn sign_in_submit(
     let next = local_path(form.next.as_deref()).to_owned();
     let ip = client_ip(&request);
     let password = SecretString::from(form.password);
+    let refused = |errors| {
+        sign_in_page_of(&next, form.email.trim(), errors)
+            .status(StatusCode::UNPROCESSABLE_ENTITY)
+            .render(&state, &visitor)
+    };
     let user = match authenticate(&state, &ip, &form.email, password).await {
         Ok(user) => user,
         // One answer for an unknown email and a wrong password, as the API gives.
         Err(error) if error.problem_type() == ProblemType::InvalidCredentials => {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "sign-in", "email", "wrong");
-            return Page::new(
-                "sign_in",
-                context! { next => next, email => form.email.trim(), errors => errors },
-            )
-            .status(StatusCode::UNPROCESSABLE_ENTITY)
-            .render(&state, &visitor);
+            return refused(errors);
         }
         // Text no address holds (the shared text rule): the form again, with its error.
         Err(error @ ApiError::Validation { .. }) => {
-            let errors = FormErrors::from_refusal(&state.site, "sign-in", &error)
-                .unwrap_or_else(FormErrors::none);
-            return Page::new(
-                "sign_in",
-                context! { next => next, email => form.email.trim(), errors => errors },
-            )
-            .status(StatusCode::UNPROCESSABLE_ENTITY)
-            .render(&state, &visitor);
+            return refused(
+                FormErrors::from_refusal(&state.site, "sign-in", &error)
+                    .unwrap_or_else(FormErrors::none),
+            );
         }
         Err(other) => return Err(other.into()),
     };

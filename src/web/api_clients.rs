@@ -15,9 +15,10 @@ use crate::clients::service::{self, ClientsError};
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::address::Notice;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::{ButtonForm, FormErrors, Notice, ShownForm};
+use crate::web::forms::{ButtonForm, FormErrors, ShownForm};
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
 
@@ -100,7 +101,7 @@ async fn clients_page(
     signed_in: SignedIn,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, PageError> {
-    let done = notice.done.as_deref().filter(|done| *done == "revoked");
+    let done = notice.among(&["revoked"]);
     render(&state, &signed_in, ShownForm::blank(), done).await
 }
 

@@ -114,6 +114,27 @@ pub(crate) fn dead_link_page(template: &'static str) -> Page {
     .status(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// A link's form again after its POST was refused (422): the errors beside its fields, or,
+/// when the link is spent (`dead`), the page without its form, saying why.
+pub(crate) fn refused_link_page(
+    template: &'static str,
+    token: String,
+    dead: bool,
+    errors: FormErrors,
+    extra: minijinja::Value,
+) -> Page {
+    Page::new(
+        template,
+        context! {
+            token => (!dead).then_some(token),
+            dead_link => dead,
+            errors => errors,
+            ..extra
+        },
+    )
+    .status(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 /// The GET of links whose page is only a button (`path`, template): mail scanners follow
 /// links, so the link shows a form and only the form's POST does the work.
 pub(crate) fn link_pages(config: &mut web::ServiceConfig, pages: &[(&str, &'static str)]) {
@@ -184,18 +205,28 @@ async fn verify_email_submit(
 }
 
 /// The page the "confirm your address first" sentences link to: one button that sends a
-/// new confirmation email to the signed-in person.
+/// new confirmation email to the signed-in person; after it, whether one was `sent`.
+fn resend_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    confirmed: bool,
+    sent: bool,
+) -> Result<HttpResponse, PageError> {
+    let email = signed_in.user.user.email.to_string();
+    Page::new(
+        "verify_email_resend",
+        context! { confirmed => confirmed, sent => sent, email => email },
+    )
+    .render(state, &signed_in.visitor)
+}
+
 #[get("/verify-email/resend")]
 async fn resend_verification_page(
     state: web::Data<AppState>,
     signed_in: SignedIn,
 ) -> Result<HttpResponse, PageError> {
     let confirmed = signed_in.user.user.email_verified;
-    Page::new(
-        "verify_email_resend",
-        context! { confirmed => confirmed, sent => false, email => signed_in.user.user.email.to_string() },
-    )
-    .render(&state, &signed_in.visitor)
+    resend_page(&state, &signed_in, confirmed, false)
 }
 
 #[post("/verify-email/resend")]
@@ -212,11 +243,16 @@ async fn resend_verification_submit(
     )
     .await
     .map_err(ApiError::from)?;
+    resend_page(&state, &signed_in, !sent, sent)
+}
+
+/// The form that asks for a reset link (its address is never kept: the answer is the same
+/// whether or not an account has it).
+fn reset_request_page(errors: FormErrors) -> Page {
     Page::new(
-        "verify_email_resend",
-        context! { confirmed => !sent, sent => sent, email => signed_in.user.user.email.to_string() },
+        "password_reset_request",
+        context! { email => "", errors => errors },
     )
-    .render(&state, &signed_in.visitor)
 }
 
 /// Without a token: the form that asks for a reset link. With one (from the email): the
@@ -228,11 +264,7 @@ async fn password_reset_page(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, PageError> {
     match query.token.as_deref() {
-        None => Page::new(
-            "password_reset_request",
-            context! { email => "", errors => FormErrors::none() },
-        )
-        .render(&state, &visitor),
+        None => reset_request_page(FormErrors::none()).render(&state, &visitor),
         Some(token) => {
             link_page("password_reset", Some(token), context! {}).render(&state, &visitor)
         }
@@ -259,12 +291,9 @@ async fn password_reset_submit(
         if form.email.trim().is_empty() {
             let mut errors = FormErrors::none();
             errors.add(&state.site, "password-reset", "email", "required");
-            return Page::new(
-                "password_reset_request",
-                context! { email => "", errors => errors },
-            )
-            .status(StatusCode::UNPROCESSABLE_ENTITY)
-            .render(&state, &visitor);
+            return reset_request_page(errors)
+                .status(StatusCode::UNPROCESSABLE_ENTITY)
+                .render(&state, &visitor);
         }
         // The same answer whether or not an account has this address.
         if let Ok(email) = Email::parse(&form.email) {
@@ -282,16 +311,8 @@ async fn password_reset_submit(
         Ok(()) => Ok(see_other("/password-reset/done")),
         Err(error) => {
             let (errors, dead) = refusal_of_link_form(&state, "password-reset", error)?;
-            Page::new(
-                "password_reset",
-                context! {
-                    token => (!dead).then_some(token),
-                    dead_link => dead,
-                    errors => errors,
-                },
-            )
-            .status(StatusCode::UNPROCESSABLE_ENTITY)
-            .render(&state, &visitor)
+            refused_link_page("password_reset", token, dead, errors, context! {})
+                .render(&state, &visitor)
         }
     }
 }
@@ -355,17 +376,10 @@ async fn invitation_submit(
             (StatusCode::UNPROCESSABLE_ENTITY, errors, dead)
         }
     };
-    Page::new(
-        "accept_invitation",
-        context! {
-            token => (!dead).then_some(form.token),
-            dead_link => dead,
-            name => form.name,
-            errors => errors,
-        },
-    )
-    .status(status)
-    .render(&state, &visitor)
+    let name = context! { name => form.name };
+    refused_link_page("accept_invitation", form.token, dead, errors, name)
+        .status(status)
+        .render(&state, &visitor)
 }
 
 /// One-click unsubscribe (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` here,

@@ -77,12 +77,6 @@ impl FormErrors {
     }
 }
 
-/// `?done=<form>` of the redirect after a form worked: which confirmation banner to show.
-#[derive(Debug, Deserialize)]
-pub struct Notice {
-    pub done: Option<String>,
-}
-
 /// A form that is only a button: nothing to read but its CSRF token, which `CheckedForm`
 /// checks before the handler runs.
 #[derive(Debug, Deserialize)]

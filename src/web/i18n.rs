@@ -114,6 +114,31 @@ impl Catalogue {
     }
 }
 
+/// Test support: the message ids a template builds from values, `<prefix><value>`.
+#[cfg(test)]
+pub(crate) fn prefixed(
+    prefix: &str,
+    values: impl IntoIterator<Item = impl std::fmt::Display>,
+) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|value| format!("{prefix}{value}"))
+        .collect()
+}
+
+/// Test support: every one of `ids` is a message of the page language, so that no page
+/// fails in front of a person for a sentence built at run time.
+#[cfg(test)]
+pub(crate) fn assert_messages_exist(ids: &[String]) {
+    let catalogue = Catalogue::load().unwrap();
+    for id in ids {
+        assert!(
+            catalogue.has(page_language(), id),
+            "the catalogue has no `{id}`"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,13 +19,14 @@ use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::service::CatalogueError;
 use crate::db::{Conn, StoreError};
 use crate::error::{ApiError, FieldError};
-use crate::http::pagination::{keyset_after, keyset_cursor};
+use crate::http::pagination::keyset_cursor;
 use crate::matching::score::Exclusion;
 use crate::matching::service::{self, ActionInput, MatchingError, ReportInput, Scoring};
 use crate::matching::store::{self as store, Match, MatchFilter, OutcomeReport};
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::state::AppState;
 use crate::visibility::{reveals_need_owner, Reader};
+use crate::web::address::{next_link, page_after, path_id, Notice};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
@@ -42,6 +43,24 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 /// Matches on one page of the list.
 const PAGE_SIZE: usize = 20;
+
+/// `work` with scoring as of today (the running server's taxonomy and weights), as the
+/// closure the blocking pool runs: every page that ranks or proposes scores as the API does.
+pub(crate) fn scored<T, E>(
+    state: &AppState,
+    work: impl FnOnce(&mut Conn<'_>, Scoring<'_>) -> Result<T, E>,
+) -> impl FnOnce(&mut Conn<'_>) -> Result<T, E> {
+    let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
+    let today = Utc::now().date_naive();
+    move |conn| {
+        let scoring = Scoring {
+            taxonomy: &taxonomy,
+            weights: &weights,
+            today,
+        };
+        work(conn, scoring)
+    }
+}
 
 /// What a match waits for now, as a message id (`match-waits-...`), if anything.
 fn waits_for(found: &Match) -> Option<&'static str> {
@@ -94,12 +113,17 @@ pub(crate) struct ListedMatch {
     waits_for: Option<&'static str>,
 }
 
-/// A match as a list row for `reader`; the items are read directly, as `read_match` does.
+/// Matches as list rows for `reader`, in their order.
 pub(crate) fn listed(
     conn: &mut Conn<'_>,
     reader: &Reader,
-    found: &Match,
-) -> Result<ListedMatch, StoreError> {
+    found: &[Match],
+) -> Result<Vec<ListedMatch>, StoreError> {
+    found.iter().map(|found| row(conn, reader, found)).collect()
+}
+
+/// A match as a list row for `reader`; the items are read directly, as `read_match` does.
+fn row(conn: &mut Conn<'_>, reader: &Reader, found: &Match) -> Result<ListedMatch, StoreError> {
     use crate::catalogue::store::{needs, offers};
     let need = needs::find(conn, found.need_id)?.ok_or(StoreError::NotFound("need"))?;
     let offer = offers::find(conn, found.offer_id)?.ok_or(StoreError::NotFound("offer"))?;
@@ -134,9 +158,7 @@ async fn list_page(
         .as_deref()
         .filter(|status| !status.is_empty())
         .and_then(|status| status.parse::<MatchStatus>().ok());
-    let after = keyset_after::<Uuid>(query.cursor.as_deref().filter(|c| !c.is_empty()))
-        .map_err(|_| PageError::BadRequest)?
-        .map(|(at, id)| (at, id.to_string()));
+    let after = page_after::<Uuid>(query.cursor.as_deref())?.map(|(at, id)| (at, id.to_string()));
     // The same filter as `GET /api/v1/matches`: one's own organisation's, or all of them.
     let filter = MatchFilter {
         status,
@@ -148,21 +170,11 @@ async fn list_page(
         .db
         .read(move |conn| {
             let (found, next) = store::list(conn, &filter, after.as_ref(), PAGE_SIZE)?;
-            let items = found
-                .iter()
-                .map(|found| listed(conn, &reader, found))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((items, next))
+            Ok((listed(conn, &reader, &found)?, next))
         })
         .await?;
-    let next_link = keyset_cursor(next).map(|cursor| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(status) = status {
-            query.append_pair("status", status.as_str());
-        }
-        query.append_pair("cursor", &cursor);
-        format!("/matches?{}", query.finish())
-    });
+    let status_name = status.map_or("", MatchStatus::as_str);
+    let next_link = next_link("/matches", &[("status", status_name)], keyset_cursor(next));
     Page::new(
         "matches/list",
         context! {
@@ -233,18 +245,11 @@ async fn propose(
     }
     let reader = signed_in.user.reader();
     let notifier = state.notifier.clone();
-    let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
-    let today = Utc::now().date_naive();
     let proposed = state
         .db
-        .transaction(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
+        .transaction(scored(&state, move |conn, scoring| {
             service::propose(conn, &reader, scoring, &notifier, need_id, offer_id, note)
-        })
+        }))
         .await;
     match proposed {
         Ok(created) => Ok(see_other(&format!("/matches/{}?done=proposed", created.id))),
@@ -519,23 +524,14 @@ async fn render_match(
     .render(state, visitor)
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(raw).map_err(|_| PageError::NotFound)
-}
-
-#[derive(Debug, Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 #[get("/matches/{id}")]
 async fn match_page(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     path: web::Path<String>,
-    query: web::Query<Done>,
+    query: web::Query<Notice>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&path)?;
+    let id = path_id(&path)?;
     let done = query.done.as_deref().filter(|done| {
         *done == "report" || *done == "proposed" || done.parse::<MatchAction>().is_ok()
     });
@@ -589,7 +585,7 @@ async fn act(
     CheckedForm(form): CheckedForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, action_name) = path.into_inner();
-    let id = parse_id(&id)?;
+    let id = path_id(&id)?;
     let action = match action_name.as_str() {
         "report" => None,
         other => Some(
@@ -689,24 +685,38 @@ async fn act(
 mod tests {
     use super::*;
     use crate::accounts::model::OrganisationKind;
-    use crate::web::i18n::{page_language, Catalogue};
+    use crate::web::i18n::{assert_messages_exist, prefixed};
 
     /// The messages the match and coordination templates build from a value: every value
     /// has one, so no page fails in front of a person.
     #[test]
     fn every_built_message_exists() {
-        let catalogue = Catalogue::load().unwrap();
-        let mut ids: Vec<String> = Vec::new();
-        ids.extend(MatchStatus::ALL.iter().map(|s| format!("match-status-{s}")));
-        ids.extend(
-            OrganisationKind::ALL
-                .iter()
-                .map(|kind| format!("match-someone-{}", kind.as_str())),
-        );
-        ids.extend(crate::matching::score::FACTORS.map(|factor| format!("match-factor-{factor}")));
-        for action in MatchAction::ALL {
-            ids.push(format!("match-history-action-{action}"));
-            ids.push(format!("match-done-{action}"));
+        let mut ids = [
+            prefixed("match-status-", MatchStatus::ALL),
+            prefixed("match-someone-", OrganisationKind::ALL),
+            prefixed("match-factor-", crate::matching::score::FACTORS),
+            prefixed("match-history-action-", MatchAction::ALL),
+            prefixed("match-done-", MatchAction::ALL),
+            prefixed(
+                "match-party-",
+                ["requester", "provider", "coordinator", "engine", "system"],
+            ),
+            prefixed(
+                "coordination-urgency-",
+                crate::catalogue::model::Urgency::ALL,
+            ),
+            prefixed(
+                "audit-entity-",
+                ["need", "offer", "organisation", "match", "match_report"],
+            ),
+        ]
+        .concat();
+        // The actions that ask why: each one's field and button.
+        for action in ["reject", "decline", "cancel"] {
+            ids.extend(prefixed(
+                &format!("match-{action}-"),
+                ["reason", "reason-hint", "button"],
+            ));
         }
         ids.extend(
             [
@@ -715,19 +725,6 @@ mod tests {
                 "match-done-proposed",
             ]
             .map(String::from),
-        );
-        ids.extend(
-            ["requester", "provider", "coordinator", "engine", "system"]
-                .map(|party| format!("match-party-{party}")),
-        );
-        ids.extend(
-            crate::catalogue::model::Urgency::ALL
-                .iter()
-                .map(|u| format!("coordination-urgency-{u}")),
-        );
-        ids.extend(
-            ["need", "offer", "organisation", "match", "match_report"]
-                .map(|entity| format!("audit-entity-{entity}")),
         );
         for exclusion in [
             Exclusion::NotOpen,
@@ -763,11 +760,6 @@ mod tests {
             ]
             .map(String::from),
         );
-        for id in ids {
-            assert!(
-                catalogue.has(page_language(), &id),
-                "the catalogue has no `{id}`"
-            );
-        }
+        assert_messages_exist(&ids);
     }
 }

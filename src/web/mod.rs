@@ -10,8 +10,11 @@
 //! - rendering: `Page::new("name", context!{...}).render(&state, &visitor)`, for
 //!   `templates/web/name.html`, whose sentences are `t("id")` from `locales/`;
 //! - bad input: `FormErrors::from_refusal(...)` then the same page with status 422;
-//! - success: `see_other(path)` (POST-redirect-GET); failure: return a `PageError`.
+//! - success: `see_other(path)` (POST-redirect-GET), whose `?done=` the next page reads with
+//!   `address::Notice`; failure: return a `PageError`;
+//! - a page for coordinators only: take `Coordinator` (the friendly 403 page for anyone else).
 
+pub mod address;
 pub mod assets;
 pub mod csrf;
 pub mod errors;

@@ -17,9 +17,10 @@ use crate::error::{ApiError, ProblemType};
 use crate::notify::model::{DeliveryMode, EventKind};
 use crate::notify::preferences;
 use crate::state::AppState;
+use crate::web::address::Notice;
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
-use crate::web::forms::{FormErrors, Notice, ShownForm};
+use crate::web::forms::{FormErrors, ShownForm};
 use crate::web::render::{see_other, Page};
 use crate::web::session::SignedIn;
 
@@ -119,10 +120,7 @@ async fn organisation_page(
     signed_in: SignedIn,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, PageError> {
-    let done = notice
-        .done
-        .as_deref()
-        .filter(|done| matches!(*done, "invitation" | "notifications"));
+    let done = notice.among(&["invitation", "notifications"]);
     render(&state, &signed_in, ShownForm::blank(), done).await
 }
 

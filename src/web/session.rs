@@ -250,3 +250,33 @@ impl FromRequest for SignedIn {
         })
     }
 }
+
+/// A page for coordinators: a signed-out visitor is sent to sign in, anyone else gets the
+/// friendly 403 page. It reads as the `SignedIn` it wraps (`coordinator.user`).
+#[derive(Debug, Clone)]
+pub struct Coordinator(SignedIn);
+
+impl std::ops::Deref for Coordinator {
+    type Target = SignedIn;
+
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+impl FromRequest for Coordinator {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = SignedIn::from_request(request, payload);
+        Box::pin(async move {
+            let signed_in = signed_in.await?;
+            if signed_in.user.is_coordinator() {
+                Ok(Coordinator(signed_in))
+            } else {
+                Err(PageError::Forbidden)
+            }
+        })
+    }
+}

@@ -2,7 +2,6 @@
 //! went. The link names its user and action; what it opens goes through the same use cases
 //! and authorisation as the API, for that user as they are now.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -19,10 +18,12 @@ use crate::notify::signed_links::EmailAction;
 use crate::state::AppState;
 use crate::visibility::{Reader, ReaderOrganisation};
 use crate::web::csrf::CheckedForm;
-use crate::web::email_links::{dead_link_page, link_page, link_pages, TokenForm, TokenQuery};
+use crate::web::email_links::{
+    dead_link_page, link_page, link_pages, refused_link_page, TokenForm, TokenQuery,
+};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
-use crate::web::render::{see_other, Page};
+use crate::web::render::see_other;
 use crate::web::session::Visitor;
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -162,11 +163,14 @@ async fn report_outcome_submit(
         Err(error) => {
             let errors = FormErrors::from_refusal(&state.site, "report", &error)
                 .ok_or_else(|| PageError::from(error))?;
-            Page::new(
+            let token = form.token.clone();
+            refused_link_page(
                 "report_outcome",
-                context! { token => Some(&form.token), form => &form, errors => errors },
+                token,
+                false,
+                errors,
+                context! { form => &form },
             )
-            .status(StatusCode::UNPROCESSABLE_ENTITY)
             .token_in_url()
             .render(&state, &visitor)
         }

@@ -25,6 +25,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = embedded![
     "web/layout.html",
     "web/forms.html",
     "web/tables.html",
+    "web/form_page.html",
     "web/home.html",
     "web/sign_in.html",
     "web/register.html",
@@ -250,29 +251,20 @@ mod tests {
     fn dynamic_messages_exist() {
         use crate::accounts::model::{OrganisationKind, Role};
         use crate::notify::model::{DeliveryMode, EventKind};
-        let catalogue = Catalogue::load().unwrap();
-        let language = crate::web::i18n::page_language();
-        let mut ids: Vec<String> = OrganisationKind::ALL
-            .iter()
-            .map(|kind| format!("kind-{}", kind.as_str()))
-            .collect();
-        ids.extend(
-            [Role::Member, Role::OrgAdmin, Role::Coordinator]
-                .map(|r| format!("role-{}", r.as_str())),
-        );
-        ids.extend(
-            EventKind::ALL
-                .iter()
-                .map(|k| format!("event-{}", k.as_str())),
-        );
-        ids.extend(
-            [
-                DeliveryMode::Immediate,
-                DeliveryMode::Daily,
-                DeliveryMode::Off,
-            ]
-            .map(|m| format!("mode-{}", m.as_str())),
-        );
+        use crate::web::i18n::{assert_messages_exist, prefixed};
+        let roles = [Role::Member, Role::OrgAdmin, Role::Coordinator];
+        let modes = [
+            DeliveryMode::Immediate,
+            DeliveryMode::Daily,
+            DeliveryMode::Off,
+        ];
+        let mut ids = [
+            prefixed("kind-", OrganisationKind::ALL.map(OrganisationKind::as_str)),
+            prefixed("role-", roles.map(Role::as_str)),
+            prefixed("event-", EventKind::ALL.map(EventKind::as_str)),
+            prefixed("mode-", modes.map(DeliveryMode::as_str)),
+        ]
+        .concat();
         for outcome in crate::web::email_links::OUTCOME_NAMES {
             ids.push(format!("outcome-{outcome}-title"));
             ids.push(format!("outcome-{outcome}-body"));
@@ -285,9 +277,7 @@ mod tests {
             ids.push(format!("error-{kind}-title"));
             ids.push(format!("error-{kind}-body"));
         }
-        for id in ids {
-            assert!(catalogue.has(language, &id), "the catalogue has no `{id}`");
-        }
+        assert_messages_exist(&ids);
     }
 
     #[test]

@@ -3,18 +3,19 @@
 //! score as a percentage, each factor's sentence, and a "Propose this match" button.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use minijinja::context;
 use serde::Serialize;
 
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::service;
 use crate::error::ApiError;
-use crate::matching::service::{Scoring, Window};
+use crate::matching::service::Window;
 use crate::state::AppState;
+use crate::web::address::path_id;
 use crate::web::catalogue::browse::{cards, Card};
-use crate::web::catalogue::{parse_id, WebKind};
+use crate::web::catalogue::{CandidateAsk, WebKind};
 use crate::web::errors::PageError;
+use crate::web::matches::scored;
 use crate::web::render::Page;
 use crate::web::session::SignedIn;
 
@@ -42,24 +43,22 @@ pub async fn candidates<K: WebKind>(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&path)?;
+    let id = path_id(&path)?;
     let reader = signed_in.user.reader();
-    let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
-    let today = Utc::now().date_naive();
     let open = state.open_offers.clone();
     let (item, ranked) = state
         .db
-        .query(move |conn| {
+        .query(scored(&state, move |conn, scoring| {
             let item: K = service::read(conn, &reader, id).map_err(ApiError::from)?;
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
+            let ask = CandidateAsk {
+                scoring,
+                open: &open,
+                id,
+                window: SHOWN_WINDOW,
             };
-            let ranked = K::candidates(conn, &reader, scoring, &open, id, SHOWN_WINDOW)
-                .map_err(ApiError::from)?;
+            let ranked = K::candidates(conn, &reader, ask).map_err(ApiError::from)?;
             Ok::<_, ApiError>((item, ranked))
-        })
+        }))
         .await
         .map_err(PageError::from)?;
     let ranked = ranked.shown;

@@ -17,8 +17,9 @@ use crate::catalogue::service::{self, CatalogueError, ItemChanged, Request};
 use crate::error::FieldError;
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
+use crate::web::address::path_id;
 use crate::web::catalogue::words::{common_languages, country_choices, COMMON_LANGUAGES};
-use crate::web::catalogue::{parse_id, read_item, theme_groups, Choice, WebKind, Words};
+use crate::web::catalogue::{read_item, theme_groups, Choice, WebKind, Words};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
@@ -290,7 +291,8 @@ fn render_form<K: WebKind>(
     .render(state, &signed_in.visitor)
 }
 
-fn request(signed_in: &SignedIn, expected_version: Option<i32>) -> Request {
+/// The use case's request of the signed-in person, today, expecting `expected_version`.
+pub(super) fn request(signed_in: &SignedIn, expected_version: Option<i32>) -> Request {
     Request {
         reader: signed_in.user.reader(),
         today: chrono::Utc::now().date_naive(),
@@ -391,7 +393,7 @@ pub async fn edit_form<K: WebKind>(
     signed_in: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&path)?;
+    let id = path_id(&path)?;
     let reader = signed_in.user.reader();
     let item: K = read_item(&state, reader, id).await?;
     if !reader.may_manage(item.organisation_id()) {
@@ -422,7 +424,7 @@ pub async fn save<K: WebKind>(
 where
     Announcer: ItemChanged<K>,
 {
-    let id = parse_id(&path)?;
+    let id = path_id(&path)?;
     let Some(version) = K::form_version(&form) else {
         return Err(PageError::BadRequest);
     };

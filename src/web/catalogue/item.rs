@@ -11,13 +11,14 @@ use uuid::Uuid;
 
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
-use crate::catalogue::service::{self, CatalogueError, ItemChanged, Request};
+use crate::catalogue::service::{self, CatalogueError, ItemChanged};
 
 use crate::matching::announce::Announcer;
 use crate::state::AppState;
+use crate::web::address::path_id;
 use crate::web::catalogue::browse::{organisations, owner_of, Owner};
-use crate::web::catalogue::forms::page_error;
-use crate::web::catalogue::{own_items, parse_id, read_item, Choice, WebKind, Words};
+use crate::web::catalogue::forms::{page_error, request};
+use crate::web::catalogue::{own_items, read_item, Choice, WebKind, Words};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::render::{see_other, Page};
@@ -142,7 +143,7 @@ pub async fn show<K: WebKind>(
     visitor: Visitor,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = parse_id(&path)?;
+    let id = path_id(&path)?;
     let reader = visitor.reader();
     let item: K = read_item(&state, reader, id).await?;
     render(&state, &visitor, item, None, StatusCode::OK).await
@@ -163,18 +164,13 @@ where
     Announcer: ItemChanged<K>,
 {
     let (id, action) = path.into_inner();
-    let id: Uuid = parse_id(&id)?;
+    let id: Uuid = path_id(&id)?;
     let action = K::ACTIONS
         .iter()
         .copied()
         .find(|known| known.as_str() == action)
         .ok_or(PageError::NotFound)?;
-    let reader = signed_in.user.reader();
-    let request = Request {
-        reader,
-        today: chrono::Utc::now().date_naive(),
-        expected_version: form.version,
-    };
+    let request = request(&signed_in, form.version);
     let announcer = state.announcer();
     let moved: Result<K, CatalogueError> = state
         .db
@@ -213,7 +209,7 @@ where
         Err(error) => return Err(page_error(error)),
     };
     // The page again as it is now, with why nothing changed.
-    let item: K = read_item(&state, reader, id).await?;
+    let item: K = read_item(&state, signed_in.user.reader(), id).await?;
     let notice = if notice == "publish" {
         let today = chrono::Utc::now().date_naive();
         if item.last_day().is_some_and(|last| last < today) {

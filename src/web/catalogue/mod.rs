@@ -188,13 +188,19 @@ pub trait WebKind: ItemStore + CatalogueItem {
     fn candidates(
         conn: &mut Conn<'_>,
         reader: &Reader,
-        scoring: Scoring<'_>,
-        open: &OpenOffers,
-        id: Uuid,
-        window: Window,
+        ask: CandidateAsk<'_>,
     ) -> Result<RankedPage<Self::Other>, MatchingError>;
     /// `(need_id, offer_id)` of a pair of this item and one of the other kind.
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid);
+}
+
+/// What a candidates page asks matching for: the `window` of the ranking of item `id`,
+/// scored with `scoring`, over the open offers the server holds.
+pub struct CandidateAsk<'a> {
+    pub scoring: Scoring<'a>,
+    pub open: &'a OpenOffers,
+    pub id: Uuid,
+    pub window: Window,
 }
 
 /// A select's option.
@@ -305,11 +311,6 @@ async fn own_items<K: WebKind>(
         .map_err(forms::page_error)
 }
 
-/// An id from a path: anything that is not one is simply not found.
-fn parse_id(text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| PageError::NotFound)
-}
-
 /// The theme picker's and filter's shape: each top-level theme with its children.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThemeGroup {
@@ -355,40 +356,21 @@ mod tests {
         DeliveryMode, NeedStatus, NeedVisibility, OfferKind, OfferStatus, OfferVisibility, Region,
         Urgency,
     };
-    use crate::web::i18n::{page_language, Catalogue};
+    use crate::web::i18n::{assert_messages_exist, prefixed};
 
     /// The words the pages build from a value (`status-open`, `urgency-high` ...) exist
     /// for every value.
     #[test]
     fn every_vocabulary_value_has_its_words() {
-        let catalogue = Catalogue::load().unwrap();
-        let mut ids: Vec<String> = Vec::new();
-        ids.extend(
-            NeedStatus::ALL
-                .iter()
-                .map(|s| format!("need-status-{}", s.as_str())),
-        );
-        ids.extend(
-            OfferStatus::ALL
-                .iter()
-                .map(|s| format!("offer-status-{}", s.as_str())),
-        );
-        ids.extend(
-            Urgency::ALL
-                .iter()
-                .map(|u| format!("urgency-{}", u.as_str())),
-        );
-        ids.extend(
-            DeliveryMode::ALL
-                .iter()
-                .map(|m| format!("delivery-{}", m.as_str())),
-        );
-        ids.extend(
-            OfferKind::ALL
-                .iter()
-                .map(|k| format!("offer-kind-{}", k.as_str())),
-        );
-        ids.extend(Region::ALL.iter().map(|r| format!("region-{}", r.as_str())));
+        let mut ids = [
+            prefixed("need-status-", NeedStatus::ALL),
+            prefixed("offer-status-", OfferStatus::ALL),
+            prefixed("urgency-", Urgency::ALL),
+            prefixed("delivery-", DeliveryMode::ALL),
+            prefixed("offer-kind-", OfferKind::ALL),
+            prefixed("region-", Region::ALL),
+        ]
+        .concat();
         for v in NeedVisibility::ALL {
             ids.push(format!("need-visibility-{}", v.as_str()));
             ids.push(format!("need-visibility-{}-hint", v.as_str()));
@@ -397,19 +379,16 @@ mod tests {
             ids.push(format!("offer-visibility-{}", v.as_str()));
             ids.push(format!("offer-visibility-{}-hint", v.as_str()));
         }
-        for action in [
-            Action::Publish,
-            Action::Withdraw,
-            Action::Close,
-            Action::Reconfirm,
-        ] {
-            ids.push(format!("catalogue-action-{}", action.as_str()));
-        }
-        for id in ids {
-            assert!(
-                catalogue.has(page_language(), &id),
-                "the catalogue has no `{id}`"
-            );
-        }
+        ids.extend(prefixed(
+            "catalogue-action-",
+            [
+                Action::Publish,
+                Action::Withdraw,
+                Action::Close,
+                Action::Reconfirm,
+            ]
+            .map(Action::as_str),
+        ));
+        assert_messages_exist(&ids);
     }
 }

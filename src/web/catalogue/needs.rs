@@ -10,14 +10,13 @@ use crate::catalogue::store::needs::NeedSort;
 use crate::catalogue::validate::{NeedInput, NeedPatch};
 use crate::db::Conn;
 use crate::error::FieldError;
-use crate::matching::open_offers::OpenOffers;
-use crate::matching::service::{self, MatchingError, RankedPage, Scoring, Window};
+use crate::matching::service::{self, MatchingError, RankedPage};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, date, languages_of, modes, optional_choice, optional_date,
     text_of_amount, ticked, values_of, Refusals,
 };
-use crate::web::catalogue::{only_of, Fact, Facts, WebKind, Words};
+use crate::web::catalogue::{only_of, CandidateAsk, Fact, Facts, WebKind, Words};
 
 /// The need form as typed.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -233,12 +232,9 @@ impl WebKind for Need {
     fn candidates(
         conn: &mut Conn<'_>,
         reader: &Reader,
-        scoring: Scoring<'_>,
-        open: &OpenOffers,
-        id: Uuid,
-        window: Window,
+        ask: CandidateAsk<'_>,
     ) -> Result<RankedPage<crate::catalogue::model::Offer>, MatchingError> {
-        service::candidates_for_need(conn, reader, scoring, open, id, window)
+        service::candidates_for_need(conn, reader, ask.scoring, ask.open, ask.id, ask.window)
     }
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {

@@ -13,14 +13,13 @@ use crate::catalogue::store::offers::OfferSort;
 use crate::catalogue::validate::{OfferInput, OfferPatch};
 use crate::db::Conn;
 use crate::error::FieldError;
-use crate::matching::open_offers::OpenOffers;
-use crate::matching::service::{self, MatchingError, RankedPage, Scoring, Window};
+use crate::matching::service::{self, MatchingError, RankedPage};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, languages_of, modes, optional_choice, optional_date,
     text_of_amount, ticked, values_of, Refusals,
 };
-use crate::web::catalogue::{only_of, Fact, Facts, WebKind, Words};
+use crate::web::catalogue::{only_of, CandidateAsk, Fact, Facts, WebKind, Words};
 
 /// The offer form as typed.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -261,13 +260,10 @@ impl WebKind for Offer {
     fn candidates(
         conn: &mut Conn<'_>,
         reader: &Reader,
-        scoring: Scoring<'_>,
-        _open: &OpenOffers,
-        id: Uuid,
-        window: Window,
+        ask: CandidateAsk<'_>,
     ) -> Result<RankedPage<Need>, MatchingError> {
         // Needs are read from the database (`OpenOffers` holds only the offers' side).
-        service::candidates_for_offer(conn, reader, scoring, id, window)
+        service::candidates_for_offer(conn, reader, ask.scoring, ask.id, ask.window)
     }
 
     fn pair(this: Uuid, other: Uuid) -> (Uuid, Uuid) {

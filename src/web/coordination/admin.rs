@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::store::{self as audit, AuditFilter};
-use crate::http::pagination::{keyset_after, keyset_cursor};
+use crate::http::pagination::keyset_cursor;
 use crate::notify::model::OutboxStatus;
 use crate::notify::outbox::{self, OutboxCursor};
 use crate::state::AppState;
-use crate::web::coordination::coordinator;
+use crate::web::address::{next_link, page_after, path_id, Notice};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::forms::ButtonForm;
 use crate::web::render::{see_other, Page};
-use crate::web::session::SignedIn;
+use crate::web::session::Coordinator;
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -28,27 +28,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 const PAGE_SIZE: usize = 50;
 
-fn next_link(path: &str, pairs: &[(&str, &str)], cursor: Option<String>) -> Option<String> {
-    let cursor = cursor?;
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pairs.iter().filter(|(_, value)| !value.is_empty()) {
-        query.append_pair(name, value);
-    }
-    query.append_pair("cursor", &cursor);
-    Some(format!("{path}?{}", query.finish()))
-}
-
-/// Where the page the address asks for starts: the shared keyset cursor of the API's lists.
-fn after<Id: From<uuid::Uuid>>(
-    cursor: Option<&str>,
-) -> Result<Option<(chrono::NaiveDateTime, Id)>, PageError> {
-    keyset_after(cursor.filter(|cursor| !cursor.is_empty())).map_err(|_| PageError::BadRequest)
-}
-
 #[derive(Debug, Default, Deserialize)]
-struct OutboxQuery {
+struct CursorQuery {
     cursor: Option<String>,
-    done: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,11 +47,11 @@ struct DeadMessage {
 #[get("/coordination/outbox")]
 async fn outbox_page(
     state: web::Data<AppState>,
-    signed_in: SignedIn,
-    query: web::Query<OutboxQuery>,
+    coordinator: Coordinator,
+    query: web::Query<CursorQuery>,
+    notice: web::Query<Notice>,
 ) -> Result<HttpResponse, PageError> {
-    coordinator(&signed_in)?;
-    let after = after::<Uuid>(query.cursor.as_deref())?
+    let after = page_after::<Uuid>(query.cursor.as_deref())?
         .map(|(created_at, id)| OutboxCursor { created_at, id });
     let (items, next) = state
         .db
@@ -88,16 +70,15 @@ async fn outbox_page(
         })
         .collect();
     let cursor = keyset_cursor(next.map(|next| (next.created_at, next.id)));
-    let done = query.done.as_deref().filter(|done| *done == "retried");
     Page::new(
         "coordination/outbox",
         context! {
             messages => messages,
             next_link => next_link("/coordination/outbox", &[], cursor),
-            done => done,
+            done => notice.among(&["retried"]),
         },
     )
-    .render(&state, &signed_in.visitor)
+    .render(&state, &coordinator.visitor)
 }
 
 /// `POST /coordination/outbox/{id}/retry`: a fresh set of attempts, due now; a message that
@@ -105,18 +86,17 @@ async fn outbox_page(
 #[post("/coordination/outbox/{id}/retry")]
 async fn retry(
     state: web::Data<AppState>,
-    signed_in: SignedIn,
+    coordinator: Coordinator,
     path: web::Path<String>,
     CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
-    coordinator(&signed_in)?;
-    let id = Uuid::parse_str(&path).map_err(|_| PageError::NotFound)?;
+    let id = path_id(&path)?;
     state
         .db
         .write(move |conn| outbox::retry(conn, id))
         .await?
         .ok_or(PageError::NotFound)?;
-    tracing::info!(outbox_id = %id, coordinator_id = %signed_in.user.user.id, "dead email retried");
+    tracing::info!(outbox_id = %id, coordinator_id = %coordinator.user.user.id, "dead email retried");
     Ok(see_other("/coordination/outbox?done=retried"))
 }
 
@@ -147,10 +127,9 @@ struct AuditLine {
 #[get("/coordination/audit")]
 async fn audit_page(
     state: web::Data<AppState>,
-    signed_in: SignedIn,
+    coordinator: Coordinator,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
-    coordinator(&signed_in)?;
     let query = query.into_inner();
     let entity = query.entity.trim().to_owned();
     let entity_id = query.entity_id.trim().to_owned();
@@ -167,7 +146,7 @@ async fn audit_page(
         entity: Some(entity.clone()).filter(|e| !e.is_empty()),
         entity_id: Some(entity_id.clone()).filter(|e| !e.is_empty()),
     };
-    let after = after::<Uuid>(query.cursor.as_deref())?;
+    let after = page_after::<Uuid>(query.cursor.as_deref())?;
     let (items, next) = state
         .db
         .read(move |conn| audit::list(conn, &filter, after, PAGE_SIZE))
@@ -205,5 +184,5 @@ async fn audit_page(
             next_link => next_link,
         },
     )
-    .render(&state, &signed_in.visitor)
+    .render(&state, &coordinator.visitor)
 }

@@ -5,7 +5,7 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::accounts::service as account_service;
@@ -14,12 +14,13 @@ use crate::error::ApiError;
 use crate::matching::store::{self as store, MatchFilter};
 use crate::matching::workflow::MatchStatus;
 use crate::state::AppState;
+use crate::web::address::{path_id, Notice};
 use crate::web::csrf::CheckedForm;
 use crate::web::errors::PageError;
 use crate::web::forms::ButtonForm;
 use crate::web::matches::listed;
 use crate::web::render::{see_other, Page};
-use crate::web::session::SignedIn;
+use crate::web::session::{Coordinator, SignedIn};
 
 mod admin;
 mod reports;
@@ -34,15 +35,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
 /// lists are ordered so that what waited longest comes first where it matters).
 const QUEUE_SIZE: usize = 50;
 
-/// The signed-in person, if a coordinator; the friendly 403 page for anyone else.
-pub(crate) fn coordinator(signed_in: &SignedIn) -> Result<(), PageError> {
-    if signed_in.user.is_coordinator() {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden)
-    }
-}
-
 #[derive(Serialize)]
 struct Unverified {
     id: Uuid,
@@ -52,19 +44,13 @@ struct Unverified {
     registered: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Notice {
-    done: Option<String>,
-}
-
 #[get("/coordination")]
 async fn queue(
     state: web::Data<AppState>,
-    signed_in: SignedIn,
+    coordinator: Coordinator,
     notice: web::Query<Notice>,
 ) -> Result<HttpResponse, PageError> {
-    coordinator(&signed_in)?;
-    let viewer = signed_in.user.reader().viewer;
+    let viewer = coordinator.user.reader().viewer;
     let filter = OrganisationFilter {
         verified: Some(false),
         ..OrganisationFilter::default()
@@ -83,7 +69,7 @@ async fn queue(
             registered: organisation.created_at.format("%Y-%m-%d").to_string(),
         })
         .collect();
-    let reader = signed_in.user.reader();
+    let reader = coordinator.user.reader();
     // The reminders' measure of "waiting": unchanged since before this long ago.
     let waiting_since = (chrono::Utc::now() - state.match_waiting).naive_utc();
     let waiting_days = state.match_waiting.num_days();
@@ -94,22 +80,14 @@ async fn queue(
                 status: Some(MatchStatus::Proposed),
                 ..MatchFilter::default()
             };
-            let (found, _) = store::list(conn, &filter, None, QUEUE_SIZE)?;
-            let proposed = found
-                .iter()
-                .map(|found| listed(conn, &reader, found))
-                .collect::<Result<Vec<_>, _>>()?;
-            let waiting = store::approved_waiting_since(conn, waiting_since, QUEUE_SIZE)?
-                .iter()
-                .map(|found| listed(conn, &reader, found))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((proposed, waiting))
+            let (proposed, _) = store::list(conn, &filter, None, QUEUE_SIZE)?;
+            let waiting = store::approved_waiting_since(conn, waiting_since, QUEUE_SIZE)?;
+            Ok((
+                listed(conn, &reader, &proposed)?,
+                listed(conn, &reader, &waiting)?,
+            ))
         })
         .await?;
-    let done = notice
-        .done
-        .as_deref()
-        .filter(|done| matches!(*done, "verified"));
     Page::new(
         "coordination/queue",
         context! {
@@ -117,10 +95,10 @@ async fn queue(
             proposed => proposed,
             waiting => waiting,
             waiting_days => waiting_days,
-            done => done,
+            done => notice.among(&["verified"]),
         },
     )
-    .render(&state, &signed_in.visitor)
+    .render(&state, &coordinator.visitor)
 }
 
 /// `POST /coordination/organisations/{id}/verify`: the API's `verify_organisation`, whose
@@ -132,7 +110,7 @@ async fn verify(
     path: web::Path<String>,
     CheckedForm(_): CheckedForm<ButtonForm>,
 ) -> Result<HttpResponse, PageError> {
-    let id = Uuid::parse_str(&path).map_err(|_| PageError::NotFound)?;
+    let id = path_id(&path)?;
     let viewer = signed_in.user.reader().viewer;
     account_service::verify_organisation(&state.db, &state.notifier, &viewer, id)
         .await

@@ -15,12 +15,12 @@ use crate::catalogue::model::Urgency;
 use crate::catalogue::store::{needs, offers};
 use crate::db::StoreError;
 use crate::error::ApiError;
-use crate::matching::service::{self, MatchingError, Scoring};
+use crate::matching::service::{self, MatchingError};
 use crate::state::AppState;
-use crate::web::coordination::coordinator;
 use crate::web::errors::PageError;
+use crate::web::matches::scored;
 use crate::web::render::Page;
-use crate::web::session::SignedIn;
+use crate::web::session::Coordinator;
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config.service(allocation).service(gaps);
@@ -49,19 +49,11 @@ struct CoverageLine {
 #[get("/coordination/allocation")]
 async fn allocation(
     state: web::Data<AppState>,
-    signed_in: SignedIn,
+    coordinator: Coordinator,
 ) -> Result<HttpResponse, PageError> {
-    coordinator(&signed_in)?;
-    let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
-    let today = Utc::now().date_naive();
     let (rows, coverage) = state
         .db
-        .query(move |conn| {
-            let scoring = Scoring {
-                taxonomy: &taxonomy,
-                weights: &weights,
-                today,
-            };
+        .query(scored(&state, move |conn, scoring| {
             let plan = service::allocation(conn, scoring)?;
             let mut rows = Vec::with_capacity(plan.rows.len());
             for row in &plan.rows {
@@ -91,14 +83,14 @@ async fn allocation(
                 })
                 .collect();
             Ok::<_, MatchingError>((rows, coverage))
-        })
+        }))
         .await
         .map_err(ApiError::from)?;
     Page::new(
         "coordination/allocation",
         context! { rows => rows, coverage => coverage },
     )
-    .render(&state, &signed_in.visitor)
+    .render(&state, &coordinator.visitor)
 }
 
 /// One bar of the chart: a theme and its unmatched needs, with the bar's geometry.
@@ -138,8 +130,10 @@ const BAR_GAP: usize = 10;
 const LABEL_CHARS: usize = 38;
 
 #[get("/coordination/gaps")]
-async fn gaps(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpResponse, PageError> {
-    coordinator(&signed_in)?;
+async fn gaps(
+    state: web::Data<AppState>,
+    coordinator: Coordinator,
+) -> Result<HttpResponse, PageError> {
     let today = Utc::now().date_naive();
     let report = state
         .db
@@ -241,5 +235,5 @@ async fn gaps(state: web::Data<AppState>, signed_in: SignedIn) -> Result<HttpRes
             },
         },
     )
-    .render(&state, &signed_in.visitor)
+    .render(&state, &coordinator.visitor)
 }
