@@ -48,11 +48,16 @@ impl Page {
 
     /// The `value` attribute of the input `selector` picks.
     pub fn value_of(&self, selector: &str) -> Option<String> {
+        self.attribute(selector, "value")
+    }
+
+    /// The attribute `name` of the first element `selector` picks (a link's `href`).
+    pub fn attribute(&self, selector: &str, name: &str) -> Option<String> {
         let selector = Selector::parse(selector).expect("a valid selector");
         self.html()
             .select(&selector)
             .next()
-            .and_then(|element| element.value().attr("value").map(str::to_owned))
+            .and_then(|element| element.value().attr(name).map(str::to_owned))
     }
 
     /// The hidden fields of the form posting to `action`: what a browser sends unseen.

@@ -512,11 +512,11 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
 pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
     let app = TestApp::spawn_with(app.engine, &[("expiry_interval_seconds", "1")]).await;
     let hospital = app.verified_org("hospital", "ZM").await;
-    let need = hospital
-        .publish_need(&need_input("A need nobody reconfirmed"))
-        .await;
-    let fresh = hospital
-        .publish_need(&need_input("A need reconfirmed recently"))
+    let [need, fresh] = hospital
+        .publish_needs([
+            ("A need nobody reconfirmed", json!({})),
+            ("A need reconfirmed recently", json!({})),
+        ])
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
     // Time passing: the need was last reconfirmed 91 days ago.

@@ -705,6 +705,12 @@ impl Session {
         .await
     }
 
+    /// Sets this user's notification preferences to `body` (`{"preferences": {kind: mode}}`).
+    pub async fn set_preferences(&self, body: &Value) -> Response {
+        let path = "/api/v1/me/notification-preferences";
+        self.send(Method::PUT, path, &[], Some(body)).await
+    }
+
     /// Creates a need from `body` and returns it.
     pub async fn create_need(&self, body: &Value) -> Value {
         let response = self.post("/api/v1/needs", body).await;
@@ -893,7 +899,6 @@ impl Proposal {
     }
 }
 
-/// The `id` of an item as the API returned it.
 /// The offers of a page of a need's candidates, best first.
 pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
     page.body["items"]
@@ -904,6 +909,7 @@ pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
         .collect()
 }
 
+/// The `id` of an item as the API returned it.
 pub fn id(item: &Value) -> String {
     item["id"].as_str().expect("an id").to_owned()
 }
@@ -1049,6 +1055,15 @@ impl Response {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The seconds of `Retry-After`, which a refusal to wait for must carry.
+    #[track_caller]
+    pub fn retry_after(&self) -> u64 {
+        self.header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("Retry-After in seconds")
     }
 
     #[track_caller]

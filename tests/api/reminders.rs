@@ -177,11 +177,11 @@ pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(
     let (sink, app) = reminding_app(app).await;
     let hospital = app.verified_org("hospital", "KE").await;
     let coordinator = app.coordinator().await;
-    let need = hospital
-        .publish_need(&need_input("Backups after an attack"))
-        .await;
-    let fresh = hospital
-        .publish_need(&need_input("A need reconfirmed today"))
+    let [need, fresh] = hospital
+        .publish_needs([
+            ("Backups after an attack", json!({})),
+            ("A need reconfirmed today", json!({})),
+        ])
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
 
@@ -438,14 +438,10 @@ pub async fn a_digest_line_links_to_the_action_it_asks_for(app: TestApp) {
     )
     .await;
     let hospital = app.verified_org("hospital", "KE").await;
-    app.request(
-        reqwest::Method::PUT,
-        "/api/v1/me/notification-preferences",
-        hospital.token(),
-        Some(&json!({"preferences": {"need_expiring": "daily"}})),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    hospital
+        .set_preferences(&json!({"preferences": {"need_expiring": "daily"}}))
+        .await
+        .assert_status(StatusCode::OK);
     let need = hospital
         .publish_need(&need_input("Backups after an attack"))
         .await;
