@@ -59,6 +59,17 @@ pub(crate) async fn retrying_app(
     (app, coordinator)
 }
 
+/// A sink that wants the mailer's right password, and the URL of a server that sends it a
+/// wrong one: every delivery fails, as with credentials an operator mistyped.
+pub(crate) fn sink_refusing_the_password() -> (SmtpSink, String) {
+    let sink = SmtpSink::start(SinkOptions {
+        credentials: Some(("mailer".into(), "right-password".into())),
+        ..SinkOptions::default()
+    });
+    let url = sink.url(Some(("mailer", "wrong-password")));
+    (sink, url)
+}
+
 pub(crate) fn to(messages: &[Received], address: &str) -> Vec<Email> {
     messages
         .iter()
@@ -507,24 +518,15 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
             "webhook_disabled": "immediate",
         }})
     );
-    let changed = app
-        .request(
-            reqwest::Method::PUT,
-            "/api/v1/me/notification-preferences",
-            quiet.token(),
-            Some(&json!({"preferences": {"organisation_verified": "off"}})),
-        )
+    let changed = quiet
+        .set_preferences(&json!({"preferences": {"organisation_verified": "off"}}))
         .await;
     changed.assert_status(StatusCode::OK);
     assert_eq!(changed.body["preferences"]["organisation_verified"], "off");
-    app.request(
-        reqwest::Method::PUT,
-        "/api/v1/me/notification-preferences",
-        digest_reader.token(),
-        Some(&json!({"preferences": {"organisation_verified": "daily"}})),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    digest_reader
+        .set_preferences(&json!({"preferences": {"organisation_verified": "daily"}}))
+        .await
+        .assert_status(StatusCode::OK);
     coordinator
         .verify(&quiet.account)
         .await
@@ -576,7 +578,8 @@ pub async fn preferences_refuse_unknown_kinds_modes_and_strangers(app: TestApp) 
         json!({"preferences": {"organisation_verified": "weekly"}}),
         json!({"organisation_verified": "off"}),
     ] {
-        app.request(reqwest::Method::PUT, path, session.token(), Some(&body))
+        session
+            .set_preferences(&body)
             .await
             .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -793,11 +796,7 @@ pub async fn two_workers_never_send_a_message_twice(app: TestApp) {
 }
 
 pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions {
-        credentials: Some(("mailer".into(), "right-password".into())),
-        ..SinkOptions::default()
-    });
-    let url = sink.url(Some(("mailer", "wrong-password")));
+    let (sink, url) = sink_refusing_the_password();
     let (app, coordinator) = retrying_app(app, &url, "50", "3").await;
     let account = app.register("hospital", "NG").await;
     let dead = eventually("a dead message", WAIT, || async {
