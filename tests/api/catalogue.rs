@@ -500,13 +500,8 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
         "the coordinator who verified: {line}"
     );
 
-    hospital
-        .get("/api/v1/audit")
-        .await
-        .assert_problem(StatusCode::FORBIDDEN);
-    app.get("/api/v1/audit", None)
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.assert_coordinators_only(&hospital, "/api/v1/audit")
+        .await;
 }
 
 pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {

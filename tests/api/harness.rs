@@ -330,6 +330,15 @@ impl TestApp {
         self.request(Method::GET, path, token, None).await
     }
 
+    /// `path` is for coordinators: refused to `member`, who is signed in (403), and to a
+    /// visitor without a token (401).
+    pub async fn assert_coordinators_only(&self, member: &Session, path: &str) {
+        member.get(path).await.assert_problem(StatusCode::FORBIDDEN);
+        self.get(path, None)
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED);
+    }
+
     /// `PATCH` with `If-Match` when given, as an editor sends it.
     pub async fn patch(
         &self,

@@ -530,18 +530,14 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
         .iter()
         .all(|b| b != "Withdraw" && b != "Close"));
     assert!(page.texts("a").iter().all(|a| a != "Edit this need"));
-    stranger
-        .get(&format!("/needs/{}/edit", id(&open)))
-        .await
-        .assert_status(StatusCode::FORBIDDEN);
-    stranger
-        .get(&format!("/needs/{}", id(&draft)))
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    stranger
-        .get(&format!("/needs/{}/edit", id(&draft)))
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    for (path, status) in [
+        (format!("/needs/{}/edit", id(&open)), StatusCode::FORBIDDEN),
+        (format!("/needs/{}", id(&draft)), StatusCode::NOT_FOUND),
+        (format!("/needs/{}/edit", id(&draft)), StatusCode::NOT_FOUND),
+    ] {
+        let answer = stranger.get(&path).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.body);
+    }
     // A stranger's own form token does not make the button theirs.
     let csrf = page
         .value_of("input[name=csrf]")
