@@ -222,6 +222,13 @@ impl Browser {
         self.post(action, &all).await
     }
 
+    /// Opens `path` and presses the button of its form that posts to `path/action`, as a
+    /// person who clicks it; the answer as it comes.
+    pub async fn press(&self, path: &str, action: &str) -> Page {
+        let page = self.get(path).await;
+        self.submit(&page, &format!("{path}/{action}"), &[]).await
+    }
+
     /// `submit`, then the redirect it answers with, as a browser follows it.
     pub async fn submit_and_follow(
         &self,

@@ -559,14 +559,13 @@ pub async fn themes_keep_the_order_they_were_given_in(app: TestApp) {
     let ngo = app.verified_org("ngo", "KE").await;
     let main_last_by_code = json!(["workforce.it_staff_training", "incident_response.playbooks"]);
     let need = hospital
-        .post(
-            "/api/v1/needs",
-            &need_with("Train our IT staff", json!({"themes": main_last_by_code})),
-        )
+        .create_need(&need_with(
+            "Train our IT staff",
+            json!({"themes": main_last_by_code}),
+        ))
         .await;
-    need.assert_status(StatusCode::CREATED);
-    assert_eq!(need.body["themes"], main_last_by_code);
-    let path = format!("/api/v1/needs/{}", id(&need.body));
+    assert_eq!(need["themes"], main_last_by_code);
+    let path = format!("/api/v1/needs/{}", id(&need));
     assert_eq!(hospital.read(&path).await["themes"], main_last_by_code);
     let reordered = json!([
         "ransomware.backup_recovery",
@@ -580,12 +579,11 @@ pub async fn themes_keep_the_order_they_were_given_in(app: TestApp) {
     assert_eq!(hospital.read(&path).await["themes"], reordered);
 
     let offer = ngo
-        .post(
-            "/api/v1/offers",
-            &offer_with("IT staff courses", json!({"themes": main_last_by_code})),
-        )
+        .create_offer(&offer_with(
+            "IT staff courses",
+            json!({"themes": main_last_by_code}),
+        ))
         .await;
-    offer.assert_status(StatusCode::CREATED);
-    let path = format!("/api/v1/offers/{}", id(&offer.body));
+    let path = format!("/api/v1/offers/{}", id(&offer));
     assert_eq!(ngo.read(&path).await["themes"], main_last_by_code);
 }

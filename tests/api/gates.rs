@@ -73,10 +73,8 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .create_need(&need_input("Backups for the second district"))
         .await;
     let browser = Browser::signed_in(&app, &account).await;
-    let page = browser.get(&format!("/needs/{}", id(&second_draft))).await;
-    let refused = browser
-        .submit(&page, &format!("/needs/{}/publish", id(&second_draft)), &[])
-        .await;
+    let need_page = format!("/needs/{}", id(&second_draft));
+    let refused = browser.press(&need_page, "publish").await;
     refused.assert_status(StatusCode::FORBIDDEN);
     assert_mentions(&refused.body, "First confirm your email address");
     assert!(refused.body.contains("href=\"/verify-email/resend\""));

@@ -737,13 +737,19 @@ impl Session {
         published.body
     }
 
-    /// Creates and publishes an offer (the organisation must be verified).
-    pub async fn publish_offer(&self, body: &Value) -> Value {
+    /// Creates an offer from `body` and returns it.
+    pub async fn create_offer(&self, body: &Value) -> Value {
         let response = self.post("/api/v1/offers", body).await;
         response.assert_status(StatusCode::CREATED);
+        response.body
+    }
+
+    /// Creates and publishes an offer (the organisation must be verified).
+    pub async fn publish_offer(&self, body: &Value) -> Value {
+        let offer = self.create_offer(body).await;
         let published = self
             .post(
-                &format!("/api/v1/offers/{}/publish", id(&response.body)),
+                &format!("/api/v1/offers/{}/publish", id(&offer)),
                 &json!({}),
             )
             .await;

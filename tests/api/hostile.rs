@@ -338,13 +338,9 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
     assert_eq!(changed.header("etag"), Some("\"2\""));
 
     let offer = ngo
-        .post(
-            "/api/v1/offers",
-            &crate::harness::offer_input("Backup clinic"),
-        )
+        .create_offer(&crate::harness::offer_input("Backup clinic"))
         .await;
-    offer.assert_status(StatusCode::CREATED);
-    let offer_path = format!("/api/v1/offers/{}", id(&offer.body));
+    let offer_path = format!("/api/v1/offers/{}", id(&offer));
     let required = [
         "kind",
         "title",

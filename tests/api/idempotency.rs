@@ -319,46 +319,36 @@ pub async fn a_bad_key_is_400_and_changes_nothing(app: TestApp) {
         b"tab\there".as_slice(),
         "cl\u{e9}".as_bytes(),
     ] {
-        let response = app
-            .client
-            .post(app.url("/api/v1/needs"))
-            .bearer_auth(&hospital.access_token)
-            .header(
-                "Idempotency-Key",
-                reqwest::header::HeaderValue::from_bytes(key).unwrap(),
-            )
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        Response::from_reqwest(response)
+        post_with_raw_keys(&app, Some(&hospital), &[key], &body)
             .await
             .assert_problem_type(ProblemType::InvalidIdempotencyKey);
     }
-    let twice = app
-        .client
-        .post(app.url("/api/v1/needs"))
-        .bearer_auth(&hospital.access_token)
-        .header("Idempotency-Key", "one")
-        .header("Idempotency-Key", "two")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    Response::from_reqwest(twice)
+    post_with_raw_keys(&app, Some(&hospital), &[b"one", b"two"], &body)
         .await
         .assert_problem_type(ProblemType::InvalidIdempotencyKey);
     assert_eq!(count_needs(&app), before);
     // Without a token the key is never looked at: 401 first.
-    let anonymous = app
-        .client
-        .post(app.url("/api/v1/needs"))
-        .header("Idempotency-Key", "k".repeat(300))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    Response::from_reqwest(anonymous)
+    let far_too_long = "k".repeat(300);
+    post_with_raw_keys(&app, None, &[far_too_long.as_bytes()], &body)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
+}
+
+/// A need posted by `author` (or nobody) with one `Idempotency-Key` header per entry of
+/// `keys`, as raw bytes: what the harness's string headers cannot send.
+async fn post_with_raw_keys(
+    app: &TestApp,
+    author: Option<&Session>,
+    keys: &[&[u8]],
+    body: &Value,
+) -> Response {
+    let mut request = app.client.post(app.url("/api/v1/needs"));
+    if let Some(author) = author {
+        request = request.bearer_auth(&author.access_token);
+    }
+    for key in keys {
+        let value = reqwest::header::HeaderValue::from_bytes(key).unwrap();
+        request = request.header("Idempotency-Key", value);
+    }
+    Response::from_reqwest(request.json(body).send().await.unwrap()).await
 }

@@ -261,10 +261,8 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         .await
         .assert_problem(StatusCode::CONFLICT);
     let browser = Browser::signed_in(&app, &hospital.account).await;
-    let page = browser.get(&format!("/needs/{}", id(&need))).await;
-    let refused = browser
-        .submit(&page, &format!("/needs/{}/close", id(&need)), &[])
-        .await;
+    let need_page = format!("/needs/{}", id(&need));
+    let refused = browser.press(&need_page, "close").await;
     refused.assert_status(StatusCode::CONFLICT);
     assert_mentions(&refused.body, "matches are in progress");
     assert!(
