@@ -156,23 +156,26 @@ fn catalogue_for_probe(offers: usize) -> (Vec<Need>, Vec<Offer>) {
 
 fn full_catalogue(needs: usize, offers: usize, seed: u64) -> (Vec<Need>, Vec<Offer>) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let needs = (0..needs)
-        .map(|_| {
-            let themes = (0..rng.gen_range(1..3))
-                .map(|_| random_theme(&mut rng))
-                .collect();
-            need(&mut rng, themes)
-        })
-        .collect();
-    let offers = (0..offers)
-        .map(|_| {
-            let themes = (0..rng.gen_range(1..4))
-                .map(|_| random_theme(&mut rng))
-                .collect();
-            offer(&mut rng, themes)
-        })
-        .collect();
+    let needs = random_items(&mut rng, needs, 1..3, need);
+    let offers = random_items(&mut rng, offers, 1..4, offer);
     (needs, offers)
+}
+
+/// `count` items that `make` builds, each on a number of random themes drawn from `themes`.
+fn random_items<T>(
+    rng: &mut StdRng,
+    count: usize,
+    themes: std::ops::Range<usize>,
+    make: fn(&mut StdRng, Vec<String>) -> T,
+) -> Vec<T> {
+    (0..count)
+        .map(|_| {
+            let drawn = (0..rng.gen_range(themes.clone()))
+                .map(|_| random_theme(rng))
+                .collect();
+            make(rng, drawn)
+        })
+        .collect()
 }
 
 /// A criterion group of `samples` samples, measured for `seconds` at each size.

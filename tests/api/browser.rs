@@ -48,11 +48,16 @@ impl Page {
 
     /// The `value` attribute of the input `selector` picks.
     pub fn value_of(&self, selector: &str) -> Option<String> {
+        self.attribute(selector, "value")
+    }
+
+    /// The attribute `name` of the first element `selector` picks (a link's `href`).
+    pub fn attribute(&self, selector: &str, name: &str) -> Option<String> {
         let selector = Selector::parse(selector).expect("a valid selector");
         self.html()
             .select(&selector)
             .next()
-            .and_then(|element| element.value().attr("value").map(str::to_owned))
+            .and_then(|element| element.value().attr(name).map(str::to_owned))
     }
 
     /// The hidden fields of the form posting to `action`: what a browser sends unseen.
@@ -215,6 +220,13 @@ impl Browser {
             .collect();
         all.extend_from_slice(fields);
         self.post(action, &all).await
+    }
+
+    /// Opens `path` and presses the button of its form that posts to `path/action`, as a
+    /// person who clicks it; the answer as it comes.
+    pub async fn press(&self, path: &str, action: &str) -> Page {
+        let page = self.get(path).await;
+        self.submit(&page, &format!("{path}/{action}"), &[]).await
     }
 
     /// `submit`, then the redirect it answers with, as a browser follows it.

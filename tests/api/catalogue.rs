@@ -500,23 +500,18 @@ pub async fn the_audit_log_records_who_changed_what(app: TestApp) {
         "the coordinator who verified: {line}"
     );
 
-    hospital
-        .get("/api/v1/audit")
-        .await
-        .assert_problem(StatusCode::FORBIDDEN);
-    app.get("/api/v1/audit", None)
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.assert_coordinators_only(&hospital, "/api/v1/audit")
+        .await;
 }
 
 pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
     let app = TestApp::spawn_with(app.engine, &[("expiry_interval_seconds", "1")]).await;
     let hospital = app.verified_org("hospital", "ZM").await;
-    let need = hospital
-        .publish_need(&need_input("A need nobody reconfirmed"))
-        .await;
-    let fresh = hospital
-        .publish_need(&need_input("A need reconfirmed recently"))
+    let [need, fresh] = hospital
+        .publish_needs([
+            ("A need nobody reconfirmed", json!({})),
+            ("A need reconfirmed recently", json!({})),
+        ])
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
     // Time passing: the need was last reconfirmed 91 days ago.
@@ -564,14 +559,13 @@ pub async fn themes_keep_the_order_they_were_given_in(app: TestApp) {
     let ngo = app.verified_org("ngo", "KE").await;
     let main_last_by_code = json!(["workforce.it_staff_training", "incident_response.playbooks"]);
     let need = hospital
-        .post(
-            "/api/v1/needs",
-            &need_with("Train our IT staff", json!({"themes": main_last_by_code})),
-        )
+        .create_need(&need_with(
+            "Train our IT staff",
+            json!({"themes": main_last_by_code}),
+        ))
         .await;
-    need.assert_status(StatusCode::CREATED);
-    assert_eq!(need.body["themes"], main_last_by_code);
-    let path = format!("/api/v1/needs/{}", id(&need.body));
+    assert_eq!(need["themes"], main_last_by_code);
+    let path = format!("/api/v1/needs/{}", id(&need));
     assert_eq!(hospital.read(&path).await["themes"], main_last_by_code);
     let reordered = json!([
         "ransomware.backup_recovery",
@@ -585,12 +579,11 @@ pub async fn themes_keep_the_order_they_were_given_in(app: TestApp) {
     assert_eq!(hospital.read(&path).await["themes"], reordered);
 
     let offer = ngo
-        .post(
-            "/api/v1/offers",
-            &offer_with("IT staff courses", json!({"themes": main_last_by_code})),
-        )
+        .create_offer(&offer_with(
+            "IT staff courses",
+            json!({"themes": main_last_by_code}),
+        ))
         .await;
-    offer.assert_status(StatusCode::CREATED);
-    let path = format!("/api/v1/offers/{}", id(&offer.body));
+    let path = format!("/api/v1/offers/{}", id(&offer));
     assert_eq!(ngo.read(&path).await["themes"], main_last_by_code);
 }

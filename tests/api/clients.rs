@@ -59,13 +59,18 @@ async fn token_request(app: &TestApp, authorization: Option<&str>, body: &str) -
     Response::from_reqwest(request.send().await.expect("the server answers")).await
 }
 
-/// A token by HTTP Basic, optionally for `scope`.
-async fn client_token(app: &TestApp, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+/// The client credentials grant by HTTP Basic, optionally for `scope`, answered whole.
+async fn grant(app: &TestApp, client_id: &str, secret: &str, scope: Option<&str>) -> Response {
     let mut pairs = vec![("grant_type", "client_credentials")];
     if let Some(scope) = scope {
         pairs.push(("scope", scope));
     }
-    let answer = token_request(app, Some(&basic(client_id, secret)), &form(&pairs)).await;
+    token_request(app, Some(&basic(client_id, secret)), &form(&pairs)).await
+}
+
+/// A token by HTTP Basic, optionally for `scope`.
+async fn client_token(app: &TestApp, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+    let answer = grant(app, client_id, secret, scope).await;
     answer.assert_status(StatusCode::OK);
     answer.body["access_token"].as_str().unwrap().to_owned()
 }
@@ -100,12 +105,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     assert_eq!(created["organisation_id"], hospital.account.organisation_id);
     assert!(created["last_used_at"].is_null());
 
-    let answer = token_request(
-        &app,
-        Some(&basic(&client_id, &secret)),
-        &form(&[("grant_type", "client_credentials")]),
-    )
-    .await;
+    let answer = grant(&app, &client_id, &secret, None).await;
     answer.assert_status(StatusCode::OK);
     assert_eq!(answer.header("cache-control"), Some("no-store"));
     assert_eq!(answer.body["token_type"], "Bearer");
@@ -451,12 +451,7 @@ pub async fn revoked_and_rotated_clients_stop_working_at_once(app: TestApp) {
     app.get("/api/v1/needs", Some(&before))
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    let old = token_request(
-        &app,
-        Some(&basic(&client_id, &secret)),
-        &form(&[("grant_type", "client_credentials")]),
-    )
-    .await;
+    let old = grant(&app, &client_id, &secret, None).await;
     assert_oauth_error(&old, StatusCode::UNAUTHORIZED, "invalid_client");
     let after = client_token(&app, &client_id, &new_secret, None).await;
     app.get("/api/v1/needs", Some(&after))
@@ -476,12 +471,7 @@ pub async fn revoked_and_rotated_clients_stop_working_at_once(app: TestApp) {
     app.get("/api/v1/needs", Some(&after))
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    let refused = token_request(
-        &app,
-        Some(&basic(&client_id, &new_secret)),
-        &form(&[("grant_type", "client_credentials")]),
-    )
-    .await;
+    let refused = grant(&app, &client_id, &new_secret, None).await;
     assert_oauth_error(&refused, StatusCode::UNAUTHORIZED, "invalid_client");
     // A revoked client is not rotated back to life.
     hospital
@@ -572,14 +562,13 @@ pub async fn the_token_endpoint_is_rate_limited(app: TestApp) {
         .await;
     client_token(&per_client, &client_id, &secret, None).await;
     client_token(&per_client, &client_id, &secret, None).await;
-    let grant = form(&[("grant_type", "client_credentials")]);
-    let limited = token_request(&per_client, Some(&basic(&client_id, &secret)), &grant).await;
+    let limited = grant(&per_client, &client_id, &secret, None).await;
     assert_oauth_error(&limited, StatusCode::TOO_MANY_REQUESTS, "slow_down");
     assert!(limited
         .header("retry-after")
         .is_some_and(|value| value.parse::<u64>().is_ok_and(|s| s >= 1)));
     // Before the secret is checked: a wrong one is refused the same way, not judged.
-    let guessing = token_request(&per_client, Some(&basic(&client_id, "chs_guess")), &grant).await;
+    let guessing = grant(&per_client, &client_id, "chs_guess", None).await;
     assert_oauth_error(&guessing, StatusCode::TOO_MANY_REQUESTS, "slow_down");
     // Another client is counted apart.
     client_token(&per_client, &other_id, &other_secret, None).await;
@@ -587,8 +576,8 @@ pub async fn the_token_endpoint_is_rate_limited(app: TestApp) {
     let per_ip = app
         .another_instance(&[("rate_limits.oauth_token_per_ip", "1")])
         .await;
-    token_request(&per_ip, Some(&basic(&other_id, &other_secret)), &grant).await;
-    let limited = token_request(&per_ip, Some(&basic(&other_id, &other_secret)), &grant).await;
+    grant(&per_ip, &other_id, &other_secret, None).await;
+    let limited = grant(&per_ip, &other_id, &other_secret, None).await;
     assert_oauth_error(&limited, StatusCode::TOO_MANY_REQUESTS, "slow_down");
 }
 

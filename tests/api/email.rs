@@ -59,6 +59,17 @@ pub(crate) async fn retrying_app(
     (app, coordinator)
 }
 
+/// A sink that wants the mailer's right password, and the URL of a server that sends it a
+/// wrong one: every delivery fails, as with credentials an operator mistyped.
+pub(crate) fn sink_refusing_the_password() -> (SmtpSink, String) {
+    let sink = SmtpSink::start(SinkOptions {
+        credentials: Some(("mailer".into(), "right-password".into())),
+        ..SinkOptions::default()
+    });
+    let url = sink.url(Some(("mailer", "wrong-password")));
+    (sink, url)
+}
+
 pub(crate) fn to(messages: &[Received], address: &str) -> Vec<Email> {
     messages
         .iter()
@@ -507,24 +518,15 @@ pub async fn preferences_turn_events_off_or_into_a_daily_digest(app: TestApp) {
             "webhook_disabled": "immediate",
         }})
     );
-    let changed = app
-        .request(
-            reqwest::Method::PUT,
-            "/api/v1/me/notification-preferences",
-            quiet.token(),
-            Some(&json!({"preferences": {"organisation_verified": "off"}})),
-        )
+    let changed = quiet
+        .set_preferences(&json!({"preferences": {"organisation_verified": "off"}}))
         .await;
     changed.assert_status(StatusCode::OK);
     assert_eq!(changed.body["preferences"]["organisation_verified"], "off");
-    app.request(
-        reqwest::Method::PUT,
-        "/api/v1/me/notification-preferences",
-        digest_reader.token(),
-        Some(&json!({"preferences": {"organisation_verified": "daily"}})),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    digest_reader
+        .set_preferences(&json!({"preferences": {"organisation_verified": "daily"}}))
+        .await
+        .assert_status(StatusCode::OK);
     coordinator
         .verify(&quiet.account)
         .await
@@ -576,7 +578,8 @@ pub async fn preferences_refuse_unknown_kinds_modes_and_strangers(app: TestApp) 
         json!({"preferences": {"organisation_verified": "weekly"}}),
         json!({"organisation_verified": "off"}),
     ] {
-        app.request(reqwest::Method::PUT, path, session.token(), Some(&body))
+        session
+            .set_preferences(&body)
             .await
             .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -793,11 +796,7 @@ pub async fn two_workers_never_send_a_message_twice(app: TestApp) {
 }
 
 pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions {
-        credentials: Some(("mailer".into(), "right-password".into())),
-        ..SinkOptions::default()
-    });
-    let url = sink.url(Some(("mailer", "wrong-password")));
+    let (sink, url) = sink_refusing_the_password();
     let (app, coordinator) = retrying_app(app, &url, "50", "3").await;
     let account = app.register("hospital", "NG").await;
     let dead = eventually("a dead message", WAIT, || async {
@@ -822,13 +821,8 @@ pub async fn bad_credentials_retry_then_die_visibly_and_can_be_retried(app: Test
 
     // Only coordinators see the outbox; paging works like the directory's.
     let member = app.sign_in(&account).await;
-    member
-        .get("/api/v1/outbox?status=dead")
-        .await
-        .assert_problem(StatusCode::FORBIDDEN);
-    app.get("/api/v1/outbox?status=dead", None)
-        .await
-        .assert_problem(StatusCode::UNAUTHORIZED);
+    app.assert_coordinators_only(&member, "/api/v1/outbox?status=dead")
+        .await;
     coordinator
         .get("/api/v1/outbox?status=lost")
         .await
@@ -941,6 +935,13 @@ pub(crate) async fn first_email_to(sink: &SmtpSink, address: &str, prefix: &str)
     found.remove(0)
 }
 
+/// The first email to `person` whose subject starts with `prefix`, checked well formed.
+pub(crate) async fn well_formed_email_to(sink: &SmtpSink, person: &Session, prefix: &str) -> Email {
+    let email = first_email_to(sink, &person.account.email, prefix).await;
+    assert_well_formed(&email, &person.account.email);
+    email
+}
+
 pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
     let (sink, app) = app_with_sink(app, &[]).await;
     let Proposal {
@@ -951,8 +952,7 @@ pub async fn a_match_s_steps_email_the_people_they_concern(app: TestApp) {
         ..
     } = app.backup_proposal(json!({"anonymous": true})).await;
 
-    let review = &first_email_to(&sink, &coordinator.account.email, "A match to review").await;
-    assert_well_formed(review, &coordinator.account.email);
+    let review = &well_formed_email_to(&sink, &coordinator, "A match to review").await;
     assert_mentions(&review.text, "Backups after an attack");
     assert_mentions(&review.text, &match_id);
     assert!(review.header("list-unsubscribe").is_some());

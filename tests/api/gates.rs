@@ -8,24 +8,12 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::harness::{assert_mentions, id, need_input, offer_with, Response, Session, TestApp};
+use crate::harness::{assert_mentions, id, need_input, offer_with, Response, TestApp};
 
 #[track_caller]
 fn assert_refused_as(response: &Response, status: StatusCode, slug: &str) {
     response.assert_problem(status);
     assert_eq!(response.problem_type().slug(), slug, "{}", response.text);
-}
-
-async fn invite(session: &Session, address: &str) -> Response {
-    session
-        .post(
-            &format!(
-                "/api/v1/organisations/{}/invitations",
-                session.account.organisation_id
-            ),
-            &json!({"email": address, "role": "member"}),
-        )
-        .await
 }
 
 pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestApp) {
@@ -58,7 +46,9 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         "draft"
     );
     assert_refused_as(
-        &invite(&hospital, "colleague@hospital.example").await,
+        &hospital
+            .invite("colleague@hospital.example", "member")
+            .await,
         StatusCode::FORBIDDEN,
         "email-not-verified",
     );
@@ -83,10 +73,8 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .create_need(&need_input("Backups for the second district"))
         .await;
     let browser = Browser::signed_in(&app, &account).await;
-    let page = browser.get(&format!("/needs/{}", id(&second_draft))).await;
-    let refused = browser
-        .submit(&page, &format!("/needs/{}/publish", id(&second_draft)), &[])
-        .await;
+    let need_page = format!("/needs/{}", id(&second_draft));
+    let refused = browser.press(&need_page, "publish").await;
     refused.assert_status(StatusCode::FORBIDDEN);
     assert_mentions(&refused.body, "First confirm your email address");
     assert!(refused.body.contains("href=\"/verify-email/resend\""));
@@ -104,7 +92,8 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .propose(&need, &offer)
         .await
         .assert_status(StatusCode::CREATED);
-    invite(&hospital, "colleague@hospital.example")
+    hospital
+        .invite("colleague@hospital.example", "member")
         .await
         .assert_status(StatusCode::CREATED);
     hospital
@@ -133,7 +122,9 @@ pub async fn only_a_verified_organisation_invites_and_within_its_quotas(app: Tes
         .await;
     for n in 0..3 {
         assert_refused_as(
-            &invite(&newcomer, &format!("stranger-{n}@elsewhere.example")).await,
+            &newcomer
+                .invite(&format!("stranger-{n}@elsewhere.example"), "member")
+                .await,
             StatusCode::FORBIDDEN,
             "organisation-not-verified",
         );
@@ -142,22 +133,19 @@ pub async fn only_a_verified_organisation_invites_and_within_its_quotas(app: Tes
     let admin = app.verified_org("hospital", "UG").await;
     let second_admin_address = format!("second-{}@hospital.example", uuid::Uuid::new_v4().simple());
     admin
-        .post(
-            &format!(
-                "/api/v1/organisations/{}/invitations",
-                admin.account.organisation_id
-            ),
-            &json!({"email": second_admin_address, "role": "org_admin"}),
-        )
+        .invite(&second_admin_address, "org_admin")
         .await
         .assert_status(StatusCode::CREATED);
     for n in 0..2 {
-        invite(&admin, &format!("colleague-{n}@hospital.example"))
+        admin
+            .invite(&format!("colleague-{n}@hospital.example"), "member")
             .await
             .assert_status(StatusCode::CREATED);
     }
     // The user's quota (3 a minute) is spent.
-    let limited = invite(&admin, "one-too-many@hospital.example").await;
+    let limited = admin
+        .invite("one-too-many@hospital.example", "member")
+        .await;
     limited.assert_problem(StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.header("retry-after").is_some());
 
@@ -184,10 +172,12 @@ pub async fn only_a_verified_organisation_invites_and_within_its_quotas(app: Tes
             organisation_id: admin.account.organisation_id.clone(),
         })
         .await;
-    invite(&second, "colleague-3@hospital.example")
+    second
+        .invite("colleague-3@hospital.example", "member")
         .await
         .assert_status(StatusCode::CREATED);
-    invite(&second, "colleague-4@hospital.example")
+    second
+        .invite("colleague-4@hospital.example", "member")
         .await
         .assert_problem(StatusCode::TOO_MANY_REQUESTS);
 }

@@ -330,6 +330,15 @@ impl TestApp {
         self.request(Method::GET, path, token, None).await
     }
 
+    /// `path` is for coordinators: refused to `member`, who is signed in (403), and to a
+    /// visitor without a token (401).
+    pub async fn assert_coordinators_only(&self, member: &Session, path: &str) {
+        member.get(path).await.assert_problem(StatusCode::FORBIDDEN);
+        self.get(path, None)
+            .await
+            .assert_problem(StatusCode::UNAUTHORIZED);
+    }
+
     /// `PATCH` with `If-Match` when given, as an editor sends it.
     pub async fn patch(
         &self,
@@ -705,6 +714,12 @@ impl Session {
         .await
     }
 
+    /// Sets this user's notification preferences to `body` (`{"preferences": {kind: mode}}`).
+    pub async fn set_preferences(&self, body: &Value) -> Response {
+        let path = "/api/v1/me/notification-preferences";
+        self.send(Method::PUT, path, &[], Some(body)).await
+    }
+
     /// Creates a need from `body` and returns it.
     pub async fn create_need(&self, body: &Value) -> Value {
         let response = self.post("/api/v1/needs", body).await;
@@ -722,13 +737,19 @@ impl Session {
         published.body
     }
 
-    /// Creates and publishes an offer (the organisation must be verified).
-    pub async fn publish_offer(&self, body: &Value) -> Value {
+    /// Creates an offer from `body` and returns it.
+    pub async fn create_offer(&self, body: &Value) -> Value {
         let response = self.post("/api/v1/offers", body).await;
         response.assert_status(StatusCode::CREATED);
+        response.body
+    }
+
+    /// Creates and publishes an offer (the organisation must be verified).
+    pub async fn publish_offer(&self, body: &Value) -> Value {
+        let offer = self.create_offer(body).await;
         let published = self
             .post(
-                &format!("/api/v1/offers/{}/publish", id(&response.body)),
+                &format!("/api/v1/offers/{}/publish", id(&offer)),
                 &json!({}),
             )
             .await;
@@ -893,7 +914,6 @@ impl Proposal {
     }
 }
 
-/// The `id` of an item as the API returned it.
 /// The offers of a page of a need's candidates, best first.
 pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
     page.body["items"]
@@ -904,6 +924,7 @@ pub fn candidate_offer_ids(page: &Response) -> Vec<String> {
         .collect()
 }
 
+/// The `id` of an item as the API returned it.
 pub fn id(item: &Value) -> String {
     item["id"].as_str().expect("an id").to_owned()
 }
@@ -1049,6 +1070,15 @@ impl Response {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The seconds of `Retry-After`, which a refusal to wait for must carry.
+    #[track_caller]
+    pub fn retry_after(&self) -> u64 {
+        self.header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("Retry-After in seconds")
     }
 
     #[track_caller]

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, strings_at, TestApp, JWT_SECRET};
+use crate::harness::{id, need_input, strings_at, Session, TestApp, JWT_SECRET};
 
 /// An offer that meets `need_input`'s need.
 fn matching_offer() -> Value {
@@ -280,7 +280,7 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
     let need = hospital.create_need(&need_input("Restore drills")).await;
     let path = format!("/api/v1/needs/{}", id(&need));
     let etag = "\"1\"";
-    for field in [
+    let required = [
         "title",
         "description",
         "themes",
@@ -292,11 +292,8 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
         "wanted_by",
         "visibility",
         "anonymous",
-    ] {
-        let refused = hospital.patch(&path, etag, &json!({ field: null })).await;
-        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(refused.invalid_fields(), [field]);
-    }
+    ];
+    assert_each_null_is_refused(&hospital, &path, etag, &required).await;
     // A nullable field may still be cleared.
     let cleared = hospital
         .patch(
@@ -341,14 +338,10 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
     assert_eq!(changed.header("etag"), Some("\"2\""));
 
     let offer = ngo
-        .post(
-            "/api/v1/offers",
-            &crate::harness::offer_input("Backup clinic"),
-        )
+        .create_offer(&crate::harness::offer_input("Backup clinic"))
         .await;
-    offer.assert_status(StatusCode::CREATED);
-    let offer_path = format!("/api/v1/offers/{}", id(&offer.body));
-    for field in [
+    let offer_path = format!("/api/v1/offers/{}", id(&offer));
+    let required = [
         "kind",
         "title",
         "themes",
@@ -357,13 +350,19 @@ pub async fn null_patches_are_refused_and_empty_patches_change_no_version(app: T
         "global",
         "capacity",
         "visibility",
-    ] {
-        let refused = ngo.patch(&offer_path, etag, &json!({ field: null })).await;
-        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(refused.invalid_fields(), [field]);
-    }
+    ];
+    assert_each_null_is_refused(&ngo, &offer_path, etag, &required).await;
     let untouched = app.get(&offer_path, ngo.token()).await;
     assert_eq!(untouched.body["version"], 1);
+}
+
+/// A patch of `path` setting one of `fields` to null is refused naming that field, each.
+async fn assert_each_null_is_refused(editor: &Session, path: &str, etag: &str, fields: &[&str]) {
+    for &field in fields {
+        let refused = editor.patch(path, etag, &json!({ field: null })).await;
+        refused.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.invalid_fields(), [field], "{field}");
+    }
 }
 
 /// A cursor as this server encodes them (base64url JSON), holding whatever a forger likes.

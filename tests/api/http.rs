@@ -16,15 +16,10 @@ pub async fn health_and_readiness(app: TestApp) {
 
 pub async fn unknown_routes_and_methods_are_problems(app: TestApp) {
     // Outside the API, an unknown path is a page that does not exist (tests/api/web.rs).
-    let page = app
-        .client
-        .get(app.url("/nothing-here"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(page.headers()["content-type"]
-        .to_str()
+    let page = app.get("/nothing-here", None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page
+        .header("content-type")
         .unwrap()
         .starts_with("text/html"));
     for path in [

@@ -189,11 +189,11 @@ fn claim_as_if_in_flight(app: &TestApp, session: &Session, key: &str, body: &Val
     assert!(matches!(claim, store::Claim::Claimed { .. }), "{claim:?}");
 }
 
-fn age_claims(
-    app: &TestApp,
-    lease_until: chrono::NaiveDateTime,
-    created_at: chrono::NaiveDateTime,
-) {
+/// Time passing for every claim: its lease ended `lease_ended` ago, and it was made
+/// `made` ago.
+fn age_claims(app: &TestApp, lease_ended: chrono::Duration, made: chrono::Duration) {
+    let now = clearinghouse::db::now();
+    let (lease_until, created_at) = (now - lease_ended, now - made);
     app.database()
         .write_blocking(move |conn| {
             use clearinghouse::db::schema::idempotency_keys::dsl as keys;
@@ -217,11 +217,7 @@ pub async fn a_key_in_flight_is_409_until_its_lease_runs_out(app: TestApp) {
     let before = count_needs(&app);
     let busy = post_with_key(&hospital, "/api/v1/needs", "in-flight", &body).await;
     busy.assert_problem_type(ProblemType::IdempotencyRequestInFlight);
-    let retry_after: u64 = busy
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .unwrap();
+    let retry_after = busy.retry_after();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     // Another body under the key is still a reuse, in flight or not.
     post_with_key(
@@ -234,11 +230,10 @@ pub async fn a_key_in_flight_is_409_until_its_lease_runs_out(app: TestApp) {
     .assert_problem_type(ProblemType::IdempotencyKeyReused);
     assert_eq!(count_needs(&app), before);
     // The claim's process died: once its lease has run out, the retry takes the key over.
-    let now = clearinghouse::db::now();
     age_claims(
         &app,
-        now - chrono::Duration::seconds(1),
-        now - chrono::Duration::seconds(61),
+        chrono::Duration::seconds(1),
+        chrono::Duration::seconds(61),
     );
     let taken_over = post_with_key(&hospital, "/api/v1/needs", "in-flight", &body).await;
     taken_over.assert_status(StatusCode::CREATED);
@@ -293,22 +288,14 @@ pub async fn expired_keys_are_forgotten_and_may_be_used_again(app: TestApp) {
         .unwrap()
     };
     assert_eq!(forget(&db), 0, "a fresh key is kept");
-    let now = clearinghouse::db::now();
-    age_claims(
-        &app,
-        now - chrono::Duration::hours(25),
-        now - chrono::Duration::hours(25),
-    );
+    let more_than_a_day = chrono::Duration::hours(25);
+    age_claims(&app, more_than_a_day, more_than_a_day);
     // Until the housekeeping has run, an expired record is not replayed either.
     let after_a_day = post_with_key(&hospital, "/api/v1/needs", "daily", &body).await;
     after_a_day.assert_status(StatusCode::CREATED);
     assert!(!replayed(&after_a_day));
     assert_ne!(id(&after_a_day.body), id(&first.body));
-    age_claims(
-        &app,
-        now - chrono::Duration::hours(25),
-        now - chrono::Duration::hours(25),
-    );
+    age_claims(&app, more_than_a_day, more_than_a_day);
     assert_eq!(forget(&db), 1, "the day-old key is forgotten");
     let rows: i64 = db
         .read_blocking(|conn| {
@@ -332,46 +319,36 @@ pub async fn a_bad_key_is_400_and_changes_nothing(app: TestApp) {
         b"tab\there".as_slice(),
         "cl\u{e9}".as_bytes(),
     ] {
-        let response = app
-            .client
-            .post(app.url("/api/v1/needs"))
-            .bearer_auth(&hospital.access_token)
-            .header(
-                "Idempotency-Key",
-                reqwest::header::HeaderValue::from_bytes(key).unwrap(),
-            )
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        Response::from_reqwest(response)
+        post_with_raw_keys(&app, Some(&hospital), &[key], &body)
             .await
             .assert_problem_type(ProblemType::InvalidIdempotencyKey);
     }
-    let twice = app
-        .client
-        .post(app.url("/api/v1/needs"))
-        .bearer_auth(&hospital.access_token)
-        .header("Idempotency-Key", "one")
-        .header("Idempotency-Key", "two")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    Response::from_reqwest(twice)
+    post_with_raw_keys(&app, Some(&hospital), &[b"one", b"two"], &body)
         .await
         .assert_problem_type(ProblemType::InvalidIdempotencyKey);
     assert_eq!(count_needs(&app), before);
     // Without a token the key is never looked at: 401 first.
-    let anonymous = app
-        .client
-        .post(app.url("/api/v1/needs"))
-        .header("Idempotency-Key", "k".repeat(300))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    Response::from_reqwest(anonymous)
+    let far_too_long = "k".repeat(300);
+    post_with_raw_keys(&app, None, &[far_too_long.as_bytes()], &body)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
+}
+
+/// A need posted by `author` (or nobody) with one `Idempotency-Key` header per entry of
+/// `keys`, as raw bytes: what the harness's string headers cannot send.
+async fn post_with_raw_keys(
+    app: &TestApp,
+    author: Option<&Session>,
+    keys: &[&[u8]],
+    body: &Value,
+) -> Response {
+    let mut request = app.client.post(app.url("/api/v1/needs"));
+    if let Some(author) = author {
+        request = request.bearer_auth(&author.access_token);
+    }
+    for key in keys {
+        let value = reqwest::header::HeaderValue::from_bytes(key).unwrap();
+        request = request.header("Idempotency-Key", value);
+    }
+    Response::from_reqwest(request.json(body).send().await.unwrap()).await
 }

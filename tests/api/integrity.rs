@@ -78,6 +78,24 @@ fn assert_lost_cleanly(response: &Response, allowed: &[&str]) {
     );
 }
 
+/// The work started in round `round`: the match is active, its need matched, and the
+/// four seats it asked for are held of the offer's ten.
+#[track_caller]
+fn assert_work_started(round: usize, need_now: &Value, match_now: &Value, offer_now: &Value) {
+    assert_eq!(match_now["status"], "active", "round {round}");
+    assert_eq!(need_now["status"], "matched", "round {round}");
+    assert_eq!(offer_now["capacity_left"], 6, "round {round}");
+}
+
+/// The close won round `round`: it succeeded, the write it raced (`lost`) is a 409, and
+/// the offer holds none of its ten seats.
+#[track_caller]
+fn assert_close_won(round: usize, closed: &Response, lost: &Response, offer_now: &Value) {
+    assert!(closed.status.is_success(), "round {round}: {}", closed.text);
+    lost.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(offer_now["capacity_left"], 10, "round {round}");
+}
+
 /// The race: with an approved match, the provider's accept and the requester's
 /// close sent together. Before, both answered 200 and the need ended `matched` (or
 /// `closed` with the match active and the capacity held).
@@ -97,16 +115,12 @@ pub async fn a_close_racing_an_accept_never_strands_the_match(app: TestApp) {
         if accepted.status.is_success() {
             // The work started; the close is refused because the match holds the need.
             assert_lost_cleanly(&closed, &["/problems/item-has-open-match"]);
-            assert_eq!(match_now["status"], "active", "round {round}");
-            assert_eq!(need_now["status"], "matched", "round {round}");
-            assert_eq!(offer_now["capacity_left"], 6, "round {round}");
+            assert_work_started(round, &need_now, &match_now, &offer_now);
         } else {
             // The need was closed first: the accept is refused and nothing is held.
-            assert!(closed.status.is_success(), "round {round}: {}", closed.text);
-            accepted.assert_problem(StatusCode::CONFLICT);
+            assert_close_won(round, &closed, &accepted, &offer_now);
             assert_eq!(need_now["status"], "closed", "round {round}");
             assert_ne!(match_now["status"], "active", "round {round}");
-            assert_eq!(offer_now["capacity_left"], 10, "round {round}");
         }
     }
 }
@@ -141,15 +155,11 @@ pub async fn an_approval_racing_a_close_has_one_consistent_outcome(app: TestApp)
                     "/problems/changed-meanwhile",
                 ],
             );
-            assert_eq!(match_now["status"], "active", "round {round}");
-            assert_eq!(need_now["status"], "matched", "round {round}");
+            assert_work_started(round, &need_now, &match_now, &offer_now);
             assert_eq!(offer_now["status"], "open", "round {round}");
-            assert_eq!(offer_now["capacity_left"], 6, "round {round}");
         } else {
-            assert!(closed.status.is_success(), "round {round}: {}", closed.text);
-            approved.assert_problem(StatusCode::CONFLICT);
+            assert_close_won(round, &closed, &approved, &offer_now);
             assert_eq!(match_now["status"], "proposed", "round {round}");
-            assert_eq!(offer_now["capacity_left"], 10, "round {round}");
             let (closed_item, other) = if closing_need {
                 (&need_now, &offer_now)
             } else {
@@ -251,10 +261,8 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         .await
         .assert_problem(StatusCode::CONFLICT);
     let browser = Browser::signed_in(&app, &hospital.account).await;
-    let page = browser.get(&format!("/needs/{}", id(&need))).await;
-    let refused = browser
-        .submit(&page, &format!("/needs/{}/close", id(&need)), &[])
-        .await;
+    let need_page = format!("/needs/{}", id(&need));
+    let refused = browser.press(&need_page, "close").await;
     refused.assert_status(StatusCode::CONFLICT);
     assert_mentions(&refused.body, "matches are in progress");
     assert!(

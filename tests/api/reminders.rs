@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::email::{
-    app_with, app_with_sink, assert_well_formed, emails_to, first_email_to, outbox, token_of,
+    app_with, app_with_sink, emails_to, first_email_to, outbox, token_of, well_formed_email_to,
 };
 use crate::harness::{
     assert_mentions, id, need_input, need_with, offer_input, Proposal, Session, TestApp,
@@ -55,9 +55,7 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
         .publish_offer(&offer_input("Restore drills for hospitals"))
         .await;
 
-    let to_hospital =
-        &first_email_to(&sink, &hospital.account.email, "Your need is published").await;
-    assert_well_formed(to_hospital, &hospital.account.email);
+    let to_hospital = &well_formed_email_to(&sink, &hospital, "Your need is published").await;
     assert!(
         to_hospital.text.contains("Backups after an attack")
             && to_hospital
@@ -115,13 +113,8 @@ pub async fn a_waiting_match_reminds_whoever_it_waits_for_once(app: TestApp) {
 
     // A proposal nobody decided on for eight days: the coordinators are reminded, once.
     crate::set_column!(app, matches.updated_at, &match_id, days_ago(8));
-    let reminder = &first_email_to(
-        &sink,
-        &coordinator.account.email,
-        "Waiting for a coordinator's decision",
-    )
-    .await;
-    assert_well_formed(reminder, &coordinator.account.email);
+    let reminder =
+        &well_formed_email_to(&sink, &coordinator, "Waiting for a coordinator's decision").await;
     assert!(
         reminder.text.contains("waiting 8 days")
             && reminder.text.contains("Backups after an attack")
@@ -177,18 +170,17 @@ pub async fn a_need_about_to_expire_is_announced_with_a_link_that_reconfirms_it(
     let (sink, app) = reminding_app(app).await;
     let hospital = app.verified_org("hospital", "KE").await;
     let coordinator = app.coordinator().await;
-    let need = hospital
-        .publish_need(&need_input("Backups after an attack"))
-        .await;
-    let fresh = hospital
-        .publish_need(&need_input("A need reconfirmed today"))
+    let [need, fresh] = hospital
+        .publish_needs([
+            ("Backups after an attack", json!({})),
+            ("A need reconfirmed today", json!({})),
+        ])
         .await;
     let path = format!("/api/v1/needs/{}", id(&need));
 
     // Last reconfirmed 85 days ago: it expires in five days (90), inside the week's warning.
     crate::set_column!(app, needs.reconfirmed_at, &id(&need), days_ago(85));
-    let warning = &first_email_to(&sink, &hospital.account.email, "Your need expires on").await;
-    assert_well_formed(warning, &hospital.account.email);
+    let warning = &well_formed_email_to(&sink, &hospital, "Your need expires on").await;
     let expires_on = (chrono::Utc::now() + chrono::Duration::days(5))
         .format("%Y-%m-%d")
         .to_string();
@@ -272,8 +264,7 @@ pub async fn completion_asks_the_other_side_for_its_report_once(app: TestApp) {
     .await
     .assert_status(StatusCode::OK);
 
-    let asked = &first_email_to(&sink, &hospital.account.email, "How did it go?").await;
-    assert_well_formed(asked, &hospital.account.email);
+    let asked = &well_formed_email_to(&sink, &hospital, "How did it go?").await;
     assert!(
         asked
             .text
@@ -381,13 +372,8 @@ pub async fn dead_letters_are_summarised_to_coordinators_once_per_period(app: Te
     .await;
     let coordinator = app.coordinator().await;
     let unreachable = app.register("ngo", "KE").await;
-    let summary = &first_email_to(
-        &sink,
-        &coordinator.account.email,
-        "1 email could not be delivered",
-    )
-    .await;
-    assert_well_formed(summary, &coordinator.account.email);
+    let summary =
+        &well_formed_email_to(&sink, &coordinator, "1 email could not be delivered").await;
     assert!(
         summary.text.contains(&unreachable.email)
             && summary.text.contains("550")
@@ -438,14 +424,10 @@ pub async fn a_digest_line_links_to_the_action_it_asks_for(app: TestApp) {
     )
     .await;
     let hospital = app.verified_org("hospital", "KE").await;
-    app.request(
-        reqwest::Method::PUT,
-        "/api/v1/me/notification-preferences",
-        hospital.token(),
-        Some(&json!({"preferences": {"need_expiring": "daily"}})),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    hospital
+        .set_preferences(&json!({"preferences": {"need_expiring": "daily"}}))
+        .await
+        .assert_status(StatusCode::OK);
     let need = hospital
         .publish_need(&need_input("Backups after an attack"))
         .await;

@@ -3,39 +3,32 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::harness::TestApp;
+use crate::harness::{Response, TestApp};
 
 const PORTAL: &str = "https://portal.example";
 
 /// A browser's preflight for a cross-origin POST with a bearer token and a JSON body.
-async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
-    app.client
-        .request(Method::OPTIONS, app.url("/api/v1/needs"))
-        .header("origin", origin)
-        .header("access-control-request-method", "POST")
-        .header(
+async fn preflight(app: &TestApp, origin: &str) -> Response {
+    let headers = [
+        ("origin", origin),
+        ("access-control-request-method", "POST"),
+        (
             "access-control-request-headers",
             "authorization, content-type",
-        )
-        .send()
+        ),
+    ];
+    app.request_with(Method::OPTIONS, "/api/v1/needs", None, &headers, None)
         .await
-        .unwrap()
 }
 
-async fn get_from(app: &TestApp, origin: &str) -> reqwest::Response {
-    app.client
-        .get(app.url("/api/v1/themes"))
-        .header("origin", origin)
-        .send()
+async fn get_from(app: &TestApp, origin: &str) -> Response {
+    let headers = [("origin", origin)];
+    app.request_with(Method::GET, "/api/v1/themes", None, &headers, None)
         .await
-        .unwrap()
 }
 
-fn allow_origin(response: &reqwest::Response) -> Option<&str> {
-    response
-        .headers()
-        .get("access-control-allow-origin")
-        .map(|value| value.to_str().unwrap())
+fn allow_origin(response: &Response) -> Option<&str> {
+    response.header("access-control-allow-origin")
 }
 
 pub async fn cors_admits_configured_origins_and_no_other(app: TestApp) {
@@ -45,15 +38,12 @@ pub async fn cors_admits_configured_origins_and_no_other(app: TestApp) {
 
     let configured = TestApp::spawn_with(app.engine, &[("cors_allowed_origins", PORTAL)]).await;
     let allowed = preflight(&configured, PORTAL).await;
-    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert!(allowed.status.is_success(), "{}", allowed.status);
     assert_eq!(allow_origin(&allowed), Some(PORTAL));
-    let methods = allowed.headers()["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let methods = allowed.header("access-control-allow-methods").unwrap();
     assert!(methods.contains("POST"), "{methods}");
-    let headers = allowed.headers()["access-control-allow-headers"]
-        .to_str()
+    let headers = allowed
+        .header("access-control-allow-headers")
         .unwrap()
         .to_ascii_lowercase();
     assert!(
@@ -61,17 +51,14 @@ pub async fn cors_admits_configured_origins_and_no_other(app: TestApp) {
         "{headers}"
     );
     assert!(
-        allowed
-            .headers()
-            .get("access-control-allow-credentials")
-            .is_none(),
+        allowed.header("access-control-allow-credentials").is_none(),
         "bearer tokens need no credentials mode"
     );
     let read = get_from(&configured, PORTAL).await;
-    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.status, StatusCode::OK);
     assert_eq!(allow_origin(&read), Some(PORTAL));
-    let exposed = read.headers()["access-control-expose-headers"]
-        .to_str()
+    let exposed = read
+        .header("access-control-expose-headers")
         .unwrap()
         .to_ascii_lowercase();
     assert!(exposed.contains("etag"), "{exposed}");
@@ -92,11 +79,7 @@ pub async fn cors_admits_configured_origins_and_no_other(app: TestApp) {
 }
 
 async fn header(app: &TestApp, path: &str, name: &str) -> Option<String> {
-    let response = app.client.get(app.url(path)).send().await.unwrap();
-    response
-        .headers()
-        .get(name)
-        .map(|value| value.to_str().unwrap().to_owned())
+    app.get(path, None).await.header(name).map(str::to_owned)
 }
 
 pub async fn hsts_is_sent_only_when_the_public_url_is_https(app: TestApp) {
@@ -127,19 +110,11 @@ pub async fn hsts_is_sent_only_when_the_public_url_is_https(app: TestApp) {
 }
 
 pub async fn the_documentation_has_a_policy_that_forbids_framing(app: TestApp) {
-    let page = app
-        .client
-        .get(app.url("/docs/index.html"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK, "{:?}", page.headers());
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(page.headers()["x-frame-options"], "DENY");
-    let html = page.text().await.unwrap();
+    let page = app.get("/docs/index.html", None).await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.headers);
+    let csp = page.header("content-security-policy").unwrap();
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    let html = &page.text;
     let directives: Vec<&str> = csp.split(';').map(str::trim).collect();
     for wanted in [
         "default-src 'none'",
@@ -152,7 +127,7 @@ pub async fn the_documentation_has_a_policy_that_forbids_framing(app: TestApp) {
     assert!(!csp.contains("unsafe-eval"), "{csp}");
     // What the policy allows is enough: every script is a file of this origin (none inline),
     // and each answers.
-    let document = scraper::Html::parse_document(&html);
+    let document = scraper::Html::parse_document(html);
     let scripts: Vec<String> = document
         .select(&scraper::Selector::parse("script").unwrap())
         .map(|script| {
@@ -163,13 +138,8 @@ pub async fn the_documentation_has_a_policy_that_forbids_framing(app: TestApp) {
         .collect();
     assert!(!scripts.is_empty(), "{html}");
     for src in scripts {
-        let script = app
-            .client
-            .get(app.url(&format!("/docs/{src}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(script.status(), StatusCode::OK, "{src}");
+        let script = app.get(&format!("/docs/{src}"), None).await;
+        assert_eq!(script.status, StatusCode::OK, "{src}");
     }
     // The API's own answers keep the strict policy.
     let api = header(&app, "/api/v1/themes", "content-security-policy").await;

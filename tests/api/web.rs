@@ -103,10 +103,7 @@ pub async fn every_page_answers_in_the_layout_and_stays_light(app: TestApp) {
     let stylesheet_path = anonymous
         .get("/")
         .await
-        .html()
-        .select(&scraper::Selector::parse("link[rel=stylesheet]").unwrap())
-        .next()
-        .and_then(|link| link.value().attr("href").map(str::to_owned))
+        .attribute("link[rel=stylesheet]", "href")
         .expect("a stylesheet link");
     let stylesheet = anonymous.get(&stylesheet_path).await;
     stylesheet.assert_status(StatusCode::OK);

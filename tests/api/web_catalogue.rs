@@ -42,13 +42,9 @@ async fn assert_light(browser: &Browser, page: &Page, path: &str) {
     }
     let lang = scraper::Selector::parse("html[lang=en]").unwrap();
     assert!(html.select(&lang).next().is_some(), "{path} has no lang");
-    let stylesheet = scraper::Selector::parse("link[rel=stylesheet]").unwrap();
-    let href = html
-        .select(&stylesheet)
-        .next()
-        .and_then(|link| link.value().attr("href"))
-        .expect("a stylesheet")
-        .to_owned();
+    let href = page
+        .attribute("link[rel=stylesheet]", "href")
+        .expect("a stylesheet");
     let css = browser.get(&href).await;
     let weight = page.body.len() + css.body.len();
     assert!(weight < 100 * 1024, "{path} weighs {weight} bytes");
@@ -77,6 +73,13 @@ fn the_need_form(title: &str) -> Vec<(&'static str, String)> {
         ("budget_currency", "usd".to_owned()),
         ("visibility", "public".to_owned()),
     ]
+}
+
+/// Submits `form`, a need form posting to `action`, filled in as `the_need_form(title)`.
+async fn submit_need_form(browser: &Browser, form: &Page, action: &str, title: &str) -> Page {
+    browser
+        .submit(form, action, &fields(&the_need_form(title)))
+        .await
 }
 
 fn fields<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -216,10 +219,7 @@ pub async fn filters_page_by_cursor_and_bad_filters_are_422_pages(app: TestApp) 
     first.assert_status(StatusCode::OK);
     assert_eq!(card_titles(&first).len(), 20);
     let next = first
-        .html()
-        .select(&scraper::Selector::parse("a[rel=next]").unwrap())
-        .next()
-        .and_then(|a| a.value().attr("href").map(str::to_owned))
+        .attribute("a[rel=next]", "href")
         .expect("a next page link");
     assert_eq!(first.texts("a[rel=next]"), ["Next page"]);
     let second = browser.get(&next).await;
@@ -306,13 +306,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
     let mine = drafts_of(&hospital).await;
     assert_eq!(mine.body["items"].as_array().unwrap().len(), 0);
 
-    let created = browser
-        .submit(
-            &form,
-            "/needs/new",
-            &fields(&the_need_form("Backup recovery help")),
-        )
-        .await;
+    let created = submit_need_form(&browser, &form, "/needs/new", "Backup recovery help").await;
     created.assert_status(StatusCode::SEE_OTHER);
     let location = created.location().unwrap().to_owned();
     let need_id = location.trim_start_matches("/needs/").to_owned();
@@ -339,28 +333,17 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
     );
 
     // Two edit forms opened; the second saves; the first is stale and changes nothing.
-    let stale = browser.get(&format!("/needs/{need_id}/edit")).await;
+    let edit = format!("/needs/{need_id}/edit");
+    let stale = browser.get(&edit).await;
     stale.assert_status(StatusCode::OK);
     assert_eq!(
         stale.value_of("#title").as_deref(),
         Some("Backup recovery help")
     );
-    let fresh = browser.get(&format!("/needs/{need_id}/edit")).await;
-    let saved = browser
-        .submit(
-            &fresh,
-            &format!("/needs/{need_id}/edit"),
-            &fields(&the_need_form("Backup recovery help, renamed")),
-        )
-        .await;
+    let fresh = browser.get(&edit).await;
+    let saved = submit_need_form(&browser, &fresh, &edit, "Backup recovery help, renamed").await;
     saved.assert_status(StatusCode::SEE_OTHER);
-    let refused = browser
-        .submit(
-            &stale,
-            &format!("/needs/{need_id}/edit"),
-            &fields(&the_need_form("An older title")),
-        )
-        .await;
+    let refused = submit_need_form(&browser, &stale, &edit, "An older title").await;
     refused.assert_status(StatusCode::CONFLICT);
     assert!(refused.body.contains("changed since you opened it"));
     assert_eq!(
@@ -409,9 +392,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need_through_the_
     let newcomer = app.register_confirmed("hospital", "UG").await;
     let browser = Browser::signed_in(&app, &newcomer).await;
     let form = browser.get("/needs/new").await;
-    let created = browser
-        .submit(&form, "/needs/new", &fields(&the_need_form("A first need")))
-        .await;
+    let created = submit_need_form(&browser, &form, "/needs/new", "A first need").await;
     let location = created.location().unwrap().to_owned();
     let page = browser.get(&location).await;
     let refused = browser
@@ -549,18 +530,14 @@ pub async fn strangers_and_forged_forms_change_nothing(app: TestApp) {
         .iter()
         .all(|b| b != "Withdraw" && b != "Close"));
     assert!(page.texts("a").iter().all(|a| a != "Edit this need"));
-    stranger
-        .get(&format!("/needs/{}/edit", id(&open)))
-        .await
-        .assert_status(StatusCode::FORBIDDEN);
-    stranger
-        .get(&format!("/needs/{}", id(&draft)))
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    stranger
-        .get(&format!("/needs/{}/edit", id(&draft)))
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    for (path, status) in [
+        (format!("/needs/{}/edit", id(&open)), StatusCode::FORBIDDEN),
+        (format!("/needs/{}", id(&draft)), StatusCode::NOT_FOUND),
+        (format!("/needs/{}/edit", id(&draft)), StatusCode::NOT_FOUND),
+    ] {
+        let answer = stranger.get(&path).await;
+        assert_eq!(answer.status, status, "{path}: {}", answer.body);
+    }
     // A stranger's own form token does not make the button theirs.
     let csrf = page
         .value_of("input[name=csrf]")

@@ -9,12 +9,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::{Browser, Page};
-use crate::email::retrying_app;
+use crate::email::{retrying_app, sink_refusing_the_password};
 use crate::harness::eventually;
 use crate::harness::{
     assert_mentions, id, need_input, need_with, offer_with, Session, TestApp, PASSWORD,
 };
-use crate::smtp_sink::{SinkOptions, SmtpSink};
 use crate::web::email_to;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -210,32 +209,23 @@ pub async fn a_match_walks_from_approval_to_reports_on_its_pages(app: TestApp) {
     assert_mentions(&active.body, &hospital.account.email);
 
     // The provider completes with the form; a bad rating is refused beside its field first.
+    let complete = format!("{path}/complete");
+    let report = |outcome: &'static str, rating: &'static str| {
+        [
+            ("delivered_quantity", "15"),
+            ("outcome", outcome),
+            ("rating", rating),
+        ]
+    };
     let refused = provider
-        .submit(
-            &active,
-            &format!("{path}/complete"),
-            &[
-                ("delivered_quantity", "15"),
-                ("outcome", "Two drills ran"),
-                ("rating", "9"),
-            ],
-        )
+        .submit(&active, &complete, &report("Two drills ran", "9"))
         .await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_mentions(&refused.body, "id=\"rating-error\"");
     assert!(refused.body.contains("Two drills ran"), "the input is kept");
     assert_eq!(match_status(&coordinator, &match_id).await, "active");
-    let completed = provider
-        .submit_and_follow(
-            &active,
-            &format!("{path}/complete"),
-            &[
-                ("delivered_quantity", "15"),
-                ("outcome", "Two recovery drills ran with the IT team"),
-                ("rating", "4"),
-            ],
-        )
-        .await;
+    let told = report("Two recovery drills ran with the IT team", "4");
+    let completed = provider.submit_and_follow(&active, &complete, &told).await;
     completed.assert_status(StatusCode::OK);
     assert_eq!(match_status(&coordinator, &match_id).await, "completed");
     assert!(
@@ -519,14 +509,9 @@ pub async fn the_gap_page_draws_unmet_needs_with_their_numbers(app: TestApp) {
     assert_light_page(&page, "/coordination/gaps");
     let svg = page.texts("svg[role=img] title");
     assert_eq!(svg.len(), 1, "{}", page.body);
-    let html = page.html();
-    let chart = scraper::Selector::parse("svg[role=img]").unwrap();
-    let labelled_by = html
-        .select(&chart)
-        .next()
-        .and_then(|svg| svg.value().attr("aria-labelledby"))
-        .expect("aria-labelledby")
-        .to_owned();
+    let labelled_by = page
+        .attribute("svg[role=img]", "aria-labelledby")
+        .expect("aria-labelledby");
     for id in labelled_by.split_whitespace() {
         let target = page.texts(&format!("#{id}"));
         assert_eq!(target.len(), 1, "#{id} exists");
@@ -541,11 +526,7 @@ pub async fn the_gap_page_draws_unmet_needs_with_their_numbers(app: TestApp) {
 }
 
 pub async fn a_dead_email_is_retried_from_the_outbox_page(app: TestApp) {
-    let sink = SmtpSink::start(SinkOptions {
-        credentials: Some(("mailer".into(), "right-password".into())),
-        ..SinkOptions::default()
-    });
-    let url = sink.url(Some(("mailer", "wrong-password")));
+    let (_sink, url) = sink_refusing_the_password();
     // At least a second between attempts: a retried message is not dead again at once.
     let (app, coordinator) = retrying_app(app, &url, "2000", "2").await;
     let account = app.register("hospital", "NG").await;

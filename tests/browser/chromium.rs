@@ -472,6 +472,18 @@ impl Browser {
         self.assert_accessible().await;
     }
 
+    /// Presses the button `text`, takes the step `name` on the page it loads, and checks
+    /// that the page says `wanted`.
+    pub async fn press_and_see(&self, text: &str, name: &str, wanted: &str) {
+        self.press(text).await;
+        self.step(name).await;
+        let page = self.text().await;
+        assert!(
+            page.contains(wanted),
+            "{name}: {wanted:?} is not in: {page}"
+        );
+    }
+
     /// Saves the page as `NN-step.png` in this test's folder, numbered in the order taken.
     pub async fn screenshot(&self, step: &str) -> PathBuf {
         let number = self.steps.fetch_add(1, Ordering::SeqCst) + 1;

@@ -74,9 +74,10 @@ async fn post_a_draft(
     browser.step(&format!("{step}-form")).await;
     fill_in(browser, fields).await;
     browser.screenshot(&format!("{step}-filled-in")).await;
-    browser.press("Save as a draft").await;
-    browser.step(&format!("{step}-draft")).await;
-    assert!(browser.text().await.contains(title));
+    let draft = format!("{step}-draft");
+    browser
+        .press_and_see("Save as a draft", &draft, title)
+        .await;
 }
 
 async fn register_and_confirm(app: &TestApp, browser: &Browser, person: &Person, step: &str) {
@@ -96,16 +97,18 @@ async fn register_and_confirm(app: &TestApp, browser: &Browser, person: &Person,
         ],
     )
     .await;
-    browser.press("Register").await;
-    browser.step(&format!("{step}-check-your-email")).await;
-    assert!(browser.text().await.contains("Check your email"));
+    let check_your_email = format!("{step}-check-your-email");
+    browser
+        .press_and_see("Register", &check_your_email, "Check your email")
+        .await;
 
     let link = emailed_link(app, person.email, "/verify-email?token=").await;
     browser.open(&link).await;
     browser.step(&format!("{step}-confirm-email")).await;
-    browser.press("Confirm my email address").await;
-    browser.step(&format!("{step}-email-confirmed")).await;
-    assert!(browser.text().await.contains("is confirmed"));
+    let confirmed = format!("{step}-email-confirmed");
+    browser
+        .press_and_see("Confirm my email address", &confirmed, "is confirmed")
+        .await;
 }
 
 async fn sign_in(app: &TestApp, browser: &Browser, email: &str, step: &str) {
@@ -177,13 +180,8 @@ async fn publish_own(app: &TestApp, browser: &Browser, mine: &str, title: &str, 
     browser.open(&app.url(mine)).await;
     browser.step(&format!("{step}-mine")).await;
     browser.press_link(title).await;
-    browser.press("Publish").await;
-    browser.step(&format!("{step}-published")).await;
-    assert!(
-        browser.text().await.contains("Open"),
-        "published: {}",
-        browser.text().await
-    );
+    let published = format!("{step}-published");
+    browser.press_and_see("Publish", &published, "Open").await;
 }
 
 const NEED_TITLE: &str = "Restore drills after a ransomware attack";
@@ -210,18 +208,14 @@ pub async fn people_walk_the_whole_story_from_registration_to_outcome(
     register_and_confirm(&app, &browser, &HOSPITAL, "hospital").await;
     sign_in(&app, &browser, HOSPITAL.email, "hospital").await;
     post_the_need(&app, &browser).await;
-    browser.press("Publish").await;
+    // An unverified organisation cannot publish.
     browser
-        .step("hospital-publish-refused-while-unverified")
+        .press_and_see(
+            "Publish",
+            "hospital-publish-refused-while-unverified",
+            "has not verified your organisation",
+        )
         .await;
-    assert!(
-        browser
-            .text()
-            .await
-            .contains("has not verified your organisation"),
-        "an unverified organisation cannot publish: {}",
-        browser.text().await
-    );
     sign_out(&browser).await;
 
     // An NGO does the same and posts an offer.
@@ -265,9 +259,13 @@ pub async fn people_walk_the_whole_story_from_registration_to_outcome(
             "Exactly what we asked for.",
         )
         .await;
-    browser.press("Propose this match").await;
-    browser.step("hospital-proposed").await;
-    assert!(browser.text().await.contains("The match is proposed"));
+    browser
+        .press_and_see(
+            "Propose this match",
+            "hospital-proposed",
+            "The match is proposed",
+        )
+        .await;
     sign_out(&browser).await;
 
     // The coordinator approves it from the queue.
@@ -305,9 +303,13 @@ pub async fn people_walk_the_whole_story_from_registration_to_outcome(
             "All 20 staff restored a server from backup.",
         )
         .await;
-    browser.press("Complete the match").await;
-    browser.step("ngo-completed").await;
-    assert!(browser.text().await.contains("The match is completed"));
+    browser
+        .press_and_see(
+            "Complete the match",
+            "ngo-completed",
+            "The match is completed",
+        )
+        .await;
     sign_out(&browser).await;
 
     sign_in(&app, &browser, HOSPITAL.email, "hospital-reports").await;
@@ -319,9 +321,13 @@ pub async fn people_walk_the_whole_story_from_registration_to_outcome(
             "We restored our records system in four hours during a drill.",
         )
         .await;
-    browser.press("Send the report").await;
-    browser.step("hospital-reported").await;
-    assert!(browser.text().await.contains("Your report is recorded"));
+    browser
+        .press_and_see(
+            "Send the report",
+            "hospital-reported",
+            "Your report is recorded",
+        )
+        .await;
 
     // The need is fulfilled: its page says so.
     browser.open(&app.url("/my/needs")).await;
