@@ -85,7 +85,7 @@ const HISTORY: &[Change] = &[
     change!("2026-12-08-000020_rate_limits", up: shared, down: shared),
     change!("2026-12-15-000030_api_clients", up: shared, down: shared),
     change!("2026-12-15-000040_idempotency", up: engine, down: shared),
-    change!("2026-12-15-000050_sync", up: engine, down: engine),
+    change!("2026-12-15-000050_sync", up: shared_then_engine, down: engine),
     change!("2026-12-15-000060_webhooks", up: shared, down: shared),
     change!("2026-12-15-000070_offer_eligibility", up: shared, down: shared),
     change!("2026-12-20-000010_queue", up: shared, down: shared),
