@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use chrono::{NaiveDate, Utc};
+
 use crate::auth::password::Passwords;
 use crate::auth::rate_limit::RateLimiters;
 use crate::auth::token::AccessTokens;
@@ -11,6 +13,7 @@ use crate::catalogue::themes::Taxonomy;
 use crate::db::Database;
 use crate::matching::announce::Announcer;
 use crate::matching::score::Weights;
+use crate::matching::service::Scoring;
 use crate::notify::Notifier;
 
 pub struct AppState {
@@ -35,7 +38,35 @@ pub struct AppState {
     pub webhook_egress: crate::webhooks::ssrf::EgressPolicy,
 }
 
+/// What scoring needs, owned so that it can move onto the blocking pool: the taxonomy and
+/// weights of the running server, and today's date. The API's routes and the pages score
+/// through it alike.
+pub struct TodaysScoring {
+    taxonomy: Arc<Taxonomy>,
+    weights: Weights,
+    today: NaiveDate,
+}
+
+impl TodaysScoring {
+    pub fn scoring(&self) -> Scoring<'_> {
+        Scoring {
+            taxonomy: &self.taxonomy,
+            weights: &self.weights,
+            today: self.today,
+        }
+    }
+}
+
 impl AppState {
+    /// Scoring as of today, with this server's taxonomy and weights.
+    pub fn todays_scoring(&self) -> TodaysScoring {
+        TodaysScoring {
+            taxonomy: self.taxonomy.clone(),
+            weights: self.matching_weights,
+            today: Utc::now().date_naive(),
+        }
+    }
+
     /// What a write path needs to announce new candidates in its own transaction.
     pub fn announcer(&self) -> Announcer {
         Announcer {

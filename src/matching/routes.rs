@@ -1,9 +1,8 @@
 //! Candidates for a need or an offer, and `/api/v1/matches`: propose, read, and act.
 
 use actix_web::{get, post, web, HttpResponse};
-use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -11,7 +10,6 @@ use uuid::Uuid;
 use crate::auth::extract::SignedIn;
 use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::model::{Need, Offer};
-use crate::catalogue::themes::Taxonomy;
 use crate::catalogue::view::{NeedView, OfferView};
 use crate::db::Conn;
 use crate::error::{ApiError, FieldError, Problem, ProblemType};
@@ -22,7 +20,7 @@ use crate::http::pagination::{
 use crate::http::problems::optional_json;
 use crate::http::refusals::{distinct, documented_refusals, CoordinatorsOnly, NoToken, NO_TOKEN};
 use crate::http::sync::UpdatedSince;
-use crate::matching::score::{Exclusion, Factor, Score, Weights};
+use crate::matching::score::{Exclusion, Factor, Score};
 use crate::matching::service::{
     self, ActionInput, MatchingError, RankedPage, ReportInput, Scoring, Window,
 };
@@ -49,32 +47,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(allocation)
         .service(run_matching)
         .service(gap_report);
-}
-
-/// What scoring needs, owned so that it can move onto the blocking pool: the taxonomy and
-/// weights of the running server, and today's date.
-struct TodaysScoring {
-    taxonomy: Arc<Taxonomy>,
-    weights: Weights,
-    today: NaiveDate,
-}
-
-impl TodaysScoring {
-    fn of(state: &AppState) -> Self {
-        Self {
-            taxonomy: state.taxonomy.clone(),
-            weights: state.matching_weights,
-            today: Utc::now().date_naive(),
-        }
-    }
-
-    fn scoring(&self) -> Scoring<'_> {
-        Scoring {
-            taxonomy: &self.taxonomy,
-            weights: &self.weights,
-            today: self.today,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,7 +113,7 @@ async fn ranked_page<T: Send + 'static, C>(
     show: impl Fn(T, Score, &Reader) -> C,
 ) -> Result<(Vec<C>, Option<String>), ApiError> {
     let window = window(query)?;
-    let scoring = TodaysScoring::of(state);
+    let scoring = state.todays_scoring();
     let ranked = state
         .db
         .query(move |conn| candidates(conn, &reader, scoring.scoring(), id, window))
@@ -257,7 +229,7 @@ async fn propose_match(
     {
         return Err(FieldError::new("note", "length", "must be at most 2000 characters").into());
     }
-    let scoring = TodaysScoring::of(&state);
+    let scoring = state.todays_scoring();
     let proposed = state
         .db
         .transaction(move |conn| {
@@ -657,7 +629,7 @@ async fn allocation(
     state: web::Data<AppState>,
     _coordinator: crate::auth::extract::Coordinator,
 ) -> Result<web::Json<service::Allocation>, ApiError> {
-    let scoring = TodaysScoring::of(&state);
+    let scoring = state.todays_scoring();
     let plan = state
         .db
         .query(move |conn| service::allocation(conn, scoring.scoring()))
@@ -704,7 +676,7 @@ async fn run_matching(
     state: web::Data<AppState>,
     _coordinator: crate::auth::extract::Coordinator,
 ) -> Result<web::Json<crate::matching::announce::RunSummary>, ApiError> {
-    let (scoring, notifier) = (TodaysScoring::of(&state), state.notifier.clone());
+    let (scoring, notifier) = (state.todays_scoring(), state.notifier.clone());
     let summary = state
         .db
         .write(move |conn| crate::matching::announce::run(conn, &notifier, scoring.scoring()))

@@ -6,7 +6,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::Utc;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -50,16 +49,8 @@ pub(crate) fn scored<T, E>(
     state: &AppState,
     work: impl FnOnce(&mut Conn<'_>, Scoring<'_>) -> Result<T, E>,
 ) -> impl FnOnce(&mut Conn<'_>) -> Result<T, E> {
-    let (taxonomy, weights) = (state.taxonomy.clone(), state.matching_weights);
-    let today = Utc::now().date_naive();
-    move |conn| {
-        let scoring = Scoring {
-            taxonomy: &taxonomy,
-            weights: &weights,
-            today,
-        };
-        work(conn, scoring)
-    }
+    let today = state.todays_scoring();
+    move |conn| work(conn, today.scoring())
 }
 
 /// What a match waits for now, as a message id (`match-waits-...`), if anything.
