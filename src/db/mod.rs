@@ -248,6 +248,22 @@ impl Database {
         }
     }
 
+    /// Brings the planner's statistics up to date after a bulk load (`seed-demo`).
+    /// PostgreSQL chooses from them, per query, between the GIN index and an ordered walk of
+    /// `(status, created_at, id)` for a search: without them it takes every word for a rare
+    /// one, reads each match through the GIN index and sorts, which at 100,000 needs costs
+    /// 30 to 650 ms a page instead of 1 to 10 (docs/PERFORMANCE.md, "The planner's
+    /// statistics"). Autovacuum refreshes them too, when it is on and when it next wakes;
+    /// a load then a benchmark or a first look cannot wait for that. SQLite's reads are
+    /// left as measured: their plans follow from the query's shape (the FTS5 rowid walk,
+    /// covering indexes), and a `sqlite_stat1` table would let its planner choose anew.
+    pub fn refresh_planner_statistics(&self) -> Result<(), StoreError> {
+        self.read_blocking(|conn| match conn {
+            Conn::Postgres(c) => Ok(c.batch_execute("ANALYZE")?),
+            Conn::Sqlite(_) => Ok(()),
+        })
+    }
+
     /// `read_blocking` on the blocking thread pool, so that no query stalls the executor.
     pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where

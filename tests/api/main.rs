@@ -262,6 +262,8 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         reads::needs_created_in_one_microsecond_page_by_id,
         // one migration folder a change: the history reverts and applies again on each engine
         schema::the_history_reverts_to_nothing_and_applies_again_to_the_same_schema,
+        // the planner's statistics after a bulk load (issue 13: PostgreSQL's search plans)
+        seed::seed_demo_leaves_the_planner_statistics_current,
     ]
 }
 
