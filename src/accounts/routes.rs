@@ -8,7 +8,7 @@ use crate::accounts::service::{self, AccountsError};
 use crate::accounts::store::{OrganisationCursor, OrganisationFilter};
 use crate::auth::extract::{Coordinator, MaybeAuthenticated};
 use crate::error::{ApiError, Problem, ProblemType};
-use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
+use crate::http::pagination::{keyset_after, keyset_page, keyset_query, page_limit};
 use crate::http::refusals::{distinct, CoordinatorsOnly};
 use crate::state::AppState;
 
@@ -64,10 +64,8 @@ async fn list_organisations(
         verified: query.verified,
     };
     let (items, next) = service::directory(&state.db, &viewer.0, filter, after, limit).await?;
-    Ok(web::Json(OrganisationPage {
-        items,
-        next_cursor: keyset_cursor(next.map(|next| (next.created_at, next.id))),
-    }))
+    let next = next.map(|next| (next.created_at, next.id));
+    Ok(web::Json(OrganisationPage::new(items, next)))
 }
 
 /// One organisation, if the caller may see it (otherwise 404, as if it did not exist).

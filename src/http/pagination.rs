@@ -186,6 +186,20 @@ macro_rules! keyset_query {
             #[param(schema_with = $crate::http::pagination::keyset_cursor_schema)]
             pub cursor: Option<String>,
         }
+
+        impl $query {
+            /// The page size asked for and where the page starts: the limit checked first,
+            /// then the cursor.
+            #[allow(dead_code)]
+            pub fn window<Id: From<uuid::Uuid>>(
+                &self,
+            ) -> Result<(usize, Option<(chrono::NaiveDateTime, Id)>), $crate::error::ApiError>
+            {
+                let limit = $crate::http::pagination::page_limit(self.limit)?;
+                let after = $crate::http::pagination::keyset_after(self.cursor.as_deref())?;
+                Ok((limit, after))
+            }
+        }
     };
 }
 pub(crate) use keyset_query;
@@ -198,6 +212,19 @@ macro_rules! keyset_page {
             pub items: Vec<$item>,
             /// Pass as `cursor` for the next page; absent on the last page.
             pub next_cursor: Option<String>,
+        }
+
+        impl $page {
+            /// The page of `items`, the next one starting after `next`.
+            pub fn new<Id: std::fmt::Display>(
+                items: Vec<$item>,
+                next: Option<(chrono::NaiveDateTime, Id)>,
+            ) -> Self {
+                Self {
+                    items,
+                    next_cursor: $crate::http::pagination::keyset_cursor(next),
+                }
+            }
         }
     };
 }

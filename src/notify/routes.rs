@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::extract::{Authenticated, Coordinator};
 use crate::error::{ApiError, Problem};
-use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
+use crate::http::pagination::{keyset_page, keyset_query};
 use crate::http::refusals::{CoordinatorsOnly, NoToken};
 use crate::notify::model::{DeliveryMode, EventKind, OutboxEntry, OutboxStatus};
 use crate::notify::outbox::{self, OutboxCursor};
@@ -132,19 +132,15 @@ async fn list_outbox(
     _coordinator: Coordinator,
     query: web::Query<OutboxQuery>,
 ) -> Result<web::Json<OutboxPage>, ApiError> {
-    let query = query.into_inner();
-    let limit = page_limit(query.limit)?;
-    let after = keyset_after(query.cursor.as_deref())?
-        .map(|(created_at, id)| OutboxCursor { created_at, id });
+    let (limit, after) = query.window()?;
+    let after = after.map(|(created_at, id)| OutboxCursor { created_at, id });
     let status = query.status;
     let (items, next) = state
         .db
         .read(move |conn| outbox::list(conn, status, after.as_ref(), limit))
         .await?;
-    Ok(web::Json(OutboxPage {
-        items,
-        next_cursor: keyset_cursor(next.map(|next| (next.created_at, next.id))),
-    }))
+    let next = next.map(|next| (next.created_at, next.id));
+    Ok(web::Json(OutboxPage::new(items, next)))
 }
 
 /// Give a dead message a fresh set of attempts, due now (coordinators only).

@@ -14,33 +14,21 @@ use crate::notify::notifier::Notifier;
 use crate::notify::outbox::{self, ClaimedMessage, OutboxQueue};
 use crate::notify::transport::Transport;
 use crate::notify::{dead_letters, digest};
-use crate::queue::runner::{claim_batch, release_all, LeasedWork, Pace};
-use crate::queue::{AfterFailure, RetryPolicy};
+use crate::queue::runner::{queue_settings, ClaimDue, LeasedWork, QueueSettings, Release};
+use crate::queue::AfterFailure;
 
 pub use crate::queue::runner::WorkerHandle;
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    pub poll_interval: Duration,
-    pub batch_size: usize,
-    pub concurrency: usize,
-    pub lease: Duration,
-    pub retry: RetryPolicy,
+    pub queue: QueueSettings,
     pub digest_period: Duration,
 }
 
 impl WorkerSettings {
     pub fn from_config(settings: &OutboxSettings) -> Self {
         Self {
-            poll_interval: Duration::from_millis(settings.poll_interval_ms),
-            batch_size: settings.batch_size as usize,
-            concurrency: settings.concurrency.max(1) as usize,
-            lease: Duration::from_secs(settings.lease_seconds),
-            retry: RetryPolicy {
-                base: Duration::from_millis(settings.retry_base_ms),
-                cap: Duration::from_secs(settings.retry_cap_seconds),
-                max_attempts: settings.max_attempts,
-            },
+            queue: queue_settings!(settings),
             digest_period: Duration::from_secs(settings.digest_period_seconds),
         }
     }
@@ -48,7 +36,7 @@ impl WorkerSettings {
     /// How long one SMTP command may take: well inside the lease, so that a message is
     /// settled before another worker may take it.
     pub fn send_timeout(&self) -> Duration {
-        (self.lease / 3).min(Duration::from_secs(30))
+        (self.queue.lease / 3).min(Duration::from_secs(30))
     }
 }
 
@@ -139,6 +127,7 @@ impl Worker {
             Err(error) => {
                 let after = self
                     .settings
+                    .queue
                     .retry
                     .after_failure(attempts, rand::random::<f64>());
                 match after {
@@ -165,13 +154,12 @@ impl Worker {
 impl LeasedWork for Worker {
     type Item = ClaimedMessage;
     const NAME: &'static str = "outbox";
+    const CLAIM_DUE: ClaimDue<ClaimedMessage> = outbox::claim_due;
+    const RELEASE: Release<ClaimedMessage> =
+        |conn, message| OutboxQueue::release(conn, message.id, &message.claim_token);
 
-    fn pace(&self) -> Pace {
-        Pace {
-            poll_interval: self.settings.poll_interval,
-            batch_size: self.settings.batch_size,
-            concurrency: self.settings.concurrency,
-        }
+    fn queue(&self) -> (&Database, &QueueSettings) {
+        (&self.db, &self.settings.queue)
     }
 
     fn margin(&self) -> chrono::Duration {
@@ -188,25 +176,10 @@ impl LeasedWork for Worker {
         }
     }
 
-    async fn claim(&self) -> Result<Vec<ClaimedMessage>, StoreError> {
-        let lease =
-            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let (batch_size, max_attempts) =
-            (self.settings.batch_size, self.settings.retry.max_attempts);
-        claim_batch(&self.db, batch_size, lease, max_attempts, outbox::claim_due).await
-    }
-
     async fn settle(&self, message: ClaimedMessage) {
         let id = message.id;
         if let Err(error) = self.deliver(message).await {
             tracing::error!(outbox_id = %id, %error, "recording an email's outcome failed; it is sent again after its lease");
         }
-    }
-
-    async fn give_back(&self, messages: Vec<ClaimedMessage>) -> Result<(), StoreError> {
-        release_all(&self.db, messages, |conn, message| {
-            OutboxQueue::release(conn, message.id, &message.claim_token)
-        })
-        .await
     }
 }

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 
 use crate::db::{self, Conn, Database, StoreError};
-use crate::queue::schedule::give_back;
+use crate::queue::schedule::{give_back, RetryPolicy};
 
 /// How often and how much one worker takes.
 #[derive(Debug, Clone, Copy)]
@@ -19,17 +19,66 @@ pub struct Pace {
     pub concurrency: usize,
 }
 
+/// What every leased queue is run by: its pace, how long a claim lasts, and its retries.
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub poll_interval: Duration,
+    pub batch_size: usize,
+    pub concurrency: usize,
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// The `QueueSettings` of a queue's configuration section (`outbox.*` and `webhooks.*` name
+/// these numbers alike).
+macro_rules! queue_settings {
+    ($config:expr) => {{
+        let config = $config;
+        $crate::queue::runner::QueueSettings {
+            poll_interval: std::time::Duration::from_millis(config.poll_interval_ms),
+            batch_size: config.batch_size as usize,
+            concurrency: config.concurrency.max(1) as usize,
+            lease: std::time::Duration::from_secs(config.lease_seconds),
+            retry: $crate::queue::RetryPolicy {
+                base: std::time::Duration::from_millis(config.retry_base_ms),
+                cap: std::time::Duration::from_secs(config.retry_cap_seconds),
+                max_attempts: config.max_attempts,
+            },
+        }
+    }};
+}
+pub(crate) use queue_settings;
+
+/// A store's `release`: the item given back on its claim.
+pub type Release<T> = fn(&mut Conn<'_>, &T) -> Result<(), StoreError>;
+
 /// What one kind of queue does with its items; the loop is the same for all.
 // The futures run on actix's single-threaded runtime (`spawn_local`), so they need not be
 // `Send`, which is what the lint warns about.
 #[allow(async_fn_in_trait)]
 pub trait LeasedWork {
-    type Item;
+    type Item: Send + 'static;
 
     /// For the log lines.
     const NAME: &'static str;
 
-    fn pace(&self) -> Pace;
+    /// The store's `claim_due`, which `claim` runs.
+    const CLAIM_DUE: ClaimDue<Self::Item>;
+
+    /// The table's `release`, which `give_back` runs on each item.
+    const RELEASE: Release<Self::Item>;
+
+    /// The database the queue lives in, and its settings.
+    fn queue(&self) -> (&Database, &QueueSettings);
+
+    fn pace(&self) -> Pace {
+        let (_, settings) = self.queue();
+        Pace {
+            poll_interval: settings.poll_interval,
+            batch_size: settings.batch_size,
+            concurrency: settings.concurrency,
+        }
+    }
 
     /// The longest one attempt may take: an item with less lease left is given back.
     fn margin(&self) -> chrono::Duration;
@@ -39,13 +88,30 @@ pub trait LeasedWork {
     /// Work done before each batch (the outbox writes its digests).
     async fn before_batch(&self) {}
 
-    async fn claim(&self) -> Result<Vec<Self::Item>, StoreError>;
+    /// Up to a batch of due items, each held for the lease, in one write transaction.
+    async fn claim(&self) -> Result<Vec<Self::Item>, StoreError> {
+        let (db, settings) = self.queue();
+        // The configuration allows a lease of a day at most, which always fits.
+        let lease =
+            chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        let (batch_size, max_attempts) = (settings.batch_size, settings.retry.max_attempts);
+        let claim_due = Self::CLAIM_DUE;
+        db.write(move |conn| claim_due(conn, batch_size, lease, max_attempts))
+            .await
+    }
 
     /// Tries the item and records the outcome.
     async fn settle(&self, item: Self::Item);
 
-    /// Gives back untried items: due at once, the claim not counted.
-    async fn give_back(&self, items: Vec<Self::Item>) -> Result<(), StoreError>;
+    /// Gives back untried items: due at once, the claim not counted; all in one write
+    /// transaction.
+    async fn give_back(&self, items: Vec<Self::Item>) -> Result<(), StoreError> {
+        let release = Self::RELEASE;
+        self.queue()
+            .0
+            .write(move |conn| items.iter().try_for_each(|item| release(conn, item)))
+            .await
+    }
 }
 
 /// Runs until `stop` turns true; the items in hand are settled, the rest given back.
@@ -109,30 +175,6 @@ pub async fn run_batch<W: LeasedWork>(
 /// `max_attempts` parked instead.
 pub type ClaimDue<T> =
     fn(&mut Conn<'_>, usize, chrono::Duration, u32) -> Result<Vec<T>, StoreError>;
-
-/// The claim of a `LeasedWork`: up to `batch_size` due items through `claim_due` (a
-/// store's `claim_due`), each held for `lease`, in one write transaction.
-pub async fn claim_batch<T: Send + 'static>(
-    db: &Database,
-    batch_size: usize,
-    lease: chrono::Duration,
-    max_attempts: u32,
-    claim_due: ClaimDue<T>,
-) -> Result<Vec<T>, StoreError> {
-    db.write(move |conn| claim_due(conn, batch_size, lease, max_attempts))
-        .await
-}
-
-/// The give-back of a `LeasedWork`: each untried item released on its claim with `release`
-/// (its table's `release`), all in one write transaction.
-pub async fn release_all<T: Send + 'static>(
-    db: &Database,
-    items: Vec<T>,
-    release: fn(&mut Conn<'_>, &T) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    db.write(move |conn| items.iter().try_for_each(|item| release(conn, item)))
-        .await
-}
 
 /// A running worker: `stop` lets it finish the items in flight, give back the rest of its
 /// batch, and end.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::extract::SignedIn;
 use crate::error::{ApiError, Problem};
 use crate::http::conditional::{required_if_match, versioned};
-use crate::http::pagination::{keyset_after, keyset_cursor, keyset_page, keyset_query, page_limit};
+use crate::http::pagination::{keyset_page, keyset_query};
 use crate::http::refusals::{documented_refusals, NO_TOKEN};
 use crate::state::AppState;
 use crate::webhooks::model::{Delivery, DeliveryStatus, Webhook, WebhookInput, WebhookPatch};
@@ -293,9 +293,7 @@ async fn list_deliveries(
     query: web::Query<DeliveryQuery>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
     let (organisation_id, webhook_id) = (path.id, path.webhook_id);
-    let query = query.into_inner();
-    let limit = page_limit(query.limit)?;
-    let after = keyset_after::<Uuid>(query.cursor.as_deref())?;
+    let (limit, after) = query.window::<Uuid>()?;
     let (items, next) = service::deliveries(
         &state.db,
         &reader.0,
@@ -306,10 +304,7 @@ async fn list_deliveries(
         limit,
     )
     .await?;
-    Ok(web::Json(DeliveryPage {
-        items,
-        next_cursor: keyset_cursor(next),
-    }))
+    Ok(web::Json(DeliveryPage::new(items, next)))
 }
 
 /// Send a delivered or failed message again, with a fresh set of attempts and the same

@@ -15,8 +15,10 @@ use crate::accounts::credentials;
 use crate::config::WebhookSettings;
 use crate::db::{self, Database, StoreError};
 use crate::notify::{EventKind, Notifier, Recipient};
-use crate::queue::runner::{claim_batch, release_all, LeasedWork, Pace, WorkerHandle};
-use crate::queue::{AfterFailure, RetryPolicy};
+use crate::queue::runner::{
+    queue_settings, ClaimDue, LeasedWork, QueueSettings, Release, WorkerHandle,
+};
+use crate::queue::AfterFailure;
 use crate::webhooks::model::signature;
 use crate::webhooks::ssrf::{EgressPolicy, Target};
 use crate::webhooks::store::{self, ClaimedDelivery, DeliveryQueue};
@@ -26,34 +28,23 @@ pub type WebhookWorkerHandle = WorkerHandle;
 
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
-    pub poll_interval: Duration,
-    pub batch_size: usize,
-    pub concurrency: usize,
-    pub lease: Duration,
+    pub queue: QueueSettings,
     pub timeout: Duration,
     pub response_limit: usize,
-    pub retry: RetryPolicy,
     pub disable_after_failed_messages: i32,
     pub disable_after_failing: chrono::Duration,
 }
 
 impl DeliverySettings {
     pub fn from_config(settings: &WebhookSettings) -> Self {
-        let lease = Duration::from_secs(settings.lease_seconds);
+        let queue = queue_settings!(settings);
+        let lease = queue.lease;
         Self {
-            poll_interval: Duration::from_millis(settings.poll_interval_ms),
-            batch_size: settings.batch_size as usize,
-            concurrency: settings.concurrency.max(1) as usize,
-            lease,
+            queue,
             // An attempt ends well inside its lease, so that no other worker takes the
             // delivery while it is still in flight.
             timeout: Duration::from_millis(settings.timeout_ms).min(lease / 3),
             response_limit: settings.response_limit_bytes,
-            retry: RetryPolicy {
-                base: Duration::from_millis(settings.retry_base_ms),
-                cap: Duration::from_secs(settings.retry_cap_seconds),
-                max_attempts: settings.max_attempts,
-            },
             disable_after_failed_messages: settings.disable_after_failed_messages as i32,
             disable_after_failing: chrono::Duration::hours(
                 settings.disable_after_failing_hours.into(),
@@ -216,6 +207,7 @@ impl WebhookWorker {
             Err(failure) => {
                 let after = self
                     .settings
+                    .queue
                     .retry
                     .after_failure(delivery.attempts, rand::random::<f64>());
                 let retry_at = match after {
@@ -278,13 +270,12 @@ impl WebhookWorker {
 impl LeasedWork for WebhookWorker {
     type Item = ClaimedDelivery;
     const NAME: &'static str = "webhooks";
+    const CLAIM_DUE: ClaimDue<ClaimedDelivery> = store::claim_due;
+    const RELEASE: Release<ClaimedDelivery> =
+        |conn, delivery| DeliveryQueue::release(conn, delivery.id, &delivery.claim_token);
 
-    fn pace(&self) -> Pace {
-        Pace {
-            poll_interval: self.settings.poll_interval,
-            batch_size: self.settings.batch_size,
-            concurrency: self.settings.concurrency,
-        }
+    fn queue(&self) -> (&Database, &QueueSettings) {
+        (&self.db, &self.settings.queue)
     }
 
     fn margin(&self) -> chrono::Duration {
@@ -295,27 +286,12 @@ impl LeasedWork for WebhookWorker {
         delivery.lease_until
     }
 
-    async fn claim(&self) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let lease =
-            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(1));
-        let (batch_size, max_attempts) =
-            (self.settings.batch_size, self.settings.retry.max_attempts);
-        claim_batch(&self.db, batch_size, lease, max_attempts, store::claim_due).await
-    }
-
     /// Receivers recognise a repeated delivery by its `webhook-id`.
     async fn settle(&self, delivery: ClaimedDelivery) {
         let id = delivery.id;
         if let Err(error) = self.record(delivery).await {
             tracing::error!(delivery_id = %id, %error, "recording a webhook outcome failed; it is sent again after its lease");
         }
-    }
-
-    async fn give_back(&self, deliveries: Vec<ClaimedDelivery>) -> Result<(), StoreError> {
-        release_all(&self.db, deliveries, |conn, delivery| {
-            DeliveryQueue::release(conn, delivery.id, &delivery.claim_token)
-        })
-        .await
     }
 }
 
