@@ -190,6 +190,8 @@ macro_rules! keyset_query {
         impl $query {
             /// The page size asked for and where the page starts: the limit checked first,
             /// then the cursor.
+            // Not every list calls it: the organisation directory checks its country filter
+            // between the limit and the cursor, and keeps that order of refusals.
             #[allow(dead_code)]
             pub fn window<Id: From<uuid::Uuid>>(
                 &self,

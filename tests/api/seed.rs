@@ -230,38 +230,33 @@ pub async fn seed_demo_takes_sizes_and_refuses_bad_ones(app: TestApp) {
 /// look or a benchmark's seed gets the ordered plan for common words; SQLite is left without
 /// `sqlite_stat1`, the plans its reads were measured with.
 pub async fn seed_demo_leaves_the_planner_statistics_current(app: TestApp) {
-    use clearinghouse::db::Conn;
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     use diesel::RunQueryDsl;
 
-    app.run_cli(&["seed-demo", "--needs", "30", "--offers", "7"], "");
-    let count = |query: String| {
-        app.database()
-            .read_blocking(move |conn| {
-                // A scalar subquery: `diesel::select` writes the SELECT around it.
-                let query = diesel::select(sql::<BigInt>(&format!("({query})")));
-                Ok(match conn {
-                    Conn::Postgres(c) => query.get_result::<i64>(&mut **c)?,
-                    Conn::Sqlite(c) => query.get_result::<i64>(&mut **c)?,
-                })
-            })
-            .expect("the statistics query runs")
-    };
-    if app.database.url().starts_with("sqlite://") {
-        let stat_tables =
-            count("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'".into());
-        assert_eq!(
-            stat_tables, 0,
-            "SQLite keeps the plans it was measured with"
-        );
+    let output = app.run_cli(&["seed-demo", "--needs", "30", "--offers", "7"], "");
+    assert!(output.status.success(), "seed-demo succeeds");
+    let (query, expected, what) = if app.database.url().starts_with("sqlite://") {
+        (
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+            0,
+            "SQLite keeps the plans it was measured with",
+        )
     } else {
-        for table in ["needs", "offers", "need_themes", "offer_themes"] {
-            let analysed = count(format!(
-                "SELECT coalesce(sum(analyze_count), 0)::bigint FROM pg_stat_user_tables \
-                 WHERE relname = '{table}'"
-            ));
-            assert!(analysed > 0, "{table} was analysed after the seed");
-        }
-    }
+        (
+            "SELECT count(*) FROM pg_stat_user_tables WHERE analyze_count > 0 \
+             AND relname IN ('needs', 'offers', 'need_themes', 'offer_themes')",
+            4,
+            "the four catalogue tables were analysed after the seed",
+        )
+    };
+    let found = app
+        .database()
+        .read_blocking(move |conn| {
+            // A scalar subquery: `diesel::select` writes the SELECT around it.
+            let query = diesel::select(sql::<BigInt>(&format!("({query})")));
+            Ok(clearinghouse::dispatch!(conn, |c| query.get_result::<i64>(c))?)
+        })
+        .expect("the statistics query runs");
+    assert_eq!(found, expected, "{what}");
 }
