@@ -161,7 +161,7 @@ pub fn seed_demo(config: Config, options: SeedDemoOptions) -> CommandResult {
             println!("the demo data is already seeded ({COORDINATOR_EMAIL} exists); nothing added");
         }
         SeedOutcome::Seeded(report) => {
-            database.refresh_planner_statistics()?;
+            database.vacuum_analyse_after_bulk_load()?;
             println!(
                 "seeded the demo in {:.1} s: {} organisations ({} not yet verified), {} users, \
                  {} needs ({} open, {} drafts), {} offers ({} open, {} drafts), {} audit lines",

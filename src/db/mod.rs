@@ -248,18 +248,22 @@ impl Database {
         }
     }
 
-    /// Brings the planner's statistics up to date after a bulk load (`seed-demo`).
-    /// PostgreSQL chooses from them, per query, between the GIN index and an ordered walk of
-    /// `(status, created_at, id)` for a search: without them it takes every word for a rare
-    /// one, reads each match through the GIN index and sorts, which at 100,000 needs costs
-    /// 30 to 650 ms a page instead of 1 to 10 (docs/PERFORMANCE.md, "The planner's
-    /// statistics"). Autovacuum refreshes them too, when it is on and when it next wakes;
-    /// a load then a benchmark or a first look cannot wait for that. SQLite's reads are
-    /// left as measured: their plans follow from the query's shape (the FTS5 rowid walk,
-    /// covering indexes), and a `sqlite_stat1` table would let its planner choose anew.
-    pub fn refresh_planner_statistics(&self) -> Result<(), StoreError> {
+    /// Brings the tables to what autovacuum keeps them at after a bulk load (`seed-demo`):
+    /// PostgreSQL's `VACUUM ANALYZE`. The planner chooses from the statistics, per query,
+    /// between the GIN index and an ordered walk of `(status, created_at, id)` for a search:
+    /// without them it takes every word for a rare one, reads each match through the GIN
+    /// index and sorts, which at 100,000 needs costs 30 to 650 ms a page instead of 1 to 10
+    /// (docs/PERFORMANCE.md, "The planner's statistics"). The vacuum clears the dead row
+    /// version each publish leaves (a walk of the newest rows read twice the pages without
+    /// it) and empties the GIN index's pending list. Autovacuum does both, when it is on and
+    /// when it next wakes; a load then a benchmark or a first look cannot wait for that.
+    /// SQLite's reads are left as measured: their plans follow from the query's shape (the
+    /// FTS5 rowid walk, covering indexes), and a `sqlite_stat1` table would let its planner
+    /// choose anew.
+    pub fn vacuum_analyse_after_bulk_load(&self) -> Result<(), StoreError> {
         self.read_blocking(|conn| match conn {
-            Conn::Postgres(c) => Ok(c.batch_execute("ANALYZE")?),
+            // Outside a transaction: VACUUM cannot run in one.
+            Conn::Postgres(c) => Ok(c.batch_execute("VACUUM ANALYZE")?),
             Conn::Sqlite(_) => Ok(()),
         })
     }
@@ -276,7 +280,6 @@ impl Database {
             .map_err(|e| StoreError::Unavailable(e.to_string()))?
     }
 
-    /// `write_blocking` on the blocking thread pool.
     /// `write_blocking` on the blocking thread pool.
     pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where

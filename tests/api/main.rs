@@ -264,6 +264,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         schema::the_history_reverts_to_nothing_and_applies_again_to_the_same_schema,
         // the planner's statistics after a bulk load (issue 13: PostgreSQL's search plans)
         seed::seed_demo_leaves_the_planner_statistics_current,
+        seed::a_search_of_thousands_lists_every_match_newest_first,
     ]
 }
 
