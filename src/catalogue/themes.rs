@@ -43,6 +43,10 @@ pub struct Taxonomy {
     themes: BTreeMap<String, Theme>,
     /// Each code's direct children, so that walking down costs no scan.
     children: BTreeMap<String, Vec<String>>,
+    /// Every child's code is its parent's, a dot and a part of its own (`ransomware.backup`),
+    /// as in the shipped taxonomy: `is_parent_of` can then rule out most pairs by comparing
+    /// the codes, without a lookup.
+    codes_extend_parents: bool,
 }
 
 impl Taxonomy {
@@ -60,7 +64,15 @@ impl Taxonomy {
                     .push(theme.code.clone());
             }
         }
-        Self { themes, children }
+        let codes_extend_parents = themes.values().all(|theme| match &theme.parent {
+            Some(parent) => theme.code.rsplit_once('.').map(|(above, _)| above) == Some(parent),
+            None => true,
+        });
+        Self {
+            themes,
+            children,
+            codes_extend_parents,
+        }
     }
 
     pub fn contains(&self, code: &str) -> bool {
@@ -69,6 +81,20 @@ impl Taxonomy {
 
     pub fn get(&self, code: &str) -> Option<&Theme> {
         self.themes.get(code)
+    }
+
+    /// Whether `parent` is the direct parent of `child`. The scorer asks this for every pair
+    /// of a need's and an offer's themes (docs/PERFORMANCE.md, "Candidates: the taxonomy and
+    /// the held offers' shares"); most pairs are unrelated, and their codes tell at once.
+    pub fn is_parent_of(&self, parent: &str, child: &str) -> bool {
+        // `child` must start with `parent` and a dot; a deeper code is then told by the lookup.
+        let extends = child.len() > parent.len()
+            && child.as_bytes()[parent.len()] == b'.'
+            && child.starts_with(parent);
+        if self.codes_extend_parents && !extends {
+            return false;
+        }
+        self.get(child).and_then(|theme| theme.parent.as_deref()) == Some(parent)
     }
 
     pub fn len(&self) -> usize {
@@ -159,6 +185,37 @@ pub(crate) fn taxonomy_of<'a>(codes: impl IntoIterator<Item = &'a str>) -> Taxon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The codes' shortcut gives the stored parents' answer for every pair, and a taxonomy
+    /// whose codes do not extend their parents' is answered from the stored parents alone.
+    #[test]
+    fn is_parent_of_answers_what_the_stored_parents_say() {
+        let by_code = [
+            theme("a", None, 1),
+            theme("a.x", Some("a"), 2),
+            theme("a.x.deep", Some("a.x"), 3),
+            theme("a.y", Some("a"), 4),
+            theme("ab", None, 5),
+            theme("ab.x", Some("ab"), 6),
+        ];
+        let mut by_name = by_code.to_vec();
+        by_name.push(theme("backups", Some("a"), 7));
+        by_name.push(theme("b.x", Some("ab"), 8));
+        for themes in [by_code.to_vec(), by_name] {
+            let taxonomy = Taxonomy::new(themes.clone());
+            for parent in &themes {
+                for child in &themes {
+                    assert_eq!(
+                        taxonomy.is_parent_of(&parent.code, &child.code),
+                        child.parent.as_deref() == Some(parent.code.as_str()),
+                        "{} over {}",
+                        parent.code,
+                        child.code
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn descendants_include_the_theme_and_all_below() {

@@ -2,6 +2,9 @@
 //! serves the countries in it. Data from the M49 standard (sub-Saharan Africa split into its
 //! four intermediate regions, the Americas into Latin America and Northern America).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::accounts::model::Country;
 use crate::catalogue::model::Region;
 
@@ -55,22 +58,27 @@ const SUB_REGIONS: &[(Region, Region, &str)] = &[
     ),
 ];
 
-/// The regions a country lies in, most specific first; empty for Antarctica.
-pub fn regions_of(country: Country) -> Vec<Region> {
-    SUB_REGIONS
-        .iter()
-        .find(|(_, _, members)| {
-            members
-                .split_whitespace()
-                .any(|code| code == country.alpha2())
-        })
-        .map(|(sub, region, _)| {
-            if sub == region {
+/// The regions a country lies in, most specific first; empty for Antarctica. The scorer
+/// asks this for every offer that names regions, so the table is read into a map once.
+pub fn regions_of(country: Country) -> &'static [Region] {
+    static BY_COUNTRY: OnceLock<HashMap<&'static str, Vec<Region>>> = OnceLock::new();
+    let by_country = BY_COUNTRY.get_or_init(|| {
+        let mut by_country = HashMap::new();
+        for (sub, region, members) in SUB_REGIONS {
+            let regions = if sub == region {
                 vec![*sub]
             } else {
                 vec![*sub, *region]
+            };
+            for code in members.split_whitespace() {
+                by_country.insert(code, regions.clone());
             }
-        })
+        }
+        by_country
+    });
+    by_country
+        .get(country.alpha2())
+        .map(Vec::as_slice)
         .unwrap_or_default()
 }
 

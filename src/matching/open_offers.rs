@@ -13,7 +13,7 @@
 //! Bounded by the open offers with capacity left: one entry each (the offer and its
 //! `Reading`), nothing for closed, withdrawn or full offers.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -43,16 +43,19 @@ struct Held {
     /// Every change up to here is applied; `None` until the first read loads the offers.
     position: Option<ChangePosition>,
     offers: HashMap<Uuid, Arc<HeldOffer>>,
-    by_theme: HashMap<String, HashSet<Uuid>>,
+    /// The held offers of each theme code: a list, so that a candidate list walks each
+    /// related theme's offers in order without a lookup by id. A change removes an offer from
+    /// its themes' lists, which costs a scan of them: changes are rare beside reads.
+    by_theme: HashMap<String, Vec<Arc<HeldOffer>>>,
 }
 
 impl Held {
     fn remove(&mut self, id: Uuid) {
         if let Some(old) = self.offers.remove(&id) {
             for theme in &old.offer.fields.themes {
-                if let Some(ids) = self.by_theme.get_mut(theme) {
-                    ids.remove(&id);
-                    if ids.is_empty() {
+                if let Some(held) = self.by_theme.get_mut(theme) {
+                    held.retain(|offer| !Arc::ptr_eq(offer, &old));
+                    if held.is_empty() {
                         self.by_theme.remove(theme);
                     }
                 }
@@ -66,15 +69,16 @@ impl Held {
         if !can_be_candidate(&offer) {
             return;
         }
-        for theme in &offer.fields.themes {
-            self.by_theme
-                .entry(theme.clone())
-                .or_default()
-                .insert(offer.id);
-        }
         let words = words_of_offer(&offer);
-        self.offers
-            .insert(offer.id, Arc::new(HeldOffer { offer, words }));
+        let held = Arc::new(HeldOffer { offer, words });
+        let mut themes = held.offer.fields.themes.clone();
+        // A theme given twice lists the offer once.
+        themes.sort();
+        themes.dedup();
+        for theme in themes {
+            self.by_theme.entry(theme).or_default().push(held.clone());
+        }
+        self.offers.insert(held.offer.id, held);
     }
 }
 
@@ -202,23 +206,33 @@ impl OpenOffers {
         }
     }
 
-    /// The held offers carrying a theme related to one of `themes` (itself, its parent or
-    /// a child), each once.
-    pub fn related_to(&self, themes: &[String], taxonomy: &Taxonomy) -> Vec<Arc<HeldOffer>> {
+    /// Gives `read` the held offers carrying a theme related to one of `themes` (itself, its
+    /// parent or a child), each once, in no particular order, and returns what it returns.
+    /// They are lent, not cloned: a catch-up that would change them waits until `read` is
+    /// done (a candidate list's scoring, milliseconds), and no reference count is touched
+    /// for the thousands of offers a broad theme relates to.
+    pub fn with_related<R>(
+        &self,
+        themes: &[String],
+        taxonomy: &Taxonomy,
+        read: impl FnOnce(Vec<&HeldOffer>) -> R,
+    ) -> R {
         let held = self.read();
-        let mut seen: HashSet<Uuid> = HashSet::new();
-        let mut found = Vec::new();
+        let mut found: Vec<&HeldOffer> = Vec::new();
         for theme in themes {
             for related in related_themes(theme, taxonomy) {
-                for id in held.by_theme.get(related).into_iter().flatten() {
-                    if seen.insert(*id) {
-                        if let Some(offer) = held.offers.get(id) {
-                            found.push(offer.clone());
-                        }
-                    }
-                }
+                found.extend(
+                    held.by_theme
+                        .get(related)
+                        .into_iter()
+                        .flatten()
+                        .map(|o| &**o),
+                );
             }
         }
-        found
+        // An offer with several related themes was listed under each.
+        found.sort_unstable_by_key(|offer| *offer as *const HeldOffer);
+        found.dedup_by_key(|offer| *offer as *const HeldOffer);
+        read(found)
     }
 }

@@ -392,11 +392,9 @@ proptest! {
             |o: &Offer| o.status == OfferStatus::Open && o.capacity_left > 0;
         prop_assert_eq!(held.len(), last.values().filter(|o| can_be_candidate(o)).count());
         for theme in THEMES {
-            let mut found: Vec<Uuid> = held
-                .related_to(&[theme.to_owned()], &taxonomy)
-                .iter()
-                .map(|h| h.offer.id)
-                .collect();
+            let mut found: Vec<Uuid> = held.with_related(&[theme.to_owned()], &taxonomy, |found| {
+                found.iter().map(|h| h.offer.id).collect()
+            });
             found.sort();
             let mut expected: Vec<Uuid> = last
                 .values()

@@ -158,10 +158,11 @@ enum Link {
 
 /// Whether two theme codes are the same, or one is the other's parent.
 fn relation(need_theme: &str, offer_theme: &str, taxonomy: &Taxonomy) -> Link {
-    let parent = |code: &str| taxonomy.get(code).and_then(|theme| theme.parent.as_deref());
     if need_theme == offer_theme {
         Link::Exact
-    } else if parent(need_theme) == Some(offer_theme) || parent(offer_theme) == Some(need_theme) {
+    } else if taxonomy.is_parent_of(offer_theme, need_theme)
+        || taxonomy.is_parent_of(need_theme, offer_theme)
+    {
         Link::Related
     } else {
         Link::None
@@ -383,8 +384,7 @@ pub fn filter(
     if links.iter().all(|l| *l == Link::None) {
         return Err(Exclusion::NoSharedTheme);
     }
-    // The country's regions only when the offer names regions: looking them up scans the
-    // M49 table, and most pairs never need it.
+    // The country's regions only when the offer names regions: most pairs never need them.
     let region = (!o.coverage.regions.is_empty())
         .then(|| regions_of(n.country))
         .and_then(|regions| {

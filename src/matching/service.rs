@@ -2,8 +2,6 @@
 //! proposing a match, and moving it through its lifecycle with the capacity and coverage it
 //! holds. Each runs inside the caller's transaction, audit line included.
 
-use std::sync::Arc;
-
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -253,46 +251,48 @@ pub fn candidates_for_need(
     open.catch_up(conn)?;
     let themes = related_theme_codes(&need.fields.themes, scoring.taxonomy);
     let need_words = words_of_need(&need);
-    let ranked = open
-        .related_to(&themes, scoring.taxonomy)
-        .into_iter()
-        .filter(|held| held.offer.readable_by(reader))
-        .filter_map(|held| {
-            let passed = filter(&need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
-            let evaluation = weigh(
-                passed,
-                &need,
-                &need_words,
-                &held.offer,
-                &held.words,
-                scoring.taxonomy,
-            );
-            Some((held, evaluation))
-        })
-        .collect();
-    let page = best_first(
-        ranked,
-        scoring.weights,
-        |held: &Arc<HeldOffer>| held.offer.id,
-        window,
-        |held, evaluation| {
-            evaluation.explain_read(
-                &need,
-                &need_words,
-                &held.offer,
-                &held.words,
-                scoring.weights,
-            )
-        },
-    );
-    Ok(RankedPage {
-        shown: page
-            .shown
+    let page = open.with_related(&themes, scoring.taxonomy, |related| {
+        let ranked = related
             .into_iter()
-            .map(|(held, score)| (held.offer.clone(), score))
-            .collect(),
-        total: page.total,
-    })
+            .filter(|held| held.offer.readable_by(reader))
+            .filter_map(|held| {
+                let passed = filter(&need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
+                let evaluation = weigh(
+                    passed,
+                    &need,
+                    &need_words,
+                    &held.offer,
+                    &held.words,
+                    scoring.taxonomy,
+                );
+                Some((held, evaluation))
+            })
+            .collect();
+        let page = best_first(
+            ranked,
+            scoring.weights,
+            |held: &&HeldOffer| held.offer.id,
+            window,
+            |held, evaluation| {
+                evaluation.explain_read(
+                    &need,
+                    &need_words,
+                    &held.offer,
+                    &held.words,
+                    scoring.weights,
+                )
+            },
+        );
+        RankedPage {
+            shown: page
+                .shown
+                .into_iter()
+                .map(|(held, score)| (held.offer.clone(), score))
+                .collect(),
+            total: page.total,
+        }
+    });
+    Ok(page)
 }
 
 /// The needs an offer can meet, best first, among those the reader may see: a hidden need
