@@ -260,6 +260,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         reads::a_search_with_filters_pages_in_list_order,
         reads::an_item_whose_text_changes_is_found_by_its_new_words_only,
         reads::needs_created_in_one_microsecond_page_by_id,
+        reads::a_short_word_is_matched_whole,
         // one migration folder a change: the history reverts and applies again on each engine
         schema::the_history_reverts_to_nothing_and_applies_again_to_the_same_schema,
         // the planner's statistics after a bulk load (issue 13: PostgreSQL's search plans)

@@ -249,3 +249,26 @@ pub async fn needs_created_in_one_microsecond_page_by_id(app: TestApp) {
         );
     }
 }
+
+/// A word of one or two letters is matched whole, a longer one as a prefix: `de` finds the
+/// need that says "de", not the one that says "delivery", while `del` finds only the latter.
+pub async fn a_short_word_is_matched_whole(app: TestApp) {
+    let hospital = app.verified_org("hospital", "KE").await;
+    let spanish = hospital
+        .publish_need(&need_with("Zqshortword plan de respuesta", json!({})))
+        .await;
+    let english = hospital
+        .publish_need(&need_with("Zqshortword delivery plan", json!({})))
+        .await;
+    let found = |query: &'static str| {
+        let app = &app;
+        async move { item_ids(&app.get(&format!("/api/v1/needs?q={query}"), None).await) }
+    };
+    assert_eq!(found("zqshortword%20de").await, [id(&spanish)]);
+    assert_eq!(found("zqshortword%20del").await, [id(&english)]);
+    assert_eq!(
+        found("zqshortword%20plan").await,
+        [id(&english), id(&spanish)],
+        "a longer word is still a prefix, newest first"
+    );
+}

@@ -385,7 +385,8 @@ macro_rules! item_routes {
             $(#[doc = $only_doc])*
             pub $only: Option<$only_ty>,
             pub organisation: Option<uuid::Uuid>,
-            /// Free text over title and description; every word must match (as a prefix).
+            /// Free text over title and description; every word must match, as a prefix
+            /// (a word of one or two letters, whole).
             /// At least one letter or digit.
             // The text rule, and a word somewhere: `[^\W_]` is a letter or digit.
             #[param(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\W_][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]

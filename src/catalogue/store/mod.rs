@@ -792,8 +792,8 @@ pub(crate) fn contains_pattern(item: &str) -> String {
 }
 
 /// The words of a free-text query, as each engine's full-text index wants them: every word
-/// must appear, as a prefix. Anything that is not a letter or digit separates words, so no
-/// query syntax reaches the engine.
+/// must appear, as a prefix, or whole when it is shorter than `SHORTEST_PREFIX`. Anything
+/// that is not a letter or digit separates words, so no query syntax reaches the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextQuery {
     words: Vec<String>,
@@ -801,6 +801,13 @@ pub struct TextQuery {
 
 /// More words than this add nothing but cost.
 const MAX_QUERY_WORDS: usize = 8;
+
+/// A word shorter than this is matched whole. As a prefix, one or two letters (`de`, `it`,
+/// the `up` of `back-up`) match nearly every text in the catalogue's languages, so they
+/// narrow nothing, and PostgreSQL pays for the union of every word they begin: 33 ms of a
+/// 100,000-need search for `plan de respuesta`, 11.5 ms with `de` whole
+/// (docs/PERFORMANCE.md, "The two-step PostgreSQL search").
+const SHORTEST_PREFIX: usize = 3;
 
 impl TextQuery {
     pub fn parse(text: &str) -> Option<Self> {
@@ -813,23 +820,39 @@ impl TextQuery {
         (!words.is_empty()).then_some(Self { words })
     }
 
-    /// FTS5: `"ransom"* "backup"*`.
+    /// FTS5: `"ransom"* "backup"* "de"`.
     pub fn fts5(&self) -> String {
         self.words
             .iter()
-            .map(|word| format!("\"{word}\"*"))
+            .map(|word| {
+                if is_prefix(word) {
+                    format!("\"{word}\"*")
+                } else {
+                    format!("\"{word}\"")
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }
 
-    /// PostgreSQL tsquery: `ransom:* & backup:*`.
+    /// PostgreSQL tsquery: `ransom:* & backup:* & de`.
     pub fn tsquery(&self) -> String {
         self.words
             .iter()
-            .map(|word| format!("{word}:*"))
+            .map(|word| {
+                if is_prefix(word) {
+                    format!("{word}:*")
+                } else {
+                    word.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" & ")
     }
+}
+
+fn is_prefix(word: &str) -> bool {
+    word.chars().count() >= SHORTEST_PREFIX
 }
 
 /// Row counts of a conditional update: none means the version (or state) moved on.
@@ -893,21 +916,29 @@ mod tests {
         assert_eq!(split_list(&join_list([])).count(), 0);
     }
 
+    /// Letters, not bytes: `ção` is three letters (five bytes), a prefix; `çã` is whole.
+    #[test]
+    fn words_of_three_letters_or_more_are_prefixes() {
+        let query = TextQuery::parse("plan de respuesta ção çã").unwrap();
+        assert_eq!(query.tsquery(), "plan:* & de & respuesta:* & ção:* & çã");
+        assert_eq!(
+            query.fts5(),
+            "\"plan\"* \"de\" \"respuesta\"* \"ção\"* \"çã\""
+        );
+    }
+
     #[test]
     fn text_queries_carry_no_syntax() {
         let query = TextQuery::parse("Ransomware \"OR\" back-up* NEAR(x)").unwrap();
         assert_eq!(
             query.fts5(),
-            "\"ransomware\"* \"or\"* \"back\"* \"up\"* \"near\"* \"x\"*"
+            "\"ransomware\"* \"or\" \"back\"* \"up\" \"near\"* \"x\""
         );
         assert_eq!(
             query.tsquery(),
-            "ransomware:* & or:* & back:* & up:* & near:* & x:*"
+            "ransomware:* & or & back:* & up & near:* & x"
         );
         assert!(TextQuery::parse(" !!! ").is_none());
-        assert_eq!(
-            TextQuery::parse("é à ü").unwrap().tsquery(),
-            "é:* & à:* & ü:*"
-        );
+        assert_eq!(TextQuery::parse("é à ü").unwrap().tsquery(), "é & à & ü");
     }
 }
