@@ -249,9 +249,10 @@ pub fn candidates_for_need(
         ));
     }
     open.catch_up(conn)?;
-    let themes = related_theme_codes(&need.fields.themes, scoring.taxonomy);
     let need_words = words_of_need(&need);
-    let page = open.with_related(&themes, scoring.taxonomy, |related| {
+    // `with_related` widens the need's own themes to their parents and children; widening
+    // them first as well would list the siblings' offers, which `filter` then refuses.
+    let page = open.with_related(&need.fields.themes, scoring.taxonomy, |related| {
         let ranked = related
             .into_iter()
             .filter(|held| held.offer.readable_by(reader))
