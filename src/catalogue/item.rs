@@ -29,8 +29,8 @@ pub trait CatalogueItem: Clone + Send + Sync + 'static {
     type Fields: Clone + PartialEq + Send + Sync + 'static;
     /// What a client sends to create one (and what a patch applies to).
     type Input: Send + 'static;
-    /// A partial change: absent fields stay.
-    type Patch: Send + 'static;
+    /// A partial change: absent fields stay; from an input, the change that writes it all.
+    type Patch: From<Self::Input> + Send + 'static;
     type Status: Copy + Eq + Send + Sync + std::fmt::Debug + 'static;
     type Visibility: Copy + PartialEq + Send + Sync + 'static;
     /// The item as the API shows it.

@@ -117,10 +117,22 @@ fn nullable<T>(_: &str, sent: Option<Option<T>>, base: &mut Option<T>, _: &mut V
     }
 }
 
+/// What a patch that writes every field sends for each: a value for a field that may not
+/// be cleared, the value or `null` for one that may. Named by the modes of `item_patch!`.
+mod whole {
+    pub(super) fn required<T>(value: T) -> Option<Option<T>> {
+        Some(Some(value))
+    }
+
+    pub(super) fn nullable<T>(value: Option<T>) -> Option<Option<T>> {
+        Some(value)
+    }
+}
+
 /// A patch type written once for both kinds: for each field of `$input`, `name: required T`
 /// (may not be cleared) or `name: nullable T` (`null` clears it), and its schema. Each field
 /// is `Option<Option<T>>`: absent, `null`, or a value. `apply_to` lays the patch over a
-/// base input.
+/// base input; `From<$input>` is the patch that writes every field (the edit form's).
 macro_rules! item_patch {
     ($(#[$meta:meta])* pub struct $patch:ident for $input:ident {
         $($field:ident: $mode:ident $ty:ty, schema($($schema:tt)*);)*
@@ -146,6 +158,14 @@ macro_rules! item_patch {
                     Ok(base)
                 } else {
                     Err(errors)
+                }
+            }
+        }
+
+        impl From<$input> for $patch {
+            fn from(input: $input) -> Self {
+                Self {
+                    $($field: whole::$mode(input.$field),)*
                 }
             }
         }
@@ -721,6 +741,37 @@ mod tests {
         assert_eq!(patched.title, base.title);
         let untouched = NeedPatch::default().apply_to(base.clone()).unwrap();
         assert_eq!(untouched.wanted_from, base.wanted_from);
+    }
+
+    #[test]
+    fn the_patch_of_a_whole_input_writes_every_field_and_clears_what_it_leaves_empty() {
+        // The edit form sends every field: a start date it leaves empty must clear the one
+        // the need had, not keep it.
+        let base = NeedInput {
+            title: "An older title".into(),
+            quantity: 3,
+            wanted_from: NaiveDate::from_ymd_opt(2026, 12, 1),
+            budget_amount: Some(5_000),
+            budget_currency: Some("EUR".into()),
+            anonymous: true,
+            ..need()
+        };
+        let written = NeedPatch::from(need()).apply_to(base).unwrap();
+        assert_eq!(format!("{written:?}"), format!("{:?}", need()));
+        let offer = |title: &str, amount: Option<i64>| -> OfferInput {
+            serde_json::from_value(serde_json::json!({
+                "kind": "funding", "title": title, "description": "d", "themes": [],
+                "languages": [], "delivery_modes": [], "capacity": 3, "funding_amount": amount
+            }))
+            .unwrap()
+        };
+        let written = OfferPatch::from(offer("Backup grants", None))
+            .apply_to(offer("Older grants", Some(10_000)))
+            .unwrap();
+        assert_eq!(
+            format!("{written:?}"),
+            format!("{:?}", offer("Backup grants", None))
+        );
     }
 
     #[test]

@@ -403,7 +403,7 @@ pub async fn edit_form<K: WebKind>(
         return Err(PageError::Conflict);
     }
     let mut form = K::form_of(item.fields());
-    K::set_version(&mut form, item.version());
+    *K::version_of(&mut form) = Some(item.version());
     render_form::<K>(
         &state,
         &signed_in,
@@ -419,13 +419,13 @@ pub async fn save<K: WebKind>(
     state: web::Data<AppState>,
     signed_in: SignedIn,
     path: web::Path<String>,
-    CheckedForm(form): CheckedForm<K::Form>,
+    CheckedForm(mut form): CheckedForm<K::Form>,
 ) -> Result<HttpResponse, PageError>
 where
     Announcer: ItemChanged<K>,
 {
     let id = path_id(&path)?;
-    let Some(version) = K::form_version(&form) else {
+    let Some(version) = *K::version_of(&mut form) else {
         return Err(PageError::BadRequest);
     };
     let (input, mut errors) = refusals_of::<K>(&state, &form);
@@ -434,7 +434,8 @@ where
     if errors.is_empty() {
         let request = request(&signed_in, Some(version));
         let (taxonomy, announcer) = (state.taxonomy.clone(), state.announcer());
-        let patch = K::patch_of(input);
+        // The edit form sends every field.
+        let patch = K::Patch::from(input);
         let saved: Result<K, CatalogueError> = state
             .db
             .transaction(move |conn| {

@@ -104,20 +104,25 @@ pub fn choices<'v>(
 }
 
 /// A kind's own list filter from its query value, or the refusal of `field`.
-fn only_of<T: std::str::FromStr>(
-    field: &'static str,
-    value: Option<&str>,
-) -> Result<Option<T>, FieldError> {
-    value
-        .map(|v| {
-            v.parse::<T>()
-                .map_err(|_| FieldError::new(field, field, ""))
-        })
-        .transpose()
+/// A kind's own list filter (`Option<Urgency>`, `Option<OfferKind>`) from its query value:
+/// none without one, the field's refusal for a value that names nothing.
+pub trait OnlyFilter: Sized {
+    fn from_query(field: &'static str, value: Option<&str>) -> Result<Self, FieldError>;
+}
+
+impl<T: std::str::FromStr> OnlyFilter for Option<T> {
+    fn from_query(field: &'static str, value: Option<&str>) -> Result<Self, FieldError> {
+        value
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|_| FieldError::new(field, field, ""))
+            })
+            .transpose()
+    }
 }
 
 /// What a kind's pages show and take differently; everything else is written once.
-pub trait WebKind: ItemStore + CatalogueItem {
+pub trait WebKind: ItemStore<Only: OnlyFilter> + CatalogueItem {
     /// The other kind: what this kind's candidates are.
     type Other: WebKind;
     /// The form's fields as a person typed them (kept on error, shown again).
@@ -131,11 +136,8 @@ pub trait WebKind: ItemStore + CatalogueItem {
     /// The use case's input from the form; fields that could not even be read (a date
     /// that is not a date) are `(field, code)` refusals and get a harmless stand-in.
     fn input_of_form(form: &Self::Form) -> (Self::Input, Vec<(String, &'static str)>);
-    /// The version an edit form carries.
-    fn form_version(form: &Self::Form) -> Option<i32>;
-    fn set_version(form: &mut Self::Form, version: i32);
-    /// A patch that writes every field of `input` (the edit form sends them all).
-    fn patch_of(input: Self::Input) -> Self::Patch;
+    /// The version an edit form carries (hidden), to read or to set.
+    fn version_of(form: &mut Self::Form) -> &mut Option<i32>;
 
     /// The query field of the kind's own list filter (`urgency`, `kind`); its label is
     /// `catalogue-filter-<field>`.
@@ -146,7 +148,9 @@ pub trait WebKind: ItemStore + CatalogueItem {
     const SORTS: &'static [(&'static str, Self::Sort)];
 
     /// The kind's own list filter from its query value, or the field's refusal.
-    fn only(value: Option<&str>) -> Result<Self::Only, FieldError>;
+    fn only(value: Option<&str>) -> Result<Self::Only, FieldError> {
+        Self::Only::from_query(Self::ONLY_FIELD, value)
+    }
     /// The values of the kind's own filter, in the order its select offers them.
     fn only_values() -> Vec<&'static str>;
 

@@ -7,16 +7,15 @@ use uuid::Uuid;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::{Need, NeedFields, NeedVisibility, Urgency};
 use crate::catalogue::store::needs::NeedSort;
-use crate::catalogue::validate::{NeedInput, NeedPatch};
+use crate::catalogue::validate::NeedInput;
 use crate::db::Conn;
-use crate::error::FieldError;
 use crate::matching::service::{self, MatchingError, RankedPage};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, date, languages_of, modes, optional_choice, optional_date,
     text_of_amount, ticked, values_of, Refusals,
 };
-use crate::web::catalogue::{only_of, CandidateAsk, Fact, Facts, WebKind, Words};
+use crate::web::catalogue::{CandidateAsk, Fact, Facts, WebKind, Words};
 
 /// The need form as typed.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -138,39 +137,8 @@ impl WebKind for Need {
         (input, refusals.into_list())
     }
 
-    fn form_version(form: &Self::Form) -> Option<i32> {
-        form.version
-    }
-
-    fn set_version(form: &mut Self::Form, version: i32) {
-        form.version = Some(version);
-    }
-
-    fn patch_of(input: NeedInput) -> NeedPatch {
-        NeedPatch {
-            title: Some(Some(input.title)),
-            description: Some(Some(input.description)),
-            themes: Some(Some(input.themes)),
-            country: Some(Some(input.country)),
-            languages: Some(Some(input.languages)),
-            delivery_modes: Some(Some(input.delivery_modes)),
-            urgency: Some(Some(input.urgency)),
-            quantity: Some(Some(input.quantity)),
-            wanted_from: Some(input.wanted_from),
-            wanted_by: Some(Some(input.wanted_by)),
-            budget_amount: Some(input.budget_amount),
-            budget_currency: Some(input.budget_currency),
-            visibility: Some(Some(input.visibility)),
-            anonymous: Some(Some(input.anonymous)),
-            sector: Some(input.sector),
-            after_incident: Some(Some(input.after_incident)),
-            costs: Some(Some(input.costs)),
-            audiences: Some(Some(input.audiences)),
-        }
-    }
-
-    fn only(value: Option<&str>) -> Result<Option<Urgency>, FieldError> {
-        only_of(Self::ONLY_FIELD, value)
+    fn version_of(form: &mut Self::Form) -> &mut Option<i32> {
+        &mut form.version
     }
 
     fn only_values() -> Vec<&'static str> {

@@ -10,16 +10,15 @@ use crate::catalogue::model::{
     Need, Offer, OfferEligibility, OfferFields, OfferKind, OfferVisibility, Region,
 };
 use crate::catalogue::store::offers::OfferSort;
-use crate::catalogue::validate::{OfferInput, OfferPatch};
+use crate::catalogue::validate::OfferInput;
 use crate::db::Conn;
-use crate::error::FieldError;
 use crate::matching::service::{self, MatchingError, RankedPage};
 use crate::visibility::Reader;
 use crate::web::catalogue::forms::{
     amount, codes_of, currency_code, languages_of, modes, optional_choice, optional_date,
     text_of_amount, ticked, values_of, Refusals,
 };
-use crate::web::catalogue::{only_of, CandidateAsk, Fact, Facts, WebKind, Words};
+use crate::web::catalogue::{CandidateAsk, Fact, Facts, WebKind, Words};
 
 /// The offer form as typed.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -158,41 +157,8 @@ impl WebKind for Offer {
         (input, refusals.into_list())
     }
 
-    fn form_version(form: &Self::Form) -> Option<i32> {
-        form.version
-    }
-
-    fn set_version(form: &mut Self::Form, version: i32) {
-        form.version = Some(version);
-    }
-
-    fn patch_of(input: OfferInput) -> OfferPatch {
-        OfferPatch {
-            kind: Some(Some(input.kind)),
-            title: Some(Some(input.title)),
-            description: Some(Some(input.description)),
-            themes: Some(Some(input.themes)),
-            countries: Some(Some(input.countries)),
-            regions: Some(Some(input.regions)),
-            global: Some(Some(input.global)),
-            languages: Some(Some(input.languages)),
-            delivery_modes: Some(Some(input.delivery_modes)),
-            capacity: Some(Some(input.capacity)),
-            available_from: Some(input.available_from),
-            available_until: Some(input.available_until),
-            funding_amount: Some(input.funding_amount),
-            funding_currency: Some(input.funding_currency),
-            visibility: Some(Some(input.visibility)),
-            requester_kinds: Some(Some(input.requester_kinds)),
-            sector: Some(input.sector),
-            only_after_incident: Some(Some(input.only_after_incident)),
-            eligible_costs: Some(Some(input.eligible_costs)),
-            audiences: Some(Some(input.audiences)),
-        }
-    }
-
-    fn only(value: Option<&str>) -> Result<Option<OfferKind>, FieldError> {
-        only_of(Self::ONLY_FIELD, value)
+    fn version_of(form: &mut Self::Form) -> &mut Option<i32> {
+        &mut form.version
     }
 
     fn only_values() -> Vec<&'static str> {
