@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::harness::{id, item_ids, need_input, need_with, offer_input, offer_with, TestApp};
+use crate::harness::{
+    id, item_ids, need_input, need_with, offer_input, offer_with, ItemStep, Need, Offer, TestApp,
+};
 
 pub async fn themes_form_a_tree_of_the_taxonomy(app: TestApp) {
     let tree = app.get("/api/v1/themes", None).await;
@@ -57,7 +59,7 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp
     app.get(&path, None)
         .await
         .assert_problem(StatusCode::NOT_FOUND);
-    let published = hospital.post(&format!("{path}/publish"), &json!({})).await;
+    let published = hospital.publish(Need(&need)).await;
     published.assert_status(StatusCode::OK);
     assert_eq!(published.body["status"], "open");
     assert_eq!(published.header("etag"), Some("\"2\""));
@@ -85,9 +87,9 @@ pub async fn a_requester_posts_publishes_edits_and_withdraws_a_need(app: TestApp
         "a patch changes only what it names"
     );
 
-    let withdrawn = hospital.post(&format!("{path}/withdraw"), &json!({})).await;
+    let withdrawn = hospital.withdraw(Need(&need)).await;
     assert_eq!(withdrawn.body["status"], "withdrawn");
-    let again = hospital.post(&format!("{path}/publish"), &json!({})).await;
+    let again = hospital.publish(Need(&need)).await;
     let detail = again.assert_problem(StatusCode::CONFLICT);
     assert!(
         detail.contains("withdrawn") && detail.contains("final"),
@@ -117,7 +119,7 @@ pub async fn a_provider_posts_and_closes_an_offer(app: TestApp) {
         item_ids(&found).contains(&id(&offer).to_owned()),
         "a global offer serves every country"
     );
-    let closed = donor.close_offer(&offer).await;
+    let closed = donor.close(Offer(&offer)).await;
     assert_eq!(closed.body["status"], "closed");
     let open = app.get("/api/v1/offers", None).await;
     assert!(!item_ids(&open).contains(&id(&offer).to_owned()));
@@ -157,7 +159,7 @@ pub async fn only_the_right_side_posts_and_only_verified_organisations_publish(a
     let draft = hospital
         .create_need(&need_input("Draft from an unverified hospital"))
         .await;
-    let refused = hospital.need_action(&draft, "publish").await;
+    let refused = hospital.publish(Need(&draft)).await;
     let detail = refused.assert_problem(StatusCode::FORBIDDEN);
     assert!(detail.contains("not verified"), "{detail}");
     assert!(
@@ -296,7 +298,7 @@ pub async fn versions_guard_every_change(app: TestApp) {
 
     let stale_transition = app
         .client
-        .post(app.url(&format!("{path}/close")))
+        .post(app.url(&format!("{path}/{}", ItemStep::Close.name())))
         .bearer_auth(&hospital.access_token)
         .header("if-match", "\"2\"")
         .send()
@@ -323,12 +325,12 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     other
-        .post(&format!("{public_path}/close"), &json!({}))
+        .close(Need(&public))
         .await
         .assert_problem(StatusCode::FORBIDDEN);
     let hidden_path = format!("/api/v1/needs/{}", id(&hidden));
     other
-        .post(&format!("{hidden_path}/close"), &json!({}))
+        .close(Need(&hidden))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
     other
@@ -338,9 +340,7 @@ pub async fn others_cannot_change_what_is_not_theirs(app: TestApp) {
 
     // A coordinator may act on any need.
     let coordinator = app.coordinator().await;
-    let closed = coordinator
-        .post(&format!("{hidden_path}/close"), &json!({}))
-        .await;
+    let closed = coordinator.close(Need(&hidden)).await;
     assert_eq!(closed.body["status"], "closed");
     app.request(Method::DELETE, &public_path, owner.token(), None)
         .await
@@ -544,9 +544,7 @@ pub async fn unconfirmed_needs_expire_and_can_be_reconfirmed(app: TestApp) {
         "the service itself expired it"
     );
 
-    let reconfirmed = hospital
-        .post(&format!("{path}/reconfirm"), &json!({}))
-        .await;
+    let reconfirmed = hospital.reconfirm(Need(&need)).await;
     reconfirmed.assert_status(StatusCode::OK);
     assert_eq!(reconfirmed.body["status"], "open");
     assert!(reconfirmed.body["reconfirmed_at"].as_str() > expired.body["reconfirmed_at"].as_str());

@@ -7,7 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    assert_mentions, id, need_input, offer_input, strings_at, with, Response, Session, TestApp,
+    assert_mentions, id, need_input, offer_input, strings_at, with, ItemStep, Need, Response,
+    Session, TestApp,
 };
 
 const ALL_SCOPES: &str =
@@ -141,7 +142,7 @@ pub async fn a_partner_gets_a_token_by_basic_or_in_the_body_and_writes_with_it(a
     );
     let published = app
         .post(
-            &format!("/api/v1/needs/{}/publish", id(&created_need.body)),
+            &Need(&created_need.body).step_path(ItemStep::Publish),
             Some(token),
             &json!({}),
         )

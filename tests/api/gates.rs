@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::harness::{assert_mentions, id, need_input, offer_with, Response, TestApp};
+use crate::harness::{assert_mentions, id, need_input, offer_with, Need, Response, TestApp};
 
 #[track_caller]
 fn assert_refused_as(response: &Response, status: StatusCode, slug: &str) {
@@ -35,8 +35,7 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
     let draft = hospital
         .create_need(&need_input("Backups after ransomware"))
         .await;
-    let publish = format!("/api/v1/needs/{}/publish", id(&draft));
-    let refused = hospital.post(&publish, &json!({})).await;
+    let refused = hospital.publish(Need(&draft)).await;
     assert_refused_as(&refused, StatusCode::FORBIDDEN, "email-not-verified");
     assert_eq!(
         hospital
@@ -55,7 +54,7 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
     // A coordinator may publish it for them (their address is confirmed); proposing the
     // open need is then the hospital's own step, and the gate is the same.
     coordinator
-        .post(&publish, &json!({}))
+        .publish(Need(&draft))
         .await
         .assert_status(StatusCode::OK);
     let need = hospital
@@ -97,7 +96,7 @@ pub async fn an_unconfirmed_address_cannot_publish_propose_or_invite(app: TestAp
         .await
         .assert_status(StatusCode::CREATED);
     hospital
-        .need_action(&second_draft, "publish")
+        .publish(Need(&second_draft))
         .await
         .assert_status(StatusCode::OK);
     // The API's own resend says there is nothing to do now.

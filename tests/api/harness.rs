@@ -730,9 +730,7 @@ impl Session {
     /// Creates and publishes a need (the organisation must be verified).
     pub async fn publish_need(&self, body: &Value) -> Value {
         let need = self.create_need(body).await;
-        let published = self
-            .post(&format!("/api/v1/needs/{}/publish", id(&need)), &json!({}))
-            .await;
+        let published = self.publish(Need(&need)).await;
         published.assert_status(StatusCode::OK);
         published.body
     }
@@ -747,12 +745,7 @@ impl Session {
     /// Creates and publishes an offer (the organisation must be verified).
     pub async fn publish_offer(&self, body: &Value) -> Value {
         let offer = self.create_offer(body).await;
-        let published = self
-            .post(
-                &format!("/api/v1/offers/{}/publish", id(&offer)),
-                &json!({}),
-            )
-            .await;
+        let published = self.publish(Offer(&offer)).await;
         published.assert_status(StatusCode::OK);
         published.body
     }
@@ -810,32 +803,32 @@ impl Session {
         id(&proposed.body)
     }
 
-    /// Takes one step of a need's lifecycle (`close`, `withdraw`, ...) on `need` as the API
-    /// returned it.
-    pub async fn need_action(&self, need: &Value, action: &str) -> Response {
-        self.post(&format!("/api/v1/needs/{}/{action}", id(need)), &json!({}))
+    /// Takes one step of a need's or an offer's lifecycle, with the empty body a person
+    /// sends, on the item at `path` (`/api/v1/needs/{id}`): for a test that holds only the
+    /// path or the id. The verbs below take the item itself.
+    pub async fn step(&self, path: &str, step: ItemStep) -> Response {
+        self.post(&format!("{path}/{}", step.name()), &json!({}))
             .await
     }
 
-    /// Takes one step of an offer's lifecycle.
-    pub async fn offer_action(&self, offer: &Value, action: &str) -> Response {
-        self.post(
-            &format!("/api/v1/offers/{}/{action}", id(offer)),
-            &json!({}),
-        )
-        .await
+    /// Publishes `item`, a draft (the organisation must be verified).
+    pub async fn publish(&self, item: Item<'_>) -> Response {
+        self.step(&item.path(), ItemStep::Publish).await
     }
 
-    pub async fn close_need(&self, need: &Value) -> Response {
-        self.need_action(need, "close").await
+    /// Withdraws `item` (a final state).
+    pub async fn withdraw(&self, item: Item<'_>) -> Response {
+        self.step(&item.path(), ItemStep::Withdraw).await
     }
 
-    pub async fn close_offer(&self, offer: &Value) -> Response {
-        self.offer_action(offer, "close").await
+    /// Closes `item`.
+    pub async fn close(&self, item: Item<'_>) -> Response {
+        self.step(&item.path(), ItemStep::Close).await
     }
 
-    pub async fn withdraw_need(&self, need: &Value) -> Response {
-        self.need_action(need, "withdraw").await
+    /// Reconfirms `item` (a need): it is still wanted, so it does not expire.
+    pub async fn reconfirm(&self, item: Item<'_>) -> Response {
+        self.step(&item.path(), ItemStep::Reconfirm).await
     }
 
     /// Takes one step of a match's workflow with `body`; the verbs below name the steps
@@ -889,6 +882,53 @@ impl MatchStep {
             MatchStep::Cancel => "cancel",
             MatchStep::Complete => "complete",
         }
+    }
+}
+
+/// The steps of a need's or an offer's lifecycle the tests take, each its own operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemStep {
+    Publish,
+    Withdraw,
+    Close,
+    Reconfirm,
+}
+
+impl ItemStep {
+    /// The step's name in its path, `/api/v1/needs/{id}/{name}` (or `offers`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemStep::Publish => "publish",
+            ItemStep::Withdraw => "withdraw",
+            ItemStep::Close => "close",
+            ItemStep::Reconfirm => "reconfirm",
+        }
+    }
+}
+
+/// A need or an offer as the API returned it, saying which it is: what the lifecycle verbs
+/// (`hospital.publish(Need(&draft))`, `ngo.close(Offer(&offer))`) act on.
+#[derive(Debug, Clone, Copy)]
+pub enum Item<'a> {
+    Need(&'a Value),
+    Offer(&'a Value),
+}
+
+pub use Item::{Need, Offer};
+
+impl Item<'_> {
+    /// The item's own path, `/api/v1/needs/{id}` or `/api/v1/offers/{id}`.
+    pub fn path(self) -> String {
+        match self {
+            Need(need) => format!("/api/v1/needs/{}", id(need)),
+            Offer(offer) => format!("/api/v1/offers/{}", id(offer)),
+        }
+    }
+
+    /// The path of `step` on the item, for a test that sends it by hand (with other
+    /// headers, another token).
+    pub fn step_path(self, step: ItemStep) -> String {
+        format!("{}/{}", self.path(), step.name())
     }
 }
 

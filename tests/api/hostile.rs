@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, strings_at, Session, TestApp, JWT_SECRET};
+use crate::harness::{id, need_input, strings_at, ItemStep, Need, Session, TestApp, JWT_SECRET};
 
 /// An offer that meets `need_input`'s need.
 fn matching_offer() -> Value {
@@ -63,7 +63,7 @@ pub async fn a_token_of_a_user_that_does_not_exist_acts_nowhere(app: TestApp) {
         ),
         (
             Method::POST,
-            format!("/api/v1/needs/{}/withdraw", id(&need)),
+            Need(&need).step_path(ItemStep::Withdraw),
             Some(json!({})),
         ),
         (Method::GET, "/api/v1/me".to_owned(), None),

@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, Response, Session, TestApp};
+use crate::harness::{id, need_input, ItemStep, Need, Response, Session, TestApp};
 use clearinghouse::error::ProblemType;
 
 /// `session` posts `body` to `path` with `key`.
@@ -74,7 +74,7 @@ pub async fn a_retried_post_is_replayed_and_creates_nothing_new(app: TestApp) {
     }
     assert_eq!(count_needs(&app), before, "no second need");
     // A lifecycle action is a POST as well: publishing twice with one key is one publication.
-    let publish = format!("/api/v1/needs/{}/publish", id(&first.body));
+    let publish = Need(&first.body).step_path(ItemStep::Publish);
     let published = post_with_key(&hospital, &publish, "publish-1", &json!({})).await;
     published.assert_status(StatusCode::OK);
     let again = post_with_key(&hospital, &publish, "publish-1", &json!({})).await;
@@ -83,7 +83,7 @@ pub async fn a_retried_post_is_replayed_and_creates_nothing_new(app: TestApp) {
     assert_eq!(again.body, published.body);
     // Without the key the repeat is a new request, refused by the lifecycle.
     hospital
-        .post(&publish, &json!({}))
+        .publish(Need(&first.body))
         .await
         .assert_problem_type(ProblemType::InvalidTransition);
 }
@@ -148,7 +148,7 @@ pub async fn a_refusal_is_replayed(app: TestApp) {
     let account = app.register_confirmed("hospital", "KE").await;
     let hospital = app.sign_in(&account).await;
     let need = hospital.create_need(&need_input("Tabletop exercise")).await;
-    let publish = format!("/api/v1/needs/{}/publish", id(&need));
+    let publish = Need(&need).step_path(ItemStep::Publish);
     let refused = post_with_key(&hospital, &publish, "publish-early", &json!({})).await;
     let detail = refused
         .assert_problem_type(ProblemType::OrganisationNotVerified)

@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::browser::Browser;
-use crate::harness::{assert_mentions, id, need_with, offer_with, Response, Session, TestApp};
+use crate::harness::{
+    assert_mentions, id, need_with, offer_with, Need, Offer, Response, Session, TestApp,
+};
 
 const ROUNDS: usize = 20;
 
@@ -108,7 +110,7 @@ pub async fn a_close_racing_an_accept_never_strands_the_match(app: TestApp) {
             .await
             .assert_status(StatusCode::OK);
 
-        let (accepted, closed) = tokio::join!(ngo.accept(&match_id), hospital.close_need(&need));
+        let (accepted, closed) = tokio::join!(ngo.accept(&match_id), hospital.close(Need(&need)));
         assert_not_both_won(round, &accepted, &closed);
         let (need_now, match_now, offer_now) =
             now(&hospital, &ngo, (&need, &match_id, &offer)).await;
@@ -138,9 +140,9 @@ pub async fn an_approval_racing_a_close_has_one_consistent_outcome(app: TestApp)
         let closing_need = round % 2 == 0;
         let close = async {
             if closing_need {
-                hospital.close_need(&need).await
+                hospital.close(Need(&need)).await
             } else {
-                ngo.close_offer(&offer).await
+                ngo.close(Offer(&offer)).await
             }
         };
         let (approved, closed) = tokio::join!(coordinator.approve(&match_id), close);
@@ -239,16 +241,14 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
     let need = hospital.publish_need(&need).await;
     let offer = ngo.publish_offer(&offer).await;
     let match_id = hospital.propose_match(&need, &offer).await;
-    let need_close = format!("/api/v1/needs/{}/close", id(&need));
-    let offer_close = format!("/api/v1/offers/{}/close", id(&offer));
 
     // Approved, not yet active: it already holds both.
     coordinator
         .approve(&match_id)
         .await
         .assert_status(StatusCode::OK);
-    for (session, path) in [(&hospital, &need_close), (&ngo, &offer_close)] {
-        let refused = session.post(path, &json!({})).await;
+    for (session, item) in [(&hospital, Need(&need)), (&ngo, Offer(&offer))] {
+        let refused = session.close(item).await;
         let detail = refused.assert_problem(StatusCode::CONFLICT);
         assert!(detail.contains("matches in progress"), "{detail}");
         assert_eq!(problem_type(&refused), "/problems/item-has-open-match");
@@ -257,7 +257,7 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
     // Active: still held, on the pages too, which link to the match.
     ngo.accept(&match_id).await.assert_status(StatusCode::OK);
     coordinator
-        .post(&need_close, &json!({}))
+        .close(Need(&need))
         .await
         .assert_problem(StatusCode::CONFLICT);
     let browser = Browser::signed_in(&app, &hospital.account).await;
@@ -286,12 +286,10 @@ pub async fn closing_an_item_a_match_holds_is_refused_naming_the_match(app: Test
         .await
         .assert_status(StatusCode::OK);
     hospital
-        .post(&need_close, &json!({}))
+        .close(Need(&need))
         .await
         .assert_status(StatusCode::OK);
     let offer_now = ngo.read(&format!("/api/v1/offers/{}", id(&offer))).await;
     assert_eq!(offer_now["capacity_left"], 8);
-    ngo.post(&offer_close, &json!({}))
-        .await
-        .assert_status(StatusCode::OK);
+    ngo.close(Offer(&offer)).await.assert_status(StatusCode::OK);
 }

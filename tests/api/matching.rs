@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    candidate_offer_ids, id, need_with, offer_with, strings_at, MatchStep, TestApp,
+    candidate_offer_ids, id, need_with, offer_with, strings_at, MatchStep, Offer, TestApp,
 };
 
 pub async fn a_need_gets_ranked_explained_candidates(app: TestApp) {
@@ -659,7 +659,7 @@ pub async fn candidates_follow_offers_changed_through_another_instance(app: Test
     created.assert_status(StatusCode::CREATED);
     let second = created.body.clone();
     ngo_there
-        .offer_action(&second, "publish")
+        .publish(Offer(&second))
         .await
         .assert_status(StatusCode::OK);
     let mut seen = candidate_ids(&app, &need, hospital.token()).await;
@@ -690,7 +690,7 @@ pub async fn candidates_follow_offers_changed_through_another_instance(app: Test
     );
 
     ngo_there
-        .offer_action(&second, "close")
+        .close(Offer(&second))
         .await
         .assert_status(StatusCode::OK);
     assert!(

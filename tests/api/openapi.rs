@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::harness::TestApp;
+use crate::harness::{ItemStep, TestApp};
 
 /// The paths of the API contract that exist so far (DESIGN.md section 6); each must be
 /// documented with its method.
@@ -304,7 +304,11 @@ pub async fn a_secured_operation_without_a_token_is_401_whatever_else_it_sends(a
     }
     let response = app
         .client
-        .post(format!("{}/api/v1/needs/{id}/close", app.base_url))
+        .post(format!(
+            "{}/api/v1/needs/{id}/{}",
+            app.base_url,
+            ItemStep::Close.name()
+        ))
         .header("If-Match", "")
         .send()
         .await

@@ -7,7 +7,7 @@ use clearinghouse::error::ProblemType;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::harness::{id, need_input, need_with, offer_with, MatchStep, Response, TestApp};
+use crate::harness::{id, need_input, need_with, offer_with, MatchStep, Need, Response, TestApp};
 
 async fn page(app: &TestApp, path: &str) -> (StatusCode, String, String) {
     let response = app.client.get(app.url(path)).send().await.unwrap();
@@ -116,7 +116,7 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
         .assert_problem_type(CoordinatorsOnly);
     let draft = unverified.create_need(&need_input("Not yet")).await;
     unverified
-        .need_action(&draft, "publish")
+        .publish(Need(&draft))
         .await
         .assert_problem_type(OrganisationNotVerified);
 
@@ -147,9 +147,9 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
     .assert_problem_type(InvalidIfMatch);
 
     // A state that does not allow the action names what it allows, as an array.
-    let withdrawn = hospital.post(&format!("{path}/withdraw"), &json!({})).await;
+    let withdrawn = hospital.withdraw(Need(&need)).await;
     withdrawn.assert_status(StatusCode::OK);
-    let refused = hospital.post(&format!("{path}/publish"), &json!({})).await;
+    let refused = hospital.publish(Need(&need)).await;
     refused.assert_problem_type(InvalidTransition);
     assert_eq!(
         refused.body["allowed_actions"],
@@ -158,7 +158,7 @@ pub async fn distinct_refusals_carry_their_own_types_and_members(app: TestApp) {
         refused.text
     );
     let open = hospital.publish_need(&need_input("Still open")).await;
-    let refused = hospital.need_action(&open, "publish").await;
+    let refused = hospital.publish(Need(&open)).await;
     refused.assert_problem_type(InvalidTransition);
     let allowed: Vec<&str> = refused.body["allowed_actions"]
         .as_array()

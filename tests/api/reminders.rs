@@ -13,7 +13,7 @@ use crate::email::{
     app_with, app_with_sink, emails_to, first_email_to, outbox, token_of, well_formed_email_to,
 };
 use crate::harness::{
-    assert_mentions, id, need_input, need_with, offer_input, Proposal, Session, TestApp,
+    assert_mentions, id, need_input, need_with, offer_input, Need, Proposal, Session, TestApp,
 };
 use crate::smtp_sink::{SinkOptions, SmtpSink};
 
@@ -91,7 +91,7 @@ pub async fn publishing_tells_the_organisation_who_can_read_it(app: TestApp) {
     );
     // A change that is not a publication sends no such email.
     hospital
-        .need_action(&need, "reconfirm")
+        .reconfirm(Need(&need))
         .await
         .assert_status(StatusCode::OK);
     assert_eq!(

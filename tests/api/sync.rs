@@ -5,7 +5,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{id, need_input, need_with, offer_input, version_tag, TestApp};
+use crate::harness::{
+    id, need_input, need_with, offer_input, version_tag, ItemStep, Need, TestApp,
+};
 
 /// One sync page after `cursor` (or from `query` alone): its entries and its cursor, which a
 /// sync list always has.
@@ -101,7 +103,7 @@ pub async fn a_poll_sees_each_change_once_across_pages_and_polls(app: TestApp) {
 
     // A close is a change a partner must see, though the need is no longer open.
     let closed = hospital
-        .post(&format!("/api/v1/needs/{}/close", published[1]), &json!({}))
+        .step(&format!("/api/v1/needs/{}", published[1]), ItemStep::Close)
         .await;
     closed.assert_status(StatusCode::OK);
     let (changes, cursor) = poll(&app, "needs", reader, Some(&same)).await;
@@ -179,7 +181,7 @@ pub async fn a_need_that_leaves_the_public_view_is_a_tombstone_to_outsiders(app:
     assert_eq!(once(&seen).len(), 2);
 
     hospital
-        .withdraw_need(&withdrawn)
+        .withdraw(Need(&withdrawn))
         .await
         .assert_status(StatusCode::OK);
     hospital
@@ -221,7 +223,7 @@ pub async fn a_draft_never_appears_to_others(app: TestApp) {
         .await
         .assert_status(StatusCode::OK);
     hospital
-        .withdraw_need(&draft)
+        .withdraw(Need(&draft))
         .await
         .assert_status(StatusCode::OK);
     let other_hospital = app.verified_org("hospital", "UG").await;
@@ -262,7 +264,7 @@ pub async fn a_restricted_need_never_appears_to_a_reader_who_cannot_see_it(app: 
 
     for need in [&for_providers, &confidential] {
         hospital
-            .withdraw_need(need)
+            .withdraw(Need(need))
             .await
             .assert_status(StatusCode::OK);
     }
