@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use uuid::Uuid;
 
-use crate::catalogue::model::{Offer, OfferStatus};
+use crate::catalogue::model::{Language, Offer, OfferStatus};
 use crate::catalogue::store::{offers, ItemFilter, ItemStore, SyncEntry};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{self, ChangePosition, Conn, StoreError};
@@ -43,22 +43,41 @@ struct Held {
     /// Every change up to here is applied; `None` until the first read loads the offers.
     position: Option<ChangePosition>,
     offers: HashMap<Uuid, Arc<HeldOffer>>,
-    /// The held offers of each theme code: a list, so that a candidate list walks each
-    /// related theme's offers in order without a lookup by id. A change removes an offer from
-    /// its themes' lists, which costs a scan of them: changes are rare beside reads.
-    by_theme: HashMap<String, Vec<Arc<HeldOffer>>>,
+    /// The held offers of each theme code, and within it of each language the offer is
+    /// given in: a need's candidates must share a language with it, and most offers are in
+    /// one or two of the languages served, so a candidate list walks only the lists of its
+    /// related themes in its own languages, without a lookup by id. A change removes an
+    /// offer from its lists, which costs a scan of them: changes are rare beside reads.
+    by_theme: HashMap<String, HashMap<Language, Vec<Arc<HeldOffer>>>>,
+}
+
+/// Each of `items` once.
+fn distinct<T: Ord + Clone>(items: &[T]) -> Vec<T> {
+    let mut items = items.to_vec();
+    items.sort();
+    items.dedup();
+    items
 }
 
 impl Held {
     fn remove(&mut self, id: Uuid) {
-        if let Some(old) = self.offers.remove(&id) {
-            for theme in &old.offer.fields.themes {
-                if let Some(held) = self.by_theme.get_mut(theme) {
+        let Some(old) = self.offers.remove(&id) else {
+            return;
+        };
+        for theme in &old.offer.fields.themes {
+            let Some(by_language) = self.by_theme.get_mut(theme) else {
+                continue;
+            };
+            for language in &old.offer.fields.languages {
+                if let Some(held) = by_language.get_mut(language) {
                     held.retain(|offer| !Arc::ptr_eq(offer, &old));
                     if held.is_empty() {
-                        self.by_theme.remove(theme);
+                        by_language.remove(language);
                     }
                 }
+            }
+            if by_language.is_empty() {
+                self.by_theme.remove(theme);
             }
         }
     }
@@ -71,12 +90,16 @@ impl Held {
         }
         let words = words_of_offer(&offer);
         let held = Arc::new(HeldOffer { offer, words });
-        let mut themes = held.offer.fields.themes.clone();
-        // A theme given twice lists the offer once.
-        themes.sort();
-        themes.dedup();
-        for theme in themes {
-            self.by_theme.entry(theme).or_default().push(held.clone());
+        // A theme or a language given twice lists the offer once.
+        let languages = distinct(&held.offer.fields.languages);
+        for theme in distinct(&held.offer.fields.themes) {
+            let by_language = self.by_theme.entry(theme).or_default();
+            for language in &languages {
+                by_language
+                    .entry(language.clone())
+                    .or_default()
+                    .push(held.clone());
+            }
         }
         self.offers.insert(held.offer.id, held);
     }
@@ -207,13 +230,15 @@ impl OpenOffers {
     }
 
     /// Gives `read` the held offers carrying a theme related to one of `themes` (itself, its
-    /// parent or a child), each once, in no particular order, and returns what it returns.
-    /// They are lent, not cloned: a catch-up that would change them waits until `read` is
-    /// done (a candidate list's scoring, milliseconds), and no reference count is touched
-    /// for the thousands of offers a broad theme relates to.
+    /// parent or a child) and given in one of `languages`, each once, in no particular
+    /// order, and returns what it returns. They are lent, not cloned: a catch-up that would
+    /// change them waits until `read` is done (a candidate list's scoring, milliseconds),
+    /// and no reference count is touched for the thousands of offers a broad theme relates
+    /// to.
     pub fn with_related<R>(
         &self,
         themes: &[String],
+        languages: &[Language],
         taxonomy: &Taxonomy,
         read: impl FnOnce(Vec<&HeldOffer>) -> R,
     ) -> R {
@@ -221,16 +246,21 @@ impl OpenOffers {
         let mut found: Vec<&HeldOffer> = Vec::new();
         for theme in themes {
             for related in related_themes(theme, taxonomy) {
-                found.extend(
-                    held.by_theme
-                        .get(related)
-                        .into_iter()
-                        .flatten()
-                        .map(|o| &**o),
-                );
+                let Some(by_language) = held.by_theme.get(related) else {
+                    continue;
+                };
+                for language in languages {
+                    found.extend(
+                        by_language
+                            .get(language)
+                            .into_iter()
+                            .flatten()
+                            .map(|o| &**o),
+                    );
+                }
             }
         }
-        // An offer with several related themes was listed under each.
+        // An offer with several related themes or shared languages was listed under each.
         found.sort_unstable_by_key(|offer| *offer as *const HeldOffer);
         found.dedup_by_key(|offer| *offer as *const HeldOffer);
         read(found)

@@ -391,10 +391,14 @@ proptest! {
         let can_be_candidate =
             |o: &Offer| o.status == OfferStatus::Open && o.capacity_left > 0;
         prop_assert_eq!(held.len(), last.values().filter(|o| can_be_candidate(o)).count());
-        for theme in THEMES {
-            let mut found: Vec<Uuid> = held.with_related(&[theme.to_owned()], &taxonomy, |found| {
-                found.iter().map(|h| h.offer.id).collect()
-            });
+        let asked_in = [vec!["en"], vec!["fr", "sw"], LANGUAGES.to_vec()];
+        for (theme, languages) in THEMES.iter().flat_map(|t| asked_in.iter().map(move |l| (t, l))) {
+            let languages: Vec<Language> =
+                languages.iter().map(|l| Language::parse(l).unwrap()).collect();
+            let mut found: Vec<Uuid> =
+                held.with_related(&[theme.to_string()], &languages, &taxonomy, |found| {
+                    found.iter().map(|h| h.offer.id).collect()
+                });
             found.sort();
             let mut expected: Vec<Uuid> = last
                 .values()
@@ -402,10 +406,11 @@ proptest! {
                 .filter(|o| {
                     o.fields.themes.iter().any(|t| related_themes(theme, &taxonomy).any(|r| r == t))
                 })
+                .filter(|o| o.fields.languages.iter().any(|l| languages.contains(l)))
                 .map(|o| o.id)
                 .collect();
             expected.sort();
-            prop_assert_eq!(found, expected, "theme {}", theme);
+            prop_assert_eq!(found, expected, "theme {} in {:?}", theme, languages);
         }
     }
 

@@ -251,8 +251,10 @@ pub fn candidates_for_need(
     open.catch_up(conn)?;
     let need_words = words_of_need(&need);
     // `with_related` widens the need's own themes to their parents and children; widening
-    // them first as well would list the siblings' offers, which `filter` then refuses.
-    let page = open.with_related(&need.fields.themes, scoring.taxonomy, |related| {
+    // them first as well would list the siblings' offers, which `filter` then refuses. It
+    // lists only offers in one of the need's languages, which `filter` asks for too.
+    let (themes, languages) = (&need.fields.themes, &need.fields.languages);
+    let page = open.with_related(themes, languages, scoring.taxonomy, |related| {
         let ranked = related
             .into_iter()
             .filter(|held| held.offer.readable_by(reader))
