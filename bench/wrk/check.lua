@@ -1,5 +1,5 @@
--- Appended to every wrk script of bench/: counts each answer that is not a 200, and prints
--- one CHECK line that the shell scripts read to fail a run that measured refusals.
+-- Appended to every wrk script of bench/: counts each answer that is not a 200 (or the
+-- scenario's `wanted_status`), and prints one CHECK line that the shell scripts read to fail a run that measured refusals.
 -- Each wrk thread has its own Lua state, so `response` counts per thread and `done` (in
 -- the main state) adds the threads' counters up through the thread objects `setup` kept.
 -- (The `response` hook makes wrk parse every answer; it costs the same in every scenario.)
@@ -10,8 +10,9 @@ function setup(thread)
   thread:set("thread_number", #threads)
 end
 non200, first_bad = 0, ""
+-- A scenario whose answer is not a 200 (a create's 201) sets `wanted_status` before this.
 function response(status, headers, body)
-  if status ~= 200 then
+  if status ~= (wanted_status or 200) then
     non200 = non200 + 1
     -- The first refusal of each thread, so that a failed run says what went wrong.
     if first_bad == "" then first_bad = status .. " " .. string.sub(body or "", 1, 200) end
