@@ -103,7 +103,6 @@ pub fn choices<'v>(
         .collect()
 }
 
-/// A kind's own list filter from its query value, or the refusal of `field`.
 /// A kind's own list filter (`Option<Urgency>`, `Option<OfferKind>`) from its query value:
 /// none without one, the field's refusal for a value that names nothing.
 pub trait OnlyFilter: Sized {
