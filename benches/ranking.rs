@@ -1,12 +1,14 @@
 //! Ranking quality on the judged set (tests/fixtures/ranking, docs/RANKING.md): runs the real
-//! scorer (the matcher's `offers_for`) over every need and prints, for the tuning half and the
-//! held-out half, nDCG@5, nDCG@10, precision@3, recall@10 and what the announcements would
-//! send, beside random order and theme overlap alone over the same candidates, in the same
-//! run. No criterion: the figures are quality, not time.
+//! scorer (the matcher's `offers_for`) over every need and prints, for each split of the needs
+//! present (the tuning half, the held-out half and the fresh half, in that order), nDCG@5,
+//! nDCG@10, precision@3, recall@10 and what the announcements would send, beside random order
+//! and theme overlap alone over the same candidates, in the same run. No criterion: the
+//! figures are quality, not time.
 //!
-//! `cargo bench --bench ranking` (add `--profile dev` to reuse the debug build).
-//! `RANKING_DETAIL=1` also lists the tuning half's rankings need by need; the held-out half
-//! is never listed, so that tuning cannot look at it.
+//! The announce threshold is calibrated on the tuning half only. `cargo bench --bench
+//! ranking` (add `--profile dev` to reuse the debug build). `RANKING_DETAIL=1` also lists the
+//! tuning half's rankings need by need; the held-out and fresh halves are never listed, so
+//! that tuning cannot look at them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,10 +43,36 @@ struct MoneyRow {
     currency: String,
 }
 
+/// The part of the judged set a need (and all its judgments) belongs to.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum Split {
+    /// What tuning may look at: the only half listed in detail and used for calibration.
+    Tuning,
+    /// Kept out of tuning; looked at too often since to be an independent test.
+    HeldOut,
+    /// Written and judged blind after the held-out half, and kept out of tuning too.
+    Fresh,
+}
+
+impl Split {
+    /// Every split, in the order they are reported.
+    const ALL: [Split; 3] = [Split::Tuning, Split::HeldOut, Split::Fresh];
+
+    /// The name the fixtures give it.
+    fn name(self) -> &'static str {
+        match self {
+            Split::Tuning => "tuning",
+            Split::HeldOut => "held_out",
+            Split::Fresh => "fresh",
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct NeedRow {
     key: String,
-    split: String,
+    split: Split,
     /// The kind of organisation that posted it.
     org: RequesterKind,
     title: String,
@@ -171,7 +199,8 @@ fn numbered<R, T>(rows: Vec<R>, make: impl Fn(u128, R) -> T) -> Vec<T> {
 struct Set {
     needs: Vec<Need>,
     need_keys: Vec<String>,
-    held_out: Vec<bool>,
+    /// need position -> its split.
+    splits: Vec<Split>,
     offers: Vec<Offer>,
     offer_keys: Vec<String>,
     /// need position -> offer position -> grade.
@@ -222,15 +251,7 @@ fn load() -> Set {
         updated_at: now,
     });
     let need_keys: Vec<String> = needs.need.iter().map(|n| n.key.clone()).collect();
-    let held_out = needs
-        .need
-        .iter()
-        .map(|n| match n.split.as_str() {
-            "held_out" => true,
-            "tuning" => false,
-            other => panic!("{}: split {other}", n.key),
-        })
-        .collect();
+    let splits = needs.need.iter().map(|n| n.split).collect();
     let needs: Vec<Need> = numbered(needs.need, |i, n| Need {
         id: Uuid::from_u128(0x0eed_0000 + i),
         organisation_id: Uuid::from_u128(0x0eed_1000_0000 + i),
@@ -288,7 +309,7 @@ fn load() -> Set {
     Set {
         needs,
         need_keys,
-        held_out,
+        splits,
         offers,
         offer_keys,
         grades,
@@ -513,18 +534,28 @@ fn main() {
     let words_only = rank_all(&set, &unstructured_needs, &unstructured_offers, &taxonomy);
     let detail = std::env::var_os("RANKING_DETAIL").is_some();
     let judged: usize = set.grades.iter().map(HashMap::len).sum();
+    let sizes: Vec<String> = Split::ALL
+        .iter()
+        .map(|&split| (split, set.splits.iter().filter(|s| **s == split).count()))
+        .filter(|&(_, count)| count > 0)
+        .map(|(split, count)| format!("{count} {}", split.name()))
+        .collect();
     println!(
-        "ranking set: {} needs ({} held out), {} offers, {judged} judgments; announce threshold {ANNOUNCE_THRESHOLD}",
+        "ranking set: {} needs ({}), {} offers, {judged} judgments; announce threshold {ANNOUNCE_THRESHOLD}",
         set.needs.len(),
-        set.held_out.iter().filter(|h| **h).count(),
+        sizes.join(", "),
         set.offers.len(),
     );
     let ranked = rank_all(&set, &set.needs, &set.offers, &taxonomy);
-    for (half, held_out) in [("tuning", false), ("held_out", true)] {
+    for split in Split::ALL {
+        let half = split.name();
         let lists: Vec<&Ranked> = ranked
             .iter()
-            .filter(|r| set.held_out[r.need] == held_out)
+            .filter(|r| set.splits[r.need] == split)
             .collect();
+        if lists.is_empty() {
+            continue;
+        }
         let n = lists.len();
         let crowded = lists.iter().filter(|r| r.candidates.len() > 10).count();
         let candidates: usize = lists.iter().map(|r| r.candidates.len()).sum();
@@ -539,7 +570,7 @@ fn main() {
         print_row("scorer", scorer, n, Some(announced));
         let unstructured: Vec<&Ranked> = words_only
             .iter()
-            .filter(|r| set.held_out[r.need] == held_out)
+            .filter(|r| set.splits[r.need] == split)
             .collect();
         let (figures_words, announced_words) = scorer_row(&set, &unstructured);
         print_row("words only", figures_words, n, Some(announced_words));
@@ -633,11 +664,11 @@ fn main() {
             )),
         );
 
-        if !held_out {
+        if split == Split::Tuning {
             calibrate(&lists);
         }
 
-        if detail && !held_out {
+        if detail && split == Split::Tuning {
             for r in &lists {
                 println!("  -- {}", set.need_keys[r.need]);
                 // Judged offers the hard filters dropped, and why.
