@@ -73,6 +73,7 @@ impl AppState {
             notifier: self.notifier.clone(),
             taxonomy: self.taxonomy.clone(),
             weights: self.matching_weights,
+            open_offers: self.open_offers.clone(),
         }
     }
 }

@@ -15,8 +15,10 @@ use crate::db::schema::candidate_notices;
 use crate::db::{self, Conn, StoreError};
 use crate::dispatch;
 use crate::matching::notices::reader_for;
+use crate::matching::open_offers::OpenOffers;
+use crate::matching::score::words_of_need;
 use crate::matching::score::ANNOUNCE_THRESHOLD;
-use crate::matching::service::{open_catalogue, open_needs_met_by, open_offers_meeting, Scoring};
+use crate::matching::service::{held_offers_meeting, open_catalogue, open_needs_met_by, Scoring};
 use crate::matching::store::{self, HeldItem};
 use crate::notify::{EventKind, Notifier, Recipient};
 use crate::visibility::Reader;
@@ -144,21 +146,6 @@ fn tell_owner<I: CatalogueItem, C: CatalogueItem>(
     )
 }
 
-/// After a need is published or changed: its new candidate offers.
-pub fn for_need(
-    conn: &mut Conn<'_>,
-    notifier: &Notifier,
-    scoring: Scoring<'_>,
-    need: &Need,
-) -> Result<usize, StoreError> {
-    let candidates = open_offers_meeting(conn, need, scoring)?;
-    let pairs = candidates
-        .iter()
-        .map(|(offer, evaluation)| (need, offer, evaluation.score(scoring.weights)))
-        .collect();
-    announce(conn, notifier, pairs)
-}
-
 /// After an offer is published or changed: its new candidate needs.
 pub fn for_offer(
     conn: &mut Conn<'_>,
@@ -214,6 +201,8 @@ pub struct Announcer {
     pub notifier: std::sync::Arc<Notifier>,
     pub taxonomy: std::sync::Arc<crate::catalogue::themes::Taxonomy>,
     pub weights: crate::matching::score::Weights,
+    /// The held open offers that a need's candidates are scored from.
+    pub open_offers: std::sync::Arc<OpenOffers>,
 }
 
 impl Announcer {
@@ -226,11 +215,41 @@ impl Announcer {
     }
 
     /// New candidates of a need that is open after the change; nothing otherwise.
+    ///
+    /// Scored from the held open offers, as the need's candidate list is, not from rows
+    /// read in the transaction: a publish holds SQLite's write lock while it announces, and
+    /// reading and stemming every related offer there held it for the whole read
+    /// (docs/PERFORMANCE.md, "Writes"). The transaction changes the need,
+    /// never an offer, so the held offers, caught up on its connection to every committed
+    /// change, are the offers it sees.
     pub fn need(&self, conn: &mut Conn<'_>, need: &Need) -> Result<usize, StoreError> {
         if need.status != crate::catalogue::model::NeedStatus::Open {
             return Ok(0);
         }
-        for_need(conn, &self.notifier, self.scoring(), need)
+        self.open_offers.catch_up(conn)?;
+        let scoring = self.scoring();
+        let need_words = words_of_need(need);
+        // Only the pairs worth an email are cloned out of the held set, and its lock is
+        // let go before the notices are written.
+        let worth: Vec<(Offer, f64)> = held_offers_meeting(
+            &self.open_offers,
+            need,
+            &need_words,
+            scoring,
+            |_| true,
+            |met| {
+                met.into_iter()
+                    .map(|(held, evaluation)| (held, evaluation.score(scoring.weights)))
+                    .filter(|(_, score)| *score >= NOTIFY_THRESHOLD)
+                    .map(|(held, score)| (held.offer.clone(), score))
+                    .collect()
+            },
+        );
+        let pairs = worth
+            .iter()
+            .map(|(offer, score)| (need, offer, *score))
+            .collect();
+        announce(conn, &self.notifier, pairs)
     }
 
     /// New candidates of an offer that is open after the change; nothing otherwise.

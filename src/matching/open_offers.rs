@@ -7,8 +7,11 @@
 //! offers changed since the last change number it holds (`change_seq`, the numbers of
 //! incremental sync, which both engines stamp in commit order). So a write through any
 //! instance sharing the database is seen by the next candidate list on every instance, and
-//! a write this process made is seen by its own next read. Reads that must see their own
-//! transaction's uncommitted rows (the announcements after a publish) do not use it.
+//! a write this process made is seen by its own next read. A catch-up reads only committed
+//! changes and needs no snapshot, so a need's announcement catches up inside the
+//! transaction that publishes or changes the need (which changes no offer). A transaction
+//! that has changed offers must not catch up: on SQLite it would read, and hold, its own
+//! uncommitted changes.
 //!
 //! Bounded by the open offers with capacity left: one entry each (the offer and its
 //! `Reading`), nothing for closed, withdrawn or full offers.
@@ -20,13 +23,12 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use uuid::Uuid;
 
 use crate::catalogue::model::{Language, Offer, OfferStatus};
-use crate::catalogue::store::{offers, ItemFilter, ItemStore, SyncEntry};
+use crate::catalogue::store::offers;
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{self, ChangePosition, Conn, StoreError};
 use crate::matching::index::related_themes;
 use crate::matching::score::words_of_offer;
 use crate::matching::text::Reading;
-use crate::visibility::ReadScope;
 
 /// Changes read per query while catching up; a quiet catalogue needs one short page.
 const CATCH_UP_PAGE: usize = 500;
@@ -105,7 +107,7 @@ impl Held {
     }
 }
 
-/// What `offers::open_with_themes` reads: open, with capacity left.
+/// What `offers::all_open` reads: open, with capacity left.
 fn can_be_candidate(offer: &Offer) -> bool {
     offer.status == OfferStatus::Open && offer.capacity_left > 0
 }
@@ -171,12 +173,13 @@ impl OpenOffers {
         Ok(())
     }
 
-    /// The first read: every open offer and the change number they are current to, in one
-    /// snapshot.
+    /// The first read: every open offer, and a change number they are at least current
+    /// to. The number is read first: an offer changed between the two reads is read as it
+    /// is now, and its change, numbered after, is applied again on the next catch-up, which
+    /// changes nothing. No snapshot is needed, so this may run inside a write transaction.
     fn load(&self, conn: &mut Conn<'_>) -> Result<(), StoreError> {
-        let (open, last) = db::snapshot(conn, |conn| {
-            Ok((offers::all_open(conn)?, db::last_change(conn)?))
-        })?;
+        let last = offers::last_change(conn)?;
+        let open = offers::all_open(conn)?;
         let mut held = Held::default();
         for offer in open {
             held.apply(offer);
@@ -186,43 +189,23 @@ impl OpenOffers {
         Ok(())
     }
 
+    /// Applies every offer changed after `position`, a page at a time, each as it is now.
     fn apply_changes_after(
         &self,
         conn: &mut Conn<'_>,
         mut position: ChangePosition,
     ) -> Result<(), StoreError> {
-        let every_offer = ItemFilter {
-            status: None,
-            themes: None,
-            country: None,
-            language: None,
-            organisation: None,
-            text: None,
-            updated_since: None,
-            only: None,
-        };
         loop {
-            let page = Offer::sync(
-                conn,
-                &ReadScope::All,
-                &every_offer,
-                Some(position),
-                CATCH_UP_PAGE,
-            )?;
-            let full = page.entries.len() >= CATCH_UP_PAGE;
-            if !page.entries.is_empty() || page.next != position {
+            let changes = offers::changed_after(conn, position, CATCH_UP_PAGE)?;
+            let full = changes.len() >= CATCH_UP_PAGE;
+            if let Some((last, _)) = changes.last() {
+                position = *last;
                 let mut held = self.held.write().unwrap_or_else(PoisonError::into_inner);
-                for entry in page.entries {
-                    match entry {
-                        SyncEntry::Item(offer) => held.apply(offer),
-                        // Every item is in view of `ReadScope::All`; a tombstone is still
-                        // an offer that cannot be a candidate.
-                        SyncEntry::Removed(gone) => held.remove(gone.id),
-                    }
+                for (_, offer) in changes {
+                    held.apply(offer);
                 }
-                held.position = Some(page.next);
+                held.position = Some(position);
             }
-            position = page.next;
             if !full {
                 return Ok(());
             }

@@ -23,6 +23,7 @@ use crate::matching::score::{
     filter, score, weigh, words_of_need, words_of_offer, Evaluation, Exclusion, Score, Weights,
 };
 use crate::matching::store::{self, Match, MatchChange, MatchFilter, NewMatch, OutcomeReport};
+use crate::matching::text::Reading;
 use crate::matching::view;
 use crate::matching::workflow::{next, MatchAction, MatchRefusal, MatchStatus, Party};
 use crate::notify::Notifier;
@@ -122,28 +123,41 @@ fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
     Actor::of(&reader.viewer).ok_or_else(|| CatalogueError::SignedOut.into())
 }
 
-/// The open offers that pass a need's hard filters, with their factor values: read through
-/// the theme index, never by scanning the catalogue. Shared by the candidate lists and the
-/// announcements.
-pub(crate) fn open_offers_meeting(
-    conn: &mut Conn<'_>,
+/// The held open offers that pass a need's hard filters and that `keep` admits, with their
+/// factor values, given to `read`: the candidate lists and the announcements score the same
+/// offers the same way. `open` must be caught up by the caller. The offers are lent, not
+/// cloned (`OpenOffers::with_related`).
+pub(crate) fn held_offers_meeting<R>(
+    open: &OpenOffers,
     need: &Need,
+    need_words: &Reading,
     scoring: Scoring<'_>,
-) -> Result<Vec<(Offer, Evaluation)>, StoreError> {
-    let themes = related_theme_codes(&need.fields.themes, scoring.taxonomy);
-    // The need's words are read once, each offer's only when it passes the filters.
-    let need_words = words_of_need(need);
-    Ok(
-        offers::open_with_themes(conn, &themes, Some(need.fields.country))?
+    keep: impl Fn(&Offer) -> bool,
+    read: impl FnOnce(Vec<(&HeldOffer, Evaluation)>) -> R,
+) -> R {
+    // `with_related` widens the need's own themes to their parents and children; widening
+    // them first as well would list the siblings' offers, which `filter` then refuses. It
+    // lists only offers in one of the need's languages, which `filter` asks for too.
+    let (themes, languages) = (&need.fields.themes, &need.fields.languages);
+    open.with_related(themes, languages, scoring.taxonomy, |related| {
+        let met = related
             .into_iter()
-            .filter_map(|offer| {
-                let passed = filter(need, &offer, scoring.taxonomy, scoring.today).ok()?;
-                let words = words_of_offer(&offer);
-                let evaluation = weigh(passed, need, &need_words, &offer, &words, scoring.taxonomy);
-                Some((offer, evaluation))
+            .filter(|held| keep(&held.offer))
+            .filter_map(|held| {
+                let passed = filter(need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
+                let evaluation = weigh(
+                    passed,
+                    need,
+                    need_words,
+                    &held.offer,
+                    &held.words,
+                    scoring.taxonomy,
+                );
+                Some((held, evaluation))
             })
-            .collect(),
-    )
+            .collect();
+        read(met)
+    })
 }
 
 /// The open needs an offer passes the hard filters for, with their factor values.
@@ -232,8 +246,7 @@ pub(crate) fn best_first<T>(
 }
 
 /// The offers that can meet a need, best first, among those the reader may see. For the
-/// need's organisation and coordinators. Read from `open`, brought up to date first: the
-/// same offers `open_offers_meeting` reads from the database, without reading them.
+/// need's organisation and coordinators. Read from `open`, brought up to date first.
 pub fn candidates_for_need(
     conn: &mut Conn<'_>,
     reader: &Reader,
@@ -250,29 +263,10 @@ pub fn candidates_for_need(
     }
     open.catch_up(conn)?;
     let need_words = words_of_need(&need);
-    // `with_related` widens the need's own themes to their parents and children; widening
-    // them first as well would list the siblings' offers, which `filter` then refuses. It
-    // lists only offers in one of the need's languages, which `filter` asks for too.
-    let (themes, languages) = (&need.fields.themes, &need.fields.languages);
-    let page = open.with_related(themes, languages, scoring.taxonomy, |related| {
-        let ranked = related
-            .into_iter()
-            .filter(|held| held.offer.readable_by(reader))
-            .filter_map(|held| {
-                let passed = filter(&need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
-                let evaluation = weigh(
-                    passed,
-                    &need,
-                    &need_words,
-                    &held.offer,
-                    &held.words,
-                    scoring.taxonomy,
-                );
-                Some((held, evaluation))
-            })
-            .collect();
+    let readable = |offer: &Offer| offer.readable_by(reader);
+    let page = held_offers_meeting(open, &need, &need_words, scoring, readable, |met| {
         let page = best_first(
-            ranked,
+            met,
             scoring.weights,
             |held: &&HeldOffer| held.offer.id,
             window,

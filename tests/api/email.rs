@@ -11,8 +11,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    assert_mentions, eventually, need_with, offer_with, Proposal, Session, TestApp, WorkerProcess,
-    PASSWORD,
+    assert_mentions, eventually, need_input, need_with, offer_with, Offer, Proposal, Session,
+    TestApp, WorkerProcess, PASSWORD,
 };
 use crate::smtp_sink::{free_port, Email, Received, SinkOptions, SinkTls, SmtpSink};
 
@@ -1072,6 +1072,56 @@ pub async fn new_candidates_are_announced_once_to_who_may_read_them(app: TestApp
         .filter(|e| e.subject_starts_with("New candidate"))
         .count();
     assert_eq!(to_hospital_count, 2);
+}
+
+/// A need's candidates are scored from the open offers the server holds, brought up to date
+/// inside the transaction that publishes the need: an offer published after the first
+/// publish read them is announced, and one closed since is not.
+pub async fn a_need_s_announcement_sees_the_offers_as_committed_before_it(app: TestApp) {
+    let (sink, app) = app_with_sink(app, &[]).await;
+    let (hospital, ngo, _) = app.cast().await;
+    // The first publish reads the open offers: none fits yet.
+    hospital
+        .publish_need(&need_input("Offline backups for the maternity wing"))
+        .await;
+    let drills = ngo
+        .publish_offer(&offer_with(
+            "Restore drills for Kenyan hospitals",
+            json!({
+                "themes": ["ransomware.backup_recovery"],
+                "countries": ["KE"],
+                "description": "Three months of restore drills and offline backups for hospital \
+                    networks preparing for or recovering from ransomware attacks.",
+            }),
+        ))
+        .await;
+    let second = "Backups rebuilt after an attack";
+    hospital.publish_need(&need_input(second)).await;
+    let told = &first_email_to(
+        &sink,
+        &hospital.account.email,
+        &format!("New candidate offers for {second}"),
+    )
+    .await;
+    assert!(
+        told.text.contains("Restore drills for Kenyan hospitals"),
+        "{}",
+        told.text
+    );
+
+    ngo.close(Offer(&drills))
+        .await
+        .assert_status(StatusCode::OK);
+    let third = "Restore tests for the district hospitals";
+    hospital.publish_need(&need_input(third)).await;
+    // Let the worker deliver anything the publish might have queued, then look.
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        to(&sink.messages(), &hospital.account.email)
+            .iter()
+            .all(|e| !e.subject_starts_with(&format!("New candidate offers for {third}"))),
+        "a closed offer is nobody's new candidate"
+    );
 }
 
 /// STARTTLS and TLS from the start, each to a server whose certificate chains to a private

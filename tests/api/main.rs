@@ -150,6 +150,7 @@ fn per_engine_cases() -> Vec<(&'static str, Case)> {
         email::a_stopped_worker_finishes_its_message_and_gives_the_rest_back,
         email::a_match_s_steps_email_the_people_they_concern,
         email::new_candidates_are_announced_once_to_who_may_read_them,
+        email::a_need_s_announcement_sees_the_offers_as_committed_before_it,
         email::email_goes_over_starttls_and_tls_trusting_a_private_ca,
         reminders::publishing_tells_the_organisation_who_can_read_it,
         reminders::a_waiting_match_reminds_whoever_it_waits_for_once,

@@ -226,38 +226,45 @@ pub fn all_open(conn: &mut Conn<'_>) -> Result<Vec<Offer>, StoreError> {
     with_themes(conn, rows)
 }
 
-/// Open offers with capacity left that carry one of `themes`: the candidates of a need,
-/// found through the theme index rather than by reading every offer.
+/// The offers whose last change comes after `after` (a change number, then the id), in
+/// change order with the position of each, up to `limit`: what a holder of the open offers
+/// applies to stay current (`matching::open_offers`).
 ///
-/// With `serving`, only offers that could serve that country are read: named, global, or
-/// naming some region (whose countries the scoring checks).
-pub fn open_with_themes(
+/// One statement, with no snapshot of its own, so it may run inside a write transaction.
+/// What it reads is a prefix of the committed changes: both engines number changes in
+/// commit order (migration `2026-12-15-000050_sync`), so a change it does not see comes
+/// after every one it sees.
+pub fn changed_after(
     conn: &mut Conn<'_>,
-    themes: &[String],
-    serving: Option<Country>,
-) -> Result<Vec<Offer>, StoreError> {
-    let named = serving
-        .map(|country| contains_pattern(country.alpha2()))
-        .unwrap_or_else(|| "%".to_owned());
-    let rows: Vec<OfferRow> = dispatch!(conn, |c| offers::table
-        .filter(offers::status.eq(OfferStatus::Open.as_str()))
-        .filter(offers::capacity_left.gt(0))
+    after: db::ChangePosition,
+    limit: usize,
+) -> Result<Vec<(db::ChangePosition, Offer)>, StoreError> {
+    let (seq, id) = (after.0, after.1.to_string());
+    let rows: Vec<(OfferRow, i64)> = dispatch!(conn, |c| offers::table
         .filter(
-            offers::countries
-                .like(&named)
-                .or(offers::global.eq(true))
-                .or(offers::regions.ne(",")),
+            offers::change_seq
+                .gt(seq)
+                .or(offers::change_seq.eq(seq).and(offers::id.gt(&id))),
         )
-        .filter(
-            offers::id.eq_any(
-                offer_themes::table
-                    .filter(offer_themes::theme_code.eq_any(themes))
-                    .select(offer_themes::offer_id),
-            ),
-        )
-        .select(OfferRow::as_select())
+        .order((offers::change_seq.asc(), offers::id.asc()))
+        .limit(limit as i64)
+        .select((OfferRow::as_select(), offers::change_seq))
         .load(c))?;
-    with_themes(conn, rows)
+    let (rows, seqs): (Vec<OfferRow>, Vec<i64>) = rows.into_iter().unzip();
+    Ok(seqs
+        .into_iter()
+        .zip(with_themes(conn, rows)?)
+        .map(|(seq, offer)| ((seq, offer.id), offer))
+        .collect())
+}
+
+/// The highest change number an offer carries (0 before any): every change of an offer up
+/// to it is committed and visible to the caller's next statement.
+pub fn last_change(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    let last: Option<i64> = dispatch!(conn, |c| offers::table
+        .select(diesel::dsl::max(offers::change_seq))
+        .first(c))?;
+    Ok(last.unwrap_or(0))
 }
 
 /// An offer list's own filters over a boxed query of `offers`, for `list` and `sync` alike.
