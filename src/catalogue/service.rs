@@ -15,7 +15,7 @@ use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::{Action, Refusal};
 use crate::catalogue::model::{Need, Offer};
 use crate::catalogue::notices;
-use crate::catalogue::store::{needs, ItemFilter, ItemStore, PageRequest, SyncPage};
+use crate::catalogue::store::{needs, CursorOf, ItemFilter, ItemStore, PageRequest, SyncPage};
 use crate::catalogue::themes::Taxonomy;
 use crate::db::{ChangePosition, Conn, StoreError};
 use crate::error::FieldError;
@@ -180,8 +180,8 @@ pub fn list<K: ItemStore>(
     conn: &mut Conn<'_>,
     reader: &Reader,
     filter: &ItemFilter<K::Status, K::Only>,
-    page: PageRequest<'_, K::Sort, K::Cursor>,
-) -> Result<(Vec<K>, Option<K::Cursor>), CatalogueError> {
+    page: PageRequest<'_, K::Sort, CursorOf<K>>,
+) -> Result<(Vec<K>, Option<CursorOf<K>>), CatalogueError> {
     Ok(K::list(conn, &K::scope(reader), filter, page)?)
 }
 

@@ -17,7 +17,9 @@ use crate::catalogue::item::CatalogueItem;
 use crate::catalogue::lifecycle::Action;
 use crate::catalogue::model::Language;
 use crate::catalogue::service::{self, CatalogueError, Request, Unpublishable};
-use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest, Removed, SyncEntry, TextQuery};
+use crate::catalogue::store::{
+    CursorOf, ItemFilter, ItemStore, PageRequest, Removed, SyncEntry, TextQuery,
+};
 use crate::catalogue::themes::ThemeTree;
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::http::conditional::{optional_if_match, required_if_match, versioned};
@@ -206,7 +208,7 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
         }
         text => (
             None,
-            text.map(|text| parse_cursor(text, K::parse_cursor))
+            text.map(|text| parse_cursor(text, CursorOf::<K>::parse))
                 .transpose()?,
         ),
     };
@@ -217,7 +219,7 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
     let sort = if change_after.is_some() {
         K::UPDATED
     } else if let Some(cursor) = &cursor {
-        K::sort_of(cursor)
+        cursor.sort()
     } else if let Some(sort) = query.sort() {
         sort
     } else if updated_since.is_some() {
@@ -279,7 +281,7 @@ async fn list<K: ItemStore, Q: ItemQuery<K>>(
             .iter()
             .map(|item| Listed::Item(item.view_for(&reader)))
             .collect(),
-        next.map(|next| K::cursor_text(&next)),
+        next.map(|next| next.text()),
     ))
 }
 

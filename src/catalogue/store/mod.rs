@@ -41,8 +41,9 @@ pub trait ItemStore: CatalogueItem {
     type Only: Send + 'static;
     /// The orders of a list; the default is the list's own.
     type Sort: Copy + Default + PartialEq + Send + 'static;
-    /// Where the next page of a list starts, for the sort in use.
-    type Cursor: serde::Serialize + serde::de::DeserializeOwned + Send + 'static;
+    /// Where the next page of a list starts in one of the kind's own orders (the newest-first
+    /// one is `ListCursor`'s).
+    type OwnCursor: KindCursor<Sort = Self::Sort> + Send + Sync + 'static;
 
     fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<Self>, StoreError>;
     /// `find`, holding the item until the caller's transaction ends (the store's
@@ -81,17 +82,11 @@ pub trait ItemStore: CatalogueItem {
         conn: &mut Conn<'_>,
         scope: &ReadScope<Self::Visibility>,
         filter: &ItemFilter<Self::Status, Self::Only>,
-        page: PageRequest<'_, Self::Sort, Self::Cursor>,
-    ) -> Result<(Vec<Self>, Option<Self::Cursor>), StoreError>;
-    /// Whether `cursor` was made by `sort` (a cursor of another order would skip or repeat).
-    fn cursor_fits(cursor: &Self::Cursor, sort: Self::Sort) -> bool;
-    /// The order a cursor was made by: a cursor continues its own list.
-    fn sort_of(cursor: &Self::Cursor) -> Self::Sort;
-    /// The text form of a cursor (`http::pagination` says why cursors are typed text), the
-    /// pattern the document states for it, and its parse (`None`: not of that form).
+        page: PageRequest<'_, Self::Sort, CursorOf<Self>>,
+    ) -> Result<(Vec<Self>, Option<CursorOf<Self>>), StoreError>;
+    /// The pattern the document states for a cursor's text (`http::pagination` says why
+    /// cursors are typed text): `ListCursor::text`'s forms and the sync list's.
     const CURSOR_PATTERN: &'static str;
-    fn cursor_text(cursor: &Self::Cursor) -> String;
-    fn parse_cursor(text: &str) -> Option<Self::Cursor>;
 
     /// The sync order (`sort=updated`), which `sync` serves rather than `list`.
     const UPDATED: Self::Sort;
@@ -271,6 +266,97 @@ macro_rules! item_sync {
     }};
 }
 pub(crate) use item_sync;
+
+/// Where a list's next page starts: after an item of the newest-first order every kind lists
+/// by default, or in one of the kind's own orders. The newest-first arm (its keyset in
+/// `item_reads!`, its text `n.<micros>.<id>`) is written once, here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListCursor<Own> {
+    Newest(NaiveDateTime, Uuid),
+    Own(Own),
+}
+
+/// The cursor of a kind's lists.
+pub type CursorOf<K> = ListCursor<<K as ItemStore>::OwnCursor>;
+
+/// A kind's own list orders' cursors, beside the newest-first one.
+pub trait KindCursor: Sized {
+    type Sort: Copy + PartialEq;
+    /// The newest-first order, which `ListCursor::Newest` continues.
+    const NEWEST: Self::Sort;
+    /// The order the cursor was made by.
+    fn sort(&self) -> Self::Sort;
+    /// The text form (`w.<days>.<id>`, ...).
+    fn text(&self) -> String;
+    /// The cursor whose text has these dot-separated parts; `None`: none of the kind's forms.
+    fn parse(parts: &[&str]) -> Option<Self>;
+    /// Whether the cursor was made by `sort` and holds what such a cursor can hold.
+    fn fits(&self, sort: Self::Sort) -> bool;
+}
+
+impl<Own: KindCursor> ListCursor<Own> {
+    /// The order a cursor was made by: a cursor continues its own list.
+    pub fn sort(&self) -> Own::Sort {
+        match self {
+            Self::Newest(..) => Own::NEWEST,
+            Self::Own(own) => own.sort(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Self::Newest(at, id) => {
+                format!("n.{}.{id}", crate::http::pagination::micros_text(*at))
+            }
+            Self::Own(own) => own.text(),
+        }
+    }
+
+    /// The cursor of this text; `None`: not of a form of this kind.
+    pub fn parse(text: &str) -> Option<Self> {
+        use crate::http::pagination::{micros_part, uuid_part};
+        let parts: Vec<&str> = text.split('.').collect();
+        match parts[..] {
+            ["n", at, uuid] => Some(Self::Newest(micros_part(at)?, uuid_part(uuid)?)),
+            _ => Own::parse(&parts).map(Self::Own),
+        }
+    }
+
+    /// Whether the cursor was made by `sort` (a cursor of another order would skip or
+    /// repeat) and holds what such a cursor can hold.
+    pub fn fits(&self, sort: Own::Sort) -> bool {
+        match self {
+            Self::Newest(at, _) => {
+                sort == Own::NEWEST && crate::http::pagination::plausible_time(*at)
+            }
+            Self::Own(own) => own.fits(sort),
+        }
+    }
+
+    /// Where a newest-first list starts (`Some(None)`: at its start), or `None` when the
+    /// list is in another order. (A cursor of another order never comes with this one:
+    /// the API lists in the cursor's order, the pages refuse a cursor that does not fit.)
+    pub(crate) fn newest_after(
+        sort: Own::Sort,
+        cursor: Option<&Self>,
+    ) -> Option<Option<(NaiveDateTime, Uuid)>> {
+        if sort != Own::NEWEST {
+            return None;
+        }
+        Some(match cursor {
+            Some(Self::Newest(at, id)) => Some((*at, *id)),
+            _ => None,
+        })
+    }
+
+    /// The kind's own cursor, when this is one.
+    pub(crate) fn own(cursor: Option<&Self>) -> Option<&Own> {
+        match cursor {
+            Some(Self::Own(own)) => Some(own),
+            _ => None,
+        }
+    }
+}
 
 /// Which page of a list: its order, where it starts, how long it is.
 #[derive(Debug, Clone, Copy)]
@@ -552,13 +638,14 @@ pub(crate) use search_newest;
 /// (the shared filters, then `$own`, then `$keyset`, then the page's rows with their themes,
 /// cut by `keyset_page`) and `sync` (the shared filters, then `$own`: `item_sync!`). `$own` takes the boxed query as `$query`, with the reader's `$scope` and the
 /// list's `$filter`, and gives it back with the kind's own filters; `$keyset` gives it back
-/// starting after `$cursor` in `$sort` order; `$next` is the cursor after an item.
+/// starting after `$cursor` (the kind's own cursor, if any) in `$sort`, one of the kind's own
+/// orders (the newest-first keyset is written here); `$next` is the kind's own cursor after
+/// the item `$last`.
 macro_rules! item_reads {
     ($item:ty, $row:ty, $table:ident, $themes:ident :: $owner:ident, $fts:ident,
      own: |$query:ident, $scope:ident, $filter:ident| $own:block,
      keyset: |$sort:ident, $cursor:ident| $keyset:block,
-     newest: $newest:block,
-     next: $next:expr) => {
+     next: |$last:ident| $next:expr) => {
         fn find(conn: &mut Conn<'_>, id: Uuid) -> Result<Option<$item>, StoreError> {
             find(conn, id)
         }
@@ -572,16 +659,16 @@ macro_rules! item_reads {
                 <$item as $crate::catalogue::item::CatalogueItem>::Status,
                 <$item as ItemStore>::Only,
             >,
-            page: PageRequest<'_, <$item as ItemStore>::Sort, <$item as ItemStore>::Cursor>,
-        ) -> Result<(Vec<$item>, Option<<$item as ItemStore>::Cursor>), StoreError> {
-            let ($sort, $cursor) = (page.sort, page.cursor);
+            page: PageRequest<'_, <$item as ItemStore>::Sort, $crate::catalogue::store::CursorOf<$item>>,
+        ) -> Result<(Vec<$item>, Option<$crate::catalogue::store::CursorOf<$item>>), StoreError> {
+            let $sort = page.sort;
             if $sort == <$item as ItemStore>::UPDATED {
                 return Err(StoreError::Query("sort=updated is the sync read's".into()));
             }
             let is_sqlite = matches!(conn, Conn::Sqlite(_));
             let limit = page.limit;
             // `Some(after)` when the list is newest first: the order SQLite's FTS5 keys follow.
-            let newest: Option<Option<(NaiveDateTime, Uuid)>> = $newest;
+            let newest = $crate::catalogue::store::CursorOf::<$item>::newest_after($sort, page.cursor);
             let walk = newest.filter(|_| $filter.text.is_some());
             let rows: Vec<($row, Option<String>)> = match (&mut *conn, walk) {
                 (Conn::Sqlite(c), Some(after)) => {
@@ -605,12 +692,34 @@ macro_rules! item_reads {
                     );
                     #[allow(unused_mut)]
                     let mut $query = $own;
-                    let $query = $keyset;
+                    let $query = match newest {
+                        Some(after) => {
+                            let $query = match after {
+                                None => $query,
+                                Some((at, id)) => $query.filter(
+                                    $table::created_at.lt(at).or($table::created_at
+                                        .eq(at)
+                                        .and($table::id.lt(id.to_string()))),
+                                ),
+                            };
+                            $query.order(($table::created_at.desc(), $table::id.desc()))
+                        }
+                        None => {
+                            let $cursor = $crate::catalogue::store::CursorOf::<$item>::own(page.cursor);
+                            $keyset
+                        }
+                    };
                     $query.limit(limit as i64 + 1).load(c)
                 })?,
             };
             let items = with_theme_lists(rows)?;
-            Ok($crate::db::keyset_page(items, limit, $next))
+            Ok($crate::db::keyset_page(items, limit, |$last: &$item| {
+                if newest.is_some() {
+                    $crate::catalogue::store::ListCursor::Newest($last.created_at.naive_utc(), $last.id)
+                } else {
+                    $crate::catalogue::store::ListCursor::Own($next)
+                }
+            }))
         }
         fn sync(
             conn: &mut Conn<'_>,
@@ -867,6 +976,54 @@ pub(crate) fn expect_one(updated: usize) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every cursor a list hands out reads back as itself, continues the order it was made
+    /// by, and matches the pattern the document states for it.
+    #[test]
+    fn list_cursors_read_back_as_themselves_in_their_own_order() {
+        use super::needs::{NeedCursor, NeedSort};
+        use super::offers::{OfferCursor, OfferSort};
+        use crate::catalogue::model::{Need, Offer};
+        let at = NaiveDate::from_ymd_opt(2026, 12, 4)
+            .unwrap()
+            .and_hms_micro_opt(9, 30, 15, 123_456)
+            .unwrap();
+        let (day, id) = (at.date(), Uuid::from_u128(0x5eed));
+        fn round_trip<K: ItemStore>(cursor: CursorOf<K>, sort: K::Sort)
+        where
+            K::OwnCursor: std::fmt::Debug + PartialEq,
+        {
+            let text = cursor.text();
+            let pattern = regex::Regex::new(K::CURSOR_PATTERN).unwrap();
+            assert!(
+                pattern.is_match(&text),
+                "{text} against {}",
+                K::CURSOR_PATTERN
+            );
+            let read = CursorOf::<K>::parse(&text).expect(&text);
+            assert_eq!(read, cursor, "{text}");
+            assert!(read.sort() == sort && read.fits(sort), "{text}");
+        }
+        round_trip::<Need>(ListCursor::Newest(at, id), NeedSort::Newest);
+        round_trip::<Need>(
+            ListCursor::Own(NeedCursor::Urgency(3, at, id)),
+            NeedSort::Urgency,
+        );
+        round_trip::<Need>(
+            ListCursor::Own(NeedCursor::WantedBy(day, id)),
+            NeedSort::WantedBy,
+        );
+        round_trip::<Offer>(ListCursor::Newest(at, id), OfferSort::Newest);
+        for until in [day, NaiveDate::MAX] {
+            let cursor = ListCursor::Own(OfferCursor::AvailableUntil(until, id));
+            round_trip::<Offer>(cursor, OfferSort::AvailableUntil);
+        }
+        // A cursor continues only its own order.
+        let newest: CursorOf<Need> = ListCursor::Newest(at, id);
+        assert!(!newest.fits(NeedSort::Urgency));
+        let wanted: CursorOf<Need> = ListCursor::Own(NeedCursor::WantedBy(day, id));
+        assert!(!wanted.fits(NeedSort::Newest));
+    }
 
     /// The sync triggers write down the states in which an item is private as SQL text; they
     /// must be the lifecycle's, or `sync_seen` would record readers who never could read.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     contains_pattern, item_reads, item_table_basics, join_list, update_unchanged, ItemFilter,
-    ItemStore, PageRequest, SyncPage,
+    ItemStore, KindCursor, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
@@ -352,10 +352,9 @@ pub enum NeedSort {
     Updated,
 }
 
-/// Where the next page starts, for the sort in use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the next page starts in a need list's own orders (newest first is `ListCursor`'s).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NeedCursor {
-    Newest(NaiveDateTime, Uuid),
     Urgency(i32, NaiveDateTime, Uuid),
     WantedBy(NaiveDate, Uuid),
 }
@@ -364,13 +363,51 @@ impl NeedCursor {
     fn after(need: &Need, sort: NeedSort) -> Self {
         let id = need.id;
         match sort {
-            NeedSort::Newest => NeedCursor::Newest(need.created_at.naive_utc(), id),
             NeedSort::Urgency => {
                 NeedCursor::Urgency(need.fields.urgency.rank(), need.created_at.naive_utc(), id)
             }
-            NeedSort::WantedBy | NeedSort::Updated => {
+            // Newest first is `ListCursor`'s own, never asked here.
+            NeedSort::Newest | NeedSort::WantedBy | NeedSort::Updated => {
                 NeedCursor::WantedBy(need.fields.wanted_by, id)
             }
+        }
+    }
+}
+
+impl KindCursor for NeedCursor {
+    type Sort = NeedSort;
+    const NEWEST: NeedSort = NeedSort::Newest;
+    fn sort(&self) -> NeedSort {
+        match self {
+            NeedCursor::Urgency(..) => NeedSort::Urgency,
+            NeedCursor::WantedBy(..) => NeedSort::WantedBy,
+        }
+    }
+    fn text(&self) -> String {
+        use crate::http::pagination::{days_text, micros_text};
+        match self {
+            NeedCursor::Urgency(rank, at, id) => format!("u.{rank}.{}.{id}", micros_text(*at)),
+            NeedCursor::WantedBy(date, id) => format!("w.{}.{id}", days_text(*date)),
+        }
+    }
+    fn parse(parts: &[&str]) -> Option<Self> {
+        use crate::http::pagination::{days_part, digits, micros_part, uuid_part as id};
+        match parts[..] {
+            ["u", rank, at, uuid] => Some(NeedCursor::Urgency(
+                i32::try_from(digits(rank, 9)?).ok()?,
+                micros_part(at)?,
+                id(uuid)?,
+            )),
+            ["w", days, uuid] => Some(NeedCursor::WantedBy(days_part(days)?, id(uuid)?)),
+            _ => None,
+        }
+    }
+    fn fits(&self, sort: NeedSort) -> bool {
+        use crate::http::pagination::{plausible_date, plausible_time};
+        match (self, sort) {
+            (NeedCursor::Urgency(_, at, _), NeedSort::Urgency) => plausible_time(*at),
+            (NeedCursor::WantedBy(day, _), NeedSort::WantedBy) => plausible_date(*day),
+            _ => false,
         }
     }
 }
@@ -381,7 +418,7 @@ pub type NeedFilter = ItemFilter<NeedStatus, Option<Urgency>>;
 impl ItemStore for Need {
     type Only = Option<Urgency>;
     type Sort = NeedSort;
-    type Cursor = NeedCursor;
+    type OwnCursor = NeedCursor;
 
     item_reads! {
         Need, NeedRow, needs, need_themes::need_id, needs_fts,
@@ -389,11 +426,6 @@ impl ItemStore for Need {
         keyset: |sort, cursor| {
             query = match cursor {
                 None => query,
-                Some(NeedCursor::Newest(created_at, id)) => query.filter(
-                    needs::created_at.lt(*created_at).or(needs::created_at
-                        .eq(*created_at)
-                        .and(needs::id.lt(id.to_string()))),
-                ),
                 Some(NeedCursor::Urgency(rank, created_at, id)) => query.filter(
                     needs::urgency_rank
                         .lt(*rank)
@@ -410,22 +442,15 @@ impl ItemStore for Need {
                 ),
             };
             match sort {
-                NeedSort::Newest => query.order((needs::created_at.desc(), needs::id.desc())),
                 NeedSort::Urgency => query.order((
                     needs::urgency_rank.desc(),
                     needs::created_at.desc(),
                     needs::id.desc(),
                 )),
-                NeedSort::WantedBy | NeedSort::Updated => {
+                // Newest first is `item_reads!`'s own, never asked here.
+                NeedSort::Newest | NeedSort::WantedBy | NeedSort::Updated => {
                     query.order((needs::wanted_by.asc(), needs::id.asc()))
                 }
-            }
-        },
-        newest: {
-            match (sort, cursor) {
-                (NeedSort::Newest, None) => Some(None),
-                (NeedSort::Newest, Some(NeedCursor::Newest(at, id))) => Some(Some((*at, *id))),
-                _ => None,
             }
         },
         next: |last| NeedCursor::after(last, sort)
@@ -512,13 +537,6 @@ impl ItemStore for Need {
             .load(c))?;
         with_themes(conn, rows)
     }
-    fn sort_of(cursor: &NeedCursor) -> NeedSort {
-        match cursor {
-            NeedCursor::Newest(..) => NeedSort::Newest,
-            NeedCursor::Urgency(..) => NeedSort::Urgency,
-            NeedCursor::WantedBy(..) => NeedSort::WantedBy,
-        }
-    }
     /// `n.<micros>.<id>`, `u.<rank>.<micros>.<id>`, `w.<days since 1 CE>.<id>`, or the
     /// sync list's `c.<change>.<id>` (`http::pagination::CHANGE_CURSOR_FORM`).
     const CURSOR_PATTERN: &'static str = concat!(
@@ -526,37 +544,5 @@ impl ItemStore for Need {
         crate::http::pagination::uuid_pattern!(),
         "$"
     );
-    fn cursor_text(cursor: &NeedCursor) -> String {
-        use crate::http::pagination::{days_text, micros_text};
-        match cursor {
-            NeedCursor::Newest(at, id) => format!("n.{}.{id}", micros_text(*at)),
-            NeedCursor::Urgency(rank, at, id) => format!("u.{rank}.{}.{id}", micros_text(*at)),
-            NeedCursor::WantedBy(date, id) => format!("w.{}.{id}", days_text(*date)),
-        }
-    }
-    fn parse_cursor(text: &str) -> Option<NeedCursor> {
-        use crate::http::pagination::{days_part, digits, micros_part, uuid_part};
-        let parts: Vec<&str> = text.split('.').collect();
-        let id = uuid_part;
-        match parts[..] {
-            ["n", at, uuid] => Some(NeedCursor::Newest(micros_part(at)?, id(uuid)?)),
-            ["u", rank, at, uuid] => Some(NeedCursor::Urgency(
-                i32::try_from(digits(rank, 9)?).ok()?,
-                micros_part(at)?,
-                id(uuid)?,
-            )),
-            ["w", days, uuid] => Some(NeedCursor::WantedBy(days_part(days)?, id(uuid)?)),
-            _ => None,
-        }
-    }
     const UPDATED: NeedSort = NeedSort::Updated;
-    fn cursor_fits(cursor: &NeedCursor, sort: NeedSort) -> bool {
-        use crate::http::pagination::{plausible_date, plausible_time};
-        match (cursor, sort) {
-            (NeedCursor::Newest(at, _), NeedSort::Newest)
-            | (NeedCursor::Urgency(_, at, _), NeedSort::Urgency) => plausible_time(*at),
-            (NeedCursor::WantedBy(day, _), NeedSort::WantedBy) => plausible_date(*day),
-            _ => false,
-        }
-    }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     contains_pattern, item_reads, item_table_basics, join_list, update_unchanged, ItemFilter,
-    ItemStore, PageRequest, SyncPage,
+    ItemStore, KindCursor, PageRequest, SyncPage,
 };
 use crate::accounts::model::Country;
 use crate::accounts::store::parse_id;
@@ -299,9 +299,9 @@ pub enum OfferSort {
     Updated,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the next page starts in an offer list's own order (newest first is `ListCursor`'s).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OfferCursor {
-    Newest(NaiveDateTime, Uuid),
     /// Offers without an end of availability sort as the last possible date.
     AvailableUntil(NaiveDate, Uuid),
 }
@@ -310,14 +310,38 @@ pub enum OfferCursor {
 const OPEN_ENDED: NaiveDate = NaiveDate::MAX;
 
 impl OfferCursor {
-    fn after(offer: &Offer, sort: OfferSort) -> Self {
-        let id = offer.id;
-        match sort {
-            OfferSort::Newest => OfferCursor::Newest(offer.created_at.naive_utc(), id),
-            OfferSort::AvailableUntil | OfferSort::Updated => {
-                OfferCursor::AvailableUntil(offer.fields.available_until.unwrap_or(OPEN_ENDED), id)
-            }
+    fn after(offer: &Offer) -> Self {
+        OfferCursor::AvailableUntil(offer.fields.available_until.unwrap_or(OPEN_ENDED), offer.id)
+    }
+}
+
+impl KindCursor for OfferCursor {
+    type Sort = OfferSort;
+    const NEWEST: OfferSort = OfferSort::Newest;
+    fn sort(&self) -> OfferSort {
+        OfferSort::AvailableUntil
+    }
+    fn text(&self) -> String {
+        let OfferCursor::AvailableUntil(date, id) = self;
+        if *date == OPEN_ENDED {
+            format!("a.open.{id}")
+        } else {
+            format!("a.{}.{id}", crate::http::pagination::days_text(*date))
         }
+    }
+    fn parse(parts: &[&str]) -> Option<Self> {
+        use crate::http::pagination::{days_part, uuid_part as id};
+        match parts[..] {
+            ["a", "open", uuid] => Some(OfferCursor::AvailableUntil(OPEN_ENDED, id(uuid)?)),
+            ["a", days, uuid] => Some(OfferCursor::AvailableUntil(days_part(days)?, id(uuid)?)),
+            _ => None,
+        }
+    }
+    fn fits(&self, sort: OfferSort) -> bool {
+        let OfferCursor::AvailableUntil(day, _) = self;
+        // The open-ended stand-in is compared in Rust, never sent to the database.
+        sort == OfferSort::AvailableUntil
+            && (*day == OPEN_ENDED || crate::http::pagination::plausible_date(*day))
     }
 }
 
@@ -327,7 +351,7 @@ pub type OfferFilter = ItemFilter<OfferStatus, Option<OfferKind>>;
 impl ItemStore for Offer {
     type Only = Option<OfferKind>;
     type Sort = OfferSort;
-    type Cursor = OfferCursor;
+    type OwnCursor = OfferCursor;
 
     item_reads! {
         Offer, OfferRow, offers, offer_themes::offer_id, offers_fts,
@@ -335,11 +359,6 @@ impl ItemStore for Offer {
         keyset: |sort, cursor| {
             query = match cursor {
                 None => query,
-                Some(OfferCursor::Newest(created_at, id)) => query.filter(
-                    offers::created_at.lt(*created_at).or(offers::created_at
-                        .eq(*created_at)
-                        .and(offers::id.lt(id.to_string()))),
-                ),
                 Some(OfferCursor::AvailableUntil(until, id)) => {
                     let until = *until;
                     let dated = offers::available_until.gt(until).or(offers::available_until
@@ -356,24 +375,15 @@ impl ItemStore for Offer {
                     }
                 }
             };
-            match sort {
-                OfferSort::Newest => query.order((offers::created_at.desc(), offers::id.desc())),
-                // NULLS LAST by hand: both engines sort NULL differently.
-                OfferSort::AvailableUntil | OfferSort::Updated => query.order((
-                    offers::available_until.is_null().asc(),
-                    offers::available_until.asc(),
-                    offers::id.asc(),
-                )),
-            }
+            // The one order of an offer's own (newest first is `item_reads!`'s); NULLS
+            // LAST by hand: both engines sort NULL differently.
+            query.order((
+                offers::available_until.is_null().asc(),
+                offers::available_until.asc(),
+                offers::id.asc(),
+            ))
         },
-        newest: {
-            match (sort, cursor) {
-                (OfferSort::Newest, None) => Some(None),
-                (OfferSort::Newest, Some(OfferCursor::Newest(at, id))) => Some(Some((*at, *id))),
-                _ => None,
-            }
-        },
-        next: |last| OfferCursor::after(last, sort)
+        next: |last| OfferCursor::after(last)
     }
 
     fn insert(
@@ -446,12 +456,6 @@ impl ItemStore for Offer {
             .load(c))?;
         with_themes(conn, rows)
     }
-    fn sort_of(cursor: &OfferCursor) -> OfferSort {
-        match cursor {
-            OfferCursor::Newest(..) => OfferSort::Newest,
-            OfferCursor::AvailableUntil(..) => OfferSort::AvailableUntil,
-        }
-    }
     /// `n.<micros>.<id>`, `a.<days since 1 CE>.<id>` (`a.open.<id>`: no end), or the sync
     /// list's `c.<change>.<id>` (`http::pagination::CHANGE_CURSOR_FORM`).
     const CURSOR_PATTERN: &'static str = concat!(
@@ -459,35 +463,5 @@ impl ItemStore for Offer {
         crate::http::pagination::uuid_pattern!(),
         "$"
     );
-    fn cursor_text(cursor: &OfferCursor) -> String {
-        use crate::http::pagination::{days_text, micros_text};
-        match cursor {
-            OfferCursor::Newest(at, id) => format!("n.{}.{id}", micros_text(*at)),
-            OfferCursor::AvailableUntil(date, id) if *date == OPEN_ENDED => format!("a.open.{id}"),
-            OfferCursor::AvailableUntil(date, id) => format!("a.{}.{id}", days_text(*date)),
-        }
-    }
-    fn parse_cursor(text: &str) -> Option<OfferCursor> {
-        use crate::http::pagination::{days_part, micros_part, uuid_part};
-        let parts: Vec<&str> = text.split('.').collect();
-        let id = uuid_part;
-        match parts[..] {
-            ["n", at, uuid] => Some(OfferCursor::Newest(micros_part(at)?, id(uuid)?)),
-            ["a", "open", uuid] => Some(OfferCursor::AvailableUntil(OPEN_ENDED, id(uuid)?)),
-            ["a", days, uuid] => Some(OfferCursor::AvailableUntil(days_part(days)?, id(uuid)?)),
-            _ => None,
-        }
-    }
     const UPDATED: OfferSort = OfferSort::Updated;
-    fn cursor_fits(cursor: &OfferCursor, sort: OfferSort) -> bool {
-        use crate::http::pagination::{plausible_date, plausible_time};
-        match (cursor, sort) {
-            (OfferCursor::Newest(at, _), OfferSort::Newest) => plausible_time(*at),
-            // The open-ended stand-in is compared in Rust, never sent to the database.
-            (OfferCursor::AvailableUntil(day, _), OfferSort::AvailableUntil) => {
-                *day == OPEN_ENDED || plausible_date(*day)
-            }
-            _ => false,
-        }
-    }
 }

@@ -14,7 +14,7 @@ use crate::accounts::model::Organisation;
 use crate::accounts::store as accounts;
 use crate::catalogue::routes::SharedFilters;
 use crate::catalogue::service;
-use crate::catalogue::store::{ItemFilter, ItemStore, PageRequest};
+use crate::catalogue::store::{CursorOf, ItemFilter, ItemStore, PageRequest};
 use crate::state::AppState;
 use crate::visibility::{reveals_need_owner, Reader};
 use crate::web::catalogue::forms::page_error;
@@ -158,7 +158,7 @@ impl BrowseQuery {
 type Listing<K> = (
     ItemFilter<<K as crate::catalogue::item::CatalogueItem>::Status, <K as ItemStore>::Only>,
     <K as ItemStore>::Sort,
-    Option<<K as ItemStore>::Cursor>,
+    Option<CursorOf<K>>,
 );
 
 /// The filter of a browse query, or the refusals to show next to its fields.
@@ -192,8 +192,8 @@ fn filter_of<K: WebKind>(
         .ok();
     let cursor = match given(&query.cursor) {
         None => None,
-        Some(text) => match K::parse_cursor(text) {
-            Some(cursor) if sort.is_some_and(|sort| K::cursor_fits(&cursor, sort)) => Some(cursor),
+        Some(text) => match CursorOf::<K>::parse(text) {
+            Some(cursor) if sort.is_some_and(|sort| cursor.fits(sort)) => Some(cursor),
             _ => {
                 errors.add(&state.site, "filter", "sort", "cursor");
                 None
@@ -247,7 +247,7 @@ pub async fn browse<K: WebKind>(
                 query.with_cursor(
                     &format!("/{}", K::COLLECTION),
                     choices.only_field,
-                    &K::cursor_text(&next),
+                    &next.text(),
                 )
             });
             (
