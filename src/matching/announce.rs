@@ -226,12 +226,12 @@ impl Announcer {
         if need.status != crate::catalogue::model::NeedStatus::Open {
             return Ok(0);
         }
-        self.open_offers.catch_up(conn)?;
         let scoring = self.scoring();
         let need_words = words_of_need(need);
         // Only the pairs worth an email are cloned out of the held set, and its lock is
         // let go before the notices are written.
         let worth: Vec<(Offer, f64)> = held_offers_meeting(
+            conn,
             &self.open_offers,
             need,
             &need_words,
@@ -244,7 +244,7 @@ impl Announcer {
                     .map(|(held, score)| (held.offer.clone(), score))
                     .collect()
             },
-        );
+        )?;
         let pairs = worth
             .iter()
             .map(|(offer, score)| (need, offer, *score))

@@ -125,39 +125,43 @@ fn actor(reader: &Reader) -> Result<(Actor, Uuid), MatchingError> {
 
 /// The held open offers that pass a need's hard filters and that `keep` admits, with their
 /// factor values, given to `read`: the candidate lists and the announcements score the same
-/// offers the same way. `open` must be caught up by the caller. The offers are lent, not
-/// cloned (`OpenOffers::with_related`).
+/// offers the same way. `open` is brought up to every committed change first, on `conn`.
+/// The offers are lent, not cloned (`OpenOffers::with_related`).
 pub(crate) fn held_offers_meeting<R>(
+    conn: &mut Conn<'_>,
     open: &OpenOffers,
     need: &Need,
     need_words: &Reading,
     scoring: Scoring<'_>,
     keep: impl Fn(&Offer) -> bool,
     read: impl FnOnce(Vec<(&HeldOffer, Evaluation)>) -> R,
-) -> R {
+) -> Result<R, StoreError> {
+    open.catch_up(conn)?;
     // `with_related` widens the need's own themes to their parents and children; widening
     // them first as well would list the siblings' offers, which `filter` then refuses. It
     // lists only offers in one of the need's languages, which `filter` asks for too.
     let (themes, languages) = (&need.fields.themes, &need.fields.languages);
-    open.with_related(themes, languages, scoring.taxonomy, |related| {
-        let met = related
-            .into_iter()
-            .filter(|held| keep(&held.offer))
-            .filter_map(|held| {
-                let passed = filter(need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
-                let evaluation = weigh(
-                    passed,
-                    need,
-                    need_words,
-                    &held.offer,
-                    &held.words,
-                    scoring.taxonomy,
-                );
-                Some((held, evaluation))
-            })
-            .collect();
-        read(met)
-    })
+    Ok(
+        open.with_related(themes, languages, scoring.taxonomy, |related| {
+            let met = related
+                .into_iter()
+                .filter(|held| keep(&held.offer))
+                .filter_map(|held| {
+                    let passed = filter(need, &held.offer, scoring.taxonomy, scoring.today).ok()?;
+                    let evaluation = weigh(
+                        passed,
+                        need,
+                        need_words,
+                        &held.offer,
+                        &held.words,
+                        scoring.taxonomy,
+                    );
+                    Some((held, evaluation))
+                })
+                .collect();
+            read(met)
+        }),
+    )
 }
 
 /// The open needs an offer passes the hard filters for, with their factor values.
@@ -261,10 +265,9 @@ pub fn candidates_for_need(
             "only the need's organisation or a coordinator sees its candidates",
         ));
     }
-    open.catch_up(conn)?;
     let need_words = words_of_need(&need);
     let readable = |offer: &Offer| offer.readable_by(reader);
-    let page = held_offers_meeting(open, &need, &need_words, scoring, readable, |met| {
+    let page = held_offers_meeting(conn, open, &need, &need_words, scoring, readable, |met| {
         let page = best_first(
             met,
             scoring.weights,
@@ -289,7 +292,7 @@ pub fn candidates_for_need(
             total: page.total,
         }
     });
-    Ok(page)
+    Ok(page?)
 }
 
 /// The needs an offer can meet, best first, among those the reader may see: a hidden need
